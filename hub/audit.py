@@ -1,0 +1,118 @@
+"""The audit log: every change to a record, with who made it and when.
+
+Changes are collected from the ORM session before each flush, so no view can
+forget to log. Columns holding personal data are recorded as changed, never
+with their values, so the log itself holds nothing that erasure must reach.
+Bulk imports that bypass the ORM record one entry with :func:`record`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from contextvars import ContextVar
+from typing import Any
+
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session, sessionmaker
+
+from hub.db import Model
+from hub.models import AuditEntry
+
+_actor: ContextVar[tuple[int | None, str]] = ContextVar("hub_actor", default=(None, "system"))
+
+
+def set_actor(user_id: int | None, label: str) -> None:
+    """Attribute the following changes in this context (a request, a command)."""
+    _actor.set((user_id, label))
+
+
+def record(session: Session, action: str, entity: str, entity_id: Any = "", **changes: Any) -> None:
+    """Log an action that does not go through the ORM (an import, an erasure)."""
+    user_id, label = _actor.get()
+    session.add(
+        AuditEntry(
+            user_id=user_id,
+            actor=label,
+            action=action,
+            entity=entity,
+            entity_id=str(entity_id),
+            changes=_jsonable(changes),
+        )
+    )
+
+
+def init_sessionmaker(factory: sessionmaker[Session]) -> None:
+    event.listen(factory, "before_flush", _collect_changes)
+    event.listen(factory, "after_flush_postexec", _store_ids)
+
+
+def _audited(obj: object) -> bool:
+    return isinstance(obj, Model) and getattr(obj, "__audited__", True)
+
+
+def _collect_changes(session: Session, _context: Any, _instances: Any) -> None:
+    # New rows are described after the flush, when defaults and keys are filled in.
+    pending: list[tuple[str, Model, dict[str, Any] | None]] = session.info.setdefault("audit", [])
+    for obj in session.new:
+        if _audited(obj):
+            pending.append(("create", obj, None))
+    for obj in session.dirty:
+        if _audited(obj) and session.is_modified(obj, include_collections=False):
+            changes = _values(obj, changed_only=True)
+            if changes:
+                pending.append(("update", obj, changes))
+    for obj in session.deleted:
+        if _audited(obj):
+            pending.append(("delete", obj, {}))
+
+
+def _store_ids(session: Session, _context: Any) -> None:
+    # Primary keys of new rows exist only after the flush, so entries are added here.
+    pending = session.info.pop("audit", [])
+    if not pending:
+        return
+    user_id, label = _actor.get()
+    for action, obj, changes in pending:
+        identity = inspect(obj).identity
+        session.add(
+            AuditEntry(
+                user_id=user_id,
+                actor=label,
+                action=action,
+                entity=obj.__tablename__,
+                entity_id="/".join(str(part) for part in identity or ()),
+                changes=_values(obj, changed_only=False) if changes is None else changes,
+            )
+        )
+
+
+def _values(obj: Model, *, changed_only: bool) -> dict[str, Any]:
+    state = inspect(obj)
+    excluded = set(getattr(obj, "__audit_exclude__", ()))
+    values: dict[str, Any] = {}
+    for attr in state.mapper.column_attrs:
+        if attr.key in excluded:
+            continue
+        history = state.attrs[attr.key].history
+        if changed_only and not history.has_changes():
+            continue
+        column = attr.columns[0]
+        if column.info.get("personal"):
+            values[attr.key] = "(personal data)"
+        else:
+            value = history.added[0] if history.added else getattr(obj, attr.key)
+            values[attr.key] = _jsonable(value)
+    return values
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dt.date | dt.datetime | dt.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    return value

@@ -1,0 +1,138 @@
+"""Server-rendered SVG charts: no JavaScript and no CDN, so pages work offline.
+
+Each chart is accessible: it has a title and description, and a hidden data
+table follows it for screen readers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from markupsafe import Markup, escape
+
+WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP = 640, 220, 44, 36, 12
+COLOURS = ("#2b6cb0", "#c05621", "#2f855a", "#6b46c1", "#b83280", "#4a5568")
+
+
+def _nice_max(value: float) -> float:
+    if value <= 0:
+        return 1
+    magnitude = 10 ** (len(str(int(value))) - 1)
+    for step in (1, 2, 2.5, 5, 10):
+        if value <= step * magnitude:
+            return step * magnitude
+    return 10 * magnitude
+
+
+def _table(title: str, labels: Sequence[str], series: dict[str, Sequence[float | None]]) -> str:
+    head = "".join(f"<th scope='col'>{escape(name)}</th>" for name in series)
+    rows = "".join(
+        f"<tr><th scope='row'>{escape(label)}</th>"
+        + "".join(
+            f"<td>{'—' if values[i] is None else values[i]}</td>" for values in series.values()
+        )
+        + "</tr>"
+        for i, label in enumerate(labels)
+    )
+    return (
+        f"<table class='visually-hidden'><caption>{escape(title)}</caption>"
+        f"<tr><th></th>{head}</tr>{rows}</table>"
+    )
+
+
+def _axis(top: float) -> str:
+    plot_height = HEIGHT - PAD_BOTTOM - PAD_TOP
+    parts = []
+    for fraction in (0, 0.5, 1):
+        y = HEIGHT - PAD_BOTTOM - fraction * plot_height
+        value = top * fraction
+        label = f"{value:,.0f}" if value >= 10 or value == int(value) else f"{value:.1f}"
+        parts.append(
+            f"<line x1='{PAD_LEFT}' x2='{WIDTH}' y1='{y:.1f}' y2='{y:.1f}' class='grid'/>"
+            f"<text x='{PAD_LEFT - 6}' y='{y + 4:.1f}' text-anchor='end'>{label}</text>"
+        )
+    return "".join(parts)
+
+
+def _x_labels(labels: Sequence[str], step_width: float) -> str:
+    every = max(1, len(labels) // 8)
+    return "".join(
+        f"<text x='{PAD_LEFT + (i + 0.5) * step_width:.1f}' y='{HEIGHT - 12}' "
+        f"text-anchor='middle'>{escape(label)}</text>"
+        for i, label in enumerate(labels)
+        if i % every == 0
+    )
+
+
+def _svg(title: str, body: str) -> str:
+    return (
+        f"<svg class='chart' viewBox='0 0 {WIDTH} {HEIGHT}' role='img' "
+        f"aria-label='{escape(title)}' xmlns='http://www.w3.org/2000/svg'>"
+        f"<title>{escape(title)}</title>{body}</svg>"
+    )
+
+
+def bar_chart(title: str, labels: Sequence[str], values: Sequence[float | None]) -> Markup:
+    """Vertical bars, one per label; ``None`` (suppressed) leaves a gap."""
+    top = _nice_max(max((v for v in values if v is not None), default=0))
+    step = (WIDTH - PAD_LEFT) / max(1, len(labels))
+    plot_height = HEIGHT - PAD_BOTTOM - PAD_TOP
+    bars = []
+    for i, value in enumerate(values):
+        if value is None:
+            continue
+        height = value / top * plot_height
+        bars.append(
+            f"<rect x='{PAD_LEFT + i * step + step * 0.15:.1f}' y='{HEIGHT - PAD_BOTTOM - height:.1f}' "
+            f"width='{step * 0.7:.1f}' height='{height:.1f}' fill='{COLOURS[0]}'>"
+            f"<title>{escape(labels[i])}: {value:,}</title></rect>"
+        )
+    body = _axis(top) + "".join(bars) + _x_labels(labels, step)
+    return Markup(_svg(title, body) + _table(title, labels, {title: values}))
+
+
+def line_chart(
+    title: str, labels: Sequence[str], series: dict[str, Sequence[float | None]]
+) -> Markup:
+    """One line per series over shared labels, with a legend."""
+    every_value = [v for values in series.values() for v in values if v is not None]
+    top = _nice_max(max(every_value, default=0))
+    step = (WIDTH - PAD_LEFT) / max(1, len(labels))
+    plot_height = HEIGHT - PAD_BOTTOM - PAD_TOP
+    lines = []
+    for n, (name, values) in enumerate(series.items()):
+        points = " ".join(
+            f"{PAD_LEFT + (i + 0.5) * step:.1f},{HEIGHT - PAD_BOTTOM - v / top * plot_height:.1f}"
+            for i, v in enumerate(values)
+            if v is not None
+        )
+        colour = COLOURS[n % len(COLOURS)]
+        lines.append(
+            f"<polyline points='{points}' fill='none' stroke='{colour}' stroke-width='2'/>"
+            f"<text x='{PAD_LEFT + 8 + n * 150}' y='{PAD_TOP + 4}' fill='{colour}'>{escape(name)}</text>"
+        )
+    body = _axis(top) + "".join(lines) + _x_labels(labels, step)
+    return Markup(_svg(title, body) + _table(title, labels, series))
+
+
+def hbar_chart(title: str, items: Sequence[tuple[str, float | None]]) -> Markup:
+    """Horizontal bars for categories (reasons, barriers, product types)."""
+    top = _nice_max(max((v for _, v in items if v is not None), default=0))
+    row, label_width = 22, 200
+    height = row * len(items) + 8
+    bars = []
+    for i, (label, value) in enumerate(items):
+        y = 4 + i * row
+        width = 0 if value is None else value / top * (WIDTH - label_width - 60)
+        shown = "suppressed" if value is None else f"{value:,}"
+        bars.append(
+            f"<text x='{label_width - 6}' y='{y + 15}' text-anchor='end'>{escape(label)}</text>"
+            f"<rect x='{label_width}' y='{y + 3}' width='{width:.1f}' height='{row - 6}' fill='{COLOURS[0]}'/>"
+            f"<text x='{label_width + width + 6:.1f}' y='{y + 15}'>{shown}</text>"
+        )
+    svg = (
+        f"<svg class='chart' viewBox='0 0 {WIDTH} {height}' role='img' aria-label='{escape(title)}' "
+        f"xmlns='http://www.w3.org/2000/svg'><title>{escape(title)}</title>{''.join(bars)}</svg>"
+    )
+    labels = [label for label, _ in items]
+    return Markup(svg + _table(title, labels, {title: [v for _, v in items]}))

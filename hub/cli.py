@@ -1,0 +1,581 @@
+"""The ``hub`` command line.
+
+Every command reads the instance from ``HUB_INSTANCE_PATH`` (default
+``./instance``). Errors are one clear line on standard error and a non-zero
+exit; long operations show progress on a terminal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import secrets
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask
+from sqlalchemy import func, select
+
+from hub import audit, auth, config, migrate, people
+from hub.config import ConfigError
+from hub.db import get_session
+from hub.exchange import ImportReport
+from hub.metrics import MetricsError, compute
+from hub.models import ROLES, Person, User
+from hub.periods import Period, PeriodError
+from hub.plugin_manager import PluginError, PluginManager
+
+
+class HubGroup(click.Group):
+    """The core's commands, plus ``hub <plugin> ...`` for enabled plugins' commands."""
+
+    def _plugin_groups(self) -> dict[str, click.Command]:
+        try:
+            app = _create_app()
+        except (ConfigError, PluginError, OSError):
+            return {}
+        groups = {}
+        for name, commands in app.extensions["hub.plugins"].each_robust("hub_cli_commands"):
+            group = click.Group(name, help=f"Commands of the {name} plugin.")
+            for command in commands:
+                group.add_command(_in_app_context(command))
+            groups[name] = group
+        return groups
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(self._plugin_groups()))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return super().get_command(ctx, name) or self._plugin_groups().get(name)
+
+
+def _in_app_context(command: click.Command) -> click.Command:
+    original = command.callback
+    if original is None or isinstance(command, click.Group):
+        return command
+
+    @functools.wraps(original)
+    def callback(*args: Any, **kwargs: Any) -> Any:
+        with app_context():
+            return original(*args, **kwargs)
+
+    command.callback = callback
+    return command
+
+
+def _create_app() -> Flask:
+    from hub import create_app
+
+    return create_app()
+
+
+@contextmanager
+def app_context() -> Iterator[Flask]:
+    """The instance's app, with changes attributed to the command line in the audit log."""
+    app = _create_app()
+    with app.app_context():
+        audit.set_actor(None, f"cli ({Path(app.instance_path).name})")
+        yield app
+
+
+def plugins_of(app: Flask) -> PluginManager:
+    return app.extensions["hub.plugins"]
+
+
+@click.group(cls=HubGroup)
+@click.version_option(package_name="community-hub", prog_name="hub")
+def cli() -> None:
+    """Community Hub: self-hosted, federated software for community services."""
+
+
+# --- setting up ---------------------------------------------------------------
+
+
+def write_config(instance: Path, values: dict[str, Any]) -> None:
+    lines = [
+        "# Community Hub instance configuration. Every key can be overridden by HUB_<KEY>.",
+        "# See docs/admin.md for each setting.",
+    ]
+    for key, value in values.items():
+        lines.append(f"{key} = {_toml_value(value)}")
+    path = instance / config.CONFIG_FILE
+    path.write_text("\n".join(lines) + "\n")
+    path.chmod(0o600)  # it holds the secret key
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return json.dumps(str(value))
+
+
+def initialise(
+    instance: Path, *, name: str, base_url: str, locality: dict[str, str], database_url: str = ""
+) -> bool:
+    """Create the instance folder, its config and signing key. False if it existed."""
+    from hub.federation import identity
+
+    instance.mkdir(parents=True, exist_ok=True)
+    created = False
+    if not (instance / config.CONFIG_FILE).exists():
+        values: dict[str, Any] = {
+            "INSTANCE_NAME": name,
+            "BASE_URL": base_url,
+            "SECRET_KEY": secrets.token_urlsafe(48),
+            "LOCALITY": locality,
+        }
+        if database_url:
+            values["DATABASE_URL"] = database_url
+        write_config(instance, values)
+        created = True
+    identity.ensure_keypair(instance)
+    return created
+
+
+@cli.command()
+@click.option("--name", default="Community Hub", show_default=True, help="The group's name.")
+@click.option(
+    "--base-url",
+    default="http://127.0.0.1:5000",
+    show_default=True,
+    help="The public address of this instance: its identity in the network.",
+)
+@click.option("--town", default="", help="Town or city, for network dashboards.")
+@click.option("--region", default="", help="Region (e.g. Wales, North West).")
+@click.option("--country", default="GB", show_default=True)
+@click.option("--database-url", default="", help="Leave empty for SQLite in the instance folder.")
+def init(name: str, base_url: str, town: str, region: str, country: str, database_url: str) -> None:
+    """Create the instance: folder, hub.toml, signing key and database."""
+    instance = config.instance_path_from_env()
+    locality = {"town": town, "region": region, "country": country}
+    created = initialise(
+        instance, name=name, base_url=base_url, locality=locality, database_url=database_url
+    )
+    click.echo(f"{'Created' if created else 'Found'} instance at {instance}")
+    with app_context() as app:
+        migrate.upgrade(app, progress=lambda msg: click.echo(f"  {msg}"))
+    click.echo("Database is up to date. Next: hub user create EMAIL --role admin")
+
+
+# --- database -----------------------------------------------------------------
+
+
+@cli.group()
+def db() -> None:
+    """Database migrations."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Upgrade the core and every enabled plugin to their latest revision."""
+    with app_context() as app:
+        migrate.upgrade(app, progress=lambda msg: click.echo(msg))
+    click.echo("Database is up to date.")
+
+
+@db.command("status")
+def db_status() -> None:
+    """Say which components are behind their latest revision (exit 1 if any)."""
+    with app_context() as app:
+        behind = migrate.pending(app)
+    if behind:
+        raise click.ClickException(f"needs upgrade: {', '.join(behind)} (run: hub db upgrade)")
+    click.echo("Database is up to date.")
+
+
+@db.command("revision")
+@click.option("--component", required=True, help="core, or a plugin's name.")
+@click.option("-m", "--message", required=True)
+def db_revision(component: str, message: str) -> None:
+    """Autogenerate a migration for one component (for developers)."""
+    with app_context() as app:
+        try:
+            migrate.revision(app, component, message)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+# --- running --------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--workers", default=None, type=click.IntRange(1, 64), help="Default: 2 per core, at most 8."
+)
+@click.option("--dev", is_flag=True, help="Flask's development server, with reloading.")
+def serve(host: str, port: int, workers: int | None, dev: bool) -> None:
+    """Serve the instance with gunicorn (or Flask's server with --dev)."""
+    from hub import server
+
+    app = _create_app()
+    with app.app_context():
+        behind = migrate.pending(app)
+    if behind:
+        raise click.ClickException(
+            f"the database needs upgrading first: hub db upgrade ({', '.join(behind)})"
+        )
+    server.run(app, host=host, port=port, workers=workers, dev=dev)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--no-serve", is_flag=True, help="Prepare the demo instance and stop.")
+@click.option("--dev", is_flag=True, help="Flask's development server instead of gunicorn.")
+def demo(host: str, port: int, no_serve: bool, dev: bool) -> None:
+    """A ready instance with realistic demo data, served on http://127.0.0.1:5000."""
+    from hub import demo as demo_data
+    from hub import server
+
+    instance = config.instance_path_from_env()
+    initialise(
+        instance,
+        name="Riverside Community Hub (demo)",
+        base_url=f"http://{host}:{port}",
+        locality={"town": "Riverside", "region": "Wales", "country": "GB"},
+    )
+    with app_context() as app:
+        migrate.upgrade(app, progress=lambda msg: click.echo(msg))
+        logins = demo_data.load(app, progress=lambda msg: click.echo(msg))
+    click.echo(f"\nDemo instance at {instance}. Sign in at http://{host}:{port}/login with:")
+    for role, (email, password) in logins.items():
+        click.echo(f"  {role:<12} {email:<32} {password}")
+    if not no_serve:
+        server.run(_create_app(), host=host, port=port, workers=None, dev=dev)
+
+
+# --- users and tokens -------------------------------------------------------
+
+
+@cli.group()
+def user() -> None:
+    """Users who sign in."""
+
+
+@user.command("create")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--name", default="")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def user_create(email: str, role: str, name: str, password_stdin: bool) -> None:
+    """Create a user (the password is prompted for, or read with --password-stdin)."""
+    email = email.strip().lower()
+    if "@" not in email:
+        raise click.ClickException(f"{email!r} is not an email address")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    problem = auth.validate_password(password)
+    if problem:
+        raise click.ClickException(f"password {problem}")
+    with app_context():
+        session = get_session()
+        if session.scalar(select(User).where(func.lower(User.email) == email)):
+            raise click.ClickException(f"a user with email {email} already exists")
+        session.add(
+            User(email=email, name=name, role=role, password_hash=auth.hash_password(password))
+        )
+        session.commit()
+    click.echo(f"Created {role} {email}")
+
+
+@cli.group()
+def token() -> None:
+    """API tokens for scripts and apps."""
+
+
+@token.command("create")
+@click.argument("email")
+@click.option("--name", default="", help="What the token is for.")
+def token_create(email: str, name: str) -> None:
+    """Print a new API token for EMAIL (shown once; use it as 'Authorization: Bearer TOKEN')."""
+    with app_context():
+        session = get_session()
+        found = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+        if found is None:
+            raise click.ClickException(f"no user with email {email}")
+        new = auth.create_token(found, name)
+        session.commit()
+    click.echo(new)
+
+
+# --- plugins and metrics ------------------------------------------------------------
+
+
+@cli.command("plugins")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def plugins_command(as_json: bool) -> None:
+    """Each installed plugin: name, version, state and the metrics it publishes."""
+    from hub import plugin_manager
+
+    with app_context() as app:
+        manager = plugins_of(app)
+        # Disabled plugins are not loaded; a separate manager reads their definitions.
+        everything = plugin_manager.build(None)
+        rows = []
+        for name, record in sorted(manager.records.items()):
+            source = manager if record.state == "enabled" else everything
+            try:
+                metrics = [m.name for m in source.metric_definitions(name)]
+            except Exception:
+                metrics = []
+            rows.append(
+                {
+                    "name": name,
+                    "version": record.version,
+                    "state": record.state,
+                    "error": record.error,
+                    "metrics": metrics,
+                    "hooks": record.hooks,
+                }
+            )
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        click.echo("No plugins are installed.")
+    for row in rows:
+        click.echo(f"{row['name']:<14} {row['version']:<10} {row['state']}")
+        if row["error"]:
+            click.echo(f"    error: {row['error']}")
+        if row["metrics"]:
+            click.echo(f"    metrics: {', '.join(row['metrics'])}")
+
+
+@cli.command("metrics")
+@click.option("--plugin", default=None, help="Only this plugin.")
+@click.option("--period", default=None, help="An ISO week (2025-W07) or a month (2025-02).")
+@click.option("--json", "as_json", is_flag=True)
+def metrics_command(plugin: str | None, period: str | None, as_json: bool) -> None:
+    """The figures this instance would publish, after disclosure control."""
+    try:
+        wanted = Period.parse(period) if period else None
+    except PeriodError as exc:
+        raise click.ClickException(str(exc)) from None
+    with app_context() as app:
+        manager = plugins_of(app)
+        if plugin is not None and plugin not in manager.enabled_names():
+            raise click.ClickException(f"plugin {plugin!r} is not enabled")
+        try:
+            figures = compute(
+                get_session(),
+                manager,
+                app.config["SUPPRESSION_THRESHOLD"],
+                plugin=plugin,
+                period=wanted,
+            )
+        except MetricsError as exc:
+            raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps([f.as_json() for f in figures], indent=2))
+        return
+    for each in figures:
+        click.echo(f"{each.plugin} {each.period}")
+        for name, value in each.metrics.items():
+            click.echo(f"  {name:<40} {'suppressed' if value is None else value}")
+
+
+# --- import and export --------------------------------------------------------------
+
+
+def _find(app: Flask, hook: str, wanted: str) -> Any:
+    found = {item.format: item for _, item in plugins_of(app).contributions(hook)}
+    if wanted not in found:
+        known = ", ".join(sorted(found)) or "none (no enabled plugin offers one)"
+        raise click.ClickException(f"unknown format {wanted!r}; available: {known}")
+    return found[wanted]
+
+
+def _progress_printer() -> tuple[Callable[[int, int], None], Callable[[], None]]:
+    """A progress callback drawing a bar on a terminal, and a function to close it."""
+    bar: dict[str, Any] = {}
+
+    def progress(done: int, total: int) -> None:
+        if not sys.stderr.isatty():
+            return
+        if "bar" not in bar:
+            bar["bar"] = click.progressbar(length=total, label="Importing", file=sys.stderr)
+            bar["bar"].__enter__()
+        bar["bar"].update(done - bar["bar"].pos)
+
+    def close() -> None:
+        if "bar" in bar:
+            bar["bar"].__exit__(None, None, None)
+
+    return progress, close
+
+
+@cli.command("import")
+@click.argument("format_name", metavar="FORMAT")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check the file and report problems; store nothing.")
+@click.option(
+    "--option", "options", multiple=True, metavar="KEY=VALUE", help="Format-specific options."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def import_command(
+    format_name: str, file: Path, dry_run: bool, options: tuple[str, ...], as_json: bool
+) -> None:
+    """Import FILE in FORMAT (formats come from plugins, e.g. ords)."""
+    extra = _parse_options(options)
+    progress, close = _progress_printer()
+    with app_context() as app:
+        importer = _find(app, "hub_importers", format_name)
+        session = get_session()
+        try:
+            with file.open(newline="", encoding="utf-8-sig") as stream:
+                report: ImportReport = importer.read(
+                    session, stream, {**extra, "dry_run": dry_run}, progress
+                )
+        except UnicodeDecodeError:
+            raise click.ClickException(f"{file} is not UTF-8 text") from None
+        finally:
+            close()
+        if dry_run:
+            session.rollback()
+        else:
+            session.commit()
+    if as_json:
+        click.echo(json.dumps(report.as_json(), indent=2))
+        return
+    verb = "Would import" if dry_run else "Imported"
+    click.echo(
+        f"{verb}: {report.created} new, {report.updated} updated, {report.unchanged} unchanged, "
+        f"{len(report.problems)} rows not taken"
+    )
+    for problem in report.problems[:50]:
+        where = f" ({problem.field})" if problem.field else ""
+        click.echo(f"  row {problem.row}{where}: {problem.message}")
+    if len(report.problems) > 50:
+        click.echo(f"  ... and {len(report.problems) - 50} more (use --json for all)")
+
+
+def _parse_options(options: tuple[str, ...]) -> dict[str, str]:
+    parsed = {}
+    for option in options:
+        key, sep, value = option.partition("=")
+        if not sep or not key:
+            raise click.ClickException(f"--option {option!r}: use KEY=VALUE")
+        parsed[key] = value
+    return parsed
+
+
+@cli.command("export")
+@click.argument("format_name", metavar="FORMAT")
+@click.option(
+    "--output", type=click.Path(dir_okay=False, path_type=Path), help="Default: standard output."
+)
+@click.option(
+    "--option", "options", multiple=True, metavar="KEY=VALUE", help="Format-specific options."
+)
+def export_command(format_name: str, output: Path | None, options: tuple[str, ...]) -> None:
+    """Export this instance's records in FORMAT (formats come from plugins)."""
+    extra = _parse_options(options)
+    with app_context() as app:
+        exporter = _find(app, "hub_exporters", format_name)
+        if output is None:
+            exporter.write(get_session(), sys.stdout, extra)
+            return
+        with output.open("w", newline="", encoding="utf-8") as stream:
+            count = exporter.write(get_session(), stream, extra)
+    click.echo(f"Wrote {count} records to {output}", err=True)
+
+
+# --- personal data duties ---------------------------------------------------------
+
+
+@cli.group()
+def person() -> None:
+    """Personal data duties: subject access and erasure."""
+
+
+def _person(person_id: int) -> Person:
+    found = get_session().get(Person, person_id)
+    if found is None:
+        raise click.ClickException(f"no person with id {person_id}")
+    return found
+
+
+@person.command("export")
+@click.argument("person_id", metavar="ID", type=int)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path))
+def person_export(person_id: int, output: Path | None) -> None:
+    """Export everything held about person ID, from the core and every plugin, as JSON."""
+    with app_context() as app:
+        session = get_session()
+        data = people.export(session, plugins_of(app), _person(person_id))
+        session.commit()
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    if output is None:
+        click.echo(text)
+    else:
+        output.write_text(text + "\n", encoding="utf-8")
+        click.echo(f"Wrote {output}", err=True)
+
+
+@person.command("erase")
+@click.argument("person_id", metavar="ID", type=int)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def person_erase(person_id: int, yes: bool) -> None:
+    """Erase person ID everywhere; anonymous figures are kept."""
+    with app_context() as app:
+        session = get_session()
+        found = _person(person_id)
+        if found.anonymised_at is not None:
+            raise click.ClickException(f"person {person_id} was already erased")
+        if not yes:
+            click.confirm(
+                f"Erase person {person_id} ({found.name}) from every service?", abort=True
+            )
+        touched = people.erase(session, plugins_of(app), found)
+        session.commit()
+    detail = ", ".join(f"{name}: {count}" for name, count in touched.items()) or "no plugin records"
+    click.echo(f"Erased person {person_id} ({detail})")
+
+
+@cli.command("retention")
+@click.option(
+    "--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="For testing."
+)
+def retention_command(today: dt.datetime | None) -> None:
+    """Anonymise people and records past their retention date (run it daily from cron)."""
+    day = today.date() if today else dt.date.today()
+    with app_context() as app:
+        session = get_session()
+        counts = people.apply_retention(session, plugins_of(app), day)
+        session.commit()
+    click.echo("Anonymised: " + ", ".join(f"{name} {count}" for name, count in counts.items()))
+
+
+def main() -> None:
+    """Entry point of the ``hub`` console script: configuration and plugin
+    errors become one line each and exit status 1, never a traceback."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            click.echo(f"hub: configuration: {problem}", err=True)
+        sys.exit(1)
+    except PluginError as exc:
+        click.echo(f"hub: {exc}", err=True)
+        sys.exit(1)

@@ -1,0 +1,249 @@
+"""Configuration: defaults, then the instance folder's ``hub.toml``, then ``HUB_*``
+environment variables (or, in tests, a mapping), validated in one go so that an
+admin sees every mistake at once, each on its own line.
+
+Plugin settings live in a table named after the plugin (``[repaircafe]``) and
+are overridden by ``HUB_<PLUGIN>_<KEY>``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+CONFIG_FILE = "hub.toml"
+ENV_PREFIX = "HUB_"
+
+DEFAULTS: dict[str, Any] = {
+    "DATABASE_URL": "",  # empty: SQLite file hub.sqlite3 in the instance folder
+    "SECRET_KEY": "",
+    "BASE_URL": "http://127.0.0.1:5000",
+    "PLUGINS": ["*"],  # "*": every installed plugin
+    "INSTANCE_NAME": "Community Hub",
+    "LOCALITY": {"town": "", "region": "", "country": "GB"},
+    "FEDERATION_ALLOW_PRIVATE": False,
+    "SUPPRESSION_THRESHOLD": 5,
+    "RETENTION_DAYS": 1095,
+    "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_WINDOW_MINUTES": 15,
+    "SESSION_HOURS": 12,
+    "MAX_UPLOAD_MB": 32,
+    "TESTING": False,
+}
+
+# Keys read from the environment but never written to hub.toml.
+ENV_ONLY = {"INSTANCE_PATH"}
+
+
+class ConfigError(Exception):
+    """One or more configuration mistakes; ``str()`` gives one line per mistake."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def instance_path_from_env() -> Path:
+    return Path(os.environ.get("HUB_INSTANCE_PATH", "instance")).resolve()
+
+
+def load(
+    instance_path: Path, overrides: Mapping[str, Any] | None = None, *, installed: set[str]
+) -> dict[str, Any]:
+    """The validated configuration of the instance at ``instance_path``.
+
+    ``overrides`` (tests) replace the environment. ``installed`` names the
+    plugins whose settings tables are allowed.
+    """
+    problems: list[str] = []
+    config: dict[str, Any] = {key: _copy(value) for key, value in DEFAULTS.items()}
+    file_values = _read_file(instance_path / CONFIG_FILE, problems)
+    _merge(config, file_values, f"{CONFIG_FILE}", installed, problems)
+    if overrides is not None:
+        _merge(config, dict(overrides), "test config", installed, problems)
+    else:
+        _merge(
+            config,
+            _from_environment(config, installed, problems),
+            "environment",
+            installed,
+            problems,
+        )
+    if not config["DATABASE_URL"]:
+        config["DATABASE_URL"] = f"sqlite:///{instance_path / 'hub.sqlite3'}"
+    _validate(config, installed, problems)
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def _copy(value: Any) -> Any:
+    return json.loads(json.dumps(value))
+
+
+def _read_file(path: Path, problems: list[str]) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        problems.append(f"{path}: not valid TOML: {exc}")
+    except OSError as exc:
+        problems.append(f"{path}: cannot be read: {exc.strerror}")
+    return {}
+
+
+def _merge(
+    config: dict[str, Any],
+    values: dict[str, Any],
+    where: str,
+    installed: set[str],
+    problems: list[str],
+) -> None:
+    for key, value in values.items():
+        upper = key.upper()
+        if upper in DEFAULTS:
+            config[upper] = value
+        elif key.lower() in installed and isinstance(value, dict):
+            config.setdefault("PLUGIN_SETTINGS", {}).setdefault(key.lower(), {}).update(value)
+        elif upper in ENV_ONLY:
+            continue
+        else:
+            hint = difflib.get_close_matches(upper, DEFAULTS, n=1)
+            suggestion = f" (did you mean {hint[0]}?)" if hint else ""
+            problems.append(f"{where}: unknown setting {key!r}{suggestion}")
+
+
+def _from_environment(
+    config: dict[str, Any], installed: set[str], problems: list[str]
+) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, raw in os.environ.items():
+        if not name.startswith(ENV_PREFIX):
+            continue
+        key = name[len(ENV_PREFIX) :]
+        if key in ENV_ONLY or key.startswith("TEST_"):
+            continue
+        if key in DEFAULTS:
+            try:
+                values[key] = _parse_env(DEFAULTS[key], raw)
+            except ValueError as exc:
+                problems.append(f"environment: {name}: {exc}")
+            continue
+        plugin, _, setting = key.lower().partition("_")
+        if plugin in installed and setting:
+            values.setdefault(plugin, {})[setting] = raw
+    return values
+
+
+def _parse_env(default: Any, raw: str) -> Any:
+    if isinstance(default, bool):
+        lowered = raw.strip().lower()
+        if lowered in {"1", "true", "yes", "on"}:
+            return True
+        if lowered in {"0", "false", "no", "off", ""}:
+            return False
+        raise ValueError(f"{raw!r} is not true or false")
+    if isinstance(default, int):
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValueError(f"{raw!r} is not a whole number") from None
+    if isinstance(default, list):
+        return [part.strip() for part in raw.split(",") if part.strip()]
+    if isinstance(default, dict):
+        if raw.lstrip().startswith("{"):
+            try:
+                return json.loads(raw)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"not valid JSON: {exc}") from None
+        parts = [part.strip() for part in raw.split(",")]
+        return dict(zip(("town", "region", "country"), parts, strict=False))
+    return raw
+
+
+def _validate(config: dict[str, Any], installed: set[str], problems: list[str]) -> None:
+    expected_types = {
+        "DATABASE_URL": str,
+        "SECRET_KEY": str,
+        "BASE_URL": str,
+        "PLUGINS": list,
+        "INSTANCE_NAME": str,
+        "LOCALITY": dict,
+        "FEDERATION_ALLOW_PRIVATE": bool,
+        "SUPPRESSION_THRESHOLD": int,
+        "RETENTION_DAYS": int,
+        "LOGIN_MAX_FAILURES": int,
+        "LOGIN_WINDOW_MINUTES": int,
+        "SESSION_HOURS": int,
+        "MAX_UPLOAD_MB": int,
+        "TESTING": bool,
+    }
+    for key, kind in expected_types.items():
+        value = config[key]
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            problems.append(f"{key} must be {kind.__name__}, not {type(value).__name__}")
+    if problems:
+        return
+    if len(config["SECRET_KEY"]) < 32:
+        problems.append(
+            "SECRET_KEY must be set to at least 32 random characters (hub init makes one)"
+        )
+    try:
+        backend = make_url(config["DATABASE_URL"]).get_backend_name()
+        if backend not in {"sqlite", "postgresql"}:
+            problems.append(f"DATABASE_URL: {backend!r} is not supported; use sqlite or postgresql")
+    except ArgumentError:
+        problems.append(f"DATABASE_URL: {config['DATABASE_URL']!r} is not a database URL")
+    base = urlsplit(config["BASE_URL"])
+    if base.scheme not in {"http", "https"} or not base.netloc or base.path not in {"", "/"}:
+        problems.append(
+            f"BASE_URL: {config['BASE_URL']!r} must be http(s)://host[:port] with no path"
+        )
+    config["BASE_URL"] = config["BASE_URL"].rstrip("/")
+    plugins = config["PLUGINS"]
+    if plugins != ["*"]:
+        for name in plugins:
+            if name not in installed:
+                problems.append(
+                    f"PLUGINS: {name!r} is not installed (installed: {', '.join(sorted(installed)) or 'none'})"
+                )
+    if config["SUPPRESSION_THRESHOLD"] < 3:
+        problems.append(
+            "SUPPRESSION_THRESHOLD must be at least 3: smaller counts can identify people"
+        )
+    locality = config["LOCALITY"]
+    unknown = set(locality) - {"town", "region", "country"}
+    if unknown:
+        problems.append(f"LOCALITY: unknown keys {sorted(unknown)}; use town, region, country")
+    for key in (
+        "RETENTION_DAYS",
+        "LOGIN_MAX_FAILURES",
+        "LOGIN_WINDOW_MINUTES",
+        "SESSION_HOURS",
+        "MAX_UPLOAD_MB",
+    ):
+        if config[key] < 1:
+            problems.append(f"{key} must be at least 1")
+
+
+def plugin_settings(
+    config: Mapping[str, Any], plugin: str, defaults: Mapping[str, Any]
+) -> dict[str, Any]:
+    """A plugin's settings: its declared defaults updated from its table in the config."""
+    settings = dict(defaults)
+    for key, value in config.get("PLUGIN_SETTINGS", {}).get(plugin, {}).items():
+        default = defaults.get(key)
+        from_env = isinstance(value, str) and default is not None and not isinstance(default, str)
+        settings[key] = _parse_env(default, value) if from_env else value
+    return settings

@@ -1,0 +1,14 @@
+"""Federation: this instance's identity, signed summaries, and the protocol routes.
+
+The protocol (``hub-federation/1``) is specified in ``docs/federation.md``.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from hub.federation import descriptor
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(descriptor.bp)

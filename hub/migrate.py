@@ -1,0 +1,113 @@
+"""Database migrations: the core's Alembic branch, then one per enabled plugin.
+
+Each component keeps its own version table (``alembic_version`` for the core,
+``alembic_version_<plugin>`` for a plugin), so enabling, upgrading or disabling
+a plugin never disturbs the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import Flask
+
+from hub.db import Model, database
+
+SCRIPT_LOCATION = Path(__file__).parent / "migrations"
+CORE = "core"
+
+
+@dataclass(frozen=True)
+class Component:
+    name: str
+    versions: Path
+    tables: frozenset[str]
+
+    @property
+    def version_table(self) -> str:
+        return "alembic_version" if self.name == CORE else f"alembic_version_{self.name}"
+
+
+def components(app: Flask) -> list[Component]:
+    """The core, then each enabled plugin with migrations, in name order."""
+    plugin_parts = app.extensions["hub.plugin_models"]
+    plugin_tables = set().union(*(set(part.tables) for part in plugin_parts.values()))
+    core_tables = frozenset(set(Model.metadata.tables) - plugin_tables)
+    found = [Component(CORE, SCRIPT_LOCATION / "versions", core_tables)]
+    for name in sorted(plugin_parts):
+        part = plugin_parts[name]
+        found.append(Component(name, Path(part.migrations), frozenset(part.tables)))
+    return found
+
+
+def _alembic_config(component: Component, connection: object) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(SCRIPT_LOCATION))
+    config.set_main_option("version_locations", str(component.versions))
+    config.set_main_option("path_separator", "os")
+    config.attributes["connection"] = connection
+    config.attributes["version_table"] = component.version_table
+    config.attributes["owned_tables"] = component.tables
+    return config
+
+
+def upgrade(app: Flask, progress: Callable[[str], None] = lambda _msg: None) -> None:
+    """Bring the core and every enabled plugin to their latest revision."""
+    engine = database(app).engine
+    for component in components(app):
+        progress(f"upgrading {component.name}")
+        with engine.begin() as connection:
+            command.upgrade(_alembic_config(component, connection), "head")
+
+
+def pending(app: Flask) -> list[str]:
+    """Names of components whose database is not at their latest revision."""
+    engine = database(app).engine
+    behind = []
+    with engine.connect() as connection:
+        for component in components(app):
+            config = _alembic_config(component, connection)
+            heads = set(ScriptDirectory.from_config(config).get_heads())
+            context = MigrationContext.configure(
+                connection, opts={"version_table": component.version_table}
+            )
+            if set(context.get_current_heads()) != heads:
+                behind.append(component.name)
+    return behind
+
+
+def revision(app: Flask, component_name: str, message: str) -> None:
+    """Autogenerate a revision for one component from its models (for developers)."""
+    engine = database(app).engine
+    component = next((c for c in components(app) if c.name == component_name), None)
+    if component is None:
+        raise ValueError(f"no component {component_name!r}: use core or an enabled plugin's name")
+    component.versions.mkdir(parents=True, exist_ok=True)
+    head = ScriptDirectory.from_config(_alembic_config(component, None)).get_current_head()
+    with engine.begin() as connection:
+        command.revision(
+            _alembic_config(component, connection),
+            message=message,
+            autogenerate=True,
+            head="base" if head is None else "head",
+            branch_label=None if head is not None or component.name == CORE else component.name,
+            version_path=str(component.versions),
+        )
+
+
+@dataclass(frozen=True)
+class PluginModels:
+    """What a plugin returns from ``hub_models``: its model classes and migrations folder."""
+
+    models: tuple[type[Model], ...]
+    migrations: Path | str
+
+    @property
+    def tables(self) -> list[str]:
+        return [model.__table__.name for model in self.models]  # type: ignore[attr-defined]

@@ -1,0 +1,32 @@
+"""Alembic environment shared by the core and every plugin.
+
+:mod:`hub.migrate` passes the connection, the component's version table and the
+tables it owns; autogenerate then compares only those tables, so a plugin's
+revision never touches the core's tables or another plugin's.
+"""
+
+from alembic import context
+
+from hub.db import Model
+
+config = context.config
+owned = config.attributes["owned_tables"]
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    if type_ == "table":
+        return name in owned
+    table = getattr(obj, "table", None)
+    return table is None or table.name in owned
+
+
+context.configure(
+    connection=config.attributes["connection"],
+    target_metadata=Model.metadata,
+    version_table=config.attributes["version_table"],
+    include_object=include_object,
+    render_as_batch=True,  # SQLite alters tables by copying them
+    compare_type=True,
+)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,135 @@
+"""The core's records: users and tokens, the people registry, locations, the audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hub.db import Model, utcnow
+
+ROLES = ("admin", "coordinator", "volunteer", "viewer")
+
+
+def personal(*args: Any, **kwargs: Any) -> Any:
+    """A column holding personal data: exported on request, erased on request,
+    and never copied into the audit log."""
+    return mapped_column(*args, info={"personal": True}, **kwargs)
+
+
+class User(Model):
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120), default="")
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(200), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    # Bumped when the password changes or the user is disabled: old sessions end.
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[dt.datetime | None]
+
+    tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete")
+
+    __audit_exclude__ = ("password_hash", "session_version", "last_login_at")
+
+
+class ApiToken(Model):
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120), default="")
+    # Only a SHA-256 of the token is stored; the token itself is shown once.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]
+
+    user: Mapped[User] = relationship(back_populates="tokens")
+
+    __audit_exclude__ = ("token_hash", "last_used_at")
+
+
+class LoginAttempt(Model):
+    """Recent sign-in attempts, kept to slow down password guessing across workers."""
+
+    __tablename__ = "login_attempt"
+    __audited__ = False
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    remote_addr: Mapped[str] = mapped_column(String(64), index=True)
+    succeeded: Mapped[bool]
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+
+
+class Person(Model):
+    """The one registry of personal data; plugins link their records to it."""
+
+    __tablename__ = "person"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = personal(String(200), default="")
+    email: Mapped[str | None] = personal(String(254))
+    phone: Mapped[str | None] = personal(String(40))
+    notes: Mapped[str] = personal(Text, default="")
+    consent_given: Mapped[bool] = mapped_column(default=False)
+    consent_purpose: Mapped[str] = mapped_column(String(300), default="")
+    consent_at: Mapped[dt.datetime | None]
+    retention_until: Mapped[dt.date | None] = mapped_column(index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    anonymised_at: Mapped[dt.datetime | None]
+
+
+class Location(Model):
+    __tablename__ = "location"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(Text, default="")
+    postcode: Mapped[str] = mapped_column(String(10), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(default=True)
+
+    opening_times: Mapped[list[OpeningTime]] = relationship(
+        back_populates="location",
+        cascade="all, delete-orphan",
+        order_by="(OpeningTime.weekday, OpeningTime.opens)",
+    )
+
+
+class OpeningTime(Model):
+    __tablename__ = "opening_time"
+    __table_args__ = (UniqueConstraint("location_id", "weekday", "opens"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("location.id", ondelete="CASCADE"))
+    weekday: Mapped[int]  # 0 = Monday, as Python's date.weekday()
+    opens: Mapped[dt.time]
+    closes: Mapped[dt.time]
+
+    location: Mapped[Location] = relationship(back_populates="opening_times")
+
+
+class AuditEntry(Model):
+    """Who changed what, and when. Personal values are never copied here."""
+
+    __tablename__ = "audit_entry"
+    __audited__ = False
+    __table_args__ = (Index("ix_audit_entry_entity", "entity", "entity_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    actor: Mapped[str] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(40))
+    entity: Mapped[str] = mapped_column(String(80))
+    entity_id: Mapped[str] = mapped_column(String(64), default="")
+    changes: Mapped[dict[str, Any]] = mapped_column(default=dict)

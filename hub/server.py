@@ -1,0 +1,55 @@
+"""Running the app: gunicorn in production, Flask's server for development."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+
+def default_workers() -> int:
+    # Two per core suits I/O-bound pages; capped so a small VPS does not run out of memory.
+    return max(2, min(8, 2 * (os.cpu_count() or 1)))
+
+
+class HubServer(BaseApplication):
+    """gunicorn with the hub's app object, configured in code rather than a file."""
+
+    def __init__(self, app: Flask, options: dict[str, Any]) -> None:
+        self.application = app
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        return self.application
+
+
+def gunicorn_options(host: str, port: int, workers: int | None) -> dict[str, Any]:
+    return {
+        "bind": f"{host}:{port}",
+        "workers": workers or default_workers(),
+        "worker_class": "gthread",
+        "threads": 4,
+        "timeout": 60,
+        "graceful_timeout": 20,
+        "keepalive": 5,
+        "max_requests": 2000,  # recycle workers now and then to keep memory flat
+        "max_requests_jitter": 200,
+        "accesslog": "-",
+        "forwarded_allow_ips": "127.0.0.1",
+    }
+
+
+def run(app: Flask, *, host: str, port: int, workers: int | None, dev: bool) -> None:
+    if dev:
+        app.run(host=host, port=port, debug=True, use_reloader=False)
+        return
+    # The engine's pool must not be shared across forked workers.
+    app.extensions["hub.db"].engine.dispose()
+    HubServer(app, gunicorn_options(host, port, workers)).run()

@@ -1,0 +1,222 @@
+"""Pytest fixtures for the hub and its plugins (a plugin's tests use them too).
+
+Enable with ``pytest_plugins = ["hub.testing"]`` in a ``conftest.py``. Every test
+gets real instances: an instance folder with ``hub.toml`` and a signing key, and
+a real database migrated by the real migrations. Tests run on SQLite unless
+``HUB_TEST_DATABASE_URL`` names a PostgreSQL database; there each instance gets
+its own schema, so several instances (federation tests) can share one server.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from hub import auth, create_app, migrate
+from hub.cli import cli, write_config
+from hub.db import database, get_session
+from hub.federation import identity
+from hub.models import ROLES, User
+
+TEST_DATABASE_ENV = "HUB_TEST_DATABASE_URL"
+PASSWORD = "correct horse battery staple"
+
+
+def postgres_url() -> str | None:
+    return os.environ.get(TEST_DATABASE_ENV) or None
+
+
+def schema_url(base: str, schema: str) -> str:
+    """``base`` with every connection's search_path set to ``schema``."""
+    url = make_url(base)
+    return url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+        hide_password=False
+    )
+
+
+class Databases:
+    """Hands out empty databases: SQLite files, or PostgreSQL schemas dropped at the end."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.schemas: list[str] = []
+        self.base = postgres_url()
+
+    def new(self, name: str) -> str:
+        if self.base is None:
+            return f"sqlite:///{self.root / f'{name}-{uuid.uuid4().hex[:8]}.sqlite3'}"
+        schema = f"t_{re.sub(r'[^a-z0-9]', '_', name.lower())[:30]}_{uuid.uuid4().hex[:8]}"
+        engine = create_engine(self.base)
+        with engine.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        engine.dispose()
+        self.schemas.append(schema)
+        return schema_url(self.base, schema)
+
+    def drop_all(self) -> None:
+        if self.base is None or not self.schemas:
+            return
+        engine = create_engine(self.base)
+        with engine.begin() as connection:
+            for schema in self.schemas:
+                connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def hub_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
+    databases = Databases(tmp_path_factory.mktemp("databases"))
+    yield databases
+    databases.drop_all()
+
+
+def make_instance(
+    path: Path,
+    database_url: str,
+    *,
+    plugins: list[str] | None = None,
+    name: str = "Test Hub",
+    base_url: str = "http://127.0.0.1:5000",
+    **settings: Any,
+) -> Path:
+    """Write an instance folder (hub.toml and signing key) for tests and test servers."""
+    path.mkdir(parents=True, exist_ok=True)
+    values: dict[str, Any] = {
+        "INSTANCE_NAME": name,
+        "BASE_URL": base_url,
+        "SECRET_KEY": "test-secret-key-" + "x" * 32,
+        "DATABASE_URL": database_url,
+        "PLUGINS": plugins if plugins is not None else ["*"],
+        "FEDERATION_ALLOW_PRIVATE": True,
+        "LOCALITY": {"town": "Testtown", "region": "Testshire", "country": "GB"},
+        "TESTING": True,
+    }
+    values.update(settings)
+    write_config(path, values)
+    identity.ensure_keypair(path)
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _no_stray_hub_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A developer's HUB_* variables must not leak into test instances.
+    for key in list(os.environ):
+        if key.startswith("HUB_") and key != TEST_DATABASE_ENV:
+            monkeypatch.delenv(key)
+
+
+@dataclass
+class Account:
+    id: int
+    email: str
+    role: str
+    password: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@pytest.fixture
+def make_app(tmp_path: Path, hub_databases: Databases) -> Callable[..., Flask]:
+    """Build a migrated app: ``make_app(plugins=[...], extra_plugins={...}, **settings)``."""
+
+    def factory(
+        *,
+        name: str = "hub",
+        plugins: list[str] | None = None,
+        extra_plugins: dict[str, object] | None = None,
+        **settings: Any,
+    ) -> Flask:
+        instance = make_instance(
+            tmp_path / name, hub_databases.new(name), plugins=plugins, **settings
+        )
+        app = create_app(instance_path=instance, extra_plugins=extra_plugins)
+        migrate.upgrade(app)
+        return app
+
+    return factory
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Iterator[Flask]:
+    """An app with every installed plugin enabled, on a fresh database."""
+    application = make_app()
+    yield application
+    database(application).engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def create_account(app: Flask, role: str, email: str | None = None) -> Account:
+    with app.app_context():
+        session = get_session()
+        user = User(
+            email=email or f"{role}@example.org",
+            name=role.title(),
+            role=role,
+            password_hash=auth.hash_password(PASSWORD),
+        )
+        session.add(user)
+        session.flush()
+        token = auth.create_token(user, "tests")
+        session.commit()
+        return Account(user.id, user.email, role, PASSWORD, token)
+
+
+@pytest.fixture
+def accounts(app: Flask) -> dict[str, Account]:
+    """One user per role, each with an API token."""
+    return {role: create_account(app, role) for role in ROLES}
+
+
+def login(client: FlaskClient, account: Account) -> None:
+    """Sign ``client`` in through the real form (with its CSRF token)."""
+    page = client.get("/login")
+    token = csrf_token(page.get_data(as_text=True))
+    response = client.post(
+        "/login", data={"email": account.email, "password": account.password, "csrf_token": token}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html) or re.search(
+        r'name="csrf-token" content="([^"]+)"', html
+    )
+    assert match, "no CSRF token on the page"
+    return match[1]
+
+
+class HubRunner:
+    """Runs ``hub`` commands against one test instance, as an admin would."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.runner = CliRunner()
+
+    def invoke(self, *args: str, input: str | None = None) -> Result:
+        return self.runner.invoke(
+            cli, list(args), input=input, env={"HUB_INSTANCE_PATH": self.app.instance_path}
+        )
+
+
+@pytest.fixture
+def runner(app: Flask) -> HubRunner:
+    return HubRunner(app)
