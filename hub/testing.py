@@ -133,8 +133,12 @@ class Account:
 
 
 @pytest.fixture
-def make_app(tmp_path: Path, hub_databases: Databases) -> Callable[..., Flask]:
-    """Build a migrated app: ``make_app(plugins=[...], extra_plugins={...}, **settings)``."""
+def make_app(tmp_path: Path, hub_databases: Databases) -> Iterator[Callable[..., Flask]]:
+    """Build a migrated app: ``make_app(plugins=[...], extra_plugins={...}, **settings)``.
+
+    Every app made is closed at the end of the test (open PostgreSQL
+    connections would otherwise be reported as leaks by a later test)."""
+    made: list[Flask] = []
 
     def factory(
         *,
@@ -147,10 +151,13 @@ def make_app(tmp_path: Path, hub_databases: Databases) -> Callable[..., Flask]:
             tmp_path / name, hub_databases.new(name), plugins=plugins, **settings
         )
         app = create_app(instance_path=instance, extra_plugins=extra_plugins)
+        made.append(app)
         migrate.upgrade(app)
         return app
 
-    return factory
+    yield factory
+    for each in made:
+        database(each).engine.dispose()
 
 
 @pytest.fixture
