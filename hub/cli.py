@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import re
 import secrets
 import sys
 from collections.abc import Callable, Iterator
@@ -20,6 +21,7 @@ from typing import Any
 import click
 from flask import Flask
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, ProgrammingError
 
 from hub import audit, auth, config, migrate, people
 from hub.config import ConfigError
@@ -265,6 +267,9 @@ def demo(host: str, port: int, no_serve: bool, dev: bool) -> None:
 # --- users and tokens -------------------------------------------------------
 
 
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
 @cli.group()
 def user() -> None:
     """Users who sign in."""
@@ -278,7 +283,7 @@ def user() -> None:
 def user_create(email: str, role: str, name: str, password_stdin: bool) -> None:
     """Create a user (the password is prompted for, or read with --password-stdin)."""
     email = email.strip().lower()
-    if "@" not in email:
+    if not EMAIL.match(email):
         raise click.ClickException(f"{email!r} is not an email address")
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -565,3 +570,15 @@ def main() -> None:
     except PluginError as exc:
         click.echo(f"hub: {exc}", err=True)
         sys.exit(1)
+    except (OperationalError, ProgrammingError, InterfaceError) as exc:
+        click.echo(f"hub: database: {_database_problem(exc)}", err=True)
+        sys.exit(1)
+
+
+def _database_problem(exc: DBAPIError) -> str:
+    """One line for an unreachable database or one that was never upgraded."""
+    lines = str(exc.orig).strip().splitlines() or [type(exc.orig).__name__]
+    reason = lines[0]
+    if "no such table" in reason or "does not exist" in reason:
+        reason += " (run: hub db upgrade)"
+    return reason
