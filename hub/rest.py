@@ -215,4 +215,8 @@ def handle_http_error(exc: HTTPException) -> tuple[Response, int]:
     """Turn Werkzeug's HTML errors into JSON on the API and federation paths."""
     status = exc.code or 500
     details = getattr(exc, "description", None)
-    return jsonify({"error": (exc.name or "error").lower(), "details": details}), status
+    response = jsonify({"error": (exc.name or "error").lower(), "details": details})
+    for name, value in exc.get_headers():
+        if name.lower() != "content-type":  # e.g. Allow on a 405
+            response.headers[name] = value
+    return response, status

@@ -41,6 +41,7 @@ def test_query_errors(client, accounts):
 
 def test_auth_errors(client, accounts):
     assert_error(client.get("/api/v1/people"), 401, "Authorization")
+    assert client.get("/api/v1/people").headers["WWW-Authenticate"] == "Bearer"
     assert_error(client.get("/api/v1/people", headers={"Authorization": "Basic abc"}), 401)
     assert_error(client.get("/api/v1/people", headers={"Authorization": "Bearer nope"}), 401)
     assert_error(client.get("/api/v1/people", headers={"Authorization": "Bearer "}), 401)
@@ -65,6 +66,8 @@ def test_routing_errors(client, accounts):
     assert_error(client.get("/api/v1/nothing-here", headers=headers), 404)
     assert_error(client.get("/api/v1/people/12345", headers=headers), 404, "id")
     assert_error(client.delete("/api/v1/people", headers=headers), 405)
+    allowed = client.delete("/api/v1/people", headers=headers).headers["Allow"]
+    assert set(allowed.split(", ")) >= {"GET", "POST"}
     assert_error(client.put("/api/v1/me", json={}, headers=headers), 405)
 
 
