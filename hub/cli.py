@@ -230,6 +230,8 @@ def serve(host: str, port: int, workers: int | None, dev: bool) -> None:
     app = _create_app()
     with app.app_context():
         behind = migrate.pending(app)
+    # Workers must not share the checker's connections across the fork.
+    database(app).engine.dispose()
     if behind:
         raise click.ClickException(
             f"the database needs upgrading first: hub db upgrade ({', '.join(behind)})"
