@@ -267,3 +267,47 @@ def test_a_disabled_plugin_contributes_nothing(make_app, install_plugin, testvis
 def test_an_enabled_plugin_gets_its_own_tables_and_version_table(visits_app):
     tables = inspect(database(visits_app).engine).get_table_names()
     assert {"testvisits_visit", "alembic_version_testvisits", "alembic_version"} <= set(tables)
+
+
+BAD_FIGURES = """
+import datetime
+from hub import plugin_api as api
+
+
+@api.hookimpl
+def hub_metrics():
+    return [api.Metric("meals", "meals", "Meals served")]
+
+
+@api.hookimpl
+def hub_metric_periods(session):
+    return [datetime.date(2025, 3, 3)]
+
+
+@api.hookimpl
+def hub_compute_metrics(session, period):
+    return {"meals": 1 / 0}
+"""
+
+
+def test_a_plugin_computing_figures_badly_is_named(make_app, install_plugin):
+    install_plugin("good", GOOD)
+    install_plugin("meals", BAD_FIGURES)
+    app = make_app()
+    runner = HubRunner(app)
+    failed = runner.invoke("metrics")
+    assert failed.exit_code == 1
+    assert failed.output == (
+        "Error: plugin 'meals': hub_compute_metrics failed: division by zero\n"
+    )
+    good = runner.invoke("metrics", "--plugin", "good", "--json")
+    assert json.loads(good.output) == [
+        {"plugin": "good", "period": "2025-03", "metrics": {"things": 3}},
+        {"plugin": "good", "period": "2025-W10", "metrics": {"things": 3}},
+    ]
+    viewer = create_account(app, "viewer")
+    response = app.test_client().get("/api/v1/metrics", headers=viewer.headers)
+    assert response.status_code == 500
+    assert response.json["details"] == {
+        "plugin": ["plugin 'meals': hub_compute_metrics failed: division by zero"]
+    }
