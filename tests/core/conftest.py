@@ -35,6 +35,12 @@ def visits_app(testvisits_installed: None, make_app: Callable[..., Flask]) -> It
 
 
 @pytest.fixture
+def full_app(testvisits_installed: None, make_app: Callable[..., Flask]) -> Flask:
+    """An instance with every installed plugin enabled, and ``testvisits`` too."""
+    return make_app(name="full")
+
+
+@pytest.fixture
 def visits_client(visits_app: Flask) -> FlaskClient:
     return visits_app.test_client()
 
