@@ -320,6 +320,8 @@ def token_create(email: str, name: str) -> None:
         found = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
         if found is None:
             raise click.ClickException(f"no user with email {email}")
+        if not found.active:
+            raise click.ClickException(f"{found.email} is disabled; enable the user first")
         new = auth.create_token(found, name)
         session.commit()
     click.echo(new)

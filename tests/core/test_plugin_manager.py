@@ -178,6 +178,10 @@ def test_a_plugin_that_fails_to_import_is_reported_and_the_rest_load(make_app, i
         "good": "enabled",
         "typo": "failed",
     }
+    viewer = create_account(app, "viewer")
+    seen_by_viewer = app.test_client().get("/api/v1/plugins", headers=viewer.headers).json
+    # Only admins see the technical reason (paths, module names).
+    assert next(p for p in seen_by_viewer if p["name"] == "broken")["error"] == "failed to load"
 
 
 def test_a_robust_hook_that_raises_is_logged_and_skipped(make_app, install_plugin, caplog):
