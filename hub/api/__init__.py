@@ -19,6 +19,7 @@ from hub import openapi
 from hub.api import account, audit, instance, locations, people, users
 from hub.db import get_session
 from hub.errors import ApiError
+from hub.plugin_manager import PluginError
 from hub.rest import handle_http_error
 
 API_PREFIXES = ("/api/", "/federation/", "/.well-known/")
@@ -36,6 +37,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(IntegrityError, _integrity_error)
     app.register_error_handler(DataError, _data_error)
+    app.register_error_handler(PluginError, _plugin_error)
     app.register_error_handler(Exception, _unexpected_error)
 
 
@@ -95,6 +97,15 @@ def _data_error(exc: DataError) -> Any:
     return ApiError(
         422, "invalid value", {"database": ["a value is out of range or too long"]}
     ).response()
+
+
+def _plugin_error(exc: PluginError) -> Any:
+    if not _on_api():
+        _reraise(exc)
+    get_session().rollback()
+    log.error("%s (on %s %s)", exc, request.method, request.path)
+    # Not the caller's fault, but the admin needs to know which plugin to look at.
+    return ApiError(500, "a plugin failed", {"plugin": [str(exc)]}).response()
 
 
 def _unexpected_error(exc: Exception) -> Any:

@@ -315,3 +315,37 @@ def test_a_plugin_computing_figures_badly_is_named(make_app, install_plugin):
     assert response.json["details"] == {
         "plugin": ["plugin 'meals': hub_compute_metrics failed: division by zero"]
     }
+
+
+FAILS_TO_ERASE = """
+from hub import plugin_api as api
+
+
+@api.hookimpl
+def hub_erase_person(session, person):
+    raise RuntimeError("records are locked")
+"""
+
+
+def test_an_erasure_a_plugin_cannot_finish_changes_nothing(
+    make_app, install_plugin, monkeypatch, capsys
+):
+    install_plugin("locked", FAILS_TO_ERASE)
+    app = make_app(plugins=["locked"])
+    admin = create_account(app, "admin").headers
+    client = app.test_client()
+    person = client.post("/api/v1/people", json={"name": "Nia Bevan"}, headers=admin).json
+    response = client.post(f"/api/v1/people/{person['id']}/erase", headers=admin)
+    assert response.status_code == 500
+    assert response.json["details"] == {
+        "plugin": ["plugin 'locked': hub_erase_person failed: records are locked"]
+    }
+    assert client.get(f"/api/v1/people/{person['id']}", headers=admin).json["name"] == "Nia Bevan"
+    status, _, err = run_main(
+        monkeypatch, capsys, app.instance_path, "person", "erase", str(person["id"]), "--yes"
+    )
+    assert (status, err) == (
+        1,
+        "hub: plugin 'locked': hub_erase_person failed: records are locked\n",
+    )
+    assert client.get(f"/api/v1/people/{person['id']}", headers=admin).json["name"] == "Nia Bevan"
