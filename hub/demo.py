@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from hub import auth
-from hub.db import get_session
+from hub.db import get_session, utcnow
 from hub.models import Location, OpeningTime, Person, User
 
 DEMO_PASSWORD = "demo-password"
@@ -80,6 +80,7 @@ def load(app: Flask, progress: Callable[[str], None]) -> dict[str, tuple[str, st
                 email=f"{name.split()[0].lower()}@example.net" if consented else None,
                 phone=f"07700 900{rng.randint(100, 999)}" if consented else None,
                 consent_given=consented,
+                consent_at=utcnow() if consented else None,
                 consent_purpose="Contact about services and reminders" if consented else "",
                 retention_until=today + dt.timedelta(days=rng.randint(200, 1000)),
             )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import stat
 import sys
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import text
 
 from hub.cli import cli, main
 from hub.testing import make_instance
@@ -158,3 +160,71 @@ def test_database_never_upgraded_is_one_line(tmp_path, monkeypatch, capsys, hub_
     assert len(err.splitlines()) == 1
     assert err.startswith("hub: database: ")
     assert err.rstrip().endswith("(run: hub db upgrade)")
+
+
+VISITS_CSV = """day,person_id,note
+2025-03-03,,First visit
+2025-03-04,,
+2025-13-01,,Bad date
+2025-03-05,abc,
+2025-03-06,999,
+"""
+
+
+def test_import_reports_every_row_it_cannot_take_and_is_idempotent(visits_runner, tmp_path):
+    source = tmp_path / "visits.csv"
+    source.write_text(VISITS_CSV)
+    dry = visits_runner.invoke("import", "testvisits-csv", str(source), "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert dry.output.splitlines()[0] == (
+        "Would import: 2 new, 0 updated, 0 unchanged, 3 rows not taken"
+    )
+    assert visits_runner.invoke("testvisits", "count").output == "0 visits\n"
+    result = visits_runner.invoke("import", "testvisits-csv", str(source))
+    assert result.output.splitlines() == [
+        "Imported: 2 new, 0 updated, 0 unchanged, 3 rows not taken",
+        "  row 3 (day): '2025-13-01' is not a date (YYYY-MM-DD)",
+        "  row 4 (person_id): 'abc' is not a person id",
+        "  row 5 (person_id): no person with id 999",
+    ]
+    again = visits_runner.invoke("import", "testvisits-csv", str(source), "--json")
+    report = json.loads(again.output)
+    assert (report["created"], report["unchanged"], len(report["problems"])) == (0, 2, 3)
+    assert report["problems"][0] == {
+        "row": 3,
+        "message": "'2025-13-01' is not a date (YYYY-MM-DD)",
+        "field": "day",
+    }
+    assert visits_runner.invoke("testvisits", "count").output == "2 visits\n"
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes("day,person_id,note\n2025-03-03,,Caf\xe9\n".encode("latin-1"))
+    wrong = visits_runner.invoke("import", "testvisits-csv", str(latin1))
+    assert (wrong.exit_code, wrong.output) == (1, f"Error: {latin1} is not UTF-8 text\n")
+
+
+def test_export_to_a_file_or_standard_output(visits_runner, tmp_path):
+    source = tmp_path / "visits.csv"
+    source.write_text(VISITS_CSV)
+    visits_runner.invoke("import", "testvisits-csv", str(source))
+    target = tmp_path / "out.csv"
+    written = visits_runner.invoke("export", "testvisits-csv", "--output", str(target))
+    assert written.exit_code == 0, written.output
+    assert written.output == f"Wrote 2 records to {target}\n"
+    lines = target.read_text().splitlines()
+    assert lines[0] == "day,visitor"
+    assert [line.split(",")[0] for line in lines[1:]] == ["2025-03-03", "2025-03-04"]
+    printed = visits_runner.invoke("export", "testvisits-csv")
+    assert printed.output.splitlines() == lines
+
+
+def test_demo_data_from_every_enabled_plugin(visits_app, visits_runner):
+    from hub import demo
+    from hub.db import get_session
+
+    with visits_app.app_context():
+        messages = []
+        logins = demo.load(visits_app, progress=messages.append)
+        assert "demo data: testvisits" in messages
+        assert set(logins) == {"admin", "coordinator", "volunteer", "viewer"}
+        assert get_session().scalar(text("SELECT count(*) FROM testvisits_visit")) == 180
+    assert visits_runner.invoke("testvisits", "count").output == "180 visits\n"

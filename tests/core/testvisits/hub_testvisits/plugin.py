@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
+import random
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
+import click
 from flask import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
@@ -139,3 +142,80 @@ def hub_erase_person(session: Any, person: api.Person) -> int:
         visit.person_id = None
         visit.note = ""
     return len(visits)
+
+
+def _write_csv(session: Any, stream: TextIO, options: dict[str, Any]) -> int:
+    """Visits by day and opaque visitor key: nothing that names anyone."""
+    writer = csv.writer(stream)
+    writer.writerow(["day", "visitor"])
+    rows = session.execute(select(Visit.day, Visit.visitor).order_by(Visit.day, Visit.id)).all()
+    writer.writerows((day.isoformat(), visitor) for day, visitor in rows)
+    return len(rows)
+
+
+def _read_csv(
+    session: Any, stream: TextIO, options: dict[str, Any], progress: Any
+) -> api.ImportReport:
+    """Rows of ``day,person_id,note``; a row already stored is left unchanged."""
+    report = api.ImportReport(dry_run=bool(options.get("dry_run")))
+    rows = list(csv.DictReader(stream))
+    for number, row in enumerate(rows, start=1):
+        progress(number, len(rows))
+        try:
+            day = dt.date.fromisoformat(row.get("day") or "")
+        except ValueError:
+            report.problem(number, f"{row.get('day')!r} is not a date (YYYY-MM-DD)", "day")
+            continue
+        raw_person = (row.get("person_id") or "").strip()
+        if raw_person and not raw_person.isdigit():
+            report.problem(number, f"{raw_person!r} is not a person id", "person_id")
+            continue
+        person_id = int(raw_person) if raw_person else None
+        if person_id is not None and session.get(api.Person, person_id) is None:
+            report.problem(number, f"no person with id {person_id}", "person_id")
+            continue
+        note = row.get("note") or ""
+        same = select(Visit.id).where(
+            Visit.day == day,
+            Visit.person_id.is_(None) if person_id is None else Visit.person_id == person_id,
+            Visit.note == note,
+        )
+        if session.scalar(same) is not None:
+            report.unchanged += 1
+            continue
+        session.add(Visit(person_id=person_id, visitor=_visitor_key(person_id), day=day, note=note))
+        session.flush()
+        report.created += 1
+    return report
+
+
+@api.hookimpl
+def hub_exporters() -> list[api.Exporter]:
+    return [api.Exporter("testvisits-csv", "Visits by day", "text/csv", _write_csv)]
+
+
+@api.hookimpl
+def hub_importers() -> list[api.Importer]:
+    return [api.Importer("testvisits-csv", "Visits: day, person_id, note", _read_csv)]
+
+
+@click.command("count")
+def count_command() -> None:
+    """How many visits are logged."""
+    total = api.get_session().scalar(select(func.count()).select_from(Visit))
+    click.echo(f"{total} visits")
+
+
+@api.hookimpl
+def hub_cli_commands() -> list[click.Command]:
+    return [count_command]
+
+
+@api.hookimpl
+def hub_demo_data(session: Any, today: dt.date) -> None:
+    rng = random.Random(7)
+    people = session.scalars(select(api.Person.id)).all()
+    for back in range(60):
+        for person_id in rng.sample(people, k=min(3, len(people))):
+            day = today - dt.timedelta(days=back)
+            session.add(Visit(person_id=person_id, visitor=_visitor_key(person_id), day=day))
