@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Blueprint, current_app
+from flask import Blueprint, Response, current_app, jsonify
 from marshmallow import Schema, fields, validate
 from sqlalchemy import Select, or_, select
 
@@ -163,12 +163,15 @@ def update_person(person_id: int, body: dict[str, Any]) -> Person:
     summary="Everything held about a person (subject access request)",
     permission="people.export",
 )
-def export_person(person_id: int) -> dict[str, Any]:
-    """The core record and what every enabled plugin holds, as one JSON document."""
+def export_person(person_id: int) -> Response:
+    """The core record and what every enabled plugin holds, as one JSON document
+    (offered as a file download, ready to hand to the person)."""
     session = get_session()
     data = people.export(session, current_app.extensions["hub.plugins"], _get(person_id))
     session.commit()
-    return data
+    response = jsonify(data)
+    response.headers["Content-Disposition"] = f'attachment; filename="person-{person_id}.json"'
+    return response
 
 
 @bp.operation(

@@ -49,6 +49,9 @@ def test_export_holds_core_and_plugin_data(visits_client, visits_accounts, regis
         f"/api/v1/people/{person['id']}/export", headers=visits_accounts["admin"].headers
     )
     assert response.status_code == 200, response.json
+    assert response.headers["Content-Disposition"] == (
+        f'attachment; filename="person-{person["id"]}.json"'
+    )
     data = response.json
     assert data["person"]["name"] == "Visitor 0"
     assert data["person"]["email"] == "visitor0@example.org"
