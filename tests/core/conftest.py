@@ -20,6 +20,14 @@ TESTVISITS = Path(__file__).parent / "testvisits"
 
 
 @pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Flask:
+    """The core alone. These tests are about the core, and migrating every
+    installed plugin for each of them would only slow them down; the tests
+    that are about plugins (``full_app``, ``visits_app``) say so."""
+    return make_app(plugins=[])
+
+
+@pytest.fixture
 def testvisits_installed(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make the ``testvisits`` plugin installed, as pip would leave it, for one test."""
     monkeypatch.syspath_prepend(str(TESTVISITS))
