@@ -130,9 +130,10 @@ def update_user(user_id: int, body: dict[str, Any]) -> User:
     """The last active admin cannot be demoted or disabled (409)."""
     session = get_session()
     user = _get(user_id)
-    losing_admin = user.role == "admin" and user.active
-    losing_admin &= body.get("role", "admin") != "admin" or body.get("active", True) is False
-    if losing_admin and _other_active_admins(user) == 0:
+    demoted = body.get("role", user.role) != "admin"
+    disabled = body.get("active", True) is False
+    is_active_admin = user.role == "admin" and user.active
+    if is_active_admin and (demoted or disabled) and _other_active_admins(user) == 0:
         raise ApiError(
             409,
             "last active admin",
