@@ -46,8 +46,8 @@ class PersonChangeSchema(Schema):
     notes = fields.String(validate=validate.Length(max=10_000))
     consent_given = fields.Boolean()
     consent_purpose = fields.String(validate=validate.Length(max=300))
+    # Never null: everyone in the registry is anonymised some day.
     retention_until = fields.Date(
-        allow_none=True,
         metadata={"description": "Anonymised after this date; default RETENTION_DAYS from now."},
     )
 

@@ -83,6 +83,7 @@ def test_bad_input_names_the_field(client, accounts):
         ({"name": "Eve", "email": "not-an-email"}, "email"),
         ({"name": "Eve", "phone": "call me"}, "phone"),
         ({"name": "Eve", "retention_until": "next year"}, "retention_until"),
+        ({"name": "Eve", "retention_until": None}, "retention_until"),
         ({"name": "Eve", "consent_given": "maybe"}, "consent_given"),
         ({"name": "Eve", "favourite_colour": "blue"}, "favourite_colour"),
         ({"name": ["Eve"]}, "name"),
