@@ -17,7 +17,7 @@ from flask import (
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField
-from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, ValidationError
 
 from hub import auth
 from hub.db import get_session, utcnow
@@ -54,7 +54,7 @@ class PasswordForm(Form):
 class TokenForm(Form):
     name = StringField(
         "What the token is for",
-        [InputRequired("Name the token, so you know which to revoke later."), Length(max=120)],
+        [DataRequired("Name the token, so you know which to revoke later."), Length(max=120)],
         filters=[strip],
         description="For example: the till laptop's import script.",
     )

@@ -19,7 +19,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms import Form as SubForm
-from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from hub import auth
 from hub.db import get_session
@@ -67,7 +67,7 @@ class OpeningTimeForm(SubForm):
 
 
 class LocationForm(Form):
-    name = StringField("Name", [InputRequired("Enter a name."), Length(max=200)], filters=[strip])
+    name = StringField("Name", [DataRequired("Enter a name."), Length(max=200)], filters=[strip])
     address = TextAreaField("Address", [Length(max=1000)], filters=[strip])
     postcode = StringField(
         "Postcode",

@@ -19,7 +19,7 @@ from flask import (
 )
 from sqlalchemy import func, or_, select
 from wtforms import BooleanField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from hub import auth, people
 from hub.db import get_session, utcnow
@@ -50,7 +50,7 @@ def not_in_past(_form: Any, field: Any) -> None:
 
 
 class PersonForm(Form):
-    name = StringField("Name", [InputRequired("Enter a name."), Length(max=200)], filters=[strip])
+    name = StringField("Name", [DataRequired("Enter a name."), Length(max=200)], filters=[strip])
     email = StringField(
         "Email (optional)", [Optional(), Length(max=254), email_address], filters=[blank_to_none]
     )

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, StringField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from hub import auth
 from hub.db import get_session
@@ -33,7 +33,7 @@ def _lower_strip(value: Any) -> Any:
 class NewUserForm(Form):
     email = StringField(
         "Email",
-        [InputRequired("Enter their email address."), Length(max=254), email_address],
+        [DataRequired("Enter their email address."), Length(max=254), email_address],
         filters=[_lower_strip],
         description="They sign in with it.",
     )
