@@ -132,8 +132,11 @@ class Account:
 
 
 @pytest.fixture
-def make_app(tmp_path: Path, hub_databases: Databases) -> Callable[..., Flask]:
-    """Build a migrated app: ``make_app(plugins=[...], extra_plugins={...}, **settings)``."""
+def make_app(tmp_path: Path, hub_databases: Databases) -> Iterator[Callable[..., Flask]]:
+    """Build a migrated app: ``make_app(plugins=[...], extra_plugins={...}, **settings)``.
+
+    Each app's database connections are closed when the test ends."""
+    made: list[Flask] = []
 
     def factory(
         *,
@@ -146,10 +149,13 @@ def make_app(tmp_path: Path, hub_databases: Databases) -> Callable[..., Flask]:
             tmp_path / name, hub_databases.new(name), plugins=plugins, **settings
         )
         app = create_app(instance_path=instance, extra_plugins=extra_plugins)
+        made.append(app)
         migrate.upgrade(app)
         return app
 
-    return factory
+    yield factory
+    for app in made:
+        database(app).engine.dispose()
 
 
 @pytest.fixture

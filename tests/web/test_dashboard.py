@@ -74,13 +74,9 @@ class BadPanels:
 
 @pytest.fixture
 def shell_app(make_app):
-    app = make_app(
+    return make_app(
         name="shell", extra_plugins={"visits": Visits(), "broken": Broken(), "bad": BadPanels()}
     )
-    yield app
-    from hub.db import database
-
-    database(app).engine.dispose()
 
 
 def signed_in(app, role):

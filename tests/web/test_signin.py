@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from sqlalchemy import func, select, update
 
 from hub.db import get_session
@@ -61,24 +60,25 @@ def test_logout_needs_post(as_role):
     assert admin.get("/").status_code == 200  # still signed in
 
 
-@pytest.mark.parametrize(
-    ("target", "expected"),
-    [
-        ("/people/?q=ann", "/people/?q=ann"),
-        ("/locations/", "/locations/"),
-        ("https://evil.example/", "/"),
-        ("//evil.example/", "/"),
-        ("/\\evil.example/", "/"),
-        ("/\t/evil.example/", "/"),
-        ("http:/evil.example", "/"),
-        ("javascript:alert(1)", "/"),
-        ("", "/"),
-    ],
-)
-def test_next_only_leads_to_this_site(client, accounts, target, expected):
+NEXT_TARGETS = [
+    ("/people/?q=ann", "/people/?q=ann"),
+    ("/locations/", "/locations/"),
+    ("https://evil.example/", "/"),
+    ("//evil.example/", "/"),
+    ("/\\evil.example/", "/"),
+    ("/\t/evil.example/", "/"),
+    ("http:/evil.example", "/"),
+    ("javascript:alert(1)", "/"),
+    ("", "/"),
+]
+
+
+def test_next_only_leads_to_this_site(app, accounts):
     account = accounts["coordinator"]
-    response = sign_in(client, account.email, account.password, next=target)
-    assert response.headers["Location"] == expected
+    for target, expected in NEXT_TARGETS:
+        client = app.test_client()
+        response = sign_in(client, account.email, account.password, next=target)
+        assert response.headers["Location"] == expected, target
 
 
 def test_a_page_asked_for_before_sign_in_comes_back_after(client, accounts):
