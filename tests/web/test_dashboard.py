@@ -153,3 +153,30 @@ def test_dashboard_without_plugins_says_so(as_role):
     assert "Nothing to show yet" in admin_html and 'href="/admin/plugins/"' in admin_html
     viewer_html = as_role("viewer").get("/").text
     assert "An admin chooses which services this hub runs" in viewer_html
+
+
+class Crashing:
+    """A plugin page with a bug in it."""
+
+    @api.hookimpl
+    def hub_blueprints(self):
+        pages = Blueprint("crashing_pages", __name__, url_prefix="/crashing")
+
+        @pages.get("/")
+        @api.require_permission()
+        def home():
+            raise KeyError("a bug")
+
+        return [pages]
+
+
+def test_a_crashing_page_gets_the_friendly_error_page(make_app):
+    app = make_app(name="crash", extra_plugins={"crashing": Crashing()})
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production
+    client = signed_in(app, "volunteer")
+    response = client.get("/crashing/")
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.text
+    assert '<nav aria-label="Main"' in response.text  # still inside the shell
+    assert "KeyError" not in response.text
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
