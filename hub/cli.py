@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import re
 import secrets
 import sys
 from collections.abc import Callable, Iterator
@@ -20,10 +21,11 @@ from typing import Any
 import click
 from flask import Flask
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, ProgrammingError
 
 from hub import audit, auth, config, migrate, people
 from hub.config import ConfigError
-from hub.db import get_session
+from hub.db import database, get_session
 from hub.exchange import ImportReport
 from hub.metrics import MetricsError, compute
 from hub.models import ROLES, Person, User
@@ -39,6 +41,7 @@ class HubGroup(click.Group):
             app = _create_app()
         except (ConfigError, PluginError, OSError):
             return {}
+        database(app).engine.dispose()
         groups = {}
         for name, commands in app.extensions["hub.plugins"].each_robust("hub_cli_commands"):
             group = click.Group(name, help=f"Commands of the {name} plugin.")
@@ -78,9 +81,13 @@ def _create_app() -> Flask:
 def app_context() -> Iterator[Flask]:
     """The instance's app, with changes attributed to the command line in the audit log."""
     app = _create_app()
-    with app.app_context():
-        audit.set_actor(None, f"cli ({Path(app.instance_path).name})")
-        yield app
+    try:
+        with app.app_context():
+            audit.set_actor(None, f"cli ({Path(app.instance_path).name})")
+            yield app
+    finally:
+        # Commands run in-process in tests and scripts: leave no connections open.
+        database(app).engine.dispose()
 
 
 def plugins_of(app: Flask) -> PluginManager:
@@ -260,6 +267,9 @@ def demo(host: str, port: int, no_serve: bool, dev: bool) -> None:
 # --- users and tokens -------------------------------------------------------
 
 
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
 @cli.group()
 def user() -> None:
     """Users who sign in."""
@@ -273,7 +283,7 @@ def user() -> None:
 def user_create(email: str, role: str, name: str, password_stdin: bool) -> None:
     """Create a user (the password is prompted for, or read with --password-stdin)."""
     email = email.strip().lower()
-    if "@" not in email:
+    if not EMAIL.match(email):
         raise click.ClickException(f"{email!r} is not an email address")
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -323,26 +333,7 @@ def plugins_command(as_json: bool) -> None:
     from hub import plugin_manager
 
     with app_context() as app:
-        manager = plugins_of(app)
-        # Disabled plugins are not loaded; a separate manager reads their definitions.
-        everything = plugin_manager.build(None)
-        rows = []
-        for name, record in sorted(manager.records.items()):
-            source = manager if record.state == "enabled" else everything
-            try:
-                metrics = [m.name for m in source.metric_definitions(name)]
-            except Exception:
-                metrics = []
-            rows.append(
-                {
-                    "name": name,
-                    "version": record.version,
-                    "state": record.state,
-                    "error": record.error,
-                    "metrics": metrics,
-                    "hooks": record.hooks,
-                }
-            )
+        rows = plugin_manager.overview(plugins_of(app))
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
@@ -353,7 +344,7 @@ def plugins_command(as_json: bool) -> None:
         if row["error"]:
             click.echo(f"    error: {row['error']}")
         if row["metrics"]:
-            click.echo(f"    metrics: {', '.join(row['metrics'])}")
+            click.echo(f"    metrics: {', '.join(m['name'] for m in row['metrics'])}")
 
 
 @cli.command("metrics")
@@ -579,3 +570,15 @@ def main() -> None:
     except PluginError as exc:
         click.echo(f"hub: {exc}", err=True)
         sys.exit(1)
+    except (OperationalError, ProgrammingError, InterfaceError) as exc:
+        click.echo(f"hub: database: {_database_problem(exc)}", err=True)
+        sys.exit(1)
+
+
+def _database_problem(exc: DBAPIError) -> str:
+    """One line for an unreachable database or one that was never upgraded."""
+    lines = str(exc.orig).strip().splitlines() or [type(exc.orig).__name__]
+    reason = lines[0]
+    if "no such table" in reason or "does not exist" in reason:
+        reason += " (run: hub db upgrade)"
+    return reason
