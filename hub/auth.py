@@ -67,9 +67,6 @@ def init_app(app: Flask, plugin_permissions: Iterable[tuple[str, Permission]]) -
         registry[permission.name] = permission
     app.extensions["hub.permissions"] = registry
     app.before_request(_load_session_user)
-    # The actor lives in a context variable; a thread serving (or testing) one
-    # request after another must not credit one request's user with the next's work.
-    app.teardown_request(lambda _exc: audit.set_actor(None, "system"))
 
 
 def permissions() -> dict[str, Permission]:
@@ -140,7 +137,6 @@ def _set_user(user: User | None, via: str) -> None:
 
 def _load_session_user() -> None:
     g.user = None
-    audit.set_actor(None, "anonymous (web)")
     user_id = session.get("user_id")
     if user_id is None:
         return
