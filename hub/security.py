@@ -4,10 +4,10 @@ the client's real address behind a reverse proxy on the same machine."""
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, abort, g, request
 from flask_wtf.csrf import CSRFProtect
 
 # Paths whose writes authenticate with tokens or signatures, not cookies; the
@@ -75,11 +75,22 @@ def _is_loopback(value: str) -> bool:
 
 
 def _protect_forms() -> None:
-    if request.method in ("GET", "HEAD", "OPTIONS", "TRACE"):
-        return
     if request.path.startswith(NON_FORM_PREFIXES):
         return
+    # No one types a NUL byte; PostgreSQL refuses them in text, so one would
+    # otherwise reach the database as a server error instead of a plain 400.
+    if any("\x00" in value for value in _submitted_values()):
+        abort(400, "The form held a character that is never valid (NUL).")
+    if request.method in ("GET", "HEAD", "OPTIONS", "TRACE"):
+        return
     csrf.protect()
+
+
+def _submitted_values() -> Iterator[str]:
+    for multi in (request.args, request.form):
+        for key, value in multi.items(multi=True):
+            yield key
+            yield value
 
 
 def _set_headers(response: Response) -> Response:

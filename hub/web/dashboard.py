@@ -76,7 +76,8 @@ def panels(user: User | None) -> list[RenderedPanel]:
 
 def _render(plugins: PluginManager, plugin: str, panel: Panel) -> RenderedPanel | None:
     try:
-        html = render_template(panel.template, **panel.context)
+        # Templates may read their values directly or as ``panel.context``.
+        html = render_template(panel.template, **{**panel.context, "panel": panel})
     except Exception as exc:
         plugins.note_hook_error(plugin, f"dashboard panel {panel.title!r}", exc)
         return None

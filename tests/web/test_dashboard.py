@@ -92,7 +92,7 @@ def test_dashboard_shows_panels_and_survives_broken_plugins(shell_app, caplog):
     html = page.text
     assert html.index("Visits this week") < html.index("Visits by volunteers")
     assert "<dd>42</dd>" in html and "<dd>17</dd>" in html
-    assert "(seen by volunteer@example.org)" in html  # panels get the shell's context
+    assert "(seen by volunteer@example.org, 42 in all)" in html  # the shell context, and panel
     assert 'data-plugin="visits"' in html
     for left_out in ("Divides by zero", "Missing template", "on fire"):
         assert left_out not in html

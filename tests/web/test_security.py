@@ -203,3 +203,27 @@ def test_pages_have_no_inline_scripts_styles_or_outside_assets(as_role, records)
         html = admin.get(url).text
         assert "<script>" not in html and " style=" not in html and "<style" not in html, url
         assert not re.search(r'(src|href)="(https?:)?//', html), url
+
+
+def test_nul_bytes_get_a_400_not_a_database_error(client, as_role, records, audit_entries):
+    """PostgreSQL refuses NUL in text; a typed or forged one must not become a 500."""
+    coordinator = as_role("coordinator")
+    before = audit_entries()
+    responses = [
+        coordinator.get("/people/?q=ab%00c"),
+        coordinator.get("/admin/audit/?entity=%00"),
+        coordinator.post("/people/new", {"name": "Nia\x00", "retention_until": "2030-01-01"}),
+        coordinator.post(f"/locations/{records.location_id}/edit", {"name": "Hall\x00"}),
+        client.post(
+            "/login",
+            data={
+                "email": "admin@example.org\x00",
+                "password": "x",
+                "csrf_token": csrf_token(client.get("/login").text),
+            },
+        ),
+    ]
+    for response in responses:
+        assert response.status_code == 400
+        assert "nothing was changed" in response.text
+    assert audit_entries() == before
