@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from wtforms import (
     BooleanField,
     FieldList,
@@ -105,7 +106,10 @@ class LocationForm(Form):
 @bp.get("/")
 @auth.require_permission("locations.view")
 def index() -> str:
-    rows = get_session().scalars(select(Location).order_by(Location.name)).all()
+    statement = (
+        select(Location).options(selectinload(Location.opening_times)).order_by(Location.name)
+    )
+    rows = get_session().scalars(statement).all()
     return render_template(
         "hub/locations/index.html",
         active=[row for row in rows if row.active],
