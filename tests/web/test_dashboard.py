@@ -148,10 +148,11 @@ def test_failures_are_listed_on_the_admin_plugins_page(shell_app):
     assert "navigation entry &#39;Nowhere&#39;: BuildError" in html
 
 
-def test_dashboard_without_plugins_says_so(as_role):
-    admin_html = as_role("admin").get("/").text
+def test_dashboard_without_plugins_says_so(make_app):
+    app = make_app(name="bare", plugins=[])
+    admin_html = signed_in(app, "admin").get("/").text
     assert "Nothing to show yet" in admin_html and 'href="/admin/plugins/"' in admin_html
-    viewer_html = as_role("viewer").get("/").text
+    viewer_html = signed_in(app, "viewer").get("/").text
     assert "An admin chooses which services this hub runs" in viewer_html
 
 
