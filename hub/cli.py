@@ -230,6 +230,8 @@ def serve(host: str, port: int, workers: int | None, dev: bool) -> None:
     app = _create_app()
     with app.app_context():
         behind = migrate.pending(app)
+    # Workers must not share the checker's connections across the fork.
+    database(app).engine.dispose()
     if behind:
         raise click.ClickException(
             f"the database needs upgrading first: hub db upgrade ({', '.join(behind)})"
@@ -318,6 +320,8 @@ def token_create(email: str, name: str) -> None:
         found = session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
         if found is None:
             raise click.ClickException(f"no user with email {email}")
+        if not found.active:
+            raise click.ClickException(f"{found.email} is disabled; enable the user first")
         new = auth.create_token(found, name)
         session.commit()
     click.echo(new)

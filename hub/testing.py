@@ -71,8 +71,10 @@ class Databases:
         if self.base is None or not self.schemas:
             return
         engine = create_engine(self.base)
-        with engine.begin() as connection:
-            for schema in self.schemas:
+        # One transaction per schema: dropping them all at once takes a lock per
+        # table and runs out of PostgreSQL's lock table in a long session.
+        for schema in self.schemas:
+            with engine.begin() as connection:
                 connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         engine.dispose()
 

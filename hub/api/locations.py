@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import Select, select
+from sqlalchemy.orm import selectinload
 
 from hub.db import get_session
 from hub.errors import ApiError, not_found
@@ -74,7 +75,12 @@ class LocationQuery(Schema):
     paginate=True,
 )
 def list_locations(query: dict[str, Any]) -> Select[Any]:
-    statement = select(Location).order_by(Location.name, Location.id)
+    # Opening times in one more query, not one per location.
+    statement = (
+        select(Location)
+        .options(selectinload(Location.opening_times))
+        .order_by(Location.name, Location.id)
+    )
     if "active" in query:
         statement = statement.where(Location.active.is_(query["active"]))
     return statement

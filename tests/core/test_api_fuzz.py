@@ -38,7 +38,7 @@ GARBAGE_BODIES: list[tuple[bytes, str]] = [
     (b"<x/>", "text/xml"),
     (b"", "application/json"),
 ]
-PATH_IDS = [1, 2**63, 2**70]
+PATH_IDS = [1, 2**70]
 
 
 def resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
@@ -93,11 +93,13 @@ def check(response: Any, what: str) -> None:
         assert isinstance(body, dict) and body.get("error"), f"{what}: not a JSON error"
 
 
-def test_no_operation_answers_5xx(visits_app, visits_client, visits_accounts):
-    client = visits_client
+def test_no_operation_answers_5xx(full_app):
+    client = full_app.test_client()
     document = client.get("/api/v1/openapi.json").json
-    headers = create_account(visits_app, "admin", "fuzzer@example.org").headers
-    coordinator = visits_accounts["coordinator"].headers
+    # Its own admin, whose token is not id 1: DELETE /tokens/1 must not lock the walk out.
+    create_account(full_app, "admin")
+    coordinator = create_account(full_app, "coordinator").headers
+    headers = create_account(full_app, "admin", "fuzzer@example.org").headers
     client.post("/api/v1/people", json={"name": "Seed Person"}, headers=coordinator)
     client.post(
         "/api/v1/locations",

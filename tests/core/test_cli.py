@@ -96,6 +96,18 @@ def test_user_create_unknown_role_and_token_for_nobody(runner):
     assert (token.exit_code, token.output) == (1, "Error: no user with email ghost@example.org\n")
 
 
+def test_no_token_for_a_disabled_user(runner, client, accounts):
+    viewer = accounts["viewer"]
+    client.patch(
+        f"/api/v1/users/{viewer.id}", json={"active": False}, headers=accounts["admin"].headers
+    )
+    token = runner.invoke("token", "create", viewer.email)
+    assert (token.exit_code, token.output) == (
+        1,
+        "Error: viewer@example.org is disabled; enable the user first\n",
+    )
+
+
 def test_metrics_validation(runner):
     for period, message in [
         (

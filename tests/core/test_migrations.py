@@ -23,10 +23,10 @@ def versions(app):
 
 
 def test_upgrade_is_idempotent_with_a_version_table_per_component(visits_app, visits_runner):
-    assert versions(visits_app) == {
-        "alembic_version": ["core_0001"],
-        "alembic_version_testvisits": ["testvisits_0001"],
-    }
+    first = versions(visits_app)
+    [core_head] = first["alembic_version"]
+    assert core_head.startswith("core_")
+    assert first["alembic_version_testvisits"] == ["testvisits_0001"]
     for _ in range(2):
         result = visits_runner.invoke("db", "upgrade")
         assert result.exit_code == 0, result.output
@@ -35,7 +35,7 @@ def test_upgrade_is_idempotent_with_a_version_table_per_component(visits_app, vi
             "upgrading testvisits",
             "Database is up to date.",
         ]
-    assert versions(visits_app)["alembic_version_testvisits"] == ["testvisits_0001"]
+    assert versions(visits_app) == first
     status = visits_runner.invoke("db", "status")
     assert (status.exit_code, status.output) == (0, "Database is up to date.\n")
 
@@ -43,7 +43,7 @@ def test_upgrade_is_idempotent_with_a_version_table_per_component(visits_app, vi
 def test_status_reports_pending_components_and_serve_refuses(
     testvisits_installed, tmp_path, hub_databases
 ):
-    instance = make_instance(tmp_path / "fresh", hub_databases.new("fresh"))
+    instance = make_instance(tmp_path / "fresh", hub_databases.new("fresh"), plugins=["testvisits"])
     runner = CliRunner()
     env = {"HUB_INSTANCE_PATH": str(instance)}
     status = runner.invoke(cli, ["db", "status"], env=env)
@@ -56,11 +56,11 @@ def test_status_reports_pending_components_and_serve_refuses(
     assert runner.invoke(cli, ["db", "status"], env=env).exit_code == 0
 
 
-def test_migrated_schema_matches_the_models(visits_app):
-    """What ``hub db revision`` would generate for each component is empty."""
-    engine = database(visits_app).engine
-    with engine.connect() as connection:
-        for component in migrate.components(visits_app):
+def schema_differences(app):
+    """What ``hub db revision`` would generate for each component: nothing, if in step."""
+    differences = {}
+    with database(app).engine.connect() as connection:
+        for component in migrate.components(app):
 
             def owned(obj, name, type_, reflected, compare_to, tables=component.tables):
                 if type_ == "table":
@@ -77,8 +77,18 @@ def test_migrated_schema_matches_the_models(visits_app):
                     "version_table": component.version_table,
                 },
             )
-            assert compare_metadata(context, Model.metadata) == [], component.name
-    assert {c.name for c in migrate.components(visits_app)} == {"core", "testvisits"}
+            differences[component.name] = compare_metadata(context, Model.metadata)
+    return differences
+
+
+def test_migrated_core_schema_matches_the_models(visits_app):
+    assert schema_differences(visits_app) == {"core": [], "testvisits": []}
     core = next(c for c in migrate.components(visits_app) if c.name == "core")
     assert "testvisits_visit" not in core.tables
     assert {"person", "user", "audit_entry", "location"} <= core.tables
+
+
+def test_every_installed_plugin_schema_matches_its_models(app):
+    out_of_step = {name: diff for name, diff in schema_differences(app).items() if diff}
+    # Spelled out in full, so a plugin author sees which column to migrate.
+    assert not out_of_step, "\n".join(f"{name}: {diff!r}" for name, diff in out_of_step.items())

@@ -145,7 +145,7 @@ def test_retention_anonymises_people_past_their_date(
 
 
 def test_plugin_settings_come_from_the_instance_config(testvisits_installed, make_app):
-    app = make_app(name="short-notes", testvisits={"note_days": 30})
+    app = make_app(name="short-notes", plugins=["testvisits"], testvisits={"note_days": 30})
     runner = HubRunner(app)
     client = app.test_client()
     coordinator = create_account(app, "coordinator").headers

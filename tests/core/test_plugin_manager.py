@@ -149,7 +149,7 @@ def test_a_plugin_that_fails_to_import_is_reported_and_the_rest_load(make_app, i
     install_plugin("good", GOOD)
     install_plugin("broken", FAILS_TO_IMPORT)
     install_plugin("typo", MISSPELLED)
-    app = make_app()
+    app = make_app(plugins=["good", "broken", "typo"])
     records = app.extensions["hub.plugins"].records
     assert records["good"].state == "enabled"
     assert records["broken"].state == "failed"
@@ -173,17 +173,21 @@ def test_a_plugin_that_fails_to_import_is_reported_and_the_rest_load(make_app, i
 
     admin = create_account(app, "admin")
     via_api = app.test_client().get("/api/v1/plugins", headers=admin.headers).json
-    assert {p["name"]: p["state"] for p in via_api} == {
+    assert {p["name"]: p["state"] for p in via_api if p["name"] in {"broken", "good", "typo"}} == {
         "broken": "failed",
         "good": "enabled",
         "typo": "failed",
     }
+    viewer = create_account(app, "viewer")
+    seen_by_viewer = app.test_client().get("/api/v1/plugins", headers=viewer.headers).json
+    # Only admins see the technical reason (paths, module names).
+    assert next(p for p in seen_by_viewer if p["name"] == "broken")["error"] == "failed to load"
 
 
 def test_a_robust_hook_that_raises_is_logged_and_skipped(make_app, install_plugin, caplog):
     install_plugin("good", GOOD)
     install_plugin("flaky", FLAKY)
-    app = make_app()
+    app = make_app(plugins=["good", "flaky"])
     client = app.test_client()
     login(client, create_account(app, "coordinator"))
     with caplog.at_level(logging.ERROR, logger="hub"):
@@ -214,7 +218,7 @@ def test_a_broken_required_hook_stops_start_up_with_one_line(
     source, message, install_plugin, hub_databases, tmp_path, monkeypatch, capsys
 ):
     install_plugin("bad", source)
-    instance = make_instance(tmp_path / "instance", hub_databases.new("bad"))
+    instance = make_instance(tmp_path / "instance", hub_databases.new("bad"), plugins=["bad"])
     with pytest.raises(PluginError) as raised:
         create_app(instance_path=instance)
     assert str(raised.value) == message
@@ -267,3 +271,47 @@ def test_a_disabled_plugin_contributes_nothing(make_app, install_plugin, testvis
 def test_an_enabled_plugin_gets_its_own_tables_and_version_table(visits_app):
     tables = inspect(database(visits_app).engine).get_table_names()
     assert {"testvisits_visit", "alembic_version_testvisits", "alembic_version"} <= set(tables)
+
+
+BAD_FIGURES = """
+import datetime
+from hub import plugin_api as api
+
+
+@api.hookimpl
+def hub_metrics():
+    return [api.Metric("meals", "meals", "Meals served")]
+
+
+@api.hookimpl
+def hub_metric_periods(session):
+    return [datetime.date(2025, 3, 3)]
+
+
+@api.hookimpl
+def hub_compute_metrics(session, period):
+    return {"meals": 1 / 0}
+"""
+
+
+def test_a_plugin_computing_figures_badly_is_named(make_app, install_plugin):
+    install_plugin("good", GOOD)
+    install_plugin("meals", BAD_FIGURES)
+    app = make_app(plugins=["good", "meals"])
+    runner = HubRunner(app)
+    failed = runner.invoke("metrics")
+    assert failed.exit_code == 1
+    assert failed.output == (
+        "Error: plugin 'meals': hub_compute_metrics failed: division by zero\n"
+    )
+    good = runner.invoke("metrics", "--plugin", "good", "--json")
+    assert json.loads(good.output) == [
+        {"plugin": "good", "period": "2025-03", "metrics": {"things": 3}},
+        {"plugin": "good", "period": "2025-W10", "metrics": {"things": 3}},
+    ]
+    viewer = create_account(app, "viewer")
+    response = app.test_client().get("/api/v1/metrics", headers=viewer.headers)
+    assert response.status_code == 500
+    assert response.json["details"] == {
+        "plugin": ["plugin 'meals': hub_compute_metrics failed: division by zero"]
+    }

@@ -1,0 +1,165 @@
+"""Core API benchmark: how long the core's JSON operations take with years of records.
+
+    python -m benchmarks.api [--people 5000] [--audit 50000] [--rounds 40]
+                             [--database-url URL]
+
+Builds an instance (SQLite in a temporary folder, or the empty database at
+``--database-url``) holding ``--people`` people, twenty locations with opening
+times and ``--audit`` audit entries, then times each operation through the WSGI
+app in this process (no network) with a bearer token, as a script would call
+it. The baseline, measured in the same run, is ``GET /api/v1/me``: token check
+and one row, no listing. Each operation's median and 95th percentile are
+printed with their ratio to the baseline. Target: every operation under
+100 ms at the median on SQLite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import statistics
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert
+
+TARGET_MS = 100.0
+
+OPERATIONS = [
+    ("people: first page", "/api/v1/people"),
+    ("people: search by name", "/api/v1/people?q=smith"),
+    ("people: search, no match", "/api/v1/people?q=zzzz"),
+    ("people: consent and retention", "/api/v1/people?consent=true&retention_before=2026-01-01"),
+    ("people: last page", "/api/v1/people?page=50&per_page=100"),
+    ("one person", "/api/v1/people/{middle}"),
+    ("locations", "/api/v1/locations"),
+    ("audit: newest", "/api/v1/audit"),
+    ("audit: one person's entries", "/api/v1/audit?entity=person&entity_id={middle}"),
+    ("audit: a week", "/api/v1/audit?since=2025-06-01T00:00:00&until=2025-06-08T00:00:00"),
+    ("users", "/api/v1/users"),
+    ("plugins", "/api/v1/plugins"),
+]
+
+SURNAMES = ["Smith", "Jones", "Williams", "Davies", "Evans", "Thomas", "Roberts", "Hughes"]
+
+
+def build(root: Path, database_url: str | None, people: int, audit: int) -> tuple[Any, str]:
+    from hub import auth, create_app, migrate
+    from hub.cli import write_config
+    from hub.db import get_session
+    from hub.federation import identity
+    from hub.models import AuditEntry, Location, OpeningTime, Person, User
+
+    write_config(
+        root,
+        {
+            "INSTANCE_NAME": "Benchmark Hub",
+            "SECRET_KEY": uuid.uuid4().hex * 2,
+            "DATABASE_URL": database_url or f"sqlite:///{root / 'hub.sqlite3'}",
+            "PLUGINS": [],
+        },
+    )
+    identity.ensure_keypair(root)
+    app = create_app(instance_path=root)
+    migrate.upgrade(app)
+    start = dt.datetime(2023, 1, 1, tzinfo=dt.UTC)
+    with app.app_context():
+        session = get_session()
+        admin = User(email="admin@example.org", role="admin", password_hash="x")
+        session.add(admin)
+        session.flush()
+        token = auth.create_token(admin, "benchmark")
+        session.execute(
+            insert(Person),
+            [
+                {
+                    "name": f"Person {n} {SURNAMES[n % len(SURNAMES)]}",
+                    "email": f"person{n}@example.org",
+                    "consent_given": n % 3 == 0,
+                    "retention_until": dt.date(2025, 1, 1) + dt.timedelta(days=n % 900),
+                    "created_at": start + dt.timedelta(hours=n),
+                    "updated_at": start + dt.timedelta(hours=n),
+                }
+                for n in range(people)
+            ],
+        )
+        for n in range(20):
+            location = Location(name=f"Hall {n}", postcode="CF10 1AA")
+            location.opening_times = [
+                OpeningTime(weekday=day, opens=dt.time(10), closes=dt.time(12)) for day in (1, 4)
+            ]
+            session.add(location)
+        session.execute(
+            insert(AuditEntry),
+            [
+                {
+                    "at": start + dt.timedelta(minutes=20 * n),
+                    "user_id": None,
+                    "actor": "benchmark",
+                    "action": "update",
+                    "entity": "person",
+                    "entity_id": str(n % max(people, 1) + 1),
+                    "changes": {"name": "(personal data)"},
+                }
+                for n in range(audit)
+            ],
+        )
+        session.commit()
+    return app, token
+
+
+def timed(client: Any, path: str, headers: dict[str, str], rounds: int) -> list[float]:
+    samples = []
+    for _ in range(rounds):
+        began = time.perf_counter()
+        response = client.get(path, headers=headers)
+        samples.append((time.perf_counter() - began) * 1000)
+        if response.status_code != 200:
+            raise SystemExit(f"{path}: {response.status_code} {response.get_data(as_text=True)}")
+    return samples
+
+
+def summary(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[max(0, int(len(ordered) * 0.95) - 1)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--people", type=int, default=5000)
+    parser.add_argument("--audit", type=int, default=50000)
+    parser.add_argument("--rounds", type=int, default=40)
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args()
+    from hub.db import database
+
+    with tempfile.TemporaryDirectory() as folder:
+        began = time.perf_counter()
+        app, token = build(Path(folder), args.database_url, args.people, args.audit)
+        print(
+            f"built: {args.people} people, {args.audit} audit entries "
+            f"in {time.perf_counter() - began:.1f} s"
+        )
+        client = app.test_client()
+        headers = {"Authorization": f"Bearer {token}"}
+        middle = str(args.people // 2 or 1)
+        timed(client, "/api/v1/me", headers, 5)  # warm caches and the pool
+        base_median, base_p95 = summary(timed(client, "/api/v1/me", headers, args.rounds))
+        print(f"{'operation':<34} {'median ms':>10} {'p95 ms':>8} {'x baseline':>11}")
+        print(f"{'baseline: GET /api/v1/me':<34} {base_median:>10.1f} {base_p95:>8.1f} {1:>11.1f}")
+        slow = []
+        for label, path in OPERATIONS:
+            median, p95 = summary(timed(client, path.format(middle=middle), headers, args.rounds))
+            print(f"{label:<34} {median:>10.1f} {p95:>8.1f} {median / base_median:>11.1f}")
+            if median > TARGET_MS:
+                slow.append(label)
+        verdict = "missed by " + ", ".join(slow) if slow else "met"
+        print(f"target: every median under {TARGET_MS:.0f} ms: {verdict}")
+        database(app).engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
