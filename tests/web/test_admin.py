@@ -137,7 +137,7 @@ def test_plugins_page_shows_state_version_metrics_and_errors(make_app):
     html = client.get("/admin/plugins/").text
     section = html[html.index('id="plugin-lending"') : html.index('id="plugin-shaky"')]
     assert "enabled" in section and "<dd>1.2.0</dd>" in section
-    assert "<code>loans</code>" in section and "<code>borrowers</code>" in section
+    assert "<strong>loans</strong>" in section and "<strong>borrowers</strong>" in section
     assert "disclosure control" in section
     assert "<code>lending.lend</code>: Lend tools (held by volunteer)" in section
     shaky = html[html.index('id="plugin-shaky"') :]
