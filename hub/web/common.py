@@ -19,7 +19,7 @@ M = TypeVar("M", bound=Model)
 
 PER_PAGE = 25
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-PHONE = re.compile(r"^\+?[0-9 ()-]{6,40}$")
+PHONE = re.compile(r"^\+?[0-9 ()-]{5,40}$")
 
 
 class Form(FlaskForm):

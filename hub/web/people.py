@@ -59,7 +59,7 @@ class PersonForm(Form):
     )
     notes = TextAreaField(
         "Notes (optional)",
-        [Length(max=5000)],
+        [Length(max=10_000)],
         filters=[strip],
         description="Only what the service needs. The person can ask to see everything written here.",
     )
