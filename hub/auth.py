@@ -53,6 +53,7 @@ CORE_PERMISSIONS = (
     Permission("users.manage", "Add users, change their roles, disable them", ()),
     Permission("audit.view", "Read the audit log", ()),
     Permission("plugins.view", "See each plugin's state, errors and metrics", ()),
+    Permission("exports.download", "Download whole-service exports (ORDS, calendars...)", ()),
     Permission("metrics.view", "See the figures this instance publishes", ROLES),
 )
 

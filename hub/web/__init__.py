@@ -11,7 +11,18 @@ from flask import Flask, current_app, g, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from hub import auth
-from hub.web import account, admin, audit_log, dashboard, locations, people, plugins, signin, users
+from hub.web import (
+    account,
+    admin,
+    audit_log,
+    dashboard,
+    exports,
+    locations,
+    people,
+    plugins,
+    signin,
+    users,
+)
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +36,7 @@ BLUEPRINTS = (
     users.bp,
     plugins.bp,
     audit_log.bp,
+    exports.bp,
 )
 ERROR_PAGES = (400, 403, 404, 405, 413, 429, 500)
 

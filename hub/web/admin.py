@@ -26,6 +26,12 @@ SECTIONS = (
         "Which services are enabled, their versions, errors and the figures they publish.",
     ),
     Section("Audit log", "audit_log.index", "audit.view", "Every change: who, what and when."),
+    Section(
+        "Exports",
+        "exports.index",
+        "exports.download",
+        "Download a service's records in a standard format (ORDS CSV, calendars).",
+    ),
 )
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

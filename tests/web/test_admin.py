@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from sqlalchemy import select, update
 
@@ -211,3 +212,54 @@ def test_audit_log_filter_mistakes_are_explained(as_role):
     response = admin.get("/admin/audit/?since=yesterday")
     assert response.status_code == 400 and "Enter a real date" in response.text
     assert admin.get("/admin/audit/?until=9999-12-31&user=abc&page=-3").status_code == 200
+
+
+class Calendar:
+    """A plugin offering two exports, one of which is broken."""
+
+    @api.hookimpl
+    def hub_exporters(self):
+        def write_events(session, stream, options):
+            stream.write("BEGIN:VCALENDAR\r\nSUMMARY:Repair café\r\nEND:VCALENDAR\r\n")
+            return 1
+
+        def write_broken(session, stream, options):
+            raise OSError("disk full")
+
+        return [
+            api.Exporter(
+                "events-ical", "Events as iCalendar", "text/calendar", write_events, "ics"
+            ),
+            api.Exporter("broken-csv", "Never works", "text/csv", write_broken),
+        ]
+
+
+def test_admins_download_exports_and_each_is_audited(make_app):
+    app = make_app(name="exports", extra_plugins={"calendar": Calendar()})
+    client = app.test_client()
+    login(client, create_account(app, "admin"))
+    page = client.get("/admin/exports/").text
+    assert "events-ical" in page and "Events as iCalendar" in page
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
+
+    response = client.post("/admin/exports/events-ical", data={"csrf_token": token})
+    assert response.status_code == 200
+    assert response.mimetype == "text/calendar"
+    assert response.headers["Content-Disposition"].endswith('.ics"')
+    assert "SUMMARY:Repair café" in response.text
+    with app.app_context():
+        entry = get_session().scalar(select(AuditEntry).where(AuditEntry.entity == "events-ical"))
+    assert entry.action == "export" and entry.changes == {"records": 1}
+
+    broken = client.post("/admin/exports/broken-csv", data={"csrf_token": token})
+    assert broken.status_code == 302
+    assert "The broken-csv export failed" in client.get("/admin/exports/").text
+    assert "export &#39;broken-csv&#39;: OSError: disk full" in client.get("/admin/plugins/").text
+    assert client.post("/admin/exports/nope", data={"csrf_token": token}).status_code == 404
+
+    coordinator = app.test_client()
+    login(coordinator, create_account(app, "coordinator"))
+    token = re.search(r'name="csrf-token" content="([^"]+)"', coordinator.get("/").text)[1]
+    assert coordinator.get("/admin/exports/").status_code == 403
+    refused = coordinator.post("/admin/exports/events-ical", data={"csrf_token": token})
+    assert refused.status_code == 403

@@ -38,6 +38,7 @@ def pages(records):
         f"/admin/users/{u}": ADMINS,
         "/admin/plugins/": ADMINS,
         "/admin/audit/": ADMINS,
+        "/admin/exports/": ADMINS,
     }
 
 
