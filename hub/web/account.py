@@ -17,20 +17,14 @@ from flask import (
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
 from hub import auth
 from hub.db import get_session, utcnow
 from hub.models import ApiToken, User
-from hub.web.common import Form, strip
+from hub.web.common import Form, acceptable_password, strip
 
 bp = Blueprint("account", __name__, url_prefix="/account")
-
-
-def acceptable_password(_form: Any, field: Any) -> None:
-    problem = auth.validate_password(field.data or "")
-    if problem:
-        raise ValidationError(f"The password {problem}.")
 
 
 class PasswordForm(Form):

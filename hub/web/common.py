@@ -12,6 +12,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import Select, func, select
 from wtforms import DateField, Field, TimeField, ValidationError
 
+from hub import auth
 from hub.db import Model, get_session
 
 T = TypeVar("T")
@@ -53,6 +54,12 @@ class Date(_BlankIsNone, DateField):
 
 class Time(_BlankIsNone, TimeField):
     example = "time, like 09:30"
+
+
+def acceptable_password(_form: Any, field: Any) -> None:
+    problem = auth.validate_password(field.data or "")
+    if problem:
+        raise ValidationError(f"The password {problem}.")
 
 
 def email_address(_form: Any, field: Field) -> None:

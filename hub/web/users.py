@@ -12,8 +12,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from hub import auth
 from hub.db import get_session
 from hub.models import ROLES, User
-from hub.web.account import acceptable_password
-from hub.web.common import Form, email_address, get_or_404, strip
+from hub.web.common import Form, acceptable_password, email_address, get_or_404, strip
 
 bp = Blueprint("users", __name__, url_prefix="/admin/users")
 
