@@ -9,7 +9,6 @@ from typing import Any
 from flask import (
     Blueprint,
     Response,
-    abort,
     current_app,
     flash,
     redirect,
@@ -29,6 +28,7 @@ from hub.web.common import (
     Form,
     blank_to_none,
     email_address,
+    get_or_404,
     like_pattern,
     paginate,
     phone_number,
@@ -124,13 +124,13 @@ def create() -> Any:
 @bp.get("/<int:person_id>")
 @auth.require_permission("people.view")
 def show(person_id: int) -> str:
-    return render_template("hub/people/show.html", person=_person(person_id))
+    return render_template("hub/people/show.html", person=get_or_404(Person, person_id))
 
 
 @bp.route("/<int:person_id>/edit", methods=["GET", "POST"])
 @auth.require_permission("people.edit")
 def edit(person_id: int) -> Any:
-    person = _person(person_id)
+    person = get_or_404(Person, person_id)
     if person.anonymised_at is not None:
         flash("This person was erased; there is nothing left to change.", "error")
         return redirect(url_for("people.show", person_id=person.id))
@@ -149,7 +149,7 @@ def edit(person_id: int) -> Any:
 @auth.require_permission("people.export")
 def export(person_id: int) -> Response:
     session = get_session()
-    person = _person(person_id)
+    person = get_or_404(Person, person_id)
     data = people.export(session, plugin_manager(), person)
     session.commit()
     body = json.dumps(data, indent=2, ensure_ascii=False, default=str)
@@ -165,7 +165,7 @@ def export(person_id: int) -> Response:
 @auth.require_permission("people.erase")
 def erase(person_id: int) -> Any:
     session = get_session()
-    person = _person(person_id)
+    person = get_or_404(Person, person_id)
     if person.anonymised_at is not None:
         flash("This person was already erased.", "info")
         return redirect(url_for("people.show", person_id=person.id))
@@ -184,13 +184,6 @@ def erase(person_id: int) -> Any:
         error = "Tick the box to confirm the erasure."
     page = render_template("hub/people/erase.html", person=person, error=error)
     return page, 400 if error else 200
-
-
-def _person(person_id: int) -> Person:
-    person = get_session().get(Person, person_id)
-    if person is None:
-        abort(404)
-    return person
 
 
 def _fill(person: Person, form: PersonForm) -> None:
