@@ -101,9 +101,10 @@ def _set_headers(response: Response) -> Response:
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    if g.get("user") is not None:
+    static = (request.endpoint or "").rpartition(".")[2] == "static"
+    if g.get("user") is not None and not static:
         # Pages for a signed-in user may hold personal data: never keep them in
-        # a shared computer's cache or a proxy's.
+        # a shared computer's cache or a proxy's. Stylesheets and scripts may be.
         headers.setdefault("Cache-Control", "no-store")
     if request.is_secure or request.headers.get("X-Forwarded-Proto") == "https":
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")

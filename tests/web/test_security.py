@@ -203,6 +203,8 @@ def test_security_headers_on_every_kind_of_response(as_role, client, records, ac
         assert "camera=()" in headers["Permissions-Policy"], what
     for what in ("dashboard", "not found", "export"):
         assert responses[what].headers["Cache-Control"] == "no-store", what
+    stylesheet = admin.get("/static/hub.css", buffered=True)
+    assert "no-store" not in stylesheet.headers.get("Cache-Control", "")
 
 
 def test_pages_have_no_inline_scripts_styles_or_outside_assets(as_role, records):
