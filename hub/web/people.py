@@ -84,11 +84,32 @@ class PersonForm(Form):
             raise ValidationError("Say what they agreed to.")
 
 
+# The registry's views that personal data duties call for, by their query value.
+SHOWS = {
+    "": ("Everyone", None),
+    "no-consent": (
+        "No consent recorded",
+        lambda: Person.consent_given.is_(False) & Person.anonymised_at.is_(None),
+    ),
+    "retention-due": (
+        "Past their retention date",
+        lambda: (Person.retention_until < dt.date.today()) & Person.anonymised_at.is_(None),
+    ),
+    "erased": ("Erased", lambda: Person.anonymised_at.is_not(None)),
+}
+
+
 @bp.get("/")
 @auth.require_permission("people.view")
 def index() -> str:
     text = request.args.get("q", "").strip()[:200]
+    show = request.args.get("show", "")
+    if show not in SHOWS:
+        show = ""
     statement = select(Person).order_by(Person.anonymised_at.is_not(None), Person.name, Person.id)
+    condition = SHOWS[show][1]
+    if condition is not None:
+        statement = statement.where(condition())
     if text:
         pattern = like_pattern(text.lower())
         statement = statement.where(
@@ -99,7 +120,9 @@ def index() -> str:
                 )
             )
         )
-    return render_template("hub/people/index.html", page=paginate(statement), q=text)
+    return render_template(
+        "hub/people/index.html", page=paginate(statement), q=text, show=show, shows=SHOWS
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -197,3 +197,28 @@ def test_unknown_people_are_404(as_role):
         response = admin.get(url)
         assert response.status_code == 404 and "There is nothing at this address" in response.text
     assert admin.post("/people/999999/export").status_code == 404
+
+
+def test_views_for_personal_data_duties(as_role, app, records):
+    with app.app_context():
+        session = get_session()
+        session.add_all(
+            [
+                Person(name="Owain Due", retention_until=TODAY - dt.timedelta(days=1)),
+                Person(name="Erin Gone", anonymised_at=dt.datetime.now(dt.UTC)),
+            ]
+        )
+        session.commit()
+    admin = as_role("admin")
+
+    def names(show):
+        html = admin.get(f"/people/?show={show}").text
+        return {name for name in ("Ceri Jenkins", "Owain Due", "Erin Gone") if name in html}
+
+    assert names("") == {"Ceri Jenkins", "Owain Due", "Erin Gone"}
+    assert names("no-consent") == {"Owain Due"}
+    assert names("retention-due") == {"Owain Due"}
+    assert names("erased") == {"Erin Gone"}
+    assert names("nonsense") == {"Ceri Jenkins", "Owain Due", "Erin Gone"}
+    assert "past retention date" in admin.get("/people/").text
+    assert "1 person (past their retention date)." in admin.get("/people/?show=retention-due").text
