@@ -13,7 +13,7 @@ class NavItem:
     ``endpoint`` names a page (``"foodbank.index"``); an entry naming no page is
     left out and reported on the admin's plugins page. Entries are sorted by
     ``order``, then label; the core's run 0 (Dashboard) to 20 (Locations) and
-    900 (Admin) to 950 (Account), so plugins fit between 30 and 899.
+    800 upwards (Network, Admin, Account), so plugins fit between 30 and 799.
     """
 
     label: str
