@@ -19,7 +19,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from flask_wtf.csrf import validate_csrf
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from wtforms import ValidationError as CSRFInvalid
 
 from hub import audit
@@ -52,6 +52,8 @@ CORE_PERMISSIONS = (
     Permission("locations.edit", "Add and change locations", ("coordinator",)),
     Permission("users.manage", "Add users, change their roles, disable them", ()),
     Permission("audit.view", "Read the audit log", ()),
+    Permission("plugins.view", "See each plugin's state, errors and metrics", ()),
+    Permission("exports.download", "Download whole-service exports (ORDS, calendars...)", ()),
     Permission("metrics.view", "See the figures this instance publishes", ROLES),
 )
 
@@ -89,14 +91,29 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def check_password(user: User, password: str) -> bool:
-    try:
-        _hasher.verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
+def check_password(user: User | None, password: str) -> bool:
+    """Whether ``password`` is ``user``'s. Without a user it still spends the
+    time a real check takes, so response times do not reveal which emails exist."""
+    if user is None:
+        _verify_against(_dummy_hash(), password)
+        return False
+    if not _verify_against(user.password_hash, password):
         return False
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     return True
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
+def _verify_against(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 def validate_password(password: str) -> str | None:
@@ -146,6 +163,20 @@ def logout() -> None:
     g.user = None
 
 
+def end_sessions(user: User, *, keep_current: bool) -> None:
+    """Sign ``user`` out everywhere (their sessions carry the old version);
+    with ``keep_current``, this browser gets a fresh session on the new one."""
+    user.session_version += 1
+    if keep_current:
+        login(user)
+
+
+def set_password(user: User, password: str, *, keep_current: bool) -> None:
+    """Change ``user``'s password and end their other sessions."""
+    user.password_hash = hash_password(password)
+    end_sessions(user, keep_current=keep_current)
+
+
 # --- sign-in rate limiting (stored in the database, so it holds across workers) ---
 
 
@@ -163,9 +194,10 @@ def login_allowed(email: str, remote_addr: str) -> bool:
 
 
 def record_login_attempt(email: str, remote_addr: str, succeeded: bool) -> None:
-    get_session().add(
-        LoginAttempt(email=email.lower(), remote_addr=remote_addr, succeeded=succeeded)
-    )
+    db = get_session()
+    db.add(LoginAttempt(email=email.lower(), remote_addr=remote_addr, succeeded=succeeded))
+    # Attempts older than a day count for nothing; keep the table small.
+    db.execute(delete(LoginAttempt).where(LoginAttempt.at < utcnow() - dt.timedelta(days=1)))
 
 
 # --- API tokens ------------------------------------------------------------
@@ -234,7 +266,7 @@ def require_permission(permission: str | None = None) -> Callable[[F], F]:
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             user = current_user()
             if user is None:
-                return redirect(url_for("shell.login", next=request.full_path.rstrip("?")))
+                return redirect(url_for("signin.login", next=request.full_path.rstrip("?")))
             if not can(user, permission):
                 abort(403)
             return view(*args, **kwargs)

@@ -174,12 +174,16 @@ class PluginManager:
                         (impl.plugin_name, list(result) if _iterable(result) else result)
                     )
             except Exception as exc:
-                message = f"{hook_name}: {type(exc).__name__}: {exc}"
-                errors = self.records[impl.plugin_name].hook_errors
-                errors.append(message)
-                del errors[:-20]
-                log.exception("plugin %s: %s failed; skipped", impl.plugin_name, hook_name)
+                self.note_hook_error(impl.plugin_name, hook_name, exc)
         return results
+
+    def note_hook_error(self, name: str, where: str, exc: Exception) -> None:
+        """Log a failure of plugin ``name`` that was skipped, and keep it for the
+        admin's plugins page (a hook call, or rendering one of its panels)."""
+        errors = self.records[name].hook_errors
+        errors.append(f"{where}: {type(exc).__name__}: {exc}")
+        del errors[:-20]
+        log.error("plugin %s: %s failed; skipped", name, where, exc_info=exc)
 
     def contributions(self, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
         """Flatten the lists robust calls return into ``(plugin, item)`` pairs."""

@@ -1,54 +1,80 @@
-"""The web shell: sign-in, the dashboard, and the frame plugin pages sit in."""
+"""The web shell: sign-in, the dashboard, the core's pages, and the frame plugin
+pages sit in. One module per concern, each with its own blueprint."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app, g, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 from hub import auth
-from hub.web import views
+from hub.web import (
+    account,
+    admin,
+    audit_log,
+    dashboard,
+    exports,
+    locations,
+    people,
+    plugins,
+    signin,
+    users,
+)
+
+log = logging.getLogger(__name__)
+
+BLUEPRINTS = (
+    signin.bp,
+    dashboard.bp,
+    account.bp,
+    people.bp,
+    locations.bp,
+    admin.bp,
+    users.bp,
+    plugins.bp,
+    audit_log.bp,
+    exports.bp,
+)
+ERROR_PAGES = (400, 403, 404, 405, 413, 429, 500)
 
 
 def init_app(app: Flask) -> None:
-    app.register_blueprint(views.bp)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    app.jinja_env.add_extension("jinja2.ext.do")
     app.context_processor(_shell_context)
-    for status in (403, 404, 405):
-        app.register_error_handler(status, _error_page(status))
-
-
-def navigation(user: Any) -> list[Any]:
-    """Navigation entries from the core and plugins that ``user`` may use."""
-    if user is None:
-        return []
-    plugins = current_app.extensions["hub.plugins"]
-    items = [item for _, item in plugins.contributions("hub_nav_items", user=user)]
-    items += views.CORE_NAV
-    visible = [item for item in items if auth.can(user, item.permission)]
-    return sorted(visible, key=lambda item: (item.order, item.label))
+    for status in ERROR_PAGES:
+        app.register_error_handler(status, _error_page)
 
 
 def _shell_context() -> dict[str, Any]:
     user = auth.current_user()
+    # Panels render with this context too: ask the plugins once per request.
+    if "hub_nav" not in g:
+        g.hub_nav = dashboard.navigation(user)
     return {
         "current_user": user,
         "can": lambda permission: auth.can(user, permission),
-        "nav_items": navigation(user),
+        "nav_items": g.hub_nav,
         "instance_name": current_app.config["INSTANCE_NAME"],
         "today": dt.date.today(),
     }
 
 
-def _error_page(status: int) -> Any:
-    from flask import request
-
+def _error_page(exc: Exception) -> Any:
     from hub.api import API_PREFIXES
     from hub.rest import handle_http_error
 
-    def handler(exc: Any) -> Any:
-        if request.path.startswith(API_PREFIXES):
-            return handle_http_error(exc)
-        return render_template("hub/error.html", error=exc), status
-
-    return handler
+    error = exc if isinstance(exc, HTTPException) else InternalServerError()
+    if request.path.startswith(API_PREFIXES):
+        return handle_http_error(error)
+    status = error.code or 500
+    try:
+        return render_template("hub/error.html", error=error), status
+    except Exception:
+        # The shell itself is broken (the database is down, say): answer plainly.
+        log.exception("the error page for %s could not be rendered", status)
+        return f"{status} {error.name}\n", status, {"Content-Type": "text/plain; charset=utf-8"}

@@ -1,0 +1,184 @@
+"""Web shell benchmark: how long the core's pages take with a few years of records.
+
+    python -m benchmarks.web_pages [--people 5000] [--audit 50000] [--rounds 30]
+                                  [--database-url URL]
+
+Builds an instance (SQLite in a temporary folder, or the empty database at
+``--database-url``) holding ``--people`` people, twenty locations and ``--audit``
+audit entries, signs in as an admin through the real form, and times each page
+through the WSGI app in this process (no network). The baseline, measured in
+the same run, is the sign-in page: a template render with no records read.
+Each page's median and 95th percentile are printed with their ratio to the
+baseline. Target: every page under 150 ms at the median on SQLite.
+Sign-in itself is timed apart: argon2id makes it slow on purpose.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import re
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert
+
+TARGET_MS = 150.0
+PASSWORD = "benchmark password"
+
+
+def build(root: Path, database_url: str | None, people: int, audit: int) -> Any:
+    from hub import auth, create_app, migrate
+    from hub.cli import write_config
+    from hub.db import get_session, utcnow
+    from hub.federation import identity
+    from hub.models import AuditEntry, Location, OpeningTime, Person, User
+
+    write_config(
+        root,
+        {
+            "INSTANCE_NAME": "Benchmark Hub",
+            "SECRET_KEY": uuid.uuid4().hex * 2,
+            "DATABASE_URL": database_url or f"sqlite:///{root / 'hub.sqlite3'}",
+            "PLUGINS": [],
+        },
+    )
+    identity.ensure_keypair(root)
+    app = create_app(instance_path=root)
+    migrate.upgrade(app)
+    now = utcnow()
+    with app.app_context():
+        session = get_session()
+        session.add(
+            User(
+                email="admin@example.org", role="admin", password_hash=auth.hash_password(PASSWORD)
+            )
+        )
+        for number in range(20):
+            location = Location(name=f"Hall {number:02d}", address=f"{number} High Street")
+            for weekday in (1, 3, 5):
+                location.opening_times.append(
+                    OpeningTime(weekday=weekday, opens=dt.time(10), closes=dt.time(13))
+                )
+            session.add(location)
+        session.commit()
+        # Bulk rows straight into the tables: the audit log is what is being filled.
+        session.execute(
+            insert(Person),
+            [
+                {
+                    "name": f"Person {number:05d}",
+                    "email": f"person{number}@example.net",
+                    "consent_given": True,
+                    "consent_purpose": "appointments",
+                    "retention_until": dt.date.today() + dt.timedelta(days=1000),
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for number in range(people)
+            ],
+        )
+        session.execute(
+            insert(AuditEntry),
+            [
+                {
+                    "at": now - dt.timedelta(minutes=number),
+                    "user_id": None,
+                    "actor": "system",
+                    "action": "update",
+                    "entity": ("person", "location", "user")[number % 3],
+                    "entity_id": str(number % max(people, 1)),
+                    "changes": {"name": "(personal data)"},
+                }
+                for number in range(audit)
+            ],
+        )
+        session.commit()
+    return app
+
+
+def sign_in(client: Any) -> float:
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
+    started = time.perf_counter()
+    response = client.post(
+        "/login", data={"email": "admin@example.org", "password": PASSWORD, "csrf_token": token}
+    )
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 302, response.status_code
+    return elapsed
+
+
+def timed(fetch: Callable[[], Any], rounds: int) -> list[float]:
+    fetch()  # warm caches: templates compiled, connections open
+    times = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        response = fetch()
+        times.append(time.perf_counter() - started)
+        assert response.status_code == 200, response.status_code
+    return times
+
+
+def report(label: str, times: list[float], baseline: float) -> bool:
+    median = statistics.median(times) * 1000
+    p95 = statistics.quantiles(times, n=20)[-1] * 1000
+    ok = median <= TARGET_MS
+    print(
+        f"{label:<38} median {median:7.1f} ms   p95 {p95:7.1f} ms   "
+        f"x{median / baseline:5.1f} baseline   {'ok' if ok else 'SLOW'}"
+    )
+    return ok
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=5000)
+    parser.add_argument("--audit", type=int, default=50000)
+    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--database-url", default=None, help="an empty database to fill")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as folder:
+        started = time.perf_counter()
+        app = build(Path(folder), args.database_url, args.people, args.audit)
+        print(
+            f"instance: {args.people} people, 20 locations, {args.audit} audit entries "
+            f"on {app.config['DATABASE_URL'].split(':')[0]} "
+            f"(built in {time.perf_counter() - started:.1f} s)"
+        )
+        anonymous = app.test_client()
+        baseline_times = timed(lambda: anonymous.get("/login"), args.rounds)
+        baseline = statistics.median(baseline_times) * 1000
+        client = app.test_client()
+        print(f"sign-in POST (argon2id, on purpose)    {sign_in(client) * 1000:7.1f} ms")
+        report("baseline: sign-in page", baseline_times, baseline)
+        last_page = -(-args.people // 25)
+        pages = {
+            "dashboard": "/",
+            "people, first page": "/people/",
+            f"people, page {last_page}": f"/people/?page={last_page}",
+            "people, search 'person 0421'": "/people/?q=person+0421",
+            "person": "/people/42",
+            "locations (20, with hours)": "/locations/",
+            "audit log, first page": "/admin/audit/",
+            "audit log, by entity and date": (
+                f"/admin/audit/?entity=person&since={dt.date.today().isoformat()}"
+            ),
+            "account": "/account/",
+        }
+        results = [
+            report(label, timed(lambda url=url: client.get(url), args.rounds), baseline)
+            for label, url in pages.items()
+        ]
+        app.extensions["hub.db"].engine.dispose()
+    print("all pages within target" if all(results) else "some pages over target")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+"""The admin area's front page: the admin pages this user may open."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, render_template, url_for
+
+from hub import auth
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    endpoint: str
+    permission: str
+    description: str
+
+
+SECTIONS = (
+    Section("Users", "users.index", "users.manage", "Who can sign in, and with what role."),
+    Section(
+        "Plugins",
+        "plugins.index",
+        "plugins.view",
+        "Which services are enabled, their versions, errors and the figures they publish.",
+    ),
+    Section("Audit log", "audit_log.index", "audit.view", "Every change: who, what and when."),
+    Section(
+        "Exports",
+        "exports.index",
+        "exports.download",
+        "Download a service's records in a standard format (ORDS CSV, calendars).",
+    ),
+)
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.get("/")
+@auth.require_permission()
+def index() -> str:
+    user = auth.current_user()
+    allowed = [section for section in SECTIONS if auth.can(user, section.permission)]
+    if not allowed:
+        abort(403)
+    links = [(section, url_for(section.endpoint)) for section in allowed]
+    return render_template("hub/admin/index.html", sections=links)

@@ -1,0 +1,124 @@
+"""The dashboard, built from each enabled plugin's panels, and the navigation.
+
+Both are optional contributions: a plugin whose hook raises, whose panel
+template fails to render or whose navigation entry names no page is logged,
+shown on the admin's plugins page, and left out; the page still renders.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Blueprint, current_app, render_template, request, url_for
+from markupsafe import Markup
+
+from hub import auth
+from hub.db import get_session
+from hub.models import User
+from hub.plugin_manager import PluginManager
+from hub.shell import NavItem, Panel
+
+bp = Blueprint("shell", __name__)
+
+CORE = "core"
+CORE_NAV = [
+    NavItem("Dashboard", "shell.dashboard", None, order=0),
+    NavItem("People", "people.index", "people.view", order=10),
+    NavItem("Locations", "locations.index", "locations.view", order=20),
+    # Every admin page needs an admin-only permission; the index lists those a user has.
+    NavItem("Admin", "admin.index", "users.manage", order=900),
+    NavItem("Account", "account.index", None, order=950),
+]
+
+
+@dataclass(frozen=True)
+class NavLink:
+    label: str
+    url: str
+    current: bool
+
+
+@dataclass(frozen=True)
+class RenderedPanel:
+    plugin: str
+    title: str
+    html: Markup
+
+
+def plugin_manager() -> PluginManager:
+    return current_app.extensions["hub.plugins"]
+
+
+@bp.get("/")
+@auth.require_permission()
+def dashboard() -> str:
+    return render_template("hub/dashboard.html", panels=panels(auth.current_user()))
+
+
+def panels(user: User | None) -> list[RenderedPanel]:
+    """Each enabled plugin's panels that ``user`` may see, rendered."""
+    plugins = plugin_manager()
+    offered = plugins.contributions(
+        "hub_dashboard_panels", user=user, session=get_session(), today=dt.date.today()
+    )
+    wanted = [
+        (plugin, panel)
+        for plugin, panel in offered
+        if _is(plugins, plugin, panel, Panel, "hub_dashboard_panels")
+        and auth.can(user, panel.permission)
+    ]
+    wanted.sort(key=lambda pair: (pair[1].order, pair[1].title))
+    rendered = (_render(plugins, plugin, panel) for plugin, panel in wanted)
+    return [panel for panel in rendered if panel is not None]
+
+
+def _render(plugins: PluginManager, plugin: str, panel: Panel) -> RenderedPanel | None:
+    try:
+        # Templates may read their values directly or as ``panel.context``.
+        html = render_template(panel.template, **{**panel.context, "panel": panel})
+    except Exception as exc:
+        plugins.note_hook_error(plugin, f"dashboard panel {panel.title!r}", exc)
+        return None
+    return RenderedPanel(plugin, panel.title, Markup(html))
+
+
+def navigation(user: User | None) -> list[NavLink]:
+    """The navigation entries from the core and plugins that ``user`` may use."""
+    if user is None:
+        return []
+    plugins = plugin_manager()
+    offered = [(CORE, item) for item in CORE_NAV] + [
+        (plugin, item)
+        for plugin, item in plugins.contributions("hub_nav_items", user=user)
+        if _is(plugins, plugin, item, NavItem, "hub_nav_items")
+    ]
+    links = []
+    for plugin, item in sorted(offered, key=lambda pair: (pair[1].order, pair[1].label)):
+        if not auth.can(user, item.permission):
+            continue
+        try:
+            url = url_for(item.endpoint)
+        except Exception as exc:
+            if plugin == CORE:
+                raise
+            plugins.note_hook_error(plugin, f"navigation entry {item.label!r}", exc)
+            continue
+        links.append(NavLink(item.label, url, _is_current(url)))
+    return links
+
+
+def _is_current(url: str) -> bool:
+    if url == "/":
+        return request.path == "/"
+    return request.path == url or request.path.startswith(url.rstrip("/") + "/")
+
+
+def _is(plugins: PluginManager, plugin: str, value: Any, kind: type, hook: str) -> bool:
+    if isinstance(value, kind):
+        return True
+    plugins.note_hook_error(
+        plugin, hook, TypeError(f"expected {kind.__name__}, got {type(value).__name__}")
+    )
+    return False
