@@ -78,9 +78,13 @@ def _create_app() -> Flask:
 def app_context() -> Iterator[Flask]:
     """The instance's app, with changes attributed to the command line in the audit log."""
     app = _create_app()
-    with app.app_context():
-        audit.set_actor(None, f"cli ({Path(app.instance_path).name})")
-        yield app
+    try:
+        with app.app_context():
+            audit.set_actor(None, f"cli ({Path(app.instance_path).name})")
+            yield app
+    finally:
+        # Close the command's connections now, not whenever the garbage collector gets to them.
+        app.extensions["hub.db"].engine.dispose()
 
 
 def plugins_of(app: Flask) -> PluginManager:
@@ -559,6 +563,35 @@ def retention_command(today: dt.datetime | None) -> None:
         counts = people.apply_retention(session, plugins_of(app), day)
         session.commit()
     click.echo("Anonymised: " + ", ".join(f"{name} {count}" for name, count in counts.items()))
+
+
+# --- backups -----------------------------------------------------------------------
+
+
+@cli.command("backup")
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for the archive. Default: backups/ in the instance folder.",
+)
+@click.option(
+    "--keep", type=click.IntRange(1), default=None, help="Then keep only the newest N archives."
+)
+def backup_command(output: Path | None, keep: int | None) -> None:
+    """A consistent backup of the running instance: database, hub.toml and signing key."""
+    from hub import backup
+
+    with app_context() as app:
+        folder = output or Path(app.instance_path) / "backups"
+        try:
+            archive = backup.create(app, folder, progress=lambda msg: click.echo(msg, err=True))
+        except backup.BackupError as exc:
+            raise click.ClickException(str(exc)) from None
+    if keep is not None:
+        for old in backup.prune(folder, keep):
+            click.echo(f"removed old backup {old.name}", err=True)
+    click.echo(f"Backup written to {archive} (it holds secrets and personal data: keep it safe)")
 
 
 def main() -> None:
