@@ -65,7 +65,6 @@ def init_app(app: Flask, plugin_permissions: Iterable[tuple[str, Permission]]) -
         registry[permission.name] = permission
     app.extensions["hub.permissions"] = registry
     app.before_request(_load_session_user)
-    app.teardown_request(_forget_actor)
 
 
 def permissions() -> dict[str, Permission]:
@@ -119,14 +118,8 @@ def _set_user(user: User | None, via: str) -> None:
         audit.set_actor(user.id, f"{user.email} ({via})")
 
 
-def _forget_actor(_exc: BaseException | None) -> None:
-    # A thread serves many requests: one user's name must not stick to the next request's changes.
-    audit.set_actor(None, "system")
-
-
 def _load_session_user() -> None:
     g.user = None
-    _forget_actor(None)
     user_id = session.get("user_id")
     if user_id is None:
         return
