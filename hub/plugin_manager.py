@@ -212,6 +212,36 @@ def build(enabled: Collection[str] | None) -> PluginManager:
     return manager
 
 
+def overview(manager: PluginManager) -> list[dict[str, Any]]:
+    """Each known plugin: name, version, state, error, hooks and metric definitions
+    (for ``hub plugins`` and the API). Disabled plugins are not loaded in
+    ``manager``, so their definitions are read from a separate, unused manager."""
+    everything: PluginManager | None = None
+    rows = []
+    for name, record in sorted(manager.records.items()):
+        source: PluginManager | None = manager if record.state == "enabled" else None
+        if record.state == "disabled":
+            everything = everything or build(None)
+            source = everything
+        definitions = []
+        if source is not None:
+            try:
+                definitions = [metric.describe() for metric in source.metric_definitions(name)]
+            except Exception:
+                log.exception("plugin %s: hub_metrics failed", name)
+        rows.append(
+            {
+                "name": name,
+                "version": record.version,
+                "state": record.state,
+                "error": record.error,
+                "hooks": list(record.hooks),
+                "metrics": definitions,
+            }
+        )
+    return rows
+
+
 def load_models(app: Any, manager: PluginManager) -> None:
     """Collect each enabled plugin's models; check their tables carry its prefix."""
     parts = {}

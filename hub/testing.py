@@ -9,6 +9,7 @@ its own schema, so several instances (federation tests) can share one server.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import threading
@@ -165,6 +166,12 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
+@functools.cache
+def _test_password_hash() -> str:
+    # argon2id is slow on purpose (about 0.15 s); one hash serves every test account.
+    return auth.hash_password(PASSWORD)
+
+
 def create_account(app: Flask, role: str, email: str | None = None) -> Account:
     with app.app_context():
         session = get_session()
@@ -172,7 +179,7 @@ def create_account(app: Flask, role: str, email: str | None = None) -> Account:
             email=email or f"{role}@example.org",
             name=role.title(),
             role=role,
-            password_hash=auth.hash_password(PASSWORD),
+            password_hash=_test_password_hash(),
         )
         session.add(user)
         session.flush()
