@@ -73,7 +73,9 @@ def test_hub_plugins_lists_the_installed_example(runner):
     assert row["version"] == "0.1.0"
     assert row["state"] == "enabled"
     assert row["error"] is None
-    assert row["metrics"] == ["packets_lent", "packets_returned", "borrowers"]
+    assert [m["name"] for m in row["metrics"]] == ["packets_lent", "packets_returned", "borrowers"]
+    borrowers = row["metrics"][2]
+    assert borrowers["counts"] == "people" and borrowers["counts_people"] is True
     assert set(row["hooks"]) == ALL_HOOKS
 
     text = runner.invoke("plugins")
