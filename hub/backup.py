@@ -218,7 +218,7 @@ def _write_archive(folder: Path, archive: Path) -> None:
     try:
         with (
             os.fdopen(descriptor, "wb") as handle,
-            tarfile.open(fileobj=handle, mode="w:gz") as tar,
+            tarfile.open(fileobj=handle, mode="w:gz", compresslevel=6) as tar,
         ):
             tar.add(folder, arcname=folder.name)
         # Renamed only when whole, so a crash never leaves a truncated archive under a good name.
