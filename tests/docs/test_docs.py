@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from hub import config
-from hub.cli import cli
+from hub.cli import _toml_value, cli
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -81,6 +81,15 @@ def test_admin_guide_describes_every_setting():
     guide = (DOCS / "admin.md").read_text(encoding="utf-8")
     missing = [key for key in config.DEFAULTS if f"`{key}`" not in guide]
     assert not missing, f"docs/admin.md does not describe {missing}"
+
+
+@pytest.mark.parametrize("key", [k for k, v in config.DEFAULTS.items() if v != ""])
+def test_admin_guide_states_each_default_as_the_code_has_it(key):
+    guide = (DOCS / "admin.md").read_text(encoding="utf-8")
+    row = re.search(rf"^\| `{key}` \| `([^`]+)`", guide, re.MULTILINE)
+    assert row, f"docs/admin.md has no table row for {key} starting with its default"
+    written = row[1].strip('"')
+    assert written == _toml_value(config.DEFAULTS[key]).strip('"')
 
 
 def test_every_core_command_is_documented():
