@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 
 from hub import audit, auth, config, migrate, people
 from hub.config import ConfigError
-from hub.db import get_session
+from hub.db import database, get_session
 from hub.exchange import ImportReport
 from hub.metrics import MetricsError, compute
 from hub.models import ROLES, Person, User
@@ -83,8 +83,8 @@ def app_context() -> Iterator[Flask]:
             audit.set_actor(None, f"cli ({Path(app.instance_path).name})")
             yield app
     finally:
-        # Close the command's connections now, not whenever the garbage collector gets to them.
-        app.extensions["hub.db"].engine.dispose()
+        # Commands run in-process in tests and scripts: leave no connections open.
+        database(app).engine.dispose()
 
 
 def plugins_of(app: Flask) -> PluginManager:
