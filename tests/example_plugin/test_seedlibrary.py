@@ -13,7 +13,7 @@ from sqlalchemy import inspect, select
 
 from hub.db import database, get_session
 from hub.models import AuditEntry
-from hub.testing import csrf_token, login
+from hub.testing import HubRunner, csrf_token, login
 
 ALL_HOOKS = {
     "hub_models",
@@ -283,7 +283,10 @@ def test_viewer_sees_the_shelves_but_cannot_lend(client, accounts, members):
     assert forbidden.status_code == 403
 
 
-def test_cli_command_and_demo_data(runner):
+def test_cli_command_and_demo_data(seedlibrary_installed, make_app):
+    # Only this plugin, so the other plugins' demo data does not slow the test down.
+    app = make_app(name="demo", plugins=["seedlibrary"])
+    runner = HubRunner(app)
     demo = runner.invoke("demo", "--no-serve")
     assert demo.exit_code == 0, demo.output
     assert "demo data: seedlibrary" in demo.output
@@ -293,6 +296,7 @@ def test_cli_command_and_demo_data(runner):
     figures = json.loads(runner.invoke("metrics", "--plugin", "seedlibrary", "--json").output)
     assert len({row["period"] for row in figures}) > 40  # a year of weeks and months
     assert sum(sum(v or 0 for v in row["metrics"].values()) for row in figures) > 0
+    database(app).engine.dispose()
 
 
 def test_catalogue_export_and_idempotent_import(client, accounts, runner, tmp_path):
