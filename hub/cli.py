@@ -233,6 +233,10 @@ def backup_command(output: Path | None, keep: int | None) -> None:
             archive = backup.create(app, folder, progress=lambda msg: click.echo(msg, err=True))
         except backup.BackupError as exc:
             raise click.ClickException(str(exc)) from None
+        except OSError as exc:
+            raise click.ClickException(
+                f"cannot write a backup to {folder}: {exc.strerror}"
+            ) from None
     if keep is not None:
         for old in backup.prune(folder, keep):
             click.echo(f"removed old backup {old.name}", err=True)

@@ -235,3 +235,12 @@ def test_cli_reports_a_missing_database_in_one_line(app, runner, tmp_path, monke
     assert expected in result.output
     assert "Traceback" not in result.output
     assert not list((tmp_path / "out").glob("*.tar.gz"))
+
+
+def test_an_unusable_output_folder_is_one_clear_error(app, runner, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the backups folder should be")
+    result = runner.invoke("backup", "--output", str(blocker / "backups"))
+    assert result.exit_code == 1
+    assert f"cannot write a backup to {blocker / 'backups'}" in result.output
+    assert "Traceback" not in result.output
