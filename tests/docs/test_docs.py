@@ -77,6 +77,14 @@ def test_every_hook_has_a_test(hook):
     )
 
 
+def test_plugin_guide_lists_everything_the_plugin_api_offers():
+    from hub import plugin_api
+
+    guide = (DOCS / "plugins.md").read_text(encoding="utf-8")
+    missing = [name for name in plugin_api.__all__ if f"`{name}`" not in guide]
+    assert not missing, f"docs/plugins.md does not describe hub.plugin_api names {missing}"
+
+
 def test_admin_guide_describes_every_setting():
     guide = (DOCS / "admin.md").read_text(encoding="utf-8")
     missing = [key for key in config.DEFAULTS if f"`{key}`" not in guide]
