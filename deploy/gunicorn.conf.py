@@ -7,7 +7,7 @@ the same settings, from the same place: :func:`hub.server.gunicorn_options`.
 This file only adds what an admin may want to change without editing code,
 through the environment:
 
-- ``HUB_BIND`` (default ``127.0.0.1:8000``): an address, or ``unix:/run/hub/hub.sock``;
+- ``GUNICORN_BIND`` (default ``127.0.0.1:8000``): an address, or ``unix:/run/hub/hub.sock``;
 - ``WEB_CONCURRENCY``: worker processes (default: 2 per core, at most 8);
 - ``FORWARDED_ALLOW_IPS``: proxies trusted for ``X-Forwarded-Proto``
   (default ``127.0.0.1``: nginx on the same machine).
@@ -20,7 +20,7 @@ import os
 
 from hub.server import default_workers, gunicorn_options
 
-_bind = os.environ.get("HUB_BIND", "127.0.0.1:8000")
+_bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 _defaults = gunicorn_options("127.0.0.1", 8000, None)
 
 bind = _bind

@@ -47,7 +47,7 @@ def load_gunicorn_config() -> Config:
 
 
 def test_gunicorn_config_matches_hub_serve(monkeypatch):
-    for name in ("HUB_BIND", "WEB_CONCURRENCY", "FORWARDED_ALLOW_IPS"):
+    for name in ("GUNICORN_BIND", "WEB_CONCURRENCY", "FORWARDED_ALLOW_IPS"):
         monkeypatch.delenv(name, raising=False)
     settings = load_gunicorn_config().settings
     reference = Config()  # `hub serve` sets these same options in code
@@ -58,7 +58,7 @@ def test_gunicorn_config_matches_hub_serve(monkeypatch):
 
 
 def test_gunicorn_config_takes_overrides_from_the_environment(monkeypatch):
-    monkeypatch.setenv("HUB_BIND", "unix:/run/hub/hub.sock")
+    monkeypatch.setenv("GUNICORN_BIND", "unix:/run/hub/hub.sock")
     monkeypatch.setenv("WEB_CONCURRENCY", "3")
     settings = load_gunicorn_config().settings
     assert settings["bind"].get() == ["unix:/run/hub/hub.sock"]
