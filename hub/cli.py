@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import re
 import secrets
 import sys
 from collections.abc import Callable, Iterator
@@ -20,6 +21,7 @@ from typing import Any
 import click
 from flask import Flask
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, ProgrammingError
 
 from hub import audit, auth, config, migrate, people
 from hub.config import ConfigError
@@ -39,6 +41,7 @@ class HubGroup(click.Group):
             app = _create_app()
         except (ConfigError, PluginError, OSError):
             return {}
+        database(app).engine.dispose()
         groups = {}
         for name, commands in app.extensions["hub.plugins"].each_robust("hub_cli_commands"):
             group = click.Group(name, help=f"Commands of the {name} plugin.")
@@ -260,6 +263,8 @@ def serve(host: str, port: int, workers: int | None, dev: bool) -> None:
     app = _create_app()
     with app.app_context():
         behind = migrate.pending(app)
+    # Workers must not share the checker's connections across the fork.
+    database(app).engine.dispose()
     if behind:
         raise click.ClickException(
             f"the database needs upgrading first: hub db upgrade ({', '.join(behind)})"
@@ -297,6 +302,9 @@ def demo(host: str, port: int, no_serve: bool, dev: bool) -> None:
 # --- users and tokens -------------------------------------------------------
 
 
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
 @cli.group()
 def user() -> None:
     """Users who sign in."""
@@ -310,7 +318,7 @@ def user() -> None:
 def user_create(email: str, role: str, name: str, password_stdin: bool) -> None:
     """Create a user (the password is prompted for, or read with --password-stdin)."""
     email = email.strip().lower()
-    if "@" not in email:
+    if not EMAIL.match(email):
         raise click.ClickException(f"{email!r} is not an email address")
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -597,3 +605,15 @@ def main() -> None:
     except PluginError as exc:
         click.echo(f"hub: {exc}", err=True)
         sys.exit(1)
+    except (OperationalError, ProgrammingError, InterfaceError) as exc:
+        click.echo(f"hub: database: {_database_problem(exc)}", err=True)
+        sys.exit(1)
+
+
+def _database_problem(exc: DBAPIError) -> str:
+    """One line for an unreachable database or one that was never upgraded."""
+    lines = str(exc.orig).strip().splitlines() or [type(exc.orig).__name__]
+    reason = lines[0]
+    if "no such table" in reason or "does not exist" in reason:
+        reason += " (run: hub db upgrade)"
+    return reason

@@ -17,7 +17,10 @@ class ApiError(Exception):
         self.details = details
 
     def response(self) -> tuple[Response, int]:
-        return jsonify({"error": self.error, "details": self.details}), self.status
+        response = jsonify({"error": self.error, "details": self.details})
+        if self.status == 401:
+            response.headers["WWW-Authenticate"] = "Bearer"  # RFC 6750
+        return response, self.status
 
 
 def not_found(what: str, ident: Any) -> ApiError:

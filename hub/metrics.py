@@ -119,13 +119,35 @@ def compute(
     for name in plugins.enabled_names():
         if plugin is not None and name != plugin:
             continue
-        definitions = plugins.metric_definitions(name)
+        definitions = _calling(name, "hub_metrics", plugins.metric_definitions, name)
         if not definitions:
             continue
-        periods = [period] if period else plugins.activity_periods(name, session)
+        periods = (
+            [period]
+            if period
+            else _calling(name, "hub_metric_periods", plugins.activity_periods, name, session)
+        )
         for each in periods:
-            raw = plugins.call(name, "hub_compute_metrics", session=session, period=each)
+            raw = _calling(
+                name,
+                "hub_compute_metrics",
+                plugins.call,
+                name,
+                "hub_compute_metrics",
+                session=session,
+                period=each,
+            )
+            if not isinstance(raw, Mapping):
+                raise MetricsError(f"plugin {name!r}: hub_compute_metrics must return a mapping")
             results.append(
                 PluginFigures(name, each, publishable(definitions, raw, threshold, name))
             )
     return results
+
+
+def _calling(plugin: str, hook: str, function: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run a plugin's metrics hook; a failure becomes a MetricsError naming it."""
+    try:
+        return function(*args, **kwargs)
+    except Exception as exc:
+        raise MetricsError(f"plugin {plugin!r}: {hook} failed: {exc}") from exc

@@ -38,6 +38,8 @@ def _operation_doc(op: Operation, path_params: list[str]) -> dict[str, Any]:
         doc["description"] = op.description
     if op.permission:
         doc["description"] = (op.description + f"\n\nNeeds permission `{op.permission}`.").strip()
+    if path_params:
+        doc["responses"]["404"] = ERROR
     if op.query is not None:
         doc["parameters"].append({"in": "query", "schema": op.query})
     if op.body is not None:
@@ -46,6 +48,8 @@ def _operation_doc(op: Operation, path_params: list[str]) -> dict[str, Any]:
             "content": {"application/json": {"schema": op.body}},
         }
         doc["responses"]["400"] = ERROR
+        doc["responses"]["413"] = ERROR
+        doc["responses"]["415"] = ERROR
     doc["responses"][str(op.status)] = _response_doc(op)
     return doc
 

@@ -92,8 +92,12 @@ class PluginManager:
         """Register an object as a plugin directly (tests and embedding)."""
         record = PluginRecord(name=name, version=version, distribution="", state="disabled")
         self.records[name] = record
-        self.pm.register(plugin, name=name)
-        self.pm.check_pending()
+        try:
+            self.pm.register(plugin, name=name)
+            self.pm.check_pending()
+        except pluggy.PluginValidationError as exc:
+            self._unregister(name)
+            raise PluginError(f"plugin {name!r}: {exc}") from exc
         self._mark_enabled(record)
 
     def _mark_enabled(self, record: PluginRecord) -> None:

@@ -136,11 +136,18 @@ def _check_path_ids(path_args: dict[str, Any]) -> None:
 
 def read_json_body() -> Any:
     """The request's JSON body, or a 400/415 naming what is wrong with it."""
-    if not request.data:
+    # The media type is checked first: Werkzeug consumes form bodies, so a form
+    # post would otherwise look empty.
+    if request.mimetype and not request.is_json:
+        raise ApiError(415, "unsupported media type", {"Content-Type": ["use application/json"]})
+    if not request.get_data(cache=True):
         raise ApiError(400, "request body is empty", {"body": ["a JSON object is required"]})
     if not request.is_json:
         raise ApiError(415, "unsupported media type", {"Content-Type": ["use application/json"]})
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:
+        raise ApiError(400, "invalid JSON", {"body": ["the JSON is nested too deeply"]}) from None
     if data is None:
         raise ApiError(400, "invalid JSON", {"body": ["the body is not valid JSON"]})
     return data
@@ -208,4 +215,8 @@ def handle_http_error(exc: HTTPException) -> tuple[Response, int]:
     """Turn Werkzeug's HTML errors into JSON on the API and federation paths."""
     status = exc.code or 500
     details = getattr(exc, "description", None)
-    return jsonify({"error": (exc.name or "error").lower(), "details": details}), status
+    response = jsonify({"error": (exc.name or "error").lower(), "details": details})
+    for name, value in exc.get_headers():
+        if name.lower() != "content-type":  # e.g. Allow on a 405
+            response.headers[name] = value
+    return response, status

@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from hub.testing import HubRunner, create_account
+
 VISIT_DAYS = ["2025-03-03", "2025-03-04", "2025-03-11", "2025-03-18", "2025-03-25"]
 
 
@@ -86,7 +88,7 @@ def test_erasure_reaches_every_plugin_and_figures_survive(visits_client, visits_
     assert change.status_code == 409
 
 
-def test_cli_export_and_erase(visits_runner, registry, tmp_path):
+def test_cli_export_and_erase(visits_runner, visits_client, visits_accounts, registry, tmp_path):
     person = registry[1]
     result = visits_runner.invoke("person", "export", str(person["id"]))
     assert result.exit_code == 0, result.output
@@ -102,6 +104,13 @@ def test_cli_export_and_erase(visits_runner, registry, tmp_path):
     result = visits_runner.invoke("person", "erase", str(person["id"]), "--yes")
     assert result.exit_code == 0, result.output
     assert result.output.strip() == f"Erased person {person['id']} (testvisits: 2)"
+    log = visits_client.get(
+        f"/api/v1/audit?entity=person&entity_id={person['id']}&action=erase",
+        headers=visits_accounts["admin"].headers,
+    ).json["items"]
+    assert [(e["actor"], e["user_id"], e["changes"]) for e in log] == [
+        ("cli (visits)", None, {"plugins": {"testvisits": 2}})
+    ]
     again = visits_runner.invoke("person", "erase", str(person["id"]), "--yes")
     assert again.exit_code == 1
     assert again.output.strip() == f"Error: person {person['id']} was already erased"
@@ -117,14 +126,38 @@ def test_retention_anonymises_people_past_their_date(
     before = published(visits_client, visits_accounts)
     result = visits_runner.invoke("retention", "--today", "2025-07-01")
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == "Anonymised: people 1"
+    # Visitor 6's note went with the erasure; the other notes are within note_days.
+    assert result.output.strip() == "Anonymised: people 1, testvisits 0"
     erased = visits_client.get("/api/v1/people?erased=true", headers=admin).json["items"]
     assert [p["id"] for p in erased] == [registry[6]["id"]]
     data = visits_client.get(f"/api/v1/people/{registry[6]['id']}/export", headers=admin).json
     assert data["plugins"] == {}
     assert published(visits_client, visits_accounts) == before
     assert visits_runner.invoke("retention", "--today", "2025-07-01").output.strip() == (
-        "Anonymised: people 0"
+        "Anonymised: people 0, testvisits 0"
     )
-    bad = visits_runner.invoke("retention", "--today", "July")
+    # A year on, the plugin's own rule blanks the notes of every remaining visit.
+    later = visits_runner.invoke("retention", "--today", "2026-03-20")
+    assert later.output.strip() == "Anonymised: people 0, testvisits 12"
+    visits = visits_client.get("/api/v1/testvisits/visits?per_page=200", headers=admin).json
+    assert {v["note"] for v in visits["items"]} == {""}
+    assert published(visits_client, visits_accounts) == before
+
+
+def test_plugin_settings_come_from_the_instance_config(testvisits_installed, make_app):
+    app = make_app(name="short-notes", plugins=["testvisits"], testvisits={"note_days": 30})
+    runner = HubRunner(app)
+    client = app.test_client()
+    coordinator = create_account(app, "coordinator").headers
+    client.post(
+        "/api/v1/testvisits/visits",
+        json={"person_id": None, "day": "2025-03-03", "note": "Brought a friend"},
+        headers=coordinator,
+    )
+    result = runner.invoke("retention", "--today", "2025-04-10")
+    assert result.output.strip() == "Anonymised: people 0, testvisits 1"
+    assert runner.invoke("retention", "--today", "2025-04-01").output.strip() == (
+        "Anonymised: people 0, testvisits 0"
+    )
+    bad = runner.invoke("retention", "--today", "July")
     assert bad.exit_code == 2

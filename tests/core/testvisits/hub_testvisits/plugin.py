@@ -118,6 +118,21 @@ def hub_person_data(session: Any, person: api.Person) -> dict[str, Any] | None:
 
 
 @api.hookimpl
+def hub_settings() -> dict[str, Any]:
+    return {"note_days": 365}
+
+
+@api.hookimpl
+def hub_apply_retention(session: Any, today: dt.date) -> int:
+    """Notes are kept for ``note_days``; the visits themselves stay for the figures."""
+    cutoff = today - dt.timedelta(days=api.plugin_settings("testvisits")["note_days"])
+    old = session.scalars(select(Visit).where(Visit.day < cutoff, Visit.note != "")).all()
+    for visit in old:
+        visit.note = ""
+    return len(old)
+
+
+@api.hookimpl
 def hub_erase_person(session: Any, person: api.Person) -> int:
     visits = session.scalars(select(Visit).where(Visit.person_id == person.id)).all()
     for visit in visits:
