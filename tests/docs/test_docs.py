@@ -100,6 +100,16 @@ def test_admin_guide_states_each_default_as_the_code_has_it(key):
     assert written == _toml_value(config.DEFAULTS[key]).strip('"')
 
 
+def test_restore_procedure_names_the_files_a_backup_holds():
+    from hub import backup
+
+    guide = (DOCS / "admin.md").read_text(encoding="utf-8")
+    names = [backup.SQLITE_FILE, backup.POSTGRES_FILE, backup.MANIFEST, *backup.SECRET_FILES]
+    missing = [name for name in names if f"`{name}`" not in guide]
+    assert not missing, f"docs/admin.md does not say what {missing} in a backup are"
+    assert "hub-backup-YYYYMMDDTHHMMSSZ.tar.gz" in guide
+
+
 def test_every_core_command_is_documented():
     text = "\n".join(path.read_text(encoding="utf-8") for path in DOCS.glob("*.md"))
     missing = [name for name in cli.commands if f"hub {name}" not in text]
