@@ -9,8 +9,9 @@ entries (about 40 MB at the default 100,000), then times, best of ``--runs``:
   moving the bytes, but not a safe backup of a database in use;
 - baseline: ``VACUUM INTO``, SQLite's other way of making a consistent copy
   of a live database in one statement;
-- the consistent copy `hub backup` makes (SQLite's online backup API in small
-  steps, so writers are never held up, then SQLite's integrity check);
+- the consistent copy `hub backup` makes (SQLite's online backup API in one
+  step, a snapshot that writers are not held up by, then SQLite's integrity
+  check);
 - the whole `hub backup`: consistent copy, manifest with SHA-256s, gzip archive.
 
 Targets: the consistent copy within 2x of ``VACUUM INTO``, and the whole

@@ -1,7 +1,7 @@
 """Backups: a consistent copy of a running instance, in one archive.
 
 An archive holds the database (SQLite copied with SQLite's online backup API,
-which is safe while the server is writing; PostgreSQL dumped with ``pg_dump``
+a consistent snapshot taken while the server goes on writing; PostgreSQL dumped with ``pg_dump``
 in its custom format, itself a consistent snapshot), the instance's
 ``hub.toml`` and signing key, and ``manifest.json`` saying when it was made,
 by which versions, at which migration revisions, with a SHA-256 of each file.
@@ -38,7 +38,6 @@ SQLITE_FILE = "database.sqlite3"
 POSTGRES_FILE = "database.pgdump"
 SECRET_FILES = (config.CONFIG_FILE, identity.KEY_FILE)
 ARCHIVE_GLOB = "hub-backup-*.tar.gz"
-SQLITE_PAGES_PER_STEP = 256
 
 Progress = Callable[[str], None]
 
@@ -91,20 +90,16 @@ def _copy_sqlite(url: URL, target: Path, progress: Progress) -> Path:
     source_path = Path(url.database or "")
     if not url.database or url.database == ":memory:" or not source_path.is_file():
         raise BackupError(f"SQLite database {source_path} does not exist")
-    progress(f"copying SQLite database {source_path}")
+    size_mb = source_path.stat().st_size / 1e6
+    progress(f"copying SQLite database {source_path} ({size_mb:.1f} MB)")
     source = sqlite3.connect(source_path, timeout=30)
     copy = sqlite3.connect(target)
-    reported = [-1]
-
-    def report(_status: int, remaining: int, total: int) -> None:
-        percent = 100 * (total - remaining) // max(total, 1)
-        if percent // 10 > reported[0]:
-            reported[0] = percent // 10
-            progress(f"  database {percent}%")
-
     try:
-        # Small steps let the server keep writing; SQLite restarts a step that a write invalidates.
-        source.backup(copy, pages=SQLITE_PAGES_PER_STEP, progress=report)
+        # One step: in WAL mode (the hub's) the copy reads a single snapshot while writers
+        # carry on. Copied in small steps instead, SQLite restarts the copy after every write
+        # by another connection, and a busy instance's backup might never finish.
+        source.backup(copy)
+        progress("  database copied; checking it")
         # One self-contained file: no -wal beside it to lose when the archive is unpacked.
         copy.execute("PRAGMA journal_mode=DELETE")
         check = copy.execute("PRAGMA integrity_check").fetchone()[0]

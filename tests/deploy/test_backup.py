@@ -10,11 +10,12 @@ import stat
 import subprocess
 import tarfile
 import threading
+import time
 from pathlib import Path
 
 import pytest
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, func, insert, select, text
 from sqlalchemy.engine import make_url
 
 from hub import backup, create_app, migrate
@@ -155,33 +156,46 @@ def test_postgres_backup_drop_restore_brings_the_data_back(app, accounts, runner
 
 
 @pytest.mark.skipif(ON_POSTGRES, reason="SQLite's online backup")
-def test_sqlite_backup_is_consistent_while_the_server_writes(app, tmp_path):
-    add_locations(app, 200, prefix="Before")
-    stop = threading.Event()
+def test_sqlite_backup_finishes_while_the_server_keeps_writing(app, tmp_path):
+    # About 8 MB: many pages, so a copy that restarted on every write would never catch up.
+    note = "Ring the bell by the side door; the hall is upstairs. " * 8
+    with database(app).engine.begin() as connection:
+        connection.execute(
+            insert(Location), [{"name": f"Before {i}", "notes": note} for i in range(16000)]
+        )
+    started, stop = threading.Event(), threading.Event()
 
     def keep_writing() -> None:
+        # Bounded in count and time; a backup that needs the writes to stop fails the test.
+        deadline = time.monotonic() + 20
         with app.app_context():
             session = get_session()
-            n = 0
-            while not stop.is_set() and n < 2000:
+            for n in range(200_000):
+                if stop.is_set() or time.monotonic() > deadline:
+                    return
                 session.add(Location(name=f"During {n}"))
                 session.commit()
-                n += 1
+                started.set()
+                time.sleep(0)
 
     writer = threading.Thread(target=keep_writing)
     writer.start()
     try:
+        assert started.wait(10)
         archive = backup.create(app, tmp_path / "out")
+        writing_throughout = writer.is_alive()
     finally:
         stop.set()
         writer.join()
+    assert writing_throughout, "the backup only finished once the writes stopped"
     copy = unpack(archive, tmp_path / "unpacked") / "database.sqlite3"
     engine = create_engine(f"sqlite:///{copy}")
     with engine.connect() as connection:
         assert connection.execute(text("PRAGMA integrity_check")).scalar() == "ok"
         names = connection.execute(text("SELECT name FROM location")).scalars().all()
     engine.dispose()
-    assert sum(name.startswith("Before") for name in names) == 200
+    assert sum(name.startswith("Before") for name in names) == 16000
+    assert any(name.startswith("During") for name in names)
     assert not list(copy.parent.glob("*-wal"))
 
 
