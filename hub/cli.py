@@ -213,6 +213,39 @@ def db_revision(component: str, message: str) -> None:
             raise click.ClickException(str(exc)) from None
 
 
+# --- backups -----------------------------------------------------------------------
+
+
+@cli.command("backup")
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for the archive. Default: backups/ in the instance folder.",
+)
+@click.option(
+    "--keep", type=click.IntRange(1), default=None, help="Then keep only the newest N archives."
+)
+def backup_command(output: Path | None, keep: int | None) -> None:
+    """A consistent backup of the running instance: database, hub.toml and signing key."""
+    from hub import backup
+
+    with app_context() as app:
+        folder = output or Path(app.instance_path) / "backups"
+        try:
+            archive = backup.create(app, folder, progress=lambda msg: click.echo(msg, err=True))
+        except backup.BackupError as exc:
+            raise click.ClickException(str(exc)) from None
+        except OSError as exc:
+            raise click.ClickException(
+                f"cannot write a backup to {folder}: {exc.strerror}"
+            ) from None
+    if keep is not None:
+        for old in backup.prune(folder, keep):
+            click.echo(f"removed old backup {old.name}", err=True)
+    click.echo(f"Backup written to {archive} (it holds secrets and personal data: keep it safe)")
+
+
 # --- running --------------------------------------------------------------------
 
 

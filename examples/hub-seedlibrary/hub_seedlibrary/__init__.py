@@ -1,0 +1,1 @@
+"""A seed library for Community Hub: the worked example of docs/plugins.md."""
