@@ -25,7 +25,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from hub import auth, create_app, migrate
+from hub import audit, auth, create_app, migrate
 from hub.cli import cli, write_config
 from hub.db import database, get_session
 from hub.federation import identity
@@ -167,6 +167,8 @@ def client(app: Flask) -> FlaskClient:
 
 def create_account(app: Flask, role: str, email: str | None = None) -> Account:
     with app.app_context():
+        # The test thread may still carry the actor of an earlier test's request.
+        audit.set_actor(None, "tests")
         session = get_session()
         user = User(
             email=email or f"{role}@example.org",
