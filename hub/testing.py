@@ -118,6 +118,13 @@ def _no_stray_hub_environment(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(key)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_audit_actor() -> None:
+    # The test thread would otherwise carry the actor of an earlier test's request
+    # (a user id that does not exist in this test's database).
+    audit.set_actor(None, "tests")
+
+
 @dataclass
 class Account:
     id: int
@@ -167,8 +174,6 @@ def client(app: Flask) -> FlaskClient:
 
 def create_account(app: Flask, role: str, email: str | None = None) -> Account:
     with app.app_context():
-        # The test thread may still carry the actor of an earlier test's request.
-        audit.set_actor(None, "tests")
         session = get_session()
         user = User(
             email=email or f"{role}@example.org",
