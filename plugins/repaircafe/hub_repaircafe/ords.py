@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, TextIO
@@ -91,14 +92,19 @@ def ords_settings() -> OrdsSettings:
         raise click.ClickException(
             f"repaircafe setting country {country!r} must be a 3-letter ISO code such as GBR"
         )
-    prefix = re.sub(r"[^a-z]", "", str(settings["id_prefix"]).lower())
-    prefix = prefix or re.sub(r"[^a-z]", "", provider.lower()) or "hub"
+    prefix = _letters(str(settings["id_prefix"])) or _letters(provider) or "hub"
     return OrdsSettings(
         data_provider=provider,
         group_identifier=str(settings["group_identifier"]).strip() or name,
         country=country,
         id_prefix=prefix,
     )
+
+
+def _letters(text: str) -> str:
+    """Lowercase ASCII letters only ("Caffi Trwsio" -> "caffitrwsio", "é" -> "e")."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z]", "", plain.lower())
 
 
 def normalise_id(raw: str) -> str | None:
