@@ -63,7 +63,10 @@ class Category:
 def categories() -> dict[int, Category]:
     """Every ORDS product category by its ORDS id, in id order."""
     with CATEGORIES_FILE.open(newline="", encoding="utf-8-sig") as stream:
-        labels = {int(row["product_category_id"]): row["product_category"] for row in csv.DictReader(stream)}
+        labels = {
+            int(row["product_category_id"]): row["product_category"]
+            for row in csv.DictReader(stream)
+        }
     with IMPACT_FILE.open(newline="", encoding="utf-8") as stream:
         impact = {int(row["product_category_id"]): row for row in csv.DictReader(stream)}
     return {

@@ -57,7 +57,9 @@ def second_saturday(year: int, month: int) -> dt.date:
 
 def load(session: Session, today: dt.date, locations: list[Any]) -> None:
     rng = random.Random(2025)
-    fixers = list(session.scalars(select(api.User).where(api.User.role.in_(("volunteer", "coordinator")))))
+    fixers = list(
+        session.scalars(select(api.User).where(api.User.role.in_(("volunteer", "coordinator"))))
+    )
     venue = locations[0] if locations else None
     month = api.Period.month_of(today)
     months = [month.next()]

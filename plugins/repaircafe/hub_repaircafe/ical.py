@@ -54,7 +54,9 @@ def calendar(events: list[RepairEvent], today: dt.date) -> bytes:
         entry.add("summary", event.title)
         if event.location is not None:
             place = ", ".join(
-                part for part in (event.location.name, event.location.address, event.location.postcode) if part
+                part
+                for part in (event.location.name, event.location.address, event.location.postcode)
+                if part
             )
             entry.add("location", place)
         if event.notes:

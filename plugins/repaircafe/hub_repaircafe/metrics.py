@@ -102,7 +102,7 @@ def _bucket(column: Any, kind: str, dialect: str) -> Any:
     if dialect == "postgresql":
         return cast(func.date_trunc(kind, column), Date)
     if kind == "month":
-        return func.date(column, "start of month")
+        return func.substr(column, 1, 7) + "-01"  # SQLite keeps dates as ISO text
     return func.date(column, "weekday 0", "-6 days")  # the Monday of its ISO week
 
 
@@ -123,13 +123,19 @@ def tallies(
     if end is not None:
         in_range = in_range & (event.c.date < end)
     found: dict[api.Period, Tally] = {}
+    by_bucket: dict[Any, Tally] = {}
 
     def of(value: Any) -> Tally:
-        return found.setdefault(api.Period(kind, _as_date(value)), Tally())
+        counts = by_bucket.get(value)
+        if counts is None:
+            counts = by_bucket[value] = found.setdefault(api.Period(kind, _as_date(value)), Tally())
+        return counts
 
-    events = select(
-        bucket, func.count(), func.coalesce(func.sum(event.c.visitors), 0)
-    ).where(in_range).group_by(bucket)
+    events = (
+        select(bucket, func.count(), func.coalesce(func.sum(event.c.visitors), 0))
+        .where(in_range)
+        .group_by(bucket)
+    )
     for day, count, visitors in session.execute(events):
         counts = of(day)
         counts.events, counts.visitors = int(count), int(visitors)
@@ -147,7 +153,7 @@ def tallies(
         .where(in_range)
         .group_by(bucket, record.c.status, record.c.product_category_id, record.c.barrier)
     )
-    for day, status, category, barrier, n, weighed_g, weighed in session.execute(grouped):
+    for day, status, category, barrier, n, weighed_g, weighed in session.execute(grouped).all():
         counts = of(day)
         counts.by_status[status] += n
         counts.by_category[category] += n
@@ -234,7 +240,6 @@ def figures(counts: Tally, factors: dict[int, tuple[int, int]]) -> dict[str, int
     for code in BARRIERS:
         values[f"items_by_barrier.{code}"] = counts.by_barrier[code]
     return values
-
 
 
 def activity_dates(session: Session) -> Iterable[dt.date]:

@@ -155,7 +155,11 @@ def _parse_row(cells: list[str], at: Any, me: OrdsSettings) -> dict[str, Any]:
     partner = cells[at.partner_product_category].strip()
     brand = cells[at.brand].strip()
     group = cells[at.group_identifier].strip()
-    for field, value in (("partner_product_category", partner), ("brand", brand), ("group_identifier", group)):
+    for field, value in (
+        ("partner_product_category", partner),
+        ("brand", brand),
+        ("group_identifier", group),
+    ):
         if len(value) > LIMITS[field]:
             raise RowError(field, f"longer than {LIMITS[field]} characters")
     provider = cells[at.data_provider].strip()
@@ -198,7 +202,8 @@ def _barrier(raw: str, status: str) -> str | None:
         )
     if status != "end_of_life":
         raise RowError(
-            "repair_barrier_if_end_of_life", "a barrier is given only when the status is End of life"
+            "repair_barrier_if_end_of_life",
+            "a barrier is given only when the status is End of life",
         )
     return code
 

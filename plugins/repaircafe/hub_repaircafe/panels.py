@@ -76,4 +76,3 @@ def _combined(tallies: list[Tally]) -> Tally:
         total.by_barrier += each.by_barrier
         total.by_category += each.by_category
     return total
-

@@ -90,18 +90,17 @@ def hub_metric_periods(session: Session) -> Iterable[dt.date]:
 
 @api.hookimpl
 def hub_importers() -> list[api.Importer]:
-    return [
-        api.Importer(
-            "ords", "Open Repair Data Standard v0.3 CSV (repair records)", ords.read
-        )
-    ]
+    return [api.Importer("ords", "Open Repair Data Standard v0.3 CSV (repair records)", ords.read)]
 
 
 @api.hookimpl
 def hub_exporters() -> list[api.Exporter]:
     return [
         api.Exporter(
-            "ords", "Open Repair Data Standard v0.3 CSV of every repair record", "text/csv", ords.write
+            "ords",
+            "Open Repair Data Standard v0.3 CSV of every repair record",
+            "text/csv",
+            ords.write,
         ),
         api.Exporter(
             "repaircafe-ical",

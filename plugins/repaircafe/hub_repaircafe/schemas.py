@@ -117,7 +117,9 @@ class RecordIn(Schema):
     @validates_schema
     def _barrier_only_at_end_of_life(self, data: dict[str, Any], **_kwargs: Any) -> None:
         if data.get("barrier") and "status" in data and data["status"] != "end_of_life":
-            raise ValidationError("a barrier is given only when the status is end_of_life", "barrier")
+            raise ValidationError(
+                "a barrier is given only when the status is end_of_life", "barrier"
+            )
 
 
 class RecordPatch(PartialSchema, RecordIn):

@@ -64,13 +64,18 @@ def _errors(exc: ValidationError | FieldError) -> dict[str, list[str]]:
     if isinstance(exc, FieldError):
         return {exc.field: [str(exc)]}
     messages = exc.messages
-    return {key: list(value) if isinstance(value, list) else [str(value)] for key, value in messages.items()}  # type: ignore[union-attr]
+    return {
+        key: list(value) if isinstance(value, list) else [str(value)]
+        for key, value in messages.items()
+    }  # type: ignore[union-attr]
 
 
 def _page(statement: Any) -> dict[str, Any]:
     session = api.get_session()
     page = max(1, request.args.get("page", 1, type=int) or 1)
-    total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
+    total = (
+        session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
+    )
     rows = session.scalars(statement.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
     return {"rows": rows, "page": page, "pages": max(1, -(-total // PER_PAGE)), "total": total}
 
@@ -192,7 +197,11 @@ def log_start() -> Any:
     session = api.get_session()
     nearby = session.scalars(
         events_query(
-            {"own": True, "date_from": today - dt.timedelta(days=14), "date_to": today + dt.timedelta(days=1)},
+            {
+                "own": True,
+                "date_from": today - dt.timedelta(days=14),
+                "date_to": today + dt.timedelta(days=1),
+            },
             today,
         )
     ).all()
@@ -204,11 +213,13 @@ def log_start() -> Any:
 
 def _categories_most_used_first() -> list[Any]:
     counts = dict(
-        api.get_session().execute(
+        api.get_session()
+        .execute(
             select(RepairRecord.product_category_id, func.count()).group_by(
                 RepairRecord.product_category_id
             )
-        ).all()
+        )
+        .all()
     )
     return sorted(categories().values(), key=lambda c: (-counts.get(c.id, 0), c.label))
 
@@ -238,12 +249,16 @@ def quick_log(event_id: int) -> Any:
             label = categories()[record.product_category_id].label
             flash(f"Saved: {label}, {STATUSES[record.status]}. Ready for the next item.", "success")
             return redirect(url_for("repaircafe.quick_log", event_id=event_id))
-    recent = api.get_session().scalars(
-        select(RepairRecord)
-        .where(RepairRecord.event_id == event_id)
-        .order_by(RepairRecord.id.desc())
-        .limit(5)
-    ).all()
+    recent = (
+        api.get_session()
+        .scalars(
+            select(RepairRecord)
+            .where(RepairRecord.event_id == event_id)
+            .order_by(RepairRecord.id.desc())
+            .limit(5)
+        )
+        .all()
+    )
     return (
         render_template(
             "repaircafe/quick_log.html",
@@ -280,7 +295,11 @@ def records() -> Any:
         filters = schemas.RecordQuery().load(raw)
     except ValidationError as exc:
         return render_template(
-            "repaircafe/records.html", errors=_errors(exc), result=None, args=raw, labels=_labels(),
+            "repaircafe/records.html",
+            errors=_errors(exc),
+            result=None,
+            args=raw,
+            labels=_labels(),
             events=_recent_events(),
         ), 400
     return render_template(
@@ -294,11 +313,7 @@ def records() -> Any:
 
 
 def _recent_events() -> list[RepairEvent]:
-    return list(
-        api.get_session().scalars(
-            events_query({"own": True}, _today()).limit(100)
-        )
-    )
+    return list(api.get_session().scalars(events_query({"own": True}, _today()).limit(100)))
 
 
 @bp.route("/records/<int:record_id>/edit", methods=["GET", "POST"])
@@ -368,7 +383,9 @@ def impact() -> Any:
         except ValidationError as exc:
             errors = _errors(exc)
         else:
-            set_impact(session, category_id, values["weight_g"], values["co2e_g_per_kg"], values["source"])
+            set_impact(
+                session, category_id, values["weight_g"], values["co2e_g_per_kg"], values["source"]
+            )
             session.commit()
             flash(f"Saved the factors for {categories()[category_id].label}.", "success")
             return redirect(url_for("repaircafe.impact"))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from hub.models import Location
 from hub.db import get_session
+from hub.models import Location
 
 BASE = "/api/v1/repaircafe"
 
@@ -14,7 +14,9 @@ BASE = "/api/v1/repaircafe"
 def venue(app) -> int:
     with app.app_context():
         session = get_session()
-        location = Location(name="St Mary's Church Hall", address="12 Church Street", postcode="CF11 6AA")
+        location = Location(
+            name="St Mary's Church Hall", address="12 Church Street", postcode="CF11 6AA"
+        )
         session.add(location)
         session.commit()
         return location.id
@@ -65,23 +67,37 @@ def test_event_validation_names_the_field(client, accounts):
         headers=headers,
     )
     assert late.status_code == 422 and "ends_at" in late.json["details"]
-    nowhere = client.post(f"{BASE}/events", json={"date": "2025-03-08", "location_id": 999}, headers=headers)
+    nowhere = client.post(
+        f"{BASE}/events", json={"date": "2025-03-08", "location_id": 999}, headers=headers
+    )
     assert nowhere.status_code == 422 and "location_id" in nowhere.json["details"]
     no_date = client.post(f"{BASE}/events", json={"title": "x"}, headers=headers)
     assert no_date.status_code == 422 and "date" in no_date.json["details"]
-    unknown = client.post(f"{BASE}/events", json={"date": "2025-03-08", "colour": "red"}, headers=headers)
+    unknown = client.post(
+        f"{BASE}/events", json={"date": "2025-03-08", "colour": "red"}, headers=headers
+    )
     assert unknown.status_code == 422 and "colour" in unknown.json["details"]
 
 
 def test_roles(client, accounts):
     event = make_event(client, accounts)
-    assert client.post(f"{BASE}/events", json={"date": "2025-04-01"}, headers=accounts["volunteer"].headers).status_code == 403
+    assert (
+        client.post(
+            f"{BASE}/events", json={"date": "2025-04-01"}, headers=accounts["volunteer"].headers
+        ).status_code
+        == 403
+    )
     assert log(client, accounts["viewer"], event["id"]).status_code == 403
     logged = log(client, accounts["volunteer"], event["id"])
     assert logged.status_code == 201
     assert logged.json["fixer_id"] == accounts["volunteer"].id
     record = f"{BASE}/records/{logged.json['id']}"
-    assert client.patch(record, json={"brand": "Bosch"}, headers=accounts["volunteer"].headers).status_code == 403
+    assert (
+        client.patch(
+            record, json={"brand": "Bosch"}, headers=accounts["volunteer"].headers
+        ).status_code
+        == 403
+    )
     assert client.delete(record, headers=accounts["viewer"].headers).status_code == 403
     assert client.get(record).status_code == 401
 
@@ -121,7 +137,9 @@ def test_record_crud_and_barrier_rules(client, accounts):
     assert repaired.status_code == 200
     assert repaired.json["status"] == "fixed" and repaired.json["barrier"] is None
     assert repaired.json["brand"] == "Dyson"
-    barrier_on_fixed = client.patch(path, json={"barrier": "lack-of-equipment"}, headers=coordinator.headers)
+    barrier_on_fixed = client.patch(
+        path, json={"barrier": "lack-of-equipment"}, headers=coordinator.headers
+    )
     assert barrier_on_fixed.status_code == 422 and "barrier" in barrier_on_fixed.json["details"]
 
     assert client.delete(path, headers=coordinator.headers).status_code == 204
@@ -134,8 +152,23 @@ def test_record_filters_and_pagination(client, accounts):
     volunteer = accounts["volunteer"]
     for _ in range(3):
         log(client, volunteer, march["id"], product_category_id=14, brand="Kenwood")
-    log(client, volunteer, march["id"], product_category_id=15, status="repairable", problem="Loose wire in plug")
-    log(client, volunteer, april["id"], product_category_id=14, status="end_of_life", barrier="too-worn-out", brand="kenwood")
+    log(
+        client,
+        volunteer,
+        march["id"],
+        product_category_id=15,
+        status="repairable",
+        problem="Loose wire in plug",
+    )
+    log(
+        client,
+        volunteer,
+        april["id"],
+        product_category_id=14,
+        status="end_of_life",
+        barrier="too-worn-out",
+        brand="kenwood",
+    )
     headers = accounts["viewer"].headers
 
     def ids(**query):
@@ -171,12 +204,21 @@ def test_categories_and_impact_override(client, accounts):
     changed = client.put(path, json=body, headers=accounts["admin"].headers)
     assert changed.status_code == 200
     assert changed.json["weight_g"] == 1500 and changed.json["overridden"]
-    assert client.put(f"{BASE}/categories/99/impact", json=body, headers=accounts["admin"].headers).status_code == 404
+    assert (
+        client.put(
+            f"{BASE}/categories/99/impact", json=body, headers=accounts["admin"].headers
+        ).status_code
+        == 404
+    )
 
 
 def test_openapi_lists_the_operations(client):
     document = client.get("/api/v1/openapi.json").json
     paths = document["paths"]
-    for path in ("/api/v1/repaircafe/events", "/api/v1/repaircafe/records", "/api/v1/repaircafe/categories"):
+    for path in (
+        "/api/v1/repaircafe/events",
+        "/api/v1/repaircafe/records",
+        "/api/v1/repaircafe/categories",
+    ):
         assert path in paths
     assert {"get", "patch", "delete"} <= set(paths["/api/v1/repaircafe/records/{record_id}"])

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hub_repaircafe.models import RepairEvent, RepairRecord
 
 from hub.db import get_session
 from hub.testing import browser_login
-from hub_repaircafe.models import RepairEvent, RepairRecord
 
 
 @pytest.mark.browser

@@ -6,9 +6,9 @@ import datetime as dt
 import json
 
 import pytest
+from hub_repaircafe.models import RepairEvent, RepairRecord
 
 from hub.db import get_session
-from hub_repaircafe.models import RepairEvent, RepairRecord
 
 HEADER = "id,data_provider,country,partner_product_category,product_category,product_category_id,brand,year_of_manufacture,product_age,repair_status,repair_barrier_if_end_of_life,group_identifier,event_date,problem\n"
 
@@ -47,7 +47,12 @@ def test_monthly_and_weekly_metrics(runner, month_of_repairs):
     march = metrics(runner, "2025-03")
     assert march["events_held"] == 2
     assert march["items_brought"] == 6
-    assert (march["items_fixed"], march["items_repairable"], march["items_end_of_life"], march["items_unknown"]) == (2, 1, 2, 1)
+    assert (
+        march["items_fixed"],
+        march["items_repairable"],
+        march["items_end_of_life"],
+        march["items_unknown"],
+    ) == (2, 1, 2, 1)
     assert (march["fix_rate_numerator"], march["fix_rate_denominator"]) == (2, 5)
     # kettles: 1200 g (category default) + 2000 g (weighed) at 6 kg CO2e per kg
     assert march["waste_prevented_g"] == 3200
@@ -70,14 +75,24 @@ def test_monthly_and_weekly_metrics(runner, month_of_repairs):
 def test_metric_definitions_and_periods(runner, month_of_repairs):
     listing = json.loads(runner.invoke("plugins", "--json").output)
     [plugin] = [p for p in listing if p["name"] == "repaircafe"]
-    assert {"visitors", "items_by_category", "items_by_barrier", "fix_rate_numerator"} <= set(plugin["metrics"])
+    assert {"visitors", "items_by_category", "items_by_barrier", "fix_rate_numerator"} <= set(
+        plugin["metrics"]
+    )
     everything = json.loads(runner.invoke("metrics", "--plugin", "repaircafe", "--json").output)
-    assert {f["period"] for f in everything} == {"2025-03", "2025-04", "2025-W10", "2025-W12", "2025-W15"}
+    assert {f["period"] for f in everything} == {
+        "2025-03",
+        "2025-04",
+        "2025-W10",
+        "2025-W12",
+        "2025-W15",
+    }
 
 
 def test_impact_override_changes_the_figures(client, runner, accounts, month_of_repairs):
     body = {"weight_g": 1000, "co2e_g_per_kg": 5000, "source": "Weighed here"}
-    client.put("/api/v1/repaircafe/categories/14/impact", json=body, headers=accounts["admin"].headers)
+    client.put(
+        "/api/v1/repaircafe/categories/14/impact", json=body, headers=accounts["admin"].headers
+    )
     march = metrics(runner, "2025-03")
     assert march["waste_prevented_g"] == 1000 + 2000
     assert march["co2e_avoided_g"] == 3000 * 5
@@ -131,19 +146,30 @@ def test_import_dry_run_and_missing_columns(runner, tmp_path):
 def test_export_uses_plugin_settings_and_the_id_pattern(make_app, tmp_path):
     from hub.testing import HubRunner
 
-    app = make_app(repaircafe={"data_provider": "Riverside Repair Café", "group_identifier": "Riverside", "country": "GBR"})
+    app = make_app(
+        repaircafe={
+            "data_provider": "Riverside Repair Café",
+            "group_identifier": "Riverside",
+            "country": "GBR",
+        }
+    )
     with app.app_context():
         session = get_session()
         event = RepairEvent(date=dt.date(2025, 2, 8))
-        event.records = [RepairRecord(product_category_id=27, status="fixed", brand="Singer", product_age=30.0)]
+        event.records = [
+            RepairRecord(product_category_id=27, status="fixed", brand="Singer", product_age=30.0)
+        ]
         session.add(event)
         session.commit()
         record_id = event.records[0].id
     runner = HubRunner(app)
     out = tmp_path / "ords.csv"
     assert runner.invoke("export", "ords", "--output", str(out)).exit_code == 0
-    [header, row] = out.read_text().splitlines()
-    assert row == f"riversiderepaircafe-{record_id},Riverside Repair Café,GBR,,Sewing machine,27,Singer,,30,Fixed,,Riverside,2025-02-08,"
+    [_header, row] = out.read_text().splitlines()
+    assert (
+        row
+        == f"riversiderepaircafe-{record_id},Riverside Repair Café,GBR,,Sewing machine,27,Singer,,30,Fixed,,Riverside,2025-02-08,"
+    )
     again = json.loads(runner.invoke("import", "ords", str(out), "--json").output)
     assert (again["created"], again["unchanged"]) == (0, 1)
 

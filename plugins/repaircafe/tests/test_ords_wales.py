@@ -117,7 +117,9 @@ def test_wales_file_round_trip(runner, make_app, tmp_path):
 
     imported = runner.invoke("import", "ords", str(WALES))
     assert imported.exit_code == 0, imported.output
-    assert imported.output.startswith(f"Imported: {len(source)} new, 0 updated, 0 unchanged, 0 rows")
+    assert imported.output.startswith(
+        f"Imported: {len(source)} new, 0 updated, 0 unchanged, 0 rows"
+    )
 
     for month in ("2019-03", "2023-10", "2025-07"):
         assert metrics_for(runner, month) == expected_month(source, month)
