@@ -120,8 +120,6 @@ def _set_user(user: User | None, via: str) -> None:
 
 def _load_session_user() -> None:
     g.user = None
-    # Worker threads serve many requests: never attribute this one to the last caller.
-    audit.set_actor(None, "anonymous")
     user_id = session.get("user_id")
     if user_id is None:
         return
