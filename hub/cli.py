@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 
 from hub import audit, auth, config, migrate, people
 from hub.config import ConfigError
-from hub.db import get_session
+from hub.db import database, get_session
 from hub.exchange import ImportReport
 from hub.metrics import MetricsError, compute
 from hub.models import ROLES, Person, User
@@ -39,6 +39,7 @@ class HubGroup(click.Group):
             app = _create_app()
         except (ConfigError, PluginError, OSError):
             return {}
+        database(app).engine.dispose()
         groups = {}
         for name, commands in app.extensions["hub.plugins"].each_robust("hub_cli_commands"):
             group = click.Group(name, help=f"Commands of the {name} plugin.")
@@ -78,9 +79,13 @@ def _create_app() -> Flask:
 def app_context() -> Iterator[Flask]:
     """The instance's app, with changes attributed to the command line in the audit log."""
     app = _create_app()
-    with app.app_context():
-        audit.set_actor(None, f"cli ({Path(app.instance_path).name})")
-        yield app
+    try:
+        with app.app_context():
+            audit.set_actor(None, f"cli ({Path(app.instance_path).name})")
+            yield app
+    finally:
+        # Commands run in-process in tests and scripts: leave no connections open.
+        database(app).engine.dispose()
 
 
 def plugins_of(app: Flask) -> PluginManager:
@@ -323,26 +328,7 @@ def plugins_command(as_json: bool) -> None:
     from hub import plugin_manager
 
     with app_context() as app:
-        manager = plugins_of(app)
-        # Disabled plugins are not loaded; a separate manager reads their definitions.
-        everything = plugin_manager.build(None)
-        rows = []
-        for name, record in sorted(manager.records.items()):
-            source = manager if record.state == "enabled" else everything
-            try:
-                metrics = [m.name for m in source.metric_definitions(name)]
-            except Exception:
-                metrics = []
-            rows.append(
-                {
-                    "name": name,
-                    "version": record.version,
-                    "state": record.state,
-                    "error": record.error,
-                    "metrics": metrics,
-                    "hooks": record.hooks,
-                }
-            )
+        rows = plugin_manager.overview(plugins_of(app))
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
@@ -353,7 +339,7 @@ def plugins_command(as_json: bool) -> None:
         if row["error"]:
             click.echo(f"    error: {row['error']}")
         if row["metrics"]:
-            click.echo(f"    metrics: {', '.join(row['metrics'])}")
+            click.echo(f"    metrics: {', '.join(m['name'] for m in row['metrics'])}")
 
 
 @cli.command("metrics")
