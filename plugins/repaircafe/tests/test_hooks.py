@@ -75,9 +75,11 @@ def test_monthly_and_weekly_metrics(runner, month_of_repairs):
 def test_metric_definitions_and_periods(runner, month_of_repairs):
     listing = json.loads(runner.invoke("plugins", "--json").output)
     [plugin] = [p for p in listing if p["name"] == "repaircafe"]
-    assert {"visitors", "items_by_category", "items_by_barrier", "fix_rate_numerator"} <= set(
-        plugin["metrics"]
-    )
+    definitions = {metric["name"]: metric for metric in plugin["metrics"]}
+    assert {"items_by_category", "items_by_barrier", "fix_rate_numerator"} <= set(definitions)
+    assert definitions["visitors"]["counts"] == "people"
+    assert definitions["items_by_barrier"]["codes"]["too-worn-out"] == "Too worn out"
+    assert len(definitions["items_by_category"]["codes"]) == 40
     everything = json.loads(runner.invoke("metrics", "--plugin", "repaircafe", "--json").output)
     assert {f["period"] for f in everything} == {
         "2025-03",
