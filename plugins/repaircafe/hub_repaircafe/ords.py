@@ -242,8 +242,8 @@ def read(
         report.problem(0, f"the header lacks ORDS columns: {', '.join(missing)}", "header")
         return report
     rows = list(reader)
-    parsed = _parse_all(rows, header, report, progress)
     me = ords_settings()
+    parsed = _parse_all(rows, header, report, progress, me)
     known = _known_records(session, me)
     events = _event_ids(session)
     new_events = sorted({key for key in ((r["_group"], r["_date"]) for r in parsed)} - set(events))
@@ -285,9 +285,12 @@ def read(
 
 
 def _parse_all(
-    rows: list[list[str]], header: list[str], report: api.ImportReport, progress: api.Progress
+    rows: list[list[str]],
+    header: list[str],
+    report: api.ImportReport,
+    progress: api.Progress,
+    me: OrdsSettings,
 ) -> list[dict[str, Any]]:
-    me = ords_settings()
     at = Columns(header)
     parsed: list[dict[str, Any]] = []
     first_seen: dict[str, int] = {}

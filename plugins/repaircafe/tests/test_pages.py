@@ -224,3 +224,10 @@ def test_dashboard_panels_and_nav(client, accounts, event_today):
         assert title in page
     assert "Vacuum" in page and "No way to open product" in page
     assert 'href="/repaircafe/log"' in page
+
+
+def test_calendar_export_command(runner, event_today):
+    result = runner.invoke("export", "repaircafe-ical")
+    assert result.exit_code == 0, result.output
+    calendar = icalendar.Calendar.from_ical(result.output.encode())
+    assert [str(e["summary"]) for e in calendar.walk("VEVENT")] == ["Riverside Repair Café"]
