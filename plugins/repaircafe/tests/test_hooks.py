@@ -195,3 +195,25 @@ def test_demo_data_looks_like_a_year_of_cafes(runner, app):
     fixed = sum(r.status == "fixed" for r in records) / len(records)
     assert 0.4 < fixed < 0.7
     assert all(r.barrier is None for r in records if r.status != "end_of_life")
+
+
+def test_importer_hook_reports_progress(app, tmp_path):
+    lines = [
+        f"abc-{n},Riverside,GBR,,Lamp,15,,,,Fixed,,Riverside,2024-{n % 12 + 1:02d}-14,\n"
+        for n in range(1, 4501)
+    ]
+    path = tmp_path / "big.csv"
+    path.write_text(HEADER + "".join(lines))
+    [importer] = [
+        item
+        for _, item in app.extensions["hub.plugins"].contributions("hub_importers")
+        if item.format == "ords"
+    ]
+    seen: list[tuple[int, int]] = []
+    with app.app_context(), path.open(newline="") as stream:
+        session = get_session()
+        report = importer.read(session, stream, {}, lambda done, total: seen.append((done, total)))
+        session.commit()
+        assert session.query(RepairEvent).count() == 12
+    assert report.created == 4500
+    assert seen == [(2000, 4500), (4000, 4500), (4500, 4500)]
