@@ -64,7 +64,13 @@ def dashboard_panels(session: Session, today: dt.date) -> list[api.Panel]:
             order=30,
         ),
         api.Panel("Repair barriers", template, {"chart": barriers}, "repaircafe.view", order=31),
-        api.Panel("Top categories", template, {"chart": top}, "repaircafe.view", order=32),
+        api.Panel(
+            "Top categories",
+            template,
+            {"chart": top if year.by_category else None},
+            "repaircafe.view",
+            order=32,
+        ),
     ]
 
 
