@@ -120,6 +120,8 @@ def _set_user(user: User | None, via: str) -> None:
 
 def _load_session_user() -> None:
     g.user = None
+    # A worker thread serves many requests: never let one inherit the last one's actor.
+    audit.set_actor(None, "system")
     user_id = session.get("user_id")
     if user_id is None:
         return

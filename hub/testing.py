@@ -25,7 +25,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from hub import auth, create_app, migrate
+from hub import audit, auth, create_app, migrate
 from hub.cli import cli, write_config
 from hub.db import database, get_session
 from hub.federation import identity
@@ -116,6 +116,13 @@ def _no_stray_hub_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for key in list(os.environ):
         if key.startswith("HUB_") and key != TEST_DATABASE_ENV:
             monkeypatch.delenv(key)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_audit_actor() -> None:
+    # Requests made through the test client run in the test's own context; the
+    # last request's actor must not be blamed for the next test's set-up.
+    audit.set_actor(None, "system")
 
 
 @dataclass

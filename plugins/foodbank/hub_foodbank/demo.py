@@ -55,7 +55,7 @@ REASON_WEIGHTS = {
     "other": 2,
 }
 DISTRICTS = ("CF11", "CF11", "CF11", "CF5", "CF5", "CF10", "CF24")
-SUPPLY = {"tinned_meat_fish": 0.82, "toiletries": 0.8, "baby": 0.95}
+SUPPLY = {"tinned_meat_fish": 0.95, "toiletries": 0.94, "baby": 0.97}
 SOURCES = {
     "supermarket": ("Tesco Riverside collection point", "Sainsbury's Cowbridge Road"),
     "redistribution": ("FareShare Cymru",),
@@ -261,12 +261,12 @@ class FoodBankYear:
             )
             for category in codes.STOCK_CATEGORIES:
                 needed = used.get(category, 0) * share / 100
-                grams = int(needed * SUPPLY.get(category, 1.08) * self.rng.uniform(0.8, 1.25))
+                grams = int(needed * SUPPLY.get(category, 0.99) * self.rng.uniform(0.8, 1.2))
                 if harvest or christmas:
-                    grams = int(grams * 1.3)
+                    grams = int(grams * 1.15)
                 if grams < 500:
                     continue
-                shelf_life = self.rng.choice((12, 25, 60, 120, 240, 400))
+                shelf_life = self.rng.choices((14, 60, 120, 240, 365, 540), (1, 3, 4, 5, 5, 4))[0]
                 donation.lines.append(
                     DonationLine(
                         category=category,
