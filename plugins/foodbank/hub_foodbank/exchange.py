@@ -294,7 +294,9 @@ def _import_row(ctx: Context, row: dict[str, str]) -> bool:
         household = Household(
             code=code,
             adults=max(1, adults or 1),
+            children_0_4=0,
             children_5_11=children or 0,
+            children_12_17=0,
             postcode_district=_district(row),
         )
         ctx.session.add(household)
