@@ -240,11 +240,12 @@ def quick_log_post() -> Any:
         parcel, created = service.log_parcel(get_session(), wanted)
     except ApiError as exc:
         errors = _error_text(exc.details)
+        if exc.status != 422:
+            # A conflict (voucher spent, key reused) is about the whole parcel, not one field.
+            errors = {"form": f"{exc.error.capitalize()}: {'; '.join(errors.values())}"}
         if "weight_grams" in errors:
             errors["weight_kg"] = errors.pop("weight_grams")
-        return _parcel_form(
-            household, voucher, values, errors, token, 422 if exc.status == 422 else 409
-        )
+        return _parcel_form(household, voucher, values, errors, token, exc.status)
     session[LOCATION_KEY] = parcel.location_id
     config = settings.current()
     label = codes.PARCEL_TYPES[parcel.parcel_type].lower()
