@@ -78,9 +78,13 @@ def _create_app() -> Flask:
 def app_context() -> Iterator[Flask]:
     """The instance's app, with changes attributed to the command line in the audit log."""
     app = _create_app()
-    with app.app_context():
-        audit.set_actor(None, f"cli ({Path(app.instance_path).name})")
-        yield app
+    try:
+        with app.app_context():
+            audit.set_actor(None, f"cli ({Path(app.instance_path).name})")
+            yield app
+    finally:
+        # One command, one app: close its connections rather than leave them to the GC.
+        app.extensions["hub.db"].engine.dispose()
 
 
 def plugins_of(app: Flask) -> PluginManager:

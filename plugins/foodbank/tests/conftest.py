@@ -40,13 +40,17 @@ class FoodBank:
             session.commit()
             return person.id
 
-    def call(self, method: str, path: str, body: Any = None, role: str = "coordinator", **headers: str) -> Any:
+    def call(
+        self, method: str, path: str, body: Any = None, role: str = "coordinator", **headers: str
+    ) -> Any:
         all_headers = {**self.accounts[role].headers, **headers}
         return self.client.open(
             f"/api/v1/foodbank{path}", method=method, json=body, headers=all_headers
         )
 
-    def ok(self, method: str, path: str, body: Any = None, role: str = "coordinator", **headers: str) -> Any:
+    def ok(
+        self, method: str, path: str, body: Any = None, role: str = "coordinator", **headers: str
+    ) -> Any:
         response = self.call(method, path, body, role, **headers)
         assert response.status_code in (200, 201), response.get_data(as_text=True)
         return response.json

@@ -41,8 +41,13 @@ def test_voucher_to_parcel(fb):
     assert redeemed["status"] == "redeemed"
     assert redeemed["redeemed_on"] == dt.date.today().isoformat()
 
-    again = fb.call("POST", "/parcels", {"location_id": fb.location_id, "voucher_code": voucher["code"]},
-                    role="volunteer", **{"Idempotency-Key": uuid.uuid4().hex})
+    again = fb.call(
+        "POST",
+        "/parcels",
+        {"location_id": fb.location_id, "voucher_code": voucher["code"]},
+        role="volunteer",
+        **{"Idempotency-Key": uuid.uuid4().hex},
+    )
     assert again.status_code == 409
     assert "voucher" in again.json["details"]
 
@@ -53,8 +58,12 @@ def test_expired_voucher_is_refused(fb):
     old = dt.date.today() - dt.timedelta(days=30)
     voucher = fb.voucher(household["id"], agency["id"], ["low_income"], issued_on=old.isoformat())
     assert voucher["status"] == "expired"
-    response = fb.call("POST", "/parcels", {"location_id": fb.location_id, "voucher_code": voucher["code"]},
-                       role="volunteer")
+    response = fb.call(
+        "POST",
+        "/parcels",
+        {"location_id": fb.location_id, "voucher_code": voucher["code"]},
+        role="volunteer",
+    )
     assert response.status_code == 409
     assert "valid" in response.json["details"]["voucher"][0]
 
@@ -71,8 +80,13 @@ def test_retried_request_logs_one_parcel(fb):
     assert second.json["id"] == first.json["id"]
 
     other = fb.household()
-    reused = fb.call("POST", "/parcels", {**body, "household_id": other["id"]}, role="volunteer",
-                     **{"Idempotency-Key": key})
+    reused = fb.call(
+        "POST",
+        "/parcels",
+        {**body, "household_id": other["id"]},
+        role="volunteer",
+        **{"Idempotency-Key": key},
+    )
     assert reused.status_code == 409
     assert "Idempotency-Key" in reused.json["details"]
 
@@ -86,13 +100,18 @@ def test_concurrent_duplicates_make_one_parcel(fb, live_server):
     household = fb.household(adults=2)
     key = uuid.uuid4().hex
     body = json.dumps({"location_id": fb.location_id, "household_id": household["id"]}).encode()
-    headers = {**fb.accounts["volunteer"].headers, "Content-Type": "application/json", "Idempotency-Key": key}
+    headers = {
+        **fb.accounts["volunteer"].headers,
+        "Content-Type": "application/json",
+        "Idempotency-Key": key,
+    }
     start = threading.Barrier(8)
     answers: list[tuple[int, int]] = []
 
     def post() -> None:
-        request = urllib.request.Request(f"{live_server.url}/api/v1/foodbank/parcels", data=body,
-                                         headers=headers, method="POST")
+        request = urllib.request.Request(
+            f"{live_server.url}/api/v1/foodbank/parcels", data=body, headers=headers, method="POST"
+        )
         start.wait()
         with urllib.request.urlopen(request, timeout=30) as response:
             answers.append((response.status, json.loads(response.read())["id"]))
@@ -112,18 +131,42 @@ def test_concurrent_duplicates_make_one_parcel(fb, live_server):
 def test_bad_input_names_the_field(fb):
     household = fb.household()
     cases = [
-        ("/parcels", {"location_id": fb.location_id, "household_id": household["id"], "parcel_type": "hamper"}, 422, "parcel_type"),
+        (
+            "/parcels",
+            {
+                "location_id": fb.location_id,
+                "household_id": household["id"],
+                "parcel_type": "hamper",
+            },
+            422,
+            "parcel_type",
+        ),
         ("/parcels", {"location_id": fb.location_id}, 422, "household_id"),
         ("/parcels", {"location_id": 999, "household_id": household["id"]}, 422, "location_id"),
-        ("/parcels", {"location_id": fb.location_id, "household_id": household["id"], "weight_grams": -5}, 422, "weight_grams"),
+        (
+            "/parcels",
+            {"location_id": fb.location_id, "household_id": household["id"], "weight_grams": -5},
+            422,
+            "weight_grams",
+        ),
         ("/parcels", {"location_id": fb.location_id, "voucher_code": "NOPE1"}, 422, "voucher_code"),
         ("/households", {"adults": 1, "postcode_district": "Cardiff"}, 422, "postcode_district"),
         ("/households", {"adults": 0}, 422, "adults"),
         ("/households", {"adults": 1, "dietary": ["carnivore"]}, 422, "dietary"),
         ("/households", {"adults": 1, "name": "Jane"}, 422, "name"),
-        ("/vouchers", {"household_id": household["id"], "agency_id": 999, "reasons": ["debt"]}, 422, "agency_id"),
+        (
+            "/vouchers",
+            {"household_id": household["id"], "agency_id": 999, "reasons": ["debt"]},
+            422,
+            "agency_id",
+        ),
         ("/donations", {"donor_type": "public", "lines": []}, 422, "lines"),
-        ("/donations", {"donor_type": "pirates", "lines": [{"category": "baby", "grams": 5}]}, 422, "donor_type"),
+        (
+            "/donations",
+            {"donor_type": "pirates", "lines": [{"category": "baby", "grams": 5}]},
+            422,
+            "donor_type",
+        ),
     ]
     for path, body, status, field in cases:
         response = fb.call("POST", path, body, role="coordinator")
@@ -131,17 +174,27 @@ def test_bad_input_names_the_field(fb):
         assert field in response.json["details"], (path, body, response.json)
 
     agency = fb.agency()
-    response = fb.call("POST", "/vouchers", {"household_id": household["id"], "agency_id": agency["id"],
-                                             "reasons": ["boredom"]})
+    response = fb.call(
+        "POST",
+        "/vouchers",
+        {"household_id": household["id"], "agency_id": agency["id"], "reasons": ["boredom"]},
+    )
     assert response.status_code == 422
     assert "boredom" in response.json["details"]["reasons"][0]
 
-    response = fb.call("POST", "/parcels", {"location_id": fb.location_id, "household_id": household["id"]},
-                       role="volunteer", **{"Idempotency-Key": "short"})
+    response = fb.call(
+        "POST",
+        "/parcels",
+        {"location_id": fb.location_id, "household_id": household["id"]},
+        role="volunteer",
+        **{"Idempotency-Key": "short"},
+    )
     assert response.status_code == 400
     assert "Idempotency-Key" in response.json["details"]
 
-    response = fb.call("POST", "/agencies", {"name": "Citizens Advice Riverside", "agency_type": "advice"})
+    response = fb.call(
+        "POST", "/agencies", {"name": "Citizens Advice Riverside", "agency_type": "advice"}
+    )
     assert response.status_code == 409
     assert "name" in response.json["details"]
 
@@ -151,7 +204,9 @@ def test_household_links_to_a_person_only_with_consent(fb):
     refusing = fb.add_person("Bethan Price", consent=False)
     linked = fb.household(person_id=consenting)
     assert linked["person_id"] == consenting
-    response = fb.call("POST", "/households", {"adults": 1, "person_id": refusing}, role="volunteer")
+    response = fb.call(
+        "POST", "/households", {"adults": 1, "person_id": refusing}, role="volunteer"
+    )
     assert response.status_code == 422
     assert "person_id" in response.json["details"]
 
@@ -164,7 +219,10 @@ def test_permissions(fb, client):
     assert client.get("/api/v1/foodbank/stock", headers=viewer).status_code == 200
     assert client.get("/api/v1/foodbank/agencies", headers=viewer).status_code == 200
     assert client.get("/api/v1/foodbank/households", headers=viewer).status_code == 403
-    assert client.get(f"/api/v1/foodbank/households/{household['id']}", headers=viewer).status_code == 403
+    assert (
+        client.get(f"/api/v1/foodbank/households/{household['id']}", headers=viewer).status_code
+        == 403
+    )
     assert client.get("/api/v1/foodbank/vouchers", headers=viewer).status_code == 403
     for path, body in [
         ("/parcels", {"location_id": fb.location_id, "household_id": household["id"]}),
@@ -176,8 +234,18 @@ def test_permissions(fb, client):
         assert response.status_code == 403, path
         assert response.json["details"]["permission"]
     # Volunteers log parcels but do not manage agencies or correct stock.
-    assert fb.call("POST", "/agencies", {"name": "X agency", "agency_type": "other"}, role="volunteer").status_code == 403
-    assert fb.call("POST", "/stock/adjustments", {"category": "baby", "grams": -100}, role="volunteer").status_code == 403
+    assert (
+        fb.call(
+            "POST", "/agencies", {"name": "X agency", "agency_type": "other"}, role="volunteer"
+        ).status_code
+        == 403
+    )
+    assert (
+        fb.call(
+            "POST", "/stock/adjustments", {"category": "baby", "grams": -100}, role="volunteer"
+        ).status_code
+        == 403
+    )
     assert client.get("/api/v1/foodbank/parcels").status_code == 401
 
 

@@ -21,13 +21,20 @@ Date Given,Ref,Parcel,Adults,Kids,Weight (kg),Agency,Reason,Help
 """
 
 MAPPING = [
-    "--option", "map.date=Date Given",
-    "--option", "map.household=Ref",
-    "--option", "map.type=Parcel",
-    "--option", "map.children=Kids",
-    "--option", "map.weight_kg=Weight (kg)",
-    "--option", "map.reasons=Reason",
-    "--option", "map.signposting=Help",
+    "--option",
+    "map.date=Date Given",
+    "--option",
+    "map.household=Ref",
+    "--option",
+    "map.type=Parcel",
+    "--option",
+    "map.children=Kids",
+    "--option",
+    "map.weight_kg=Weight (kg)",
+    "--option",
+    "map.reasons=Reason",
+    "--option",
+    "map.signposting=Help",
 ]
 
 
@@ -63,17 +70,28 @@ def test_import_then_reimport_adds_nothing(fb, runner, tmp_path):
 
     parcels = fb.ok("GET", "/parcels?per_page=50", role="viewer")["items"]
     assert len(parcels) == 4
-    first_parcel = next(p for p in parcels if p["given_on"] == "2025-03-03" and p["parcel_type"] == "emergency")
-    assert (first_parcel["adults"], first_parcel["children"], first_parcel["weight_grams"]) == (2, 1, 12500)
+    first_parcel = next(
+        p for p in parcels if p["given_on"] == "2025-03-03" and p["parcel_type"] == "emergency"
+    )
+    assert (first_parcel["adults"], first_parcel["children"], first_parcel["weight_grams"]) == (
+        2,
+        1,
+        12500,
+    )
     assert first_parcel["signposting"] == ["debt_advice"]
     # No weight given: the usual weight for an emergency parcel for three people.
     school = next(p for p in parcels if p["given_on"] == "2025-03-06")
     assert school["weight_grams"] == 4000 + 3000 * 3
 
     vouchers = fb.ok("GET", "/vouchers", role="volunteer")["items"]
-    assert sorted(v["reasons"] for v in vouchers) == [["child_holiday_hunger"], ["debt", "low_income"]]
+    assert sorted(v["reasons"] for v in vouchers) == [
+        ["child_holiday_hunger"],
+        ["debt", "low_income"],
+    ]
     assert all(v["status"] == "redeemed" for v in vouchers)
-    agencies = {a["name"]: a["agency_type"] for a in fb.ok("GET", "/agencies", role="viewer")["items"]}
+    agencies = {
+        a["name"]: a["agency_type"] for a in fb.ok("GET", "/agencies", role="viewer")["items"]
+    }
     assert agencies == {"Citizens Advice Riverside": "other", "Riverside School": "other"}
 
     again = runner.invoke("import", "foodbank-parcels", path, *MAPPING)
@@ -86,11 +104,17 @@ def test_import_refuses_a_sheet_it_cannot_read(fb, runner, tmp_path):
     no_mapping = runner.invoke("import", "foodbank-parcels", path, "--json")
     report = json.loads(no_mapping.output)
     assert report["problems"] == [
-        {"row": 0, "field": "date", "message": "no column for 'date'; map one with --option map.date=HEADER"}
+        {
+            "row": 0,
+            "field": "date",
+            "message": "no column for 'date'; map one with --option map.date=HEADER",
+        }
     ]
     wrong = runner.invoke("import", "foodbank-parcels", path, "--option", "map.date=When", "--json")
     assert "no column 'When'" in json.loads(wrong.output)["problems"][0]["message"]
-    unknown_field = runner.invoke("import", "foodbank-parcels", path, "--option", "map.colour=Ref", "--json")
+    unknown_field = runner.invoke(
+        "import", "foodbank-parcels", path, "--option", "map.colour=Ref", "--json"
+    )
     assert "map.colour" in json.loads(unknown_field.output)["problems"][0]["message"]
 
 
@@ -99,8 +123,11 @@ def test_exports_round_trip(fb, runner, tmp_path):
     agency = fb.agency()
     voucher = fb.voucher(household["id"], agency["id"], ["low_income"])
     fb.parcel(voucher_code=voucher["code"], signposting=["energy_support"])
-    fb.donation(dt.date(2025, 3, 5), "supermarket",
-                [{"category": "pasta_rice", "grams": 15000, "best_before": "2026-01-01"}])
+    fb.donation(
+        dt.date(2025, 3, 5),
+        "supermarket",
+        [{"category": "pasta_rice", "grams": 15000, "best_before": "2026-01-01"}],
+    )
 
     out = tmp_path / "parcels.csv"
     result = runner.invoke("export", "foodbank-parcels", "--output", str(out))
@@ -118,5 +145,13 @@ def test_exports_round_trip(fb, runner, tmp_path):
 
     donations = runner.invoke("export", "foodbank-donations")
     rows = list(csv.DictReader(io.StringIO(donations.output)))
-    assert rows == [{"date": "2025-03-05", "donor_type": "supermarket", "source": "",
-                     "category": "pasta_rice", "grams": "15000", "best_before": "2026-01-01"}]
+    assert rows == [
+        {
+            "date": "2025-03-05",
+            "donor_type": "supermarket",
+            "source": "",
+            "category": "pasta_rice",
+            "grams": "15000",
+            "best_before": "2026-01-01",
+        }
+    ]

@@ -22,7 +22,7 @@ CUSTOM_REASONS = {
 @pytest.fixture
 def app(make_app):
     # A group with its own reason ("cost of living") counted under the published low_income.
-    return make_app(
+    application = make_app(
         foodbank={
             "referral_reasons": CUSTOM_REASONS,
             "referral_reason_codes": {"cost_of_living": "low_income"},
@@ -30,6 +30,8 @@ def app(make_app):
             "policy_days": 30,
         }
     )
+    yield application
+    application.extensions["hub.db"].engine.dispose()
 
 
 @pytest.fixture
@@ -51,24 +53,47 @@ def march(fb):
     v5 = voucher(2, jobcentre, ["benefit_changes", "cost_of_living"], "2025-03-30")
 
     def parcel(day, kind, adults, children, grams, **extra):
-        return fb.parcel(given_on=day, parcel_type=kind, adults=adults, children=children,
-                         weight_grams=grams, **extra)
+        return fb.parcel(
+            given_on=day,
+            parcel_type=kind,
+            adults=adults,
+            children=children,
+            weight_grams=grams,
+            **extra,
+        )
 
     parcel("2025-02-20", "emergency", 2, 1, 9000, household_id=h[1])
     parcel("2025-03-04", "top_up", 2, 1, 2500, household_id=h[1])
-    parcel("2025-03-04", "emergency", 1, 0, 7000, voucher_code=v1, signposting=["debt_advice", "benefits_advice"])
+    parcel(
+        "2025-03-04",
+        "emergency",
+        1,
+        0,
+        7000,
+        voucher_code=v1,
+        signposting=["debt_advice", "benefits_advice"],
+    )
     parcel("2025-03-06", "baby", 1, 2, 3000, voucher_code=v2)
     parcel("2025-03-06", "emergency", 2, 2, 16000, voucher_code=v3, signposting=["energy_support"])
     parcel("2025-03-12", "hygiene", 1, 0, 1800, household_id=h[5])
     parcel("2025-03-12", "dietary", 1, 1, 8000, household_id=h[6])
-    parcel("2025-03-12", "emergency", 1, 3, 16000, voucher_code=v4, signposting=["holiday_activities"])
+    parcel(
+        "2025-03-12", "emergency", 1, 3, 16000, voucher_code=v4, signposting=["holiday_activities"]
+    )
     parcel("2025-03-20", "emergency", 1, 0, 7000, household_id=h[8])
     parcel("2025-04-01", "emergency", 1, 0, 7000, voucher_code=v5)
 
-    fb.donation(dt.date.fromisoformat("2025-02-28"), "public", [{"category": "tinned_veg", "grams": 5000}])
-    fb.donation(dt.date.fromisoformat("2025-03-05"), "supermarket", [{"category": "tinned_veg", "grams": 20000},
-                                                  {"category": "pasta_rice", "grams": 15000}])
-    fb.donation(dt.date.fromisoformat("2025-03-31"), "public", [{"category": "soup_sauces", "grams": 4000}])
+    fb.donation(
+        dt.date.fromisoformat("2025-02-28"), "public", [{"category": "tinned_veg", "grams": 5000}]
+    )
+    fb.donation(
+        dt.date.fromisoformat("2025-03-05"),
+        "supermarket",
+        [{"category": "tinned_veg", "grams": 20000}, {"category": "pasta_rice", "grams": 15000}],
+    )
+    fb.donation(
+        dt.date.fromisoformat("2025-03-31"), "public", [{"category": "soup_sauces", "grams": 4000}]
+    )
     return h
 
 
@@ -76,8 +101,14 @@ def expected(**figures):
     """Every published name, zero unless given (a summary is always whole)."""
     names = (
         [f"parcels.{c}" for c in PARCEL_TYPES]
-        + ["adults_fed", "children_fed", "households_served", "households_new",
-           "grams_distributed", "grams_donated"]
+        + [
+            "adults_fed",
+            "children_fed",
+            "households_served",
+            "households_new",
+            "grams_distributed",
+            "grams_donated",
+        ]
         + [f"referrals.{c}" for c in REFERRAL_REASONS]
         + [f"referrals_by_agency.{c}" for c in AGENCY_TYPES]
         + [f"signposting.{c}" for c in SIGNPOSTING]
@@ -91,28 +122,50 @@ def expected(**figures):
 
 
 MARCH = expected(
-    parcels__emergency=4, parcels__top_up=1, parcels__baby=1, parcels__hygiene=1, parcels__dietary=1,
-    adults_fed=10, children_fed=9,
+    parcels__emergency=4,
+    parcels__top_up=1,
+    parcels__baby=1,
+    parcels__hygiene=1,
+    parcels__dietary=1,
+    adults_fed=10,
+    children_fed=9,
     households_served=10,  # 8 households, rounded to the nearest 5
     households_new=5,  # 7 (household 1 first came in February), rounded
-    grams_distributed=61300, grams_donated=39000,
+    grams_distributed=61300,
+    grams_donated=39000,
     referrals__low_income=3,  # two vouchers, plus "cost of living" mapped onto low income
-    referrals__debt=1, referrals__benefit_delays=1, referrals__benefit_changes=1,
+    referrals__debt=1,
+    referrals__benefit_delays=1,
+    referrals__benefit_changes=1,
     referrals__child_holiday_hunger=1,
-    referrals_by_agency__advice=2, referrals_by_agency__health=1, referrals_by_agency__school=1,
+    referrals_by_agency__advice=2,
+    referrals_by_agency__health=1,
+    referrals_by_agency__school=1,
     referrals_by_agency__jobcentre=1,
-    signposting__debt_advice=1, signposting__benefits_advice=1, signposting__energy_support=1,
+    signposting__debt_advice=1,
+    signposting__benefits_advice=1,
+    signposting__energy_support=1,
     signposting__holiday_activities=1,
 )
 
 WEEK_10 = expected(  # 3 to 9 March 2025
-    parcels__emergency=2, parcels__top_up=1, parcels__baby=1,
-    adults_fed=6, children_fed=5,
-    households_served=None, households_new=None,  # 4 and 3 households: suppressed
-    grams_distributed=28500, grams_donated=35000,
-    referrals__low_income=2, referrals__debt=1, referrals__benefit_delays=1,
-    referrals_by_agency__advice=2, referrals_by_agency__health=1,
-    signposting__debt_advice=1, signposting__benefits_advice=1, signposting__energy_support=1,
+    parcels__emergency=2,
+    parcels__top_up=1,
+    parcels__baby=1,
+    adults_fed=6,
+    children_fed=5,
+    households_served=None,
+    households_new=None,  # 4 and 3 households: suppressed
+    grams_distributed=28500,
+    grams_donated=35000,
+    referrals__low_income=2,
+    referrals__debt=1,
+    referrals__benefit_delays=1,
+    referrals_by_agency__advice=2,
+    referrals_by_agency__health=1,
+    signposting__debt_advice=1,
+    signposting__benefits_advice=1,
+    signposting__energy_support=1,
 )
 
 
@@ -143,9 +196,15 @@ def test_policy_flags_households_with_many_parcels(march, fb, runner):
 
 def test_erasure_and_retention_leave_every_figure_unchanged(march, fb, published, runner):
     person = fb.add_person("Aled Morgan", consent=True)
-    fb.ok("PATCH", f"/households/{march[2]}", {"person_id": person, "allergies": "peanuts",
-                                                "postcode_district": "CF11"}, role="volunteer")
-    before = {period: published(period) for period in ("2025-03", "2025-04", "2025-W10", "2025-W14")}
+    fb.ok(
+        "PATCH",
+        f"/households/{march[2]}",
+        {"person_id": person, "allergies": "peanuts", "postcode_district": "CF11"},
+        role="volunteer",
+    )
+    before = {
+        period: published(period) for period in ("2025-03", "2025-04", "2025-W10", "2025-W14")
+    }
 
     exported = runner.invoke("person", "export", str(person))
     assert exported.exit_code == 0, exported.output
