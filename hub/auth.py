@@ -20,6 +20,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from flask_wtf.csrf import validate_csrf
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 from wtforms import ValidationError as CSRFInvalid
 
 from hub import audit
@@ -190,7 +191,11 @@ def _user_from_bearer(header: str) -> User:
             401, "invalid authorization header", {"Authorization": ["use: Bearer TOKEN"]}
         )
     db = get_session()
-    row = db.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token.strip())))
+    row = db.scalar(
+        select(ApiToken)
+        .options(joinedload(ApiToken.user))  # one query per API request, not two
+        .where(ApiToken.token_hash == hash_token(token.strip()))
+    )
     if row is None or row.revoked_at is not None or not row.user.active:
         raise ApiError(401, "invalid or revoked token", None)
     now = utcnow()

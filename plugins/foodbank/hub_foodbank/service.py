@@ -180,7 +180,10 @@ def log_parcel(session: Session, request: ParcelRequest) -> tuple[Parcel, bool]:
     the winner's parcel.
     """
     key = request.idempotency_key
-    if key is not None and (existing := find_by_key(session, key)) is not None:
+    spent = request.voucher is not None and request.voucher.redeemed_on is not None
+    # Only a spent voucher needs a look first (it may be this very request, repeated);
+    # otherwise the insert itself finds a repeat, saving a query on every new parcel.
+    if key is not None and spent and (existing := find_by_key(session, key)) is not None:
         return _replay(existing, request)
     _check_voucher(request)
     parcel = build_parcel(request)
