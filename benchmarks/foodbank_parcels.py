@@ -497,9 +497,10 @@ def seed_five_years(
                 ]
                 session.add(donation)
             total += len(parcels)
-            if index % 150 == 0:
+            if index % 20 == 0:
                 session.commit()
-                progress(f"  seeded {total:,} parcels")
+                if index % 200 == 0:
+                    progress(f"  seeded {total:,} parcels")
         audit.record(session, "bulk_seed", "foodbank_parcel", "", parcels=total)
         session.commit()
         # Keep the identity sequences ahead of the explicit ids used above.

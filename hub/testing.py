@@ -9,6 +9,7 @@ its own schema, so several instances (federation tests) can share one server.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import threading
@@ -172,6 +173,12 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
+@functools.cache
+def _password_hash() -> str:
+    # Argon2 is slow on purpose; hashing once per test session keeps set-up fast.
+    return auth.hash_password(PASSWORD)
+
+
 def create_account(app: Flask, role: str, email: str | None = None) -> Account:
     with app.app_context():
         session = get_session()
@@ -179,7 +186,7 @@ def create_account(app: Flask, role: str, email: str | None = None) -> Account:
             email=email or f"{role}@example.org",
             name=role.title(),
             role=role,
-            password_hash=auth.hash_password(PASSWORD),
+            password_hash=_password_hash(),
         )
         session.add(user)
         session.flush()

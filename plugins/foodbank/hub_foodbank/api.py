@@ -123,9 +123,12 @@ def get_household(household_id: int) -> Household:
     response=schemas.HouseholdOut,
 )
 def patch_household(household_id: int, body: dict[str, Any]) -> Household:
-    household = _get(Household, household_id, "household")
+    return update_household(_get(Household, household_id, "household"), body)
+
+
+def update_household(household: Household, body: dict[str, Any]) -> Household:
     if household.anonymised_at is not None:
-        raise ApiError(409, "the household has been anonymised", {"id": [household_id]})
+        raise ApiError(409, "the household has been anonymised", {"id": [household.id]})
     check_person(body.get("person_id"))
     for key, value in body.items():
         setattr(household, key, value)

@@ -328,6 +328,46 @@ def household_new() -> Any:
     ), (422 if errors else 200)
 
 
+@bp.route("/households/<int:household_id>/edit", methods=["GET", "POST"])
+@require_permission(LOG)
+def household_edit(household_id: int) -> Any:
+    found = get_session().get(Household, household_id)
+    if found is None or found.anonymised_at is not None:
+        abort(404)
+    values: dict[str, Any] = {
+        name: getattr(found, name)
+        for name in (
+            "adults",
+            "children_0_4",
+            "children_5_11",
+            "children_12_17",
+            "allergies",
+            "postcode_district",
+            "person_id",
+        )
+    }
+    values["dietary"] = list(found.dietary or [])
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        values = {**request.form.to_dict(), "dietary": request.form.getlist("dietary")}
+        body = _household_body(request.form)
+        body.pop("code", None)
+        try:
+            api.update_household(found, load(schemas.HouseholdFields, body, "form"))
+        except ApiError as exc:
+            errors = _error_text(exc.details)
+        else:
+            flash(f"Household {found.code} updated.", "success")
+            return redirect(url_for("foodbank.household", household_id=household_id))
+    return render_template(
+        "foodbank/household_form.html",
+        values=values,
+        errors=errors,
+        people=_consenting_people(),
+        household=found,
+    ), (422 if errors else 200)
+
+
 @bp.get("/households/<int:household_id>")
 @require_permission(HOUSEHOLDS)
 def household(household_id: int) -> str:

@@ -115,6 +115,24 @@ def test_register_household_issue_voucher_add_agency(app, fb):
         2,
         "CF5",
     )
+    assert household["dietary"] == ["vegetarian"]
+
+    edit = made.headers["Location"] + "/edit"
+    page = coordinator.get(edit).get_data(as_text=True)
+    assert 'name="adults" type="number" value="2"' in page
+    changed = coordinator.post(
+        edit,
+        data={
+            "csrf_token": csrf_token(page),
+            "adults": "3",
+            "children_5_11": "2",
+            "postcode_district": "CF5",
+            "dietary": ["vegetarian", "halal"],
+        },
+    )
+    assert changed.status_code == 302
+    household = fb.ok("GET", f"/households/{household['id']}", role="volunteer")
+    assert (household["adults"], household["dietary"]) == (3, ["vegetarian", "halal"])
 
     page = coordinator.get(made.headers["Location"] + "/vouchers/new").get_data(as_text=True)
     agency_id = re.search(r'<option value="(\d+)">Riverside School', page)[1]
