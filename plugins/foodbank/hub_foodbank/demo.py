@@ -15,18 +15,21 @@ import datetime as dt
 import random
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from hub.plugin_api import Person
+from hub.plugin_api import Person, record_audit, utcnow
 from hub_foodbank import codes, service, settings
 from hub_foodbank.models import (
     Agency,
     Donation,
     DonationLine,
     Household,
+    Parcel,
+    ParcelSignpost,
     StockAdjustment,
     Voucher,
+    VoucherReason,
 )
 
 AGENCIES = (
@@ -93,10 +96,15 @@ class FoodBankYear:
         self.households: list[Household] = []
         self.agencies: list[Agency] = []
         self.used: dict[str, int] = {}
+        self.codes: set[str] = set()
+        self.vouchers: list[Voucher] = []
+        self.parcels: list[Parcel] = []
+        self.donations: list[Donation] = []
 
     def run(self) -> None:
         self.agencies = [Agency(name=name, agency_type=kind) for name, kind in AGENCIES]
         self.session.add_all(self.agencies)
+        self.session.flush()
         start = self.today - dt.timedelta(days=364)
         self._opening_stock(start)
         day = start
@@ -108,6 +116,15 @@ class FoodBankYear:
             day += dt.timedelta(days=1)
         self._link_people()
         self._unredeemed_vouchers()
+        self._store()
+
+    def _code(self, prefix: str) -> str:
+        """A fresh code without a query per record (the demo starts from an empty food bank)."""
+        while True:
+            code = prefix + "".join(self.rng.choice(service.CODE_ALPHABET) for _ in range(5))
+            if code not in self.codes:
+                self.codes.add(code)
+                return code
 
     def _sessions_on(self, day: dt.date) -> list[Any]:
         return [
@@ -128,7 +145,7 @@ class FoodBankYear:
             ([], ["halal"], ["vegetarian"], ["diabetic"], ["no_cooking"]), (80, 7, 5, 4, 4)
         )[0]
         household = Household(
-            code=service.new_code(self.session, Household, "H"),
+            code=self._code("H"),
             adults=adults,
             children_0_4=bands[0],
             children_5_11=bands[1],
@@ -137,7 +154,6 @@ class FoodBankYear:
             allergies=rng.choices(("", "nuts", "gluten", "dairy"), (90, 4, 3, 3))[0],
             postcode_district=rng.choice(DISTRICTS),
         )
-        self.session.add(household)
         self.households.append(household)
         return household
 
@@ -189,14 +205,14 @@ class FoodBankYear:
                 reasons = self._reasons(household, day)
                 issued = day - dt.timedelta(days=self.rng.randint(0, 5))
                 voucher = Voucher(
-                    code=service.new_code(self.session, Voucher, "V"),
+                    code=self._code("V"),
                     agency=self._agency_for(reasons),
                     household=household,
                     issued_on=issued,
                     valid_until=issued + dt.timedelta(days=int(self.config.voucher_valid_days)),
                 )
                 service.set_reasons(voucher, reasons)
-                self.session.add(voucher)
+                self.vouchers.append(voucher)
             usual = service.prefill(self.config, household, parcel_type)
             signposting = (
                 (self.rng.choices(list(codes.SIGNPOSTING), (25, 30, 20, 8, 7, 5, 4, 1))[0],)
@@ -217,12 +233,11 @@ class FoodBankYear:
                     voucher=voucher,
                 )
             )
-            self.session.add(parcel)
+            self.parcels.append(parcel)
             for category, percent in self.config.contents(parcel_type).items():
                 self.used[category] = (
                     self.used.get(category, 0) + parcel.weight_grams * percent // 100
                 )
-        self.session.flush()
 
     def _opening_stock(self, day: dt.date) -> None:
         donation = Donation(received_on=day, donor_type="redistribution", source="FareShare Cymru")
@@ -234,7 +249,7 @@ class FoodBankYear:
                     best_before=day + dt.timedelta(days=200),
                 )
             )
-        self.session.add(donation)
+        self.donations.append(donation)
 
     def _donations(self, week_start: dt.date) -> None:
         """A week's donations, sized to what last week's parcels used, by donor."""
@@ -275,7 +290,7 @@ class FoodBankYear:
                     )
                 )
             if donation.lines:
-                self.session.add(donation)
+                self.donations.append(donation)
         if self.rng.random() < 0.1:
             self.session.add(
                 StockAdjustment(
@@ -291,7 +306,7 @@ class FoodBankYear:
             select(Person).where(Person.consent_given.is_(True)).limit(3)
         ).all()
         for person, household in zip(consenting, self.households[5:], strict=False):
-            household.person = person
+            household.person_id = person.id
 
     def _unredeemed_vouchers(self) -> None:
         """A few referrals never collected, and this week's vouchers waiting."""
@@ -299,14 +314,132 @@ class FoodBankYear:
             reasons = self._reasons(household, self.today)
             issued = self.today - dt.timedelta(days=self.rng.randint(0, 30))
             voucher = Voucher(
-                code=service.new_code(self.session, Voucher, "V"),
+                code=self._code("V"),
                 agency=self._agency_for(reasons),
                 household=household,
                 issued_on=issued,
                 valid_until=issued + dt.timedelta(days=int(self.config.voucher_valid_days)),
             )
             service.set_reasons(voucher, reasons)
-            self.session.add(voucher)
+            self.vouchers.append(voucher)
+
+    def _insert(self, model: type[Any], rows: list[dict[str, Any]]) -> list[int]:
+        if not rows:
+            return []
+        statement = insert(model).returning(model.id, sort_by_parameter_order=True)
+        return list(self.session.scalars(statement, rows))
+
+    def _store(self) -> None:
+        """Write the year in bulk: thousands of rows at once, with one audit entry for
+        the lot (as imports do) instead of one per row."""
+        now = utcnow()
+        ids = self._insert(
+            Household,
+            [
+                {
+                    "code": h.code,
+                    "adults": h.adults,
+                    "children_0_4": h.children_0_4,
+                    "children_5_11": h.children_5_11,
+                    "children_12_17": h.children_12_17,
+                    "dietary": h.dietary,
+                    "allergies": h.allergies,
+                    "postcode_district": h.postcode_district,
+                    "person_id": h.person_id,
+                    "created_at": now,
+                }
+                for h in self.households
+            ],
+        )
+        for household, new_id in zip(self.households, ids, strict=True):
+            household.id = new_id
+        ids = self._insert(
+            Voucher,
+            [
+                {
+                    "code": v.code,
+                    "agency_id": v.agency.id,
+                    "household_id": v.household.id,
+                    "issued_on": v.issued_on,
+                    "valid_until": v.valid_until,
+                    "redeemed_on": v.redeemed_on,
+                    "notes": "",
+                    "created_at": now,
+                }
+                for v in self.vouchers
+            ],
+        )
+        for voucher, new_id in zip(self.vouchers, ids, strict=True):
+            voucher.id = new_id
+        self.session.execute(
+            insert(VoucherReason),
+            [
+                {"voucher_id": v.id, "reason": row.reason}
+                for v in self.vouchers
+                for row in v.reason_rows
+            ],
+        )
+        ids = self._insert(
+            Parcel,
+            [
+                {
+                    "given_on": p.given_on,
+                    "location_id": p.location.id,
+                    "household_id": p.household.id,
+                    "voucher_id": p.voucher.id if p.voucher else None,
+                    "parcel_type": p.parcel_type,
+                    "adults": p.adults,
+                    "children": p.children,
+                    "weight_grams": p.weight_grams,
+                    "method": p.method,
+                    "idempotency_key": None,
+                    "created_at": now,
+                }
+                for p in self.parcels
+            ],
+        )
+        signposts = [
+            {"parcel_id": new_id, "code": row.code}
+            for parcel, new_id in zip(self.parcels, ids, strict=True)
+            for row in parcel.signpost_rows
+        ]
+        if signposts:
+            self.session.execute(insert(ParcelSignpost), signposts)
+        ids = self._insert(
+            Donation,
+            [
+                {
+                    "received_on": d.received_on,
+                    "donor_type": d.donor_type,
+                    "source": d.source,
+                    "created_at": now,
+                }
+                for d in self.donations
+            ],
+        )
+        self.session.execute(
+            insert(DonationLine),
+            [
+                {
+                    "donation_id": new_id,
+                    "category": line.category,
+                    "grams": line.grams,
+                    "best_before": line.best_before,
+                }
+                for donation, new_id in zip(self.donations, ids, strict=True)
+                for line in donation.lines
+            ],
+        )
+        record_audit(
+            self.session,
+            "demo_data",
+            "foodbank",
+            "",
+            households=len(self.households),
+            vouchers=len(self.vouchers),
+            parcels=len(self.parcels),
+            donations=len(self.donations),
+        )
 
 
 def load(session: Session, today: dt.date, locations: list[Any]) -> None:
