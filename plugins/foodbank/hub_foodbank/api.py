@@ -84,9 +84,8 @@ def list_households(query: dict[str, Any]) -> Select[Any]:
     if "code" in query:
         statement = statement.where(Household.code == service.normalise_code(query["code"]))
     if query.get("flagged"):
-        config = settings.current()
-        ids = [h.id for h, _ in service.flagged_households(get_session(), config, dt.date.today())]
-        statement = statement.where(Household.id.in_(ids))
+        flagged = service.flagged_query(settings.current(), dt.date.today()).subquery()
+        statement = statement.where(Household.id.in_(select(flagged.c.household_id)))
     return statement.order_by(Household.id.desc())
 
 

@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -227,21 +227,32 @@ def is_flagged(session: Session, settings: Settings, household_id: int, today: d
     return parcels_in_window(session, settings, household_id, today) >= int(settings.policy_parcels)
 
 
+def flagged_query(settings: Settings, today: dt.date) -> Select[tuple[int, int]]:
+    """Household ids and their parcel counts, for households the support policy flags."""
+    count = func.count(Parcel.id).label("parcels")
+    return (
+        select(Parcel.household_id, count)
+        .where(Parcel.given_on >= policy_window(settings, today), Parcel.given_on <= today)
+        .group_by(Parcel.household_id)
+        .having(count >= int(settings.policy_parcels))
+    )
+
+
+def flagged_count(session: Session, settings: Settings, today: dt.date) -> int:
+    flagged = flagged_query(settings, today).subquery()
+    return session.scalar(select(func.count()).select_from(flagged)) or 0
+
+
 def flagged_households(
-    session: Session, settings: Settings, today: dt.date
+    session: Session, settings: Settings, today: dt.date, limit: int | None = None
 ) -> list[tuple[Household, int]]:
     """Households that reached the policy's number of parcels in its window, most first."""
-    count = func.count(Parcel.id).label("parcels")
+    flagged = flagged_query(settings, today).subquery()
     rows = session.execute(
-        select(Household, count)
-        .join(Parcel, Parcel.household_id == Household.id)
-        .where(
-            Parcel.given_on >= policy_window(settings, today),
-            Parcel.given_on <= today,
-            Household.anonymised_at.is_(None),
-        )
-        .group_by(Household.id)
-        .having(count >= int(settings.policy_parcels))
-        .order_by(count.desc(), Household.code)
+        select(Household, flagged.c.parcels)
+        .join(flagged, flagged.c.household_id == Household.id)
+        .where(Household.anonymised_at.is_(None))
+        .order_by(flagged.c.parcels.desc(), Household.code)
+        .limit(limit)
     ).all()
     return [(household, parcels) for household, parcels in rows]

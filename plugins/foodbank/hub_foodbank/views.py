@@ -16,7 +16,7 @@ from flask import (
     session,
     url_for,
 )
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from hub.plugin_api import (
@@ -102,18 +102,22 @@ def index() -> str:
     db = get_session()
     config = settings.current()
     today = _today()
-    todays = db.scalars(
-        select(Parcel).where(Parcel.given_on == today).order_by(Parcel.id.desc())
-    ).all()
-    flagged = (
-        service.flagged_households(db, config, today) if can(current_user(), HOUSEHOLDS) else []
-    )
+    parcels, people, grams = db.execute(
+        select(
+            func.count(Parcel.id),
+            func.coalesce(func.sum(Parcel.adults + Parcel.children), 0),
+            func.coalesce(func.sum(Parcel.weight_grams), 0),
+        ).where(Parcel.given_on == today)
+    ).one()
+    sees_households = can(current_user(), HOUSEHOLDS)
+    flagged = service.flagged_households(db, config, today, limit=20) if sees_households else []
+    flagged_total = service.flagged_count(db, config, today) if sees_households else 0
     levels = stock.levels(db, config, today)
     return render_template(
         "foodbank/index.html",
-        todays=todays,
-        flagged=flagged[:20],
-        flagged_total=len(flagged),
+        today_figures={"parcels": parcels, "people": people, "grams": grams},
+        flagged=flagged,
+        flagged_total=flagged_total,
         low=[level for level in levels if level.low],
         config=config,
     )

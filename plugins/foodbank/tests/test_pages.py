@@ -224,6 +224,10 @@ def test_stock_levels_and_dashboard(app, fb, runner):
     coordinator = _signed_in(app, fb.accounts["coordinator"])
     stock_page = coordinator.get("/foodbank/stock").get_data(as_text=True)
     assert "Pasta, rice and noodles" in stock_page and "badge-bad" in stock_page
+    overview = coordinator.get("/foodbank/").get_data(as_text=True)
+    assert "<dt>Parcels</dt><dd>1</dd>" in overview
+    assert "<dt>People fed</dt><dd>2</dd>" in overview
+    assert "Pasta, rice and noodles: 8.0 kg" in overview
     dashboard = coordinator.get("/").get_data(as_text=True)
     for title in ("Food parcels per week", "Why people were referred", "Stock on hand (kg)"):
         assert title in dashboard
