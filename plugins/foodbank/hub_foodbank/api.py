@@ -8,6 +8,7 @@ from typing import Any
 from flask import Response, jsonify, request
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from hub.plugin_api import ApiBlueprint, ApiError, Location, Person, get_session, not_found
 from hub_foodbank import schemas, service, settings, stock
@@ -286,30 +287,53 @@ def _idempotency_key() -> str | None:
     return "api:" + key
 
 
+def _household_and_location(household_id: int, location_id: int) -> tuple[Household, Location]:
+    # Parcels are logged in bursts at busy sessions: fetch both in one round trip.
+    found = (
+        get_session()
+        .execute(
+            select(Household, Location)
+            .join(Location, Location.id == location_id)
+            .where(Household.id == household_id)
+        )
+        .first()
+    )
+    if found is None:
+        _get(Household, household_id, "household", "household_id")
+        _get(Location, location_id, "location", "location_id")
+    assert found is not None
+    return found[0], found[1]
+
+
+def _voucher_by_code(code: str) -> Voucher:
+    voucher = get_session().scalar(
+        select(Voucher)
+        .options(joinedload(Voucher.household))
+        .where(Voucher.code == service.normalise_code(code))
+    )
+    if voucher is None:
+        raise ApiError(422, "no such voucher", {"voucher_code": ["no voucher with this code"]})
+    return voucher
+
+
 def parcel_request(body: dict[str, Any], key: str | None, today: dt.date) -> service.ParcelRequest:
     """Resolve ids and codes, and fill in what the household's record already says."""
-    session = get_session()
-    voucher = None
-    if "voucher_code" in body:
-        voucher = session.scalar(
-            select(Voucher).where(Voucher.code == service.normalise_code(body["voucher_code"]))
+    voucher = _voucher_by_code(body["voucher_code"]) if "voucher_code" in body else None
+    if (
+        voucher is not None
+        and body.get("household_id", voucher.household_id) != voucher.household_id
+    ):
+        raise ApiError(
+            409,
+            "the voucher is for another household",
+            {"household_id": ["does not match the voucher"]},
         )
-        if voucher is None:
-            raise ApiError(422, "no such voucher", {"voucher_code": ["no voucher with this code"]})
-        household = voucher.household
-        if body.get("household_id", household.id) != household.id:
-            raise ApiError(
-                409,
-                "the voucher is for another household",
-                {"household_id": ["does not match the voucher"]},
-            )
-    elif "household_id" in body:
-        household = _get(Household, body["household_id"], "household", "household_id")
-    else:
+    household_id = voucher.household_id if voucher is not None else body.get("household_id")
+    if household_id is None:
         raise ApiError(422, "invalid body", {"household_id": ["give household_id or voucher_code"]})
+    household, location = _household_and_location(household_id, body["location_id"])
     if household.anonymised_at is not None:
         raise ApiError(422, "the household has been anonymised", {"household_id": ["anonymised"]})
-    location = _get(Location, body["location_id"], "location", "location_id")
     usual = service.prefill(settings.current(), household, body["parcel_type"])
     return service.ParcelRequest(
         household=household,
