@@ -19,7 +19,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from flask_wtf.csrf import validate_csrf
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import joinedload
 from wtforms import ValidationError as CSRFInvalid
 
@@ -199,9 +199,21 @@ def _user_from_bearer(header: str) -> User:
     if row is None or row.revoked_at is not None or not row.user.active:
         raise ApiError(401, "invalid or revoked token", None)
     now = utcnow()
-    # Touch at most once a minute, so busy scripts do not write on every request.
-    if row.last_used_at is None or now - row.last_used_at > dt.timedelta(minutes=1):
-        row.last_used_at = now
+    stale = now - dt.timedelta(minutes=1)
+    # Touch at most once a minute, so busy scripts do not write on every request. The
+    # condition is repeated in the UPDATE: when many requests with one token arrive
+    # together, the first one writes and the rest find nothing to do, instead of
+    # queueing behind each other's row lock and commit.
+    if row.last_used_at is None or row.last_used_at < stale:
+        db.execute(
+            update(ApiToken)
+            .where(
+                ApiToken.id == row.id,
+                or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < stale),
+            )
+            .values(last_used_at=now)
+            .execution_options(synchronize_session=False)
+        )
         db.commit()
     return row.user
 
