@@ -9,6 +9,8 @@ import urllib.error
 import urllib.request
 import uuid
 
+from openapi_spec_validator import validate
+
 
 def test_voucher_to_parcel(fb):
     agency = fb.agency()
@@ -251,6 +253,7 @@ def test_permissions(fb, client):
 
 def test_openapi_documents_the_food_bank(client):
     document = client.get("/api/v1/openapi.json").json
+    validate(document)
     paths = document["paths"]
     for path in ("households", "vouchers", "agencies", "parcels", "donations", "stock"):
         assert f"/api/v1/foodbank/{path}" in paths, path
