@@ -28,10 +28,15 @@ def outward_code(text: str) -> str:
     return value
 
 
-def policy_count(household_id: int) -> int:
-    return service.parcels_in_window(
-        get_session(), settings.current(), household_id, dt.date.today()
-    )
+def policy_count(household: Any) -> int:
+    """Parcels in the support policy's window, counted once per household per response."""
+    cached = household.__dict__.get("_policy_count")
+    if cached is None:
+        cached = service.parcels_in_window(
+            get_session(), settings.current(), household.id, dt.date.today()
+        )
+        household.__dict__["_policy_count"] = cached
+    return cached
 
 
 def one_of(codelist: dict[str, str]) -> validate.OneOf:
@@ -83,11 +88,11 @@ class HouseholdOut(Schema):
     created_at = fields.DateTime()
     anonymised = fields.Function(lambda h: h.anonymised_at is not None)
     parcels_in_window = fields.Function(
-        lambda h: policy_count(h.id),
+        lambda h: policy_count(h),
         metadata={"description": "Parcels within the support policy's window"},
     )
     flagged = fields.Function(
-        lambda h: policy_count(h.id) >= int(settings.current().policy_parcels),
+        lambda h: policy_count(h) >= int(settings.current().policy_parcels),
         metadata={"description": "Reached the policy's number of parcels: offer extra support"},
     )
 
