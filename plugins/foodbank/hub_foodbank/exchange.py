@@ -204,8 +204,10 @@ def _existing_voucher(ctx: Context, code: str, household: Household | None) -> V
 
 def _agency(ctx: Context, row: dict[str, str]) -> Agency:
     name = row.get("agency", "").strip()
-    if not name:
-        raise RowError("agency", "is empty: a new voucher needs the agency that issued it")
+    if not 2 <= len(name) <= 200:
+        raise RowError(
+            "agency", "a new voucher needs the agency that issued it (2 to 200 characters)"
+        )
     agency = ctx.session.scalar(select(Agency).where(func.lower(Agency.name) == name.lower()))
     if agency is not None:
         return agency
@@ -239,6 +241,8 @@ class VoucherPlan:
 
 def _voucher_plan(ctx: Context, row: dict[str, str], household: Household | None) -> VoucherPlan:
     code = service.normalise_code(row.get("voucher", ""))
+    if code and not 3 <= len(code) <= 24:
+        raise RowError("voucher", f"{code!r} is not a voucher code (3 to 24 letters or digits)")
     reasons = _reasons(ctx, row)
     if code and (existing := _existing_voucher(ctx, code, household)) is not None:
         return VoucherPlan(existing=existing)
@@ -274,8 +278,8 @@ def _import_row(ctx: Context, row: dict[str, str]) -> bool:
         raise RowError("date", f"{given_on.isoformat()} is in the future")
     parcel_type = _code_from(row.get("type", ""), codes.PARCEL_TYPES, "type", "emergency")
     code = service.normalise_code(row.get("household", ""))
-    if not code:
-        raise RowError("household", "is empty")
+    if not 3 <= len(code) <= 16:
+        raise RowError("household", f"{code!r} is not a household code (3 to 16 letters or digits)")
     if _already_held(ctx, code, given_on, parcel_type):
         return False
     adults = _count(row.get("adults", ""), "adults")
