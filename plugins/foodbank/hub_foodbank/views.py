@@ -48,7 +48,7 @@ FORM_TOKEN_PREFIX = "form:"
 
 @bp.context_processor
 def _codelists() -> dict[str, Any]:
-    return {"codes": codes, "can": lambda permission: can(current_user(), permission)}
+    return {"codes": codes}
 
 
 def _today() -> dt.date:

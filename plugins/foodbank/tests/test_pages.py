@@ -222,6 +222,24 @@ def test_stock_levels_and_dashboard(app, fb, runner):
     ]
 
     coordinator = _signed_in(app, fb.accounts["coordinator"])
+    form = coordinator.get("/foodbank/donations/new").get_data(as_text=True)
+    bad = coordinator.post(
+        "/foodbank/donations/new",
+        data={"csrf_token": csrf_token(form), "donor_type": "public", "kg_baby": "lots"},
+    )
+    assert bad.status_code == 422 and "Weights:" in bad.get_data(as_text=True)
+    given = coordinator.post(
+        "/foodbank/donations/new",
+        data={
+            "csrf_token": csrf_token(form),
+            "donor_type": "public",
+            "kg_toiletries": "2.5",
+            "bb_toiletries": (today + dt.timedelta(days=400)).isoformat(),
+        },
+    )
+    assert given.status_code == 302
+    levels = {row["category"]: row for row in fb.ok("GET", "/stock", role="viewer")}
+    assert levels["toiletries"]["on_hand_grams"] == 2500
     stock_page = coordinator.get("/foodbank/stock").get_data(as_text=True)
     assert "Pasta, rice and noodles" in stock_page and "badge-bad" in stock_page
     overview = coordinator.get("/foodbank/").get_data(as_text=True)
