@@ -26,6 +26,7 @@ from hub_foodbank.permissions import HOUSEHOLDS, LOG, MANAGE, VIEW
 bp = ApiBlueprint("foodbank_api", __name__, url_prefix="/api/v1/foodbank", tag="foodbank")
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+PARCEL_OUT = schemas.ParcelOut()
 
 
 def _get(model: type[Any], ident: int, what: str, field: str | None = None) -> Any:
@@ -385,7 +386,7 @@ def post_parcel(body: dict[str, Any]) -> Any:
     logging a second one. A voucher is redeemed once; a second try answers 409."""
     wanted = parcel_request(body, _idempotency_key(), dt.date.today())
     parcel, created = service.log_parcel(get_session(), wanted)
-    response: Response = jsonify(schemas.ParcelOut().dump(parcel))
+    response: Response = jsonify(PARCEL_OUT.dump(parcel))
     response.status_code = 201 if created else 200
     if not created:
         response.headers["Idempotent-Replayed"] = "true"
