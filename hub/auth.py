@@ -19,7 +19,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from flask_wtf.csrf import validate_csrf
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.orm import joinedload
 from wtforms import ValidationError as CSRFInvalid
 
 from hub import audit
@@ -138,6 +139,8 @@ def _set_user(user: User | None, via: str) -> None:
 
 def _load_session_user() -> None:
     g.user = None
+    # A worker thread serves many requests: never let one inherit the last one's actor.
+    audit.set_actor(None, "system")
     user_id = session.get("user_id")
     if user_id is None:
         return
@@ -221,13 +224,29 @@ def _user_from_bearer(header: str) -> User:
             401, "invalid authorization header", {"Authorization": ["use: Bearer TOKEN"]}
         )
     db = get_session()
-    row = db.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token.strip())))
+    row = db.scalar(
+        select(ApiToken)
+        .options(joinedload(ApiToken.user))  # one query per API request, not two
+        .where(ApiToken.token_hash == hash_token(token.strip()))
+    )
     if row is None or row.revoked_at is not None or not row.user.active:
         raise ApiError(401, "invalid or revoked token", None)
     now = utcnow()
-    # Touch at most once a minute, so busy scripts do not write on every request.
-    if row.last_used_at is None or now - row.last_used_at > dt.timedelta(minutes=1):
-        row.last_used_at = now
+    stale = now - dt.timedelta(minutes=1)
+    # Touch at most once a minute, so busy scripts do not write on every request. The
+    # condition is repeated in the UPDATE: when many requests with one token arrive
+    # together, the first one writes and the rest find nothing to do, instead of
+    # queueing behind each other's row lock and commit.
+    if row.last_used_at is None or row.last_used_at < stale:
+        db.execute(
+            update(ApiToken)
+            .where(
+                ApiToken.id == row.id,
+                or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < stale),
+            )
+            .values(last_used_at=now)
+            .execution_options(synchronize_session=False)
+        )
         db.commit()
     return row.user
 

@@ -1,0 +1,55 @@
+"""A volunteer on a phone: voucher to parcel in three taps, and a second tap logs nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from hub.testing import browser_login
+
+
+class Taps:
+    """Taps the screen like a thumb does, and counts them."""
+
+    def __init__(self, page) -> None:
+        self.page = page
+        self.count = 0
+
+    def __call__(self, selector: str) -> None:
+        self.count += 1
+        self.page.tap(selector)
+        self.page.wait_for_load_state()
+
+
+@pytest.mark.browser
+def test_voucher_to_parcel_in_three_taps(fb, phone_page):
+    agency = fb.agency()
+    household = fb.household(adults=2, children_5_11=1, children_12_17=1)
+    voucher = fb.voucher(household["id"], agency["id"], ["benefit_delays"])
+    page = phone_page
+    browser_login(page, fb.accounts["volunteer"])
+    page.goto("/foodbank/quick")
+    page.fill("#code", voucher["code"].lower())  # typed from the paper voucher
+
+    tap = Taps(page)
+    tap("#find")
+    assert page.locator("#match-h").inner_text() == f"Household {household['code']}"
+    tap("#confirm")
+    assert page.locator("h1").inner_text() == f"Parcel for {household['code']}"
+    tap("#log-parcel")
+    assert tap.count == 3
+    assert "Logged: emergency parcel" in page.locator(".flash-success").inner_text()
+
+    parcels = fb.ok("GET", f"/parcels?household_id={household['id']}", role="viewer")["items"]
+    assert len(parcels) == 1
+    parcel = parcels[0]
+    assert (parcel["adults"], parcel["children"]) == (2, 2)
+    assert parcel["weight_grams"] == 4000 + 3000 * 4
+    assert parcel["voucher_id"] == voucher["id"]
+
+    # Back to the form and tap again (an unsure volunteer): the voucher is spent, and
+    # the page says so instead of logging a second parcel.
+    page.go_back()
+    page.wait_for_load_state()
+    tap("#log-parcel")
+    assert "already been redeemed" in page.locator(".flash-error").inner_text()
+    assert fb.ok("GET", f"/parcels?household_id={household['id']}", role="viewer")["total"] == 1

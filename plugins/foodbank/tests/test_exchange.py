@@ -1,0 +1,165 @@
+"""Importing a food bank's own spreadsheet, with a column mapping and a dry run; CSV exports."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+
+SHEET = """\
+Date Given,Ref,Parcel,Adults,Kids,Weight (kg),Agency,Reason,Help
+03/03/2025,AB12,Emergency,2,1,12.5,Citizens Advice Riverside,Low income; Debt,Debt advice
+03/03/2025,CD34,Top-up,1,0,3,,,
+04/03/2025,AB12,Top-up,2,1,4,,,Energy support
+31/02/2025,EF56,Emergency,1,0,7,Citizens Advice Riverside,Low income,
+05/03/2025,GH78,Hamper,1,0,7,,,
+05/03/2025,JK90,Emergency,1,0,7,Citizens Advice Riverside,Boredom,
+05/03/2025,LM11,Emergency,one,0,7,,,
+2099-01-01,NP22,Emergency,1,0,7,,,
+06/03/2025,QR33,Emergency,1,2,,Riverside School,Child holiday hunger,
+07/03/2025,THIS-CODE-IS-FAR-TOO-LONG,Emergency,1,0,7,,,
+"""
+
+MAPPING = [
+    "--option",
+    "map.date=Date Given",
+    "--option",
+    "map.household=Ref",
+    "--option",
+    "map.type=Parcel",
+    "--option",
+    "map.children=Kids",
+    "--option",
+    "map.weight_kg=Weight (kg)",
+    "--option",
+    "map.reasons=Reason",
+    "--option",
+    "map.signposting=Help",
+]
+
+
+def _write(tmp_path, text, name="parcels.csv"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_dry_run_reports_each_bad_row_and_stores_nothing(fb, runner, tmp_path):
+    path = _write(tmp_path, SHEET)
+    result = runner.invoke("import", "foodbank-parcels", path, "--dry-run", "--json", *MAPPING)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["dry_run"] is True
+    assert report["created"] == 4
+    problems = {(p["row"], p["field"]) for p in report["problems"]}
+    assert problems == {
+        (4, "date"),
+        (5, "type"),
+        (6, "reasons"),
+        (7, "adults"),
+        (8, "date"),
+        (10, "household"),
+    }
+    messages = {p["row"]: p["message"] for p in report["problems"]}
+    assert "31/02/2025" in messages[4]
+    assert "Boredom" in messages[6]
+    assert "future" in messages[8]
+    assert fb.ok("GET", "/parcels", role="viewer")["total"] == 0
+    assert fb.ok("GET", "/households", role="volunteer")["total"] == 0
+
+
+def test_import_then_reimport_adds_nothing(fb, runner, tmp_path):
+    path = _write(tmp_path, SHEET)
+    first = runner.invoke("import", "foodbank-parcels", path, *MAPPING)
+    assert first.exit_code == 0, first.output
+    assert "Imported: 4 new, 0 updated, 0 unchanged, 6 rows not taken" in first.output
+    assert "row 6 (reasons): 'Boredom' is not a referral reason" in first.output
+
+    parcels = fb.ok("GET", "/parcels?per_page=50", role="viewer")["items"]
+    assert len(parcels) == 4
+    first_parcel = next(
+        p for p in parcels if p["given_on"] == "2025-03-03" and p["parcel_type"] == "emergency"
+    )
+    assert (first_parcel["adults"], first_parcel["children"], first_parcel["weight_grams"]) == (
+        2,
+        1,
+        12500,
+    )
+    assert first_parcel["signposting"] == ["debt_advice"]
+    # No weight given: the usual weight for an emergency parcel for three people.
+    school = next(p for p in parcels if p["given_on"] == "2025-03-06")
+    assert school["weight_grams"] == 4000 + 3000 * 3
+
+    vouchers = fb.ok("GET", "/vouchers", role="volunteer")["items"]
+    assert sorted(v["reasons"] for v in vouchers) == [
+        ["child_holiday_hunger"],
+        ["debt", "low_income"],
+    ]
+    assert all(v["status"] == "redeemed" for v in vouchers)
+    agencies = {
+        a["name"]: a["agency_type"] for a in fb.ok("GET", "/agencies", role="viewer")["items"]
+    }
+    assert agencies == {"Citizens Advice Riverside": "other", "Riverside School": "other"}
+
+    again = runner.invoke("import", "foodbank-parcels", path, *MAPPING)
+    assert "Imported: 0 new, 0 updated, 4 unchanged, 6 rows not taken" in again.output
+    assert fb.ok("GET", "/parcels", role="viewer")["total"] == 4
+
+
+def test_import_refuses_a_sheet_it_cannot_read(fb, runner, tmp_path):
+    path = _write(tmp_path, SHEET)
+    no_mapping = runner.invoke("import", "foodbank-parcels", path, "--json")
+    report = json.loads(no_mapping.output)
+    assert report["problems"] == [
+        {
+            "row": 0,
+            "field": "date",
+            "message": "no column for 'date'; map one with --option map.date=HEADER",
+        }
+    ]
+    wrong = runner.invoke("import", "foodbank-parcels", path, "--option", "map.date=When", "--json")
+    assert "no column 'When'" in json.loads(wrong.output)["problems"][0]["message"]
+    unknown_field = runner.invoke(
+        "import", "foodbank-parcels", path, "--option", "map.colour=Ref", "--json"
+    )
+    assert "map.colour" in json.loads(unknown_field.output)["problems"][0]["message"]
+
+
+def test_exports_round_trip(fb, runner, tmp_path):
+    household = fb.household(adults=2)
+    agency = fb.agency()
+    voucher = fb.voucher(household["id"], agency["id"], ["low_income"])
+    fb.parcel(voucher_code=voucher["code"], signposting=["energy_support"])
+    fb.donation(
+        dt.date(2025, 3, 5),
+        "supermarket",
+        [{"category": "pasta_rice", "grams": 15000, "best_before": "2026-01-01"}],
+    )
+
+    out = tmp_path / "parcels.csv"
+    result = runner.invoke("export", "foodbank-parcels", "--output", str(out))
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert len(rows) == 1
+    assert rows[0]["household"] == household["code"]
+    assert rows[0]["voucher"] == voucher["code"]
+    assert rows[0]["reasons"] == "low_income"
+    assert rows[0]["signposting"] == "energy_support"
+
+    # The export reads back in as the same parcel: nothing new.
+    back = runner.invoke("import", "foodbank-parcels", str(out), "--json")
+    assert json.loads(back.output)["unchanged"] == 1
+
+    donations = runner.invoke("export", "foodbank-donations")
+    rows = list(csv.DictReader(io.StringIO(donations.output)))
+    assert rows == [
+        {
+            "date": "2025-03-05",
+            "donor_type": "supermarket",
+            "source": "",
+            "category": "pasta_rice",
+            "grams": "15000",
+            "best_before": "2026-01-01",
+        }
+    ]

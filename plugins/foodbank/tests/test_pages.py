@@ -1,0 +1,256 @@
+"""Pages for volunteers and coordinators, the dashboard panels, and stock levels."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from hub.testing import csrf_token, login
+
+
+def _signed_in(app, account):
+    client = app.test_client()
+    login(client, account)
+    return client
+
+
+def _form_fields(html: str) -> dict[str, str]:
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
+    return fields
+
+
+def test_quick_log_pages_and_double_tap(app, fb):
+    agency = fb.agency()
+    household = fb.household(adults=1, children_0_4=1, allergies="nuts")
+    voucher = fb.voucher(household["id"], agency["id"], ["low_income"])
+    volunteer = _signed_in(app, fb.accounts["volunteer"])
+
+    found = volunteer.get(f"/foodbank/quick?code={voucher['code'].lower()}")
+    html = found.get_data(as_text=True)
+    assert found.status_code == 200
+    assert f"Household {household['code']}" in html and "nuts" in html
+    confirm = re.search(r'id="confirm" href="([^"]+)"', html)[1].replace("&amp;", "&")
+
+    form = volunteer.get(confirm)
+    html = form.get_data(as_text=True)
+    assert 'name="adults" type="number" value="1"' in html  # pre-filled from the household
+    assert 'name="weight_kg" type="text" value="10"' in html  # 4 kg + 3 kg x 2 people
+    fields = _form_fields(html)
+    data = {
+        **fields,
+        "location_id": str(fb.location_id),
+        "parcel_type": "emergency",
+        "adults": "1",
+        "children": "1",
+        "weight_kg": "10",
+        "method": "collected",
+    }
+    first = volunteer.post("/foodbank/quick/log", data=data)
+    second = volunteer.post("/foodbank/quick/log", data=data, follow_redirects=True)
+    assert first.status_code == 302
+    assert "Already logged" in second.get_data(as_text=True)
+    parcels = fb.ok("GET", f"/parcels?household_id={household['id']}", role="viewer")
+    assert parcels["total"] == 1
+    assert parcels["items"][0]["weight_grams"] == 10000
+    assert fb.ok("GET", f"/vouchers/{voucher['id']}", role="volunteer")["status"] == "redeemed"
+
+    # The same voucher again: the page says why, and nothing is logged.
+    again = volunteer.get(f"/foodbank/quick?code={voucher['code']}").get_data(as_text=True)
+    assert "cannot be used today" in again and 'id="confirm"' not in again
+    unknown = volunteer.get("/foodbank/quick?code=ZZZZZ").get_data(as_text=True)
+    assert "No voucher or household has the code" in unknown
+
+
+def test_quick_log_form_errors_name_the_field(app, fb):
+    household = fb.household(adults=2)
+    volunteer = _signed_in(app, fb.accounts["volunteer"])
+    html = volunteer.get(f"/foodbank/quick/log?household_id={household['id']}").get_data(
+        as_text=True
+    )
+    data = {
+        **_form_fields(html),
+        "location_id": str(fb.location_id),
+        "parcel_type": "emergency",
+        "adults": "2",
+        "children": "0",
+        "weight_kg": "heavy",
+        "method": "collected",
+    }
+    response = volunteer.post("/foodbank/quick/log", data=data)
+    assert response.status_code == 422
+    assert 'id="weight_kg-error"' in response.get_data(as_text=True)
+    assert fb.ok("GET", "/parcels", role="viewer")["total"] == 0
+
+
+def test_register_household_issue_voucher_add_agency(app, fb):
+    coordinator = _signed_in(app, fb.accounts["coordinator"])
+    page = coordinator.get("/foodbank/agencies").get_data(as_text=True)
+    added = coordinator.post(
+        "/foodbank/agencies",
+        data={"csrf_token": csrf_token(page), "name": "Riverside School", "agency_type": "school"},
+    )
+    assert added.status_code == 302
+
+    page = coordinator.get("/foodbank/households/new").get_data(as_text=True)
+    bad = coordinator.post(
+        "/foodbank/households/new",
+        data={"csrf_token": csrf_token(page), "adults": "1", "postcode_district": "nowhere"},
+    )
+    assert bad.status_code == 422
+    assert 'id="postcode_district-error"' in bad.get_data(as_text=True)
+    made = coordinator.post(
+        "/foodbank/households/new",
+        data={
+            "csrf_token": csrf_token(page),
+            "adults": "2",
+            "children_5_11": "2",
+            "postcode_district": "CF5 1AB",
+            "dietary": ["vegetarian"],
+        },
+    )
+    assert made.status_code == 302
+    household = fb.ok("GET", "/households", role="volunteer")["items"][0]
+    assert (household["adults"], household["children_5_11"], household["postcode_district"]) == (
+        2,
+        2,
+        "CF5",
+    )
+    assert household["dietary"] == ["vegetarian"]
+
+    edit = made.headers["Location"] + "/edit"
+    page = coordinator.get(edit).get_data(as_text=True)
+    assert 'name="adults" type="number" value="2"' in page
+    changed = coordinator.post(
+        edit,
+        data={
+            "csrf_token": csrf_token(page),
+            "adults": "3",
+            "children_5_11": "2",
+            "postcode_district": "CF5",
+            "dietary": ["vegetarian", "halal"],
+        },
+    )
+    assert changed.status_code == 302
+    household = fb.ok("GET", f"/households/{household['id']}", role="volunteer")
+    assert (household["adults"], household["dietary"]) == (3, ["vegetarian", "halal"])
+
+    page = coordinator.get(made.headers["Location"] + "/vouchers/new").get_data(as_text=True)
+    agency_id = re.search(r'<option value="(\d+)">Riverside School', page)[1]
+    issued = coordinator.post(
+        made.headers["Location"] + "/vouchers/new",
+        data={
+            "csrf_token": csrf_token(page),
+            "agency_id": agency_id,
+            "reasons": ["child_holiday_hunger", "low_income"],
+        },
+    )
+    assert issued.status_code == 302
+    voucher = fb.ok("GET", f"/vouchers?household_id={household['id']}", role="volunteer")["items"][
+        0
+    ]
+    assert voucher["reasons"] == ["child_holiday_hunger", "low_income"]
+
+
+def test_viewers_see_figures_not_households(app, fb):
+    fb.household()
+    viewer = _signed_in(app, fb.accounts["viewer"])
+    assert viewer.get("/foodbank/").status_code == 200
+    assert viewer.get("/foodbank/stock").status_code == 200
+    assert viewer.get("/foodbank/parcels").status_code == 200
+    for path in (
+        "/foodbank/households",
+        "/foodbank/vouchers",
+        "/foodbank/quick",
+        "/foodbank/households/new",
+    ):
+        assert viewer.get(path).status_code == 403, path
+    page = viewer.get("/foodbank/agencies").get_data(as_text=True)
+    assert (
+        viewer.post(
+            "/foodbank/agencies",
+            data={"csrf_token": csrf_token(page), "name": "X", "agency_type": "other"},
+        ).status_code
+        == 403
+    )
+    nav = viewer.get("/").get_data(as_text=True)
+    assert "/foodbank/households" not in nav and "/foodbank/quick" not in nav
+
+
+def test_stock_levels_and_dashboard(app, fb, runner):
+    today = dt.date.today()
+    fb.donation(
+        today - dt.timedelta(days=20),
+        "supermarket",
+        [
+            {
+                "category": "tinned_veg",
+                "grams": 30000,
+                "best_before": (today + dt.timedelta(days=10)).isoformat(),
+            },
+            {"category": "pasta_rice", "grams": 10000},
+        ],
+    )
+    fb.donation(
+        today - dt.timedelta(days=2),
+        "faith_group",
+        [
+            {
+                "category": "tinned_veg",
+                "grams": 20000,
+                "best_before": (today + dt.timedelta(days=100)).isoformat(),
+            }
+        ],
+    )
+    agency = fb.agency()
+    household = fb.household(adults=2)
+    voucher = fb.voucher(household["id"], agency["id"], ["debt"])
+    fb.parcel(voucher_code=voucher["code"], weight_grams=10000)
+    fb.ok(
+        "POST",
+        "/stock/adjustments",
+        {"category": "tinned_veg", "grams": -1000, "reason": "dented tins"},
+    )
+
+    levels = {row["category"]: row for row in fb.ok("GET", "/stock", role="viewer")}
+    veg, pasta = levels["tinned_veg"], levels["pasta_rice"]
+    # Emergency parcels are 20% tinned vegetables and 20% pasta and rice by weight.
+    assert veg["on_hand_grams"] == 50000 - 2000 - 1000 and not veg["low"]
+    assert pasta["on_hand_grams"] == 8000 and pasta["low"]
+    # Oldest out first: 27 kg of the 30 kg delivery with a 10-day best-before is still here.
+    assert veg["expiring"] == [
+        {"best_before": (today + dt.timedelta(days=10)).isoformat(), "grams": 27000}
+    ]
+
+    coordinator = _signed_in(app, fb.accounts["coordinator"])
+    form = coordinator.get("/foodbank/donations/new").get_data(as_text=True)
+    bad = coordinator.post(
+        "/foodbank/donations/new",
+        data={"csrf_token": csrf_token(form), "donor_type": "public", "kg_baby": "lots"},
+    )
+    assert bad.status_code == 422 and "Weights:" in bad.get_data(as_text=True)
+    given = coordinator.post(
+        "/foodbank/donations/new",
+        data={
+            "csrf_token": csrf_token(form),
+            "donor_type": "public",
+            "kg_toiletries": "2.5",
+            "bb_toiletries": (today + dt.timedelta(days=400)).isoformat(),
+        },
+    )
+    assert given.status_code == 302
+    levels = {row["category"]: row for row in fb.ok("GET", "/stock", role="viewer")}
+    assert levels["toiletries"]["on_hand_grams"] == 2500
+    stock_page = coordinator.get("/foodbank/stock").get_data(as_text=True)
+    assert "Pasta, rice and noodles" in stock_page and "badge-bad" in stock_page
+    overview = coordinator.get("/foodbank/").get_data(as_text=True)
+    assert "<dt>Parcels</dt><dd>1</dd>" in overview
+    assert "<dt>People fed</dt><dd>2</dd>" in overview
+    assert "Pasta, rice and noodles: 8.0 kg" in overview
+    dashboard = coordinator.get("/").get_data(as_text=True)
+    for title in ("Food parcels per week", "Why people were referred", "Stock on hand (kg)"):
+        assert title in dashboard
+    assert "Debt" in dashboard and "<svg" in dashboard
+    cli = runner.invoke("foodbank", "stock")
+    assert cli.exit_code == 0, cli.output
+    assert re.search(r"Pasta, rice and noodles +8\.0 kg +LOW", cli.output)
+    assert re.search(r"Tinned vegetables and beans +47\.0 kg +27\.0 kg close to expiry", cli.output)
