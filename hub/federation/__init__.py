@@ -7,8 +7,13 @@ from __future__ import annotations
 
 from flask import Flask
 
-from hub.federation import descriptor
+from hub.federation import api, descriptor, models, protocol, views
+
+__all__ = ["init_app", "models"]
 
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(descriptor.bp)
+    app.register_blueprint(protocol.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(views.bp)

@@ -17,7 +17,10 @@ from hub.shell import NavItem
 
 bp = Blueprint("shell", __name__)
 
-CORE_NAV = [NavItem("Dashboard", "shell.dashboard", None, order=0)]
+CORE_NAV = [
+    NavItem("Dashboard", "shell.dashboard", None, order=0),
+    NavItem("Network", "federation_pages.network", "metrics.view", order=900),
+]
 
 
 @bp.get("/")
