@@ -1,0 +1,239 @@
+"""Real hub servers on loopback ports, each with its own instance folder and database.
+
+Servers are ``hub serve`` subprocesses (gunicorn). They find the test plugin
+``hub_testmetrics`` as an installed distribution written to a temporary folder
+on their ``PYTHONPATH``, exactly as a third party's plugin would be found.
+Commands (``hub federation ...``) run in this process through the real CLI,
+except where a test needs to kill one mid-run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from click.testing import CliRunner, Result
+
+from hub import create_app, migrate
+from hub.cli import cli
+from hub.db import database
+from hub.testing import Databases, make_instance
+
+HUB = str(Path(sys.executable).parent / "hub")
+PLUGIN_SOURCE = '''
+"""Test figures for federation: one JSON file of days in the instance folder."""
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from flask import current_app
+
+from hub import plugin_api as api
+
+DATA_FILE = "testmetrics.json"
+NAMES = ("repairs", "fixed", "waste_prevented_g", "visitors")
+
+
+def _days():
+    path = Path(current_app.instance_path) / DATA_FILE
+    if not path.exists():
+        return []
+    return [(dt.date.fromisoformat(row["date"]), row) for row in json.loads(path.read_text())]
+
+
+@api.hookimpl
+def hub_metrics():
+    return [
+        api.Metric("repairs", "items", "Items brought for repair", counts="events"),
+        api.Metric("fixed", "items", "Items fixed", counts="events"),
+        api.Metric("waste_prevented_g", "grams", "Weight of the items fixed", counts="quantity"),
+        api.Metric("visitors", "people", "Visitors (each counted once a session)", counts="people"),
+    ]
+
+
+@api.hookimpl
+def hub_metric_periods(session):
+    return [day for day, _ in _days()]
+
+
+@api.hookimpl
+def hub_compute_metrics(session, period):
+    totals = dict.fromkeys(NAMES, 0)
+    for day, row in _days():
+        if day in period:
+            for name in NAMES:
+                totals[name] += row.get(name, 0)
+    return totals
+'''
+METADATA = "Metadata-Version: 2.1\nName: hub-testmetrics\nVersion: 0.1\nSummary: Test figures\n"
+ENTRY_POINTS = "[hub.plugins]\ntestmetrics = hub_testmetrics\n"
+
+
+def write_distribution(folder: Path) -> Path:
+    """Write the plugin as an installed distribution (module and .dist-info) into ``folder``."""
+    (folder / "hub_testmetrics").mkdir(parents=True, exist_ok=True)
+    (folder / "hub_testmetrics" / "__init__.py").write_text(PLUGIN_SOURCE)
+    info = folder / "hub_testmetrics-0.1.dist-info"
+    info.mkdir(exist_ok=True)
+    (info / "METADATA").write_text(METADATA)
+    (info / "entry_points.txt").write_text(ENTRY_POINTS)
+    return folder
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Hub:
+    """One instance: its folder, database, port, and (when started) its server process."""
+
+    def __init__(self, root: Path, name: str, db_url: str, plugin_path: Path, **settings: Any):
+        self.name = name
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.plugin_path = plugin_path
+        self.path = make_instance(
+            root / name,
+            db_url,
+            plugins=["testmetrics"],
+            name=name.title(),
+            base_url=self.url,
+            **settings,
+        )
+        self.process: subprocess.Popen[bytes] | None = None
+        app = create_app(instance_path=self.path)
+        migrate.upgrade(app)
+        database(app).engine.dispose()
+
+    def days(self, rows: list[dict[str, Any]]) -> None:
+        (self.path / "testmetrics.json").write_text(json.dumps(rows))
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+        env["HUB_INSTANCE_PATH"] = str(self.path)
+        env["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [str(self.plugin_path), env.get("PYTHONPATH")])
+        )
+        return env
+
+    def cli(self, *args: str, ok: bool = True) -> Result:
+        """Run ``hub ARGS`` on this instance through the real CLI, in this process."""
+        result = CliRunner().invoke(cli, list(args), env={"HUB_INSTANCE_PATH": str(self.path)})
+        if ok:
+            assert result.exit_code == 0, (args, result.output, result.exception)
+        return result
+
+    def json(self, *args: str) -> Any:
+        return json.loads(self.cli(*args).stdout)
+
+    def spawn(self, *args: str) -> subprocess.Popen[bytes]:
+        """``hub ARGS`` as a separate process (for killing it mid-run)."""
+        with (self.path / "command.log").open("ab") as log:
+            return subprocess.Popen([HUB, *args], env=self.env(), stdout=log, stderr=log)
+
+    def start(self) -> None:
+        with (self.path / "server.log").open("ab") as log:
+            self.process = subprocess.Popen(
+                [HUB, "serve", "--port", str(self.port), "--workers", "1"],
+                env=self.env(),
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
+            )
+
+    def wait_ready(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                raise AssertionError((self.path / "server.log").read_text()[-3000:])
+            try:
+                if httpx.get(self.url + "/.well-known/hub", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise AssertionError(
+            f"{self.name} did not start: " + (self.path / "server.log").read_text()[-3000:]
+        )
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.process = None
+
+    def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return httpx.get(self.url + path, timeout=10, **kwargs)
+
+    def token(self) -> dict[str, str]:
+        """An admin's bearer token on this instance, for API calls."""
+        email = f"admin@{self.name}.example"
+        CliRunner().invoke(
+            cli,
+            ["user", "create", email, "--role", "admin", "--password-stdin"],
+            input="correct horse battery staple\n",
+            env={"HUB_INSTANCE_PATH": str(self.path)},
+        )
+        token = self.cli("token", "create", email).stdout.strip()
+        return {"Authorization": f"Bearer {token}"}
+
+
+class Network:
+    """Makes hubs for one test and stops their servers at the end."""
+
+    def __init__(self, root: Path, databases: Databases, plugin_path: Path) -> None:
+        self.root = root
+        self.databases = databases
+        self.plugin_path = plugin_path
+        self.hubs: list[Hub] = []
+
+    def hub(self, name: str, *, serve: bool = False, **settings: Any) -> Hub:
+        made = Hub(self.root, name, self.databases.new(name), self.plugin_path, **settings)
+        self.hubs.append(made)
+        if serve:
+            made.start()
+        return made
+
+    def serve(self, *hubs: Hub) -> None:
+        for each in hubs:
+            if each.process is None:
+                each.start()
+        for each in hubs:
+            each.wait_ready()
+
+    def close(self) -> None:
+        for each in self.hubs:
+            each.stop()
+
+
+@pytest.fixture(scope="session")
+def plugin_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_distribution(tmp_path_factory.mktemp("site"))
+
+
+@pytest.fixture
+def network(
+    tmp_path: Path, hub_databases: Databases, plugin_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Network]:
+    # Commands run in this process must find the plugin too, as the servers do.
+    monkeypatch.syspath_prepend(str(plugin_path))
+    made = Network(tmp_path, hub_databases, plugin_path)
+    yield made
+    made.close()
