@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 
 from hub import audit, auth, config, migrate, people
 from hub.config import ConfigError
-from hub.db import get_session
+from hub.db import database, get_session
 from hub.exchange import ImportReport
 from hub.federation.cli import federation
 from hub.metrics import MetricsError, compute
@@ -79,9 +79,13 @@ def _create_app() -> Flask:
 def app_context() -> Iterator[Flask]:
     """The instance's app, with changes attributed to the command line in the audit log."""
     app = _create_app()
-    with app.app_context():
-        audit.set_actor(None, f"cli ({Path(app.instance_path).name})")
-        yield app
+    try:
+        with app.app_context():
+            audit.set_actor(None, f"cli ({Path(app.instance_path).name})")
+            yield app
+    finally:
+        # Close pooled connections now: commands also run inside long-lived processes (tests).
+        database(app).engine.dispose()
 
 
 def plugins_of(app: Flask) -> PluginManager:
