@@ -39,6 +39,7 @@ INBOX_PATH = "/federation/v1/inbox"
 JOIN_PATH = "/federation/v1/join"
 DESCRIPTOR_PATH = "/.well-known/hub"
 MAX_BACKOFF = dt.timedelta(hours=1)
+RECENT_REFUSALS = 20
 
 Progress = Callable[[str, int], None]  # (peer, items handled so far)
 
@@ -426,6 +427,20 @@ def status(app: Flask) -> dict[str, Any]:
         )
         or 0,
         "refusals": session.scalar(select(func.count()).select_from(Refusal)) or 0,
+        "recent_refusals": [
+            {
+                "at": _iso(refusal.at),
+                "source": refusal.source,
+                "origin": refusal.origin,
+                "plugin": refusal.plugin,
+                "period": refusal.period,
+                "revision": refusal.revision,
+                "reason": refusal.reason,
+            }
+            for refusal in session.scalars(
+                select(Refusal).order_by(Refusal.id.desc()).limit(RECENT_REFUSALS)
+            )
+        ],
         "peers": peers,
     }
 

@@ -9,24 +9,30 @@ except where a test needs to kill one mid-run.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from click.testing import CliRunner, Result
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hub import create_app, migrate
 from hub.cli import cli
 from hub.db import database
+from hub.federation import identity
+from hub.federation.documents import Signed, b64encode
 from hub.testing import Databases, make_instance
 
 HUB = str(Path(sys.executable).parent / "hub")
@@ -237,3 +243,77 @@ def network(
     made = Network(tmp_path, hub_databases, plugin_path)
     yield made
     made.close()
+
+
+class FakePeer:
+    """A misbehaving or hostile peer: a real HTTP server on loopback whose answers a
+    test sets, with its own Ed25519 key for signing whatever it likes."""
+
+    def __init__(self, name: str) -> None:
+        self.key = Ed25519PrivateKey.generate()
+        self.feed_body: bytes = b'{"items": [], "next": "", "more": false}'
+        self.feed_status = 200
+        self.delay = 0.0
+        self.requests: list[str] = []
+        peer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                peer.requests.append(self.path)
+                if self.path.startswith("/.well-known/hub"):
+                    body, status = json.dumps(peer.descriptor).encode(), 200
+                else:
+                    time.sleep(peer.delay)
+                    body, status = peer.feed_body, peer.feed_status
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(body)
+
+            def log_message(self, *_args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.descriptor = {
+            "id": self.url,
+            "name": name,
+            "locality": {"town": name, "region": "Elsewhere", "country": "GB"},
+            "software": {"name": "fake", "version": "0"},
+            "protocol": "hub-federation/1",
+            "public_key": identity.encode_public_key(self.key.public_key()),
+            "plugins": [],
+        }
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def sign(self, document: dict[str, Any], key: Any = None) -> dict[str, str]:
+        return Signed.make(document, key or self.key).as_json()
+
+    def sign_text(self, payload: str) -> dict[str, str]:
+        """Sign text as it is, canonical or not (what a hostile peer can do)."""
+        signature = self.key.sign(payload.encode())
+        return {"payload": payload, "signature": b64encode(signature)}
+
+    def serve_items(self, items: list[dict[str, str]]) -> None:
+        self.feed_body = json.dumps({"items": items, "next": "x-1", "more": False}).encode()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def fake_peer() -> Iterator[Any]:
+    made: list[FakePeer] = []
+
+    def factory(name: str) -> FakePeer:
+        made.append(FakePeer(name))
+        return made[-1]
+
+    yield factory
+    for peer in made:
+        peer.stop()

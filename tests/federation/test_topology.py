@@ -14,7 +14,13 @@ MONTHS = ["2025-01", "2025-02"]
 
 def sessions(*rows: tuple[str, int, int, int, int]) -> list[dict[str, Any]]:
     return [
-        {"date": day, "repairs": repairs, "fixed": fixed, "waste_prevented_g": grams, "visitors": people}
+        {
+            "date": day,
+            "repairs": repairs,
+            "fixed": fixed,
+            "waste_prevented_g": grams,
+            "visitors": people,
+        }
         for day, repairs, fixed, grams, people in rows
     ]
 
