@@ -27,6 +27,7 @@ import httpx
 import pytest
 from click.testing import CliRunner, Result
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import create_engine, text
 
 from hub import create_app, migrate
 from hub.cli import cli
@@ -111,6 +112,7 @@ class Hub:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.plugin_path = plugin_path
+        self.db_url = db_url
         self.path = make_instance(
             root / name,
             db_url,
@@ -175,15 +177,33 @@ class Hub:
             f"{self.name} did not start: " + (self.path / "server.log").read_text()[-3000:]
         )
 
-    def stop(self) -> None:
+    def signal_stop(self) -> None:
+        # Test servers hold nothing worth draining: the whole process group goes at once.
         if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+            os.killpg(self.process.pid, signal.SIGKILL)
+
+    def stop(self) -> None:
+        self.signal_stop()
+        if self.process is not None:
+            self.process.wait()
         self.process = None
+
+    def count_summaries(self) -> int:
+        """Summaries held, read straight from the database (cheap enough to poll)."""
+        engine = create_engine(self.db_url)
+        try:
+            with engine.connect() as connection:
+                return connection.scalar(text("SELECT count(*) FROM federation_summary")) or 0
+        finally:
+            engine.dispose()
+
+    def feed(self) -> list[dict[str, str]]:
+        """Every item of this instance's feed, read in this process (no server needed)."""
+        app = create_app(instance_path=self.path)
+        try:
+            return app.test_client().get("/federation/v1/summaries?limit=1000").json["items"]
+        finally:
+            database(app).engine.dispose()
 
     def get(self, path: str, **kwargs: Any) -> httpx.Response:
         return httpx.get(self.url + path, timeout=10, **kwargs)
@@ -225,6 +245,8 @@ class Network:
             each.wait_ready()
 
     def close(self) -> None:
+        for each in self.hubs:
+            each.signal_stop()
         for each in self.hubs:
             each.stop()
 

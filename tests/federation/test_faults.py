@@ -51,7 +51,7 @@ def test_misbehaving_peers_never_block_the_others(network, fake_peer):
     hub.cli("federation", "follow", town.url)
     garbage.feed_body = b"<html><body>It works!</body></html>"
     huge.feed_body = b" " * (17 * 1024 * 1024)
-    slow.delay = 3.0
+    slow.delay = 2.0
     down.stop()
 
     started = time.monotonic()
@@ -69,7 +69,9 @@ def test_misbehaving_peers_never_block_the_others(network, fake_peer):
     again = hub.cli("federation", "sync", *FAST).stdout
     assert again.count("skipped, backing off after 1 failures") == 4
     garbage.serve_items([])
-    forced = hub.cli("federation", "sync", "--force", *FAST, ok=False).stdout
+    forced = hub.cli(
+        "federation", "sync", "--force", "--timeout", "1", "--retries", "0", ok=False
+    ).stdout
     assert f"{garbage.url}: 0 new, 0 unchanged, 0 refused" in forced
     recovered = status_of(hub)[garbage.url]
     assert recovered["failures"] == 0 and recovered["last_success"] >= recovered["last_error_at"]
@@ -174,7 +176,7 @@ def test_forged_tampered_and_replayed_documents_are_refused(network, fake_peer):
 
 def test_an_aggregator_killed_mid_sync_resumes_without_duplicates_or_gaps(network):
     town = network.hub("town")
-    town.days(weekly_sessions("2024-01-01", 60))
+    town.days(weekly_sessions("2024-01-01", 30))
     town.cli("federation", "publish")
     region = network.hub("region")
     network.serve(town, region)
@@ -197,8 +199,7 @@ def test_an_aggregator_killed_mid_sync_resumes_without_duplicates_or_gaps(networ
     assert 5 <= part < len(expected)
 
     nation.cli("federation", "sync", "--limit", "7")
-    network.serve(nation)
-    held = nation.get("/federation/v1/summaries", params={"limit": 1000}).json()["items"]
+    held = nation.feed()
     summaries = [item for item in expected if not item["payload"].startswith('{"aggregator"')]
     assert sorted(
         i["payload"] for i in held if not i["payload"].startswith('{"aggregator"')
