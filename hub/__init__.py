@@ -59,7 +59,7 @@ def create_app(
     app.extensions["hub.plugins"] = plugins
 
     db.init_app(app)
-    audit.init_sessionmaker(db.database(app).sessionmaker)
+    audit.init_app(app)
     plugin_manager.load_models(app, plugins)
     auth.init_app(app, plugins.contributions("hub_permissions"))
     security.init_app(app)

@@ -13,10 +13,11 @@ import decimal
 from contextvars import ContextVar
 from typing import Any
 
+from flask import Flask
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
-from hub.db import Model
+from hub.db import Model, database
 from hub.models import AuditEntry
 
 _actor: ContextVar[tuple[int | None, str]] = ContextVar("hub_actor", default=(None, "system"))
@@ -40,6 +41,17 @@ def record(session: Session, action: str, entity: str, entity_id: Any = "", **ch
             changes=_jsonable(changes),
         )
     )
+
+
+def init_app(app: Flask) -> None:
+    init_sessionmaker(database(app).sessionmaker)
+    # A worker thread serves request after request: without this, a request
+    # that signs nobody in would inherit the previous request's user.
+    app.teardown_appcontext(_forget_actor)
+
+
+def _forget_actor(_exc: BaseException | None) -> None:
+    _actor.set((None, "system"))
 
 
 def init_sessionmaker(factory: sessionmaker[Session]) -> None:

@@ -26,6 +26,7 @@ from hub import audit
 from hub.db import get_session, utcnow
 from hub.errors import ApiError
 from hub.models import ROLES, ApiToken, LoginAttempt, User
+from hub.plugin_manager import PluginError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -59,7 +60,7 @@ def init_app(app: Flask, plugin_permissions: Iterable[tuple[str, Permission]]) -
     registry = {p.name: p for p in CORE_PERMISSIONS}
     for plugin, permission in plugin_permissions:
         if not permission.name.startswith(f"{plugin}."):
-            raise ValueError(
+            raise PluginError(
                 f"plugin {plugin!r}: permission {permission.name!r} must start with {plugin}."
             )
         registry[permission.name] = permission

@@ -40,6 +40,7 @@ class HubGroup(click.Group):
             app = _create_app()
         except (ConfigError, PluginError, OSError):
             return {}
+        database(app).engine.dispose()
         groups = {}
         for name, commands in app.extensions["hub.plugins"].each_robust("hub_cli_commands"):
             group = click.Group(name, help=f"Commands of the {name} plugin.")
@@ -84,7 +85,7 @@ def app_context() -> Iterator[Flask]:
             audit.set_actor(None, f"cli ({Path(app.instance_path).name})")
             yield app
     finally:
-        # Close pooled connections now: commands also run inside long-lived processes (tests).
+        # Commands run in-process in tests and scripts: leave no connections open.
         database(app).engine.dispose()
 
 
@@ -328,26 +329,7 @@ def plugins_command(as_json: bool) -> None:
     from hub import plugin_manager
 
     with app_context() as app:
-        manager = plugins_of(app)
-        # Disabled plugins are not loaded; a separate manager reads their definitions.
-        everything = plugin_manager.build(None)
-        rows = []
-        for name, record in sorted(manager.records.items()):
-            source = manager if record.state == "enabled" else everything
-            try:
-                metrics = [m.name for m in source.metric_definitions(name)]
-            except Exception:
-                metrics = []
-            rows.append(
-                {
-                    "name": name,
-                    "version": record.version,
-                    "state": record.state,
-                    "error": record.error,
-                    "metrics": metrics,
-                    "hooks": record.hooks,
-                }
-            )
+        rows = plugin_manager.overview(plugins_of(app))
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
@@ -358,7 +340,7 @@ def plugins_command(as_json: bool) -> None:
         if row["error"]:
             click.echo(f"    error: {row['error']}")
         if row["metrics"]:
-            click.echo(f"    metrics: {', '.join(row['metrics'])}")
+            click.echo(f"    metrics: {', '.join(m['name'] for m in row['metrics'])}")
 
 
 @cli.command("metrics")

@@ -143,6 +143,13 @@ def _from_environment(
         plugin, _, setting = key.lower().partition("_")
         if plugin in installed and setting:
             values.setdefault(plugin, {})[setting] = raw
+            continue
+        # Other tools use HUB_* too (GitHub's hub), so only a near miss is a mistake.
+        hint = difflib.get_close_matches(key, DEFAULTS, n=1, cutoff=0.8)
+        if hint:
+            problems.append(
+                f"environment: unknown setting {name} (did you mean {ENV_PREFIX}{hint[0]}?)"
+            )
     return values
 
 
@@ -172,60 +179,25 @@ def _parse_env(default: Any, raw: str) -> Any:
     return raw
 
 
+EXPECTED_TYPES: dict[str, type] = {key: type(value) for key, value in DEFAULTS.items()}
+
+
 def _validate(config: dict[str, Any], installed: set[str], problems: list[str]) -> None:
-    expected_types = {
-        "DATABASE_URL": str,
-        "SECRET_KEY": str,
-        "BASE_URL": str,
-        "PLUGINS": list,
-        "INSTANCE_NAME": str,
-        "LOCALITY": dict,
-        "FEDERATION_ALLOW_PRIVATE": bool,
-        "SUPPRESSION_THRESHOLD": int,
-        "RETENTION_DAYS": int,
-        "LOGIN_MAX_FAILURES": int,
-        "LOGIN_WINDOW_MINUTES": int,
-        "SESSION_HOURS": int,
-        "MAX_UPLOAD_MB": int,
-        "TESTING": bool,
-    }
-    for key, kind in expected_types.items():
+    # Every mistake is reported at once: a key of the wrong type skips only its own checks.
+    wrong = set()
+    for key, kind in EXPECTED_TYPES.items():
         value = config[key]
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            problems.append(f"{key} must be {kind.__name__}, not {type(value).__name__}")
-    if problems:
-        return
-    if len(config["SECRET_KEY"]) < 32:
-        problems.append(
-            "SECRET_KEY must be set to at least 32 random characters (hub init makes one)"
-        )
-    try:
-        backend = make_url(config["DATABASE_URL"]).get_backend_name()
-        if backend not in {"sqlite", "postgresql"}:
-            problems.append(f"DATABASE_URL: {backend!r} is not supported; use sqlite or postgresql")
-    except ArgumentError:
-        problems.append(f"DATABASE_URL: {config['DATABASE_URL']!r} is not a database URL")
-    base = urlsplit(config["BASE_URL"])
-    if base.scheme not in {"http", "https"} or not base.netloc or base.path not in {"", "/"}:
-        problems.append(
-            f"BASE_URL: {config['BASE_URL']!r} must be http(s)://host[:port] with no path"
-        )
-    config["BASE_URL"] = config["BASE_URL"].rstrip("/")
-    plugins = config["PLUGINS"]
-    if plugins != ["*"]:
-        for name in plugins:
-            if name not in installed:
-                problems.append(
-                    f"PLUGINS: {name!r} is not installed (installed: {', '.join(sorted(installed)) or 'none'})"
-                )
-    if config["SUPPRESSION_THRESHOLD"] < 3:
-        problems.append(
-            "SUPPRESSION_THRESHOLD must be at least 3: smaller counts can identify people"
-        )
-    locality = config["LOCALITY"]
-    unknown = set(locality) - {"town", "region", "country"}
-    if unknown:
-        problems.append(f"LOCALITY: unknown keys {sorted(unknown)}; use town, region, country")
+            problems.append(f"{key} must be {_kind_name(kind)}, not {_kind_name(type(value))}")
+            wrong.add(key)
+    checks = {
+        "SECRET_KEY": _check_secret_key,
+        "DATABASE_URL": _check_database_url,
+        "BASE_URL": _check_base_url,
+        "PLUGINS": lambda value: _check_plugins(value, installed),
+        "SUPPRESSION_THRESHOLD": _check_threshold,
+        "LOCALITY": _check_locality,
+    }
     for key in (
         "RETENTION_DAYS",
         "LOGIN_MAX_FAILURES",
@@ -233,8 +205,77 @@ def _validate(config: dict[str, Any], installed: set[str], problems: list[str]) 
         "SESSION_HOURS",
         "MAX_UPLOAD_MB",
     ):
-        if config[key] < 1:
-            problems.append(f"{key} must be at least 1")
+        checks[key] = _at_least_one(key)
+    for key, check in checks.items():
+        if key not in wrong:
+            problems.extend(check(config[key]))
+    if "BASE_URL" not in wrong:
+        config["BASE_URL"] = config["BASE_URL"].rstrip("/")
+
+
+def _kind_name(kind: type) -> str:
+    return {
+        str: "text",
+        int: "a whole number",
+        bool: "true or false",
+        list: "a list",
+        dict: "a table",
+        float: "a decimal number",
+    }.get(kind, kind.__name__)
+
+
+def _check_secret_key(value: str) -> list[str]:
+    if len(value) < 32:
+        return ["SECRET_KEY must be set to at least 32 random characters (hub init makes one)"]
+    return []
+
+
+def _check_database_url(value: str) -> list[str]:
+    try:
+        backend = make_url(value).get_backend_name()
+    except ArgumentError:
+        return [f"DATABASE_URL: {value!r} is not a database URL"]
+    if backend not in {"sqlite", "postgresql"}:
+        return [f"DATABASE_URL: {backend!r} is not supported; use sqlite or postgresql"]
+    return []
+
+
+def _check_base_url(value: str) -> list[str]:
+    base = urlsplit(value)
+    if base.scheme not in {"http", "https"} or not base.netloc or base.path not in {"", "/"}:
+        return [f"BASE_URL: {value!r} must be http(s)://host[:port] with no path"]
+    return []
+
+
+def _check_plugins(value: list[Any], installed: set[str]) -> list[str]:
+    if value == ["*"]:
+        return []
+    known = ", ".join(sorted(installed)) or "none"
+    return [
+        f"PLUGINS: {name!r} is not installed (installed: {known})"
+        for name in value
+        if name not in installed
+    ]
+
+
+def _check_threshold(value: int) -> list[str]:
+    if value < 3:
+        return ["SUPPRESSION_THRESHOLD must be at least 3: smaller counts can identify people"]
+    return []
+
+
+def _check_locality(value: dict[str, Any]) -> list[str]:
+    unknown = set(value) - {"town", "region", "country"}
+    if unknown:
+        return [f"LOCALITY: unknown keys {sorted(unknown)}; use town, region, country"]
+    bad = sorted(key for key, part in value.items() if not isinstance(part, str))
+    if bad:
+        return [f"LOCALITY: {', '.join(bad)} must be text"]
+    return []
+
+
+def _at_least_one(key: str) -> Any:
+    return lambda value: [f"{key} must be at least 1"] if value < 1 else []
 
 
 def plugin_settings(

@@ -37,13 +37,22 @@ class Component:
 def components(app: Flask) -> list[Component]:
     """The core, then each enabled plugin with migrations, in name order."""
     plugin_parts = app.extensions["hub.plugin_models"]
-    plugin_tables = set().union(*(set(part.tables) for part in plugin_parts.values()))
-    core_tables = frozenset(set(Model.metadata.tables) - plugin_tables)
-    found = [Component(CORE, SCRIPT_LOCATION / "versions", core_tables)]
+    found = [Component(CORE, SCRIPT_LOCATION / "versions", core_tables())]
     for name in sorted(plugin_parts):
         part = plugin_parts[name]
         found.append(Component(name, Path(part.migrations), frozenset(part.tables)))
     return found
+
+
+def core_tables() -> frozenset[str]:
+    """The tables of the core's own models. Chosen by defining module, not as
+    "all minus enabled plugins'", since a disabled plugin whose module was
+    imported (``hub plugins`` reads its metrics) has its tables in the metadata too."""
+    return frozenset(
+        mapper.local_table.name
+        for mapper in Model.registry.mappers
+        if mapper.class_.__module__.split(".")[0] == "hub"
+    )
 
 
 def _alembic_config(component: Component, connection: object) -> Config:

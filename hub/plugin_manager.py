@@ -92,8 +92,12 @@ class PluginManager:
         """Register an object as a plugin directly (tests and embedding)."""
         record = PluginRecord(name=name, version=version, distribution="", state="disabled")
         self.records[name] = record
-        self.pm.register(plugin, name=name)
-        self.pm.check_pending()
+        try:
+            self.pm.register(plugin, name=name)
+            self.pm.check_pending()
+        except pluggy.PluginValidationError as exc:
+            self._unregister(name)
+            raise PluginError(f"plugin {name!r}: {exc}") from exc
         self._mark_enabled(record)
 
     def _mark_enabled(self, record: PluginRecord) -> None:
@@ -210,6 +214,36 @@ def build(enabled: Collection[str] | None) -> PluginManager:
     manager = PluginManager(enabled)
     manager.load_installed()
     return manager
+
+
+def overview(manager: PluginManager) -> list[dict[str, Any]]:
+    """Each known plugin: name, version, state, error, hooks and metric definitions
+    (for ``hub plugins`` and the API). Disabled plugins are not loaded in
+    ``manager``, so their definitions are read from a separate, unused manager."""
+    everything: PluginManager | None = None
+    rows = []
+    for name, record in sorted(manager.records.items()):
+        source: PluginManager | None = manager if record.state == "enabled" else None
+        if record.state == "disabled":
+            everything = everything or build(None)
+            source = everything
+        definitions = []
+        if source is not None:
+            try:
+                definitions = [metric.describe() for metric in source.metric_definitions(name)]
+            except Exception:
+                log.exception("plugin %s: hub_metrics failed", name)
+        rows.append(
+            {
+                "name": name,
+                "version": record.version,
+                "state": record.state,
+                "error": record.error,
+                "hooks": list(record.hooks),
+                "metrics": definitions,
+            }
+        )
+    return rows
 
 
 def load_models(app: Any, manager: PluginManager) -> None:

@@ -24,6 +24,9 @@ from hub.db import get_session
 from hub.errors import ApiError
 
 MAX_PER_PAGE = 200
+# The largest integer either database stores; bigger ids cannot exist and bigger
+# values cannot be stored, so they are refused before they reach a driver.
+MAX_DB_INTEGER = 2**63 - 1
 
 
 class PageQuery(Schema):
@@ -104,6 +107,7 @@ class ApiBlueprint(Blueprint):
             @functools.wraps(view)
             def handler(**path_args: Any) -> Any:
                 auth.authenticate_api_request(permission)
+                _check_path_ids(path_args)
                 kwargs: dict[str, Any] = dict(path_args)
                 if query is not None:
                     kwargs["query"] = load(query, request.args.to_dict(), "query string")
@@ -124,13 +128,26 @@ def _with_paging(query: type[Schema] | None) -> type[Schema]:
     return type(f"{query.__name__}Paged", (query, PageQuery), {})
 
 
+def _check_path_ids(path_args: dict[str, Any]) -> None:
+    for name, value in path_args.items():
+        if isinstance(value, int) and value > MAX_DB_INTEGER:
+            raise ApiError(404, "not found", {name: value})
+
+
 def read_json_body() -> Any:
     """The request's JSON body, or a 400/415 naming what is wrong with it."""
-    if not request.data:
+    # The media type is checked first: Werkzeug consumes form bodies, so a form
+    # post would otherwise look empty.
+    if request.mimetype and not request.is_json:
+        raise ApiError(415, "unsupported media type", {"Content-Type": ["use application/json"]})
+    if not request.get_data(cache=True):
         raise ApiError(400, "request body is empty", {"body": ["a JSON object is required"]})
     if not request.is_json:
         raise ApiError(415, "unsupported media type", {"Content-Type": ["use application/json"]})
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:
+        raise ApiError(400, "invalid JSON", {"body": ["the JSON is nested too deeply"]}) from None
     if data is None:
         raise ApiError(400, "invalid JSON", {"body": ["the body is not valid JSON"]})
     return data
@@ -141,9 +158,29 @@ def load(schema: type[Schema], data: Any, where: str) -> Any:
     if not isinstance(data, dict):
         raise ApiError(400, f"the {where} must be a JSON object", {where: ["expected an object"]})
     try:
-        return schema(unknown=RAISE).load(data)
+        loaded = schema(unknown=RAISE).load(data)
     except ValidationError as exc:
         raise ApiError(422, f"invalid {where}", exc.messages) from None
+    problems: dict[str, list[str]] = {}
+    _find_unstorable(loaded, "", problems)
+    if problems:
+        raise ApiError(422, f"invalid {where}", problems)
+    return loaded
+
+
+def _find_unstorable(value: Any, path: str, problems: dict[str, list[str]]) -> None:
+    """Values marshmallow accepts but no database can store: NUL characters in
+    text (PostgreSQL refuses them) and integers beyond 64 bits."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _find_unstorable(item, f"{path}.{key}" if path else str(key), problems)
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            _find_unstorable(item, f"{path}.{index}" if path else str(index), problems)
+    elif isinstance(value, str) and "\x00" in value:
+        problems.setdefault(path, []).append("must not contain NUL characters")
+    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_DB_INTEGER:
+        problems.setdefault(path, []).append("is out of range")
 
 
 def _respond(op: Operation, result: Any, query: dict[str, Any] | None) -> Any:

@@ -1,45 +1,104 @@
 """The core's JSON API at ``/api/v1``, its OpenAPI document and browsable docs.
 
 Plugins add their own :class:`~hub.rest.ApiBlueprint` under ``/api/v1/<plugin>``.
+Every failure on the API paths is JSON ``{"error", "details"}``: client
+mistakes are 4xx, database constraint failures 409 or 422, and an unexpected
+fault a logged 500 that still answers in JSON.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+from typing import Any, NoReturn
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
+from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from hub import openapi
-from hub.api import account
+from hub.api import account, audit, instance, locations, people, users
+from hub.db import get_session
 from hub.errors import ApiError
 from hub.rest import handle_http_error
 
 API_PREFIXES = ("/api/", "/federation/", "/.well-known/")
 
+log = logging.getLogger(__name__)
+
 
 def init_app(app: Flask) -> None:
-    for blueprint in account.blueprints():
-        app.register_blueprint(blueprint)
+    for module in (account, people, locations, users, audit, instance):
+        for blueprint in module.blueprints():
+            app.register_blueprint(blueprint)
     app.add_url_rule("/api/v1/openapi.json", "openapi_json", _openapi_json)
     app.add_url_rule("/api/v1/docs", "api_docs", _api_docs)
     app.register_error_handler(ApiError, lambda exc: exc.response())
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(IntegrityError, _integrity_error)
+    app.register_error_handler(DataError, _data_error)
+    app.register_error_handler(Exception, _unexpected_error)
 
 
 def _openapi_json() -> Response:
-    document = current_app.extensions.get("hub.openapi")
-    if document is None:
-        document = current_app.extensions["hub.openapi"] = openapi.build(current_app)
-    return jsonify(document)
+    return jsonify(_document())
 
 
 def _api_docs() -> str:
-    document = current_app.extensions.get("hub.openapi") or openapi.build(current_app)
-    return render_template("hub/api_docs.html", spec=document)
+    return render_template("hub/api_docs.html", spec=_document())
+
+
+def _document() -> dict[str, Any]:
+    document = current_app.extensions.get("hub.openapi")
+    if document is None:
+        document = current_app.extensions["hub.openapi"] = openapi.build(current_app)
+    return document
 
 
 def _http_error(exc: HTTPException) -> Any:
     if request.path.startswith(API_PREFIXES):
         return handle_http_error(exc)
     return exc
+
+
+def _on_api() -> bool:
+    return request.path.startswith(API_PREFIXES)
+
+
+def _reraise(exc: Exception) -> NoReturn:
+    # Pages keep Flask's own handling (the web shell's error page, or the
+    # traceback in tests); only the API paths answer in JSON here.
+    raise exc
+
+
+def _integrity_error(exc: IntegrityError) -> Any:
+    if not _on_api():
+        _reraise(exc)
+    get_session().rollback()
+    log.info("refused a change that breaks a database constraint: %s", exc.orig)
+    return ApiError(
+        409,
+        "conflict",
+        {
+            "database": [
+                "the change conflicts with existing records: a duplicate value, "
+                "or a record that others still refer to"
+            ]
+        },
+    ).response()
+
+
+def _data_error(exc: DataError) -> Any:
+    if not _on_api():
+        _reraise(exc)
+    get_session().rollback()
+    log.info("refused a value the database cannot store: %s", exc.orig)
+    return ApiError(
+        422, "invalid value", {"database": ["a value is out of range or too long"]}
+    ).response()
+
+
+def _unexpected_error(exc: Exception) -> Any:
+    if not _on_api():
+        _reraise(exc)
+    log.exception("unexpected error on %s %s", request.method, request.path)
+    return jsonify({"error": "internal error", "details": None}), 500

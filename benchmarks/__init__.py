@@ -1,0 +1,1 @@
+"""Speed benchmarks: one command each, figures and ratios against a baseline measured in the same run."""

@@ -1,0 +1,167 @@
+"""Managing the people who sign in: admins add users, set roles, disable them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint
+from marshmallow import Schema, ValidationError, fields, validate, validates
+from sqlalchemy import Select, func, or_, select
+
+from hub import auth
+from hub.db import get_session
+from hub.errors import ApiError, not_found
+from hub.models import ROLES, User
+from hub.rest import ApiBlueprint
+
+bp = ApiBlueprint("api_users", __name__, url_prefix="/api/v1", tag="users")
+
+
+class ManagedUserSchema(Schema):
+    id = fields.Integer()
+    email = fields.String()
+    name = fields.String()
+    role = fields.String(metadata={"enum": list(ROLES)})
+    active = fields.Boolean()
+    created_at = fields.DateTime()
+    last_login_at = fields.DateTime(allow_none=True)
+
+
+class UserChangeSchema(Schema):
+    name = fields.String(validate=validate.Length(max=120))
+    role = fields.String(validate=validate.OneOf(ROLES))
+    active = fields.Boolean(metadata={"description": "False signs the user out everywhere."})
+    password = fields.String(load_only=True, metadata={"description": "At least 10 characters."})
+
+    @validates("password")
+    def _strong_enough(self, value: str, **_kwargs: Any) -> None:
+        problem = auth.validate_password(value)
+        if problem:
+            raise ValidationError(problem)
+
+
+class UserCreateSchema(UserChangeSchema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    password = fields.String(
+        required=True, load_only=True, metadata={"description": "At least 10 characters."}
+    )
+
+
+class UserQuery(Schema):
+    q = fields.String(
+        validate=validate.Length(min=1, max=254),
+        metadata={"description": "Part of a name or email."},
+    )
+    role = fields.String(validate=validate.OneOf(ROLES))
+    active = fields.Boolean()
+
+
+@bp.operation(
+    "/users",
+    summary="Users who can sign in",
+    permission="users.manage",
+    query=UserQuery,
+    response=ManagedUserSchema,
+    paginate=True,
+)
+def list_users(query: dict[str, Any]) -> Select[Any]:
+    statement = select(User).order_by(User.email)
+    if "q" in query:
+        text = query["q"].strip()
+        statement = statement.where(
+            or_(
+                User.email.icontains(text, autoescape=True),
+                User.name.icontains(text, autoescape=True),
+            )
+        )
+    if "role" in query:
+        statement = statement.where(User.role == query["role"])
+    if "active" in query:
+        statement = statement.where(User.active.is_(query["active"]))
+    return statement
+
+
+@bp.operation(
+    "/users",
+    method="POST",
+    summary="Add a user with a role and a password",
+    permission="users.manage",
+    body=UserCreateSchema,
+    response=ManagedUserSchema,
+    status=201,
+)
+def create_user(body: dict[str, Any]) -> User:
+    session = get_session()
+    email = body["email"].strip().lower()
+    if session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
+        raise ApiError(409, "email already in use", {"email": [f"a user with {email} exists"]})
+    user = User(
+        email=email,
+        name=body.get("name", ""),
+        role=body["role"],
+        active=body.get("active", True),
+        password_hash=auth.hash_password(body["password"]),
+    )
+    session.add(user)
+    session.commit()
+    return user
+
+
+@bp.operation(
+    "/users/<int:user_id>",
+    summary="One user",
+    permission="users.manage",
+    response=ManagedUserSchema,
+)
+def get_user(user_id: int) -> User:
+    return _get(user_id)
+
+
+@bp.operation(
+    "/users/<int:user_id>",
+    method="PATCH",
+    summary="Change a user's name, role, password or whether they may sign in",
+    permission="users.manage",
+    body=UserChangeSchema,
+    response=ManagedUserSchema,
+)
+def update_user(user_id: int, body: dict[str, Any]) -> User:
+    """The last active admin cannot be demoted or disabled (409)."""
+    session = get_session()
+    user = _get(user_id)
+    losing_admin = user.role == "admin" and user.active
+    losing_admin &= body.get("role", "admin") != "admin" or body.get("active", True) is False
+    if losing_admin and _other_active_admins(user) == 0:
+        raise ApiError(
+            409,
+            "last active admin",
+            {"role": ["cannot demote or disable the last active admin; make another admin first"]},
+        )
+    if "password" in body:
+        user.password_hash = auth.hash_password(body.pop("password"))
+        user.session_version += 1
+    if body.get("active") is False and user.active:
+        user.session_version += 1
+    for key, value in body.items():
+        setattr(user, key, value)
+    session.commit()
+    return user
+
+
+def _other_active_admins(user: User) -> int:
+    count = select(func.count()).where(
+        User.role == "admin", User.active.is_(True), User.id != user.id
+    )
+    return get_session().scalar(count) or 0
+
+
+def _get(user_id: int) -> User:
+    user = get_session().get(User, user_id)
+    if user is None:
+        raise not_found("user", user_id)
+    return user
+
+
+def blueprints() -> list[Blueprint]:
+    return [bp]

@@ -1,0 +1,224 @@
+"""The repair café API: events and records CRUD, filters, pagination, errors, permissions."""
+
+from __future__ import annotations
+
+import pytest
+
+from hub.db import get_session
+from hub.models import Location
+
+BASE = "/api/v1/repaircafe"
+
+
+@pytest.fixture
+def venue(app) -> int:
+    with app.app_context():
+        session = get_session()
+        location = Location(
+            name="St Mary's Church Hall", address="12 Church Street", postcode="CF11 6AA"
+        )
+        session.add(location)
+        session.commit()
+        return location.id
+
+
+def make_event(client, accounts, **values):
+    body = {"date": "2025-03-08", "title": "March Repair Café", **values}
+    response = client.post(f"{BASE}/events", json=body, headers=accounts["coordinator"].headers)
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def log(client, account, event_id, **values):
+    body = {"event_id": event_id, "product_category_id": 14, "status": "fixed", **values}
+    return client.post(f"{BASE}/records", json=body, headers=account.headers)
+
+
+def test_event_crud(client, accounts, venue):
+    event = make_event(
+        client,
+        accounts,
+        starts_at="10:00",
+        ends_at="13:00",
+        location_id=venue,
+        fixers_present=8,
+        visitors=31,
+    )
+    assert event["location_name"] == "St Mary's Church Hall"
+    assert event["starts_at"] == "10:00:00" and event["fixers_present"] == 8
+
+    path = f"{BASE}/events/{event['id']}"
+    changed = client.patch(path, json={"visitors": 35}, headers=accounts["coordinator"].headers)
+    assert changed.status_code == 200 and changed.json["visitors"] == 35
+    assert changed.json["fixers_present"] == 8
+
+    viewer = client.get(path, headers=accounts["viewer"].headers)
+    assert viewer.status_code == 200 and viewer.json["visitors"] == 35
+
+    assert client.delete(path, headers=accounts["coordinator"].headers).status_code == 204
+    assert client.get(path, headers=accounts["viewer"].headers).status_code == 404
+
+
+def test_event_validation_names_the_field(client, accounts):
+    headers = accounts["coordinator"].headers
+    late = client.post(
+        f"{BASE}/events",
+        json={"date": "2025-03-08", "starts_at": "13:00", "ends_at": "10:00"},
+        headers=headers,
+    )
+    assert late.status_code == 422 and "ends_at" in late.json["details"]
+    nowhere = client.post(
+        f"{BASE}/events", json={"date": "2025-03-08", "location_id": 999}, headers=headers
+    )
+    assert nowhere.status_code == 422 and "location_id" in nowhere.json["details"]
+    no_date = client.post(f"{BASE}/events", json={"title": "x"}, headers=headers)
+    assert no_date.status_code == 422 and "date" in no_date.json["details"]
+    unknown = client.post(
+        f"{BASE}/events", json={"date": "2025-03-08", "colour": "red"}, headers=headers
+    )
+    assert unknown.status_code == 422 and "colour" in unknown.json["details"]
+
+
+def test_roles(client, accounts):
+    event = make_event(client, accounts)
+    assert (
+        client.post(
+            f"{BASE}/events", json={"date": "2025-04-01"}, headers=accounts["volunteer"].headers
+        ).status_code
+        == 403
+    )
+    assert log(client, accounts["viewer"], event["id"]).status_code == 403
+    logged = log(client, accounts["volunteer"], event["id"])
+    assert logged.status_code == 201
+    assert logged.json["fixer_id"] == accounts["volunteer"].id
+    record = f"{BASE}/records/{logged.json['id']}"
+    assert (
+        client.patch(
+            record, json={"brand": "Bosch"}, headers=accounts["volunteer"].headers
+        ).status_code
+        == 403
+    )
+    assert client.delete(record, headers=accounts["viewer"].headers).status_code == 403
+    assert client.get(record).status_code == 401
+
+
+def test_record_crud_and_barrier_rules(client, accounts):
+    event = make_event(client, accounts)
+    volunteer, coordinator = accounts["volunteer"], accounts["coordinator"]
+    created = log(
+        client,
+        volunteer,
+        event["id"],
+        product_category_id=34,
+        status="end_of_life",
+        barrier="spare-parts-not-available",
+        brand="Dyson",
+        problem="Motor burnt out",
+        weight_g=5200,
+        parts_needed="Motor",
+        advice="Check the filter monthly",
+        product_age=11.5,
+    )
+    assert created.status_code == 201, created.json
+    assert created.json["product_category"] == "Vacuum"
+    assert created.json["barrier"] == "spare-parts-not-available"
+
+    wrong = log(client, volunteer, event["id"], status="fixed", barrier="lack-of-equipment")
+    assert wrong.status_code == 422 and "barrier" in wrong.json["details"]
+    bad_category = log(client, volunteer, event["id"], product_category_id=41)
+    assert bad_category.status_code == 422 and "product_category_id" in bad_category.json["details"]
+    bad_status = log(client, volunteer, event["id"], status="broken")
+    assert bad_status.status_code == 422 and "status" in bad_status.json["details"]
+    no_event = log(client, volunteer, 9999)
+    assert no_event.status_code == 422 and "event_id" in no_event.json["details"]
+
+    path = f"{BASE}/records/{created.json['id']}"
+    repaired = client.patch(path, json={"status": "fixed"}, headers=coordinator.headers)
+    assert repaired.status_code == 200
+    assert repaired.json["status"] == "fixed" and repaired.json["barrier"] is None
+    assert repaired.json["brand"] == "Dyson"
+    barrier_on_fixed = client.patch(
+        path, json={"barrier": "lack-of-equipment"}, headers=coordinator.headers
+    )
+    assert barrier_on_fixed.status_code == 422 and "barrier" in barrier_on_fixed.json["details"]
+
+    assert client.delete(path, headers=coordinator.headers).status_code == 204
+    assert client.get(path, headers=coordinator.headers).status_code == 404
+
+
+def test_record_filters_and_pagination(client, accounts):
+    march = make_event(client, accounts)
+    april = make_event(client, accounts, date="2025-04-12", title="April Repair Café")
+    volunteer = accounts["volunteer"]
+    for _ in range(3):
+        log(client, volunteer, march["id"], product_category_id=14, brand="Kenwood")
+    log(
+        client,
+        volunteer,
+        march["id"],
+        product_category_id=15,
+        status="repairable",
+        problem="Loose wire in plug",
+    )
+    log(
+        client,
+        volunteer,
+        april["id"],
+        product_category_id=14,
+        status="end_of_life",
+        barrier="too-worn-out",
+        brand="kenwood",
+    )
+    headers = accounts["viewer"].headers
+
+    def ids(**query):
+        response = client.get(f"{BASE}/records", query_string=query, headers=headers)
+        assert response.status_code == 200, response.json
+        return response.json
+
+    assert ids(event_id=march["id"])["total"] == 4
+    assert ids(category=14)["total"] == 4
+    assert ids(status="repairable")["total"] == 1
+    assert ids(barrier="too-worn-out")["total"] == 1
+    assert ids(brand="KENWOOD")["total"] == 4
+    assert ids(q="loose plug")["total"] == 1
+    assert ids(**{"from": "2025-04-01"})["total"] == 1
+    page = ids(per_page=2, page=2)
+    assert page["total"] == 5 and page["pages"] == 3 and len(page["items"]) == 2
+    bad = client.get(f"{BASE}/records", query_string={"status": "mended"}, headers=headers)
+    assert bad.status_code == 422 and "status" in bad.json["details"]
+
+    upcoming = client.get(f"{BASE}/events", query_string={"from": "2025-04-01"}, headers=headers)
+    assert [e["title"] for e in upcoming.json["items"]] == ["April Repair Café"]
+
+
+def test_categories_and_impact_override(client, accounts):
+    categories = client.get(f"{BASE}/categories", headers=accounts["viewer"].headers).json
+    assert len(categories) == 40
+    kettle = next(c for c in categories if c["id"] == 14)
+    assert kettle["code"] == "kettle" and not kettle["overridden"]
+
+    body = {"weight_g": 1500, "co2e_g_per_kg": 7000, "source": "Our own scales, 2025"}
+    path = f"{BASE}/categories/14/impact"
+    assert client.put(path, json=body, headers=accounts["coordinator"].headers).status_code == 403
+    changed = client.put(path, json=body, headers=accounts["admin"].headers)
+    assert changed.status_code == 200
+    assert changed.json["weight_g"] == 1500 and changed.json["overridden"]
+    assert (
+        client.put(
+            f"{BASE}/categories/99/impact", json=body, headers=accounts["admin"].headers
+        ).status_code
+        == 404
+    )
+
+
+def test_openapi_lists_the_operations(client):
+    document = client.get("/api/v1/openapi.json").json
+    paths = document["paths"]
+    for path in (
+        "/api/v1/repaircafe/events",
+        "/api/v1/repaircafe/records",
+        "/api/v1/repaircafe/categories",
+    ):
+        assert path in paths
+    assert {"get", "patch", "delete"} <= set(paths["/api/v1/repaircafe/records/{record_id}"])

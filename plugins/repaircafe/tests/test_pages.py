@@ -1,0 +1,233 @@
+"""Pages: quick log, coordinators' pages, impact factors, public events and the iCalendar feed."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import icalendar
+import pytest
+from hub_repaircafe.models import RepairEvent, RepairRecord
+
+from hub.db import get_session
+from hub.models import Location
+from hub.testing import csrf_token, login
+
+
+@pytest.fixture
+def event_today(app) -> int:
+    with app.app_context():
+        session = get_session()
+        hall = Location(
+            name="Riverside Community Centre", address="Market Road", postcode="CF11 7BB"
+        )
+        event = RepairEvent(
+            title="Riverside Repair Café",
+            date=dt.date.today(),
+            starts_at=dt.time(10, 0),
+            ends_at=dt.time(13, 0),
+            location=hall,
+            notes="Bring your broken lamps",
+        )
+        session.add(event)
+        session.commit()
+        return event.id
+
+
+def records(app) -> list[RepairRecord]:
+    with app.app_context():
+        return list(get_session().query(RepairRecord).order_by(RepairRecord.id))
+
+
+def post_form(client, url, data):
+    token = csrf_token(client.get(url).get_data(as_text=True))
+    return client.post(url, data={"csrf_token": token, **data})
+
+
+def test_quick_log_saves_an_item_and_drops_a_stray_barrier(app, client, accounts, event_today):
+    login(client, accounts["volunteer"])
+    start = client.get("/repaircafe/log")
+    assert start.status_code == 302 and start.location.endswith(
+        f"/repaircafe/events/{event_today}/log"
+    )
+
+    url = f"/repaircafe/events/{event_today}/log"
+    page = client.get(url).get_data(as_text=True)
+    assert 'id="category-search"' in page and 'name="barrier"' in page
+    saved = post_form(
+        client,
+        url,
+        {
+            "product_category_id": "15",
+            "status": "fixed",
+            "barrier": "lack-of-equipment",
+            "brand": "Anglepoise",
+        },
+    )
+    assert saved.status_code == 302
+    followed = client.get(url).get_data(as_text=True)
+    assert "Saved: Lamp, Fixed" in followed
+    eol = post_form(
+        client,
+        url,
+        {"product_category_id": "34", "status": "end_of_life", "barrier": "too-worn-out"},
+    )
+    assert eol.status_code == 302
+    [lamp, vacuum] = records(app)
+    assert (lamp.status, lamp.barrier, lamp.brand) == ("fixed", None, "Anglepoise")
+    assert lamp.fixer_id == accounts["volunteer"].id
+    assert (vacuum.status, vacuum.barrier) == ("end_of_life", "too-worn-out")
+
+
+def test_quick_log_shows_what_is_missing(client, accounts, event_today):
+    login(client, accounts["volunteer"])
+    response = post_form(client, f"/repaircafe/events/{event_today}/log", {"status": "fixed"})
+    assert response.status_code == 400
+    assert 'id="product_category_id-error"' in response.get_data(as_text=True)
+
+
+def test_viewer_cannot_log(client, accounts, event_today):
+    login(client, accounts["viewer"])
+    assert client.get(f"/repaircafe/events/{event_today}/log").status_code == 403
+    assert client.get("/repaircafe/").status_code == 200
+
+
+def test_coordinator_plans_an_event_and_edits_a_record(app, client, accounts, event_today):
+    login(client, accounts["coordinator"])
+    created = post_form(
+        client,
+        "/repaircafe/events/new",
+        {
+            "title": "Summer Repair Café",
+            "date": "2031-07-12",
+            "starts_at": "10:00",
+            "ends_at": "13:00",
+            "fixers_present": "",
+            "visitors": "",
+            "public": "true",
+        },
+    )
+    assert created.status_code == 302
+    bad = post_form(
+        client,
+        "/repaircafe/events/new",
+        {"title": "x", "date": "2031-07-12", "starts_at": "14:00", "ends_at": "13:00"},
+    )
+    assert bad.status_code == 400 and "must be after starts_at" in bad.get_data(as_text=True)
+
+    post_form(
+        client,
+        f"/repaircafe/events/{event_today}/log",
+        {"product_category_id": "14", "status": "repairable"},
+    )
+    [kettle] = records(app)
+    edited = post_form(
+        client,
+        f"/repaircafe/records/{kettle.id}/edit",
+        {
+            "product_category_id": "14",
+            "status": "end_of_life",
+            "barrier": "spare-parts-too-expensive",
+            "brand": "Russell Hobbs",
+            "weight_g": "1100",
+        },
+    )
+    assert edited.status_code == 302
+    [kettle] = records(app)
+    assert (kettle.status, kettle.barrier, kettle.brand, kettle.weight_g) == (
+        "end_of_life",
+        "spare-parts-too-expensive",
+        "Russell Hobbs",
+        1100,
+    )
+
+    listing = client.get(
+        "/repaircafe/records", query_string={"brand": "russell hobbs", "status": "end_of_life"}
+    )
+    assert listing.status_code == 200 and "1 record" in listing.get_data(as_text=True)
+    nothing = client.get("/repaircafe/records", query_string={"category": "31"})
+    assert "0 records" in nothing.get_data(as_text=True)
+    assert client.get("/repaircafe/records", query_string={"status": "mended"}).status_code == 400
+
+    deleted = post_form(client, f"/repaircafe/records/{kettle.id}/delete", {})
+    assert deleted.status_code == 302 and records(app) == []
+
+
+def test_only_admins_change_impact_factors(client, accounts):
+    login(client, accounts["coordinator"])
+    page = client.get("/repaircafe/impact").get_data(as_text=True)
+    assert "Kettle" in page and 'name="weight_g"' not in page
+    token = csrf_token(page)
+    refused = client.post(
+        "/repaircafe/impact",
+        data={
+            "csrf_token": token,
+            "category_id": "14",
+            "weight_g": "900",
+            "co2e_g_per_kg": "6000",
+            "source": "x",
+        },
+    )
+    assert refused.status_code == 403
+
+    admin = client.application.test_client()
+    login(admin, accounts["admin"])
+    saved = post_form(
+        admin,
+        "/repaircafe/impact",
+        {
+            "category_id": "14",
+            "weight_g": "900",
+            "co2e_g_per_kg": "6500",
+            "source": "Weighed at our café, 2025",
+        },
+    )
+    assert saved.status_code == 302
+    categories = admin.get("/api/v1/repaircafe/categories").json
+    kettle = next(c for c in categories if c["id"] == 14)
+    assert (kettle["weight_g"], kettle["co2e_g_per_kg"], kettle["overridden"]) == (900, 6500, True)
+
+
+def test_public_events_page_and_calendar_feed(client, app, event_today):
+    with app.app_context():
+        session = get_session()
+        session.add(
+            RepairEvent(title="Private planning meeting", date=dt.date.today(), public=False)
+        )
+        session.add(
+            RepairEvent(title="Last year's café", date=dt.date.today() - dt.timedelta(days=365))
+        )
+        session.commit()
+    page = client.get("/repaircafe/public/events")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Riverside Repair Café" in text and "Private planning meeting" not in text
+
+    feed = client.get("/repaircafe/events.ics")
+    assert feed.status_code == 200 and feed.mimetype == "text/calendar"
+    calendar = icalendar.Calendar.from_ical(feed.data)
+    [entry] = calendar.walk("VEVENT")
+    assert str(entry["summary"]) == "Riverside Repair Café"
+    assert entry.decoded("dtstart").date() == dt.date.today()
+    assert entry.decoded("dtstart").hour == 10
+    assert "Riverside Community Centre" in str(entry["location"])
+
+
+def test_dashboard_panels_and_nav(client, accounts, event_today):
+    login(client, accounts["volunteer"])
+    post_form(
+        client,
+        f"/repaircafe/events/{event_today}/log",
+        {"product_category_id": "34", "status": "end_of_life", "barrier": "no-way-to-open"},
+    )
+    page = client.get("/").get_data(as_text=True)
+    for title in ("Repairs over the last 12 months", "Repair barriers", "Top categories"):
+        assert title in page
+    assert "Vacuum" in page and "No way to open product" in page
+    assert 'href="/repaircafe/log"' in page
+
+
+def test_calendar_export_command(runner, event_today):
+    result = runner.invoke("export", "repaircafe-ical")
+    assert result.exit_code == 0, result.output
+    calendar = icalendar.Calendar.from_ical(result.output.encode())
+    assert [str(e["summary"]) for e in calendar.walk("VEVENT")] == ["Riverside Repair Café"]

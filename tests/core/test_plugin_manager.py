@@ -1,0 +1,269 @@
+"""Loading plugins by entry point, enabling and disabling them, and containing failures."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+
+import pytest
+from sqlalchemy import inspect
+
+from hub import create_app
+from hub.cli import main
+from hub.db import database
+from hub.plugin_manager import PluginError
+from hub.testing import HubRunner, create_account, login, make_instance
+
+GOOD = """
+from flask import Blueprint
+from hub import plugin_api as api
+
+pages = Blueprint("good", __name__, url_prefix="/good")
+
+
+@pages.get("/")
+def index():
+    return "good"
+
+
+@api.hookimpl
+def hub_blueprints():
+    return [pages]
+
+
+@api.hookimpl
+def hub_nav_items():
+    return [api.NavItem("Good things", "good.index")]
+
+
+@api.hookimpl
+def hub_metrics():
+    return [api.Metric("things", "things", "Good things done")]
+
+
+@api.hookimpl
+def hub_compute_metrics(session, period):
+    return {"things": 3}
+
+
+@api.hookimpl
+def hub_metric_periods(session):
+    import datetime
+    return [datetime.date(2025, 3, 3)]
+"""
+
+FAILS_TO_IMPORT = """
+import lxml_that_is_not_installed  # noqa: F401
+"""
+
+MISSPELLED = """
+from hub import plugin_api as api
+
+
+@api.hookimpl
+def hub_metricz():
+    return []
+"""
+
+FLAKY = """
+from hub import plugin_api as api
+
+
+@api.hookimpl
+def hub_nav_items():
+    raise RuntimeError("nav is broken")
+
+
+@api.hookimpl
+def hub_dashboard_panels():
+    raise RuntimeError("panel is broken")
+"""
+
+BROKEN_MODELS = """
+from hub import plugin_api as api
+
+
+@api.hookimpl
+def hub_models():
+    raise RuntimeError("cannot find my tables")
+"""
+
+BROKEN_BLUEPRINTS = """
+from hub import plugin_api as api
+
+
+@api.hookimpl
+def hub_blueprints():
+    raise KeyError("templates")
+"""
+
+UNPREFIXED_TABLE = """
+from sqlalchemy import Column, Integer, MetaData, Table
+from hub import plugin_api as api
+
+
+class Visit:
+    __table__ = Table("visit", MetaData(), Column("id", Integer, primary_key=True))
+
+
+@api.hookimpl
+def hub_models():
+    return api.PluginModels((Visit,), "migrations")
+"""
+
+WRONG_PREFIX_BLUEPRINT = """
+from flask import Blueprint
+from hub import plugin_api as api
+
+
+@api.hookimpl
+def hub_blueprints():
+    return [Blueprint("admin", __name__, url_prefix="/admin")]
+"""
+
+FOREIGN_PERMISSION = """
+from hub import plugin_api as api
+
+
+@api.hookimpl
+def hub_permissions():
+    return [api.Permission("users.manage", "Take over user management")]
+"""
+
+
+def run_main(monkeypatch, capsys, instance, *args):
+    """Run the real ``hub`` entry point; return (exit status, stdout, stderr)."""
+    monkeypatch.setenv("HUB_INSTANCE_PATH", str(instance))
+    monkeypatch.setattr(sys, "argv", ["hub", *args])
+    try:
+        main()
+        status = 0
+    except SystemExit as exc:
+        status = exc.code
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_a_plugin_that_fails_to_import_is_reported_and_the_rest_load(make_app, install_plugin):
+    install_plugin("good", GOOD)
+    install_plugin("broken", FAILS_TO_IMPORT)
+    install_plugin("typo", MISSPELLED)
+    app = make_app()
+    records = app.extensions["hub.plugins"].records
+    assert records["good"].state == "enabled"
+    assert records["broken"].state == "failed"
+    assert "lxml_that_is_not_installed" in records["broken"].error
+    assert records["typo"].state == "failed"
+    assert "hub_metricz" in records["typo"].error
+    assert app.test_client().get("/good/").get_data(as_text=True) == "good"
+
+    runner = HubRunner(app)
+    listing = runner.invoke("plugins")
+    assert listing.exit_code == 0, listing.output
+    lines = listing.output.splitlines()
+    broken = lines.index(next(line for line in lines if line.startswith("broken")))
+    assert lines[broken].split() == ["broken", "1.0", "failed"]
+    assert lines[broken + 1].startswith("    error: ModuleNotFoundError")
+    assert "good           1.0        enabled" in listing.output
+    assert "    metrics: things" in listing.output
+    rows = {row["name"]: row for row in json.loads(runner.invoke("plugins", "--json").output)}
+    assert rows["good"]["metrics"][0]["name"] == "things"
+    assert rows["typo"]["state"] == "failed"
+
+    admin = create_account(app, "admin")
+    via_api = app.test_client().get("/api/v1/plugins", headers=admin.headers).json
+    assert {p["name"]: p["state"] for p in via_api} == {
+        "broken": "failed",
+        "good": "enabled",
+        "typo": "failed",
+    }
+
+
+def test_a_robust_hook_that_raises_is_logged_and_skipped(make_app, install_plugin, caplog):
+    install_plugin("good", GOOD)
+    install_plugin("flaky", FLAKY)
+    app = make_app()
+    client = app.test_client()
+    login(client, create_account(app, "coordinator"))
+    with caplog.at_level(logging.ERROR, logger="hub"):
+        page = client.get("/")
+    assert page.status_code == 200
+    assert "Good things" in page.get_data(as_text=True)
+    messages = [r.getMessage() for r in caplog.records]
+    assert "plugin flaky: hub_nav_items failed; skipped" in messages
+    assert "plugin flaky: hub_dashboard_panels failed; skipped" in messages
+    errors = app.extensions["hub.plugins"].records["flaky"].hook_errors
+    assert "hub_nav_items: RuntimeError: nav is broken" in errors
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        (BROKEN_MODELS, "plugin 'bad': hub_models failed: cannot find my tables"),
+        (BROKEN_BLUEPRINTS, "plugin 'bad': hub_blueprints failed: 'templates'"),
+        (UNPREFIXED_TABLE, "plugin 'bad': table 'visit' must start with bad_"),
+        (
+            WRONG_PREFIX_BLUEPRINT,
+            "plugin 'bad': blueprint 'admin' must use url_prefix /bad or /api/v1/bad",
+        ),
+        (FOREIGN_PERMISSION, "plugin 'bad': permission 'users.manage' must start with bad."),
+    ],
+)
+def test_a_broken_required_hook_stops_start_up_with_one_line(
+    source, message, install_plugin, hub_databases, tmp_path, monkeypatch, capsys
+):
+    install_plugin("bad", source)
+    instance = make_instance(tmp_path / "instance", hub_databases.new("bad"))
+    with pytest.raises(PluginError) as raised:
+        create_app(instance_path=instance)
+    assert str(raised.value) == message
+    status, out, err = run_main(monkeypatch, capsys, instance, "db", "upgrade")
+    assert status == 1
+    assert err == f"hub: {message}\n"
+    assert out == ""
+
+
+def test_a_misspelled_hook_in_a_directly_registered_plugin_names_it(make_app):
+    class Typo:
+        from hub.plugin_api import hookimpl
+
+        @hookimpl
+        def hub_nav_itemz(self):
+            return []
+
+    with pytest.raises(PluginError, match=r"plugin 'typo': .*hub_nav_itemz"):
+        make_app(extra_plugins={"typo": Typo()})
+
+
+def test_a_disabled_plugin_contributes_nothing(make_app, install_plugin, testvisits_installed):
+    install_plugin("good", GOOD)
+    app = make_app(plugins=["good"])
+    manager = app.extensions["hub.plugins"]
+    assert manager.records["testvisits"].state == "disabled"
+    assert manager.enabled_names() == ["good"]
+    admin = create_account(app, "admin")
+    client = app.test_client()
+    assert client.get("/api/v1/testvisits/visits", headers=admin.headers).status_code == 404
+    assert client.get("/testvisits/").status_code == 404
+    paths = client.get("/api/v1/openapi.json").json["paths"]
+    assert not [path for path in paths if "testvisits" in path]
+    figures = client.get("/api/v1/metrics", headers=admin.headers).json
+    assert {f["plugin"] for f in figures} == {"good"}
+    login(client, admin)
+    dashboard = client.get("/").get_data(as_text=True)
+    assert "Good things" in dashboard
+    assert "Visits" not in dashboard
+    tables = inspect(database(app).engine).get_table_names()
+    assert "testvisits_visit" not in tables
+    assert "alembic_version_testvisits" not in tables
+
+    listing = HubRunner(app).invoke("plugins", "--json")
+    row = next(r for r in json.loads(listing.output) if r["name"] == "testvisits")
+    assert row["state"] == "disabled"
+    assert [m["name"] for m in row["metrics"]] == ["visits", "visitors"]
+
+
+def test_an_enabled_plugin_gets_its_own_tables_and_version_table(visits_app):
+    tables = inspect(database(visits_app).engine).get_table_names()
+    assert {"testvisits_visit", "alembic_version_testvisits", "alembic_version"} <= set(tables)
