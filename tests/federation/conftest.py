@@ -107,7 +107,15 @@ def free_port() -> int:
 class Hub:
     """One instance: its folder, database, port, and (when started) its server process."""
 
-    def __init__(self, root: Path, name: str, db_url: str, plugin_path: Path, **settings: Any):
+    def __init__(
+        self,
+        root: Path,
+        name: str,
+        db_url: str,
+        plugin_path: Path,
+        plugins: tuple[str, ...] = ("testmetrics",),
+        **settings: Any,
+    ):
         self.name = name
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -116,7 +124,7 @@ class Hub:
         self.path = make_instance(
             root / name,
             db_url,
-            plugins=["testmetrics"],
+            plugins=list(plugins),
             name=name.title(),
             base_url=self.url,
             **settings,
@@ -230,8 +238,15 @@ class Network:
         self.plugin_path = plugin_path
         self.hubs: list[Hub] = []
 
-    def hub(self, name: str, *, serve: bool = False, **settings: Any) -> Hub:
-        made = Hub(self.root, name, self.databases.new(name), self.plugin_path, **settings)
+    def hub(
+        self,
+        name: str,
+        *,
+        serve: bool = False,
+        plugins: tuple[str, ...] = ("testmetrics",),
+        **settings: Any,
+    ) -> Hub:
+        made = Hub(self.root, name, self.databases.new(name), self.plugin_path, plugins, **settings)
         self.hubs.append(made)
         if serve:
             made.start()
