@@ -62,7 +62,7 @@ def check_one(payload: str, signature: str, keys: Mapping[str, bytes]) -> Result
     signed = Signed(payload, signature)
     info: dict[str, Any] = {}
     try:
-        document = read_payload(signed)
+        document = read_payload(signed, integers_checked=True)
         info = {k: document.get(k) for k in ("origin", "plugin", "period", "revision")}
         origin = document.get("origin")
         raw_key = keys.get(origin) if isinstance(origin, str) else None

@@ -98,8 +98,27 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
-def read_payload(signed: Signed) -> dict[str, Any]:
-    """Parse a payload strictly: JSON, no floats, NaN or duplicate keys, canonical form."""
+def _plain_canonical(document: dict[str, Any], payload: str) -> bool:
+    """A cheap proof of canonical form for the common case.
+
+    For ASCII text holding only strings, integers, booleans and null (the parser
+    has already refused floats, NaN and duplicate keys), RFC 8785 and Python's
+    sorted, compact ``json.dumps`` write the same bytes: keys sort the same in
+    UTF-16 and code points, and strings escape the same. The one difference,
+    integers beyond ±(2^53-1), is refused by the field checks that follow.
+    Anything else goes through the full RFC 8785 serialiser.
+    """
+    return payload.isascii() and payload == json.dumps(
+        document, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+
+
+def read_payload(signed: Signed, *, integers_checked: bool = False) -> dict[str, Any]:
+    """Parse a payload strictly: JSON, no floats, NaN or duplicate keys, canonical form.
+
+    ``integers_checked``: the caller range-checks every integer afterwards
+    (summaries do), which allows the cheap proof of canonical form.
+    """
     try:
         document = json.loads(
             signed.payload,
@@ -111,6 +130,8 @@ def read_payload(signed: Signed) -> dict[str, Any]:
         raise Refused(f"payload is not JSON: {exc.msg}") from None
     if not isinstance(document, dict):
         raise Refused("payload is not a JSON object")
+    if integers_checked and _plain_canonical(document, signed.payload):
+        return document
     try:
         canonical_form = canonical(document)
     except (rfc8785.CanonicalizationError, ValueError) as exc:

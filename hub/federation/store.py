@@ -294,6 +294,25 @@ def _store_summaries(
     check: CheckFunction,
     outcome: Outcome,
 ) -> None:
+    # A document byte-identical to one held was verified when it was stored: it is
+    # unchanged, and relays and repeated pushes cost no second verification.
+    held_signatures = set(
+        session.scalars(
+            select(Summary.signature).where(Summary.signature.in_({s.signature for s in summaries}))
+        )
+    )
+    if held_signatures:
+        known = {
+            (payload, signature)
+            for payload, signature in session.execute(
+                select(Summary.payload, Summary.signature).where(
+                    Summary.signature.in_(held_signatures)
+                )
+            )
+        }
+        fresh = [s for s in summaries if (s.payload, s.signature) not in known]
+        outcome.unchanged += len(summaries) - len(fresh)
+        summaries = fresh
     results = check([(s.payload, s.signature) for s in summaries], pinned_keys(session))
     checked: list[Checked] = []
     for result in results:
