@@ -155,7 +155,7 @@ def test_forged_tampered_and_replayed_documents_are_refused(network, fake_peer):
         "NaN is not allowed",
         "unknown fields ['note']",
         "not in RFC 8785 canonical form",
-        "exceeds safe integer domain",
+        "is outside ±(2^53-1)",
         "is pinned with another key",
     ):
         assert expected in reasons
