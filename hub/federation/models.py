@@ -55,6 +55,9 @@ class Origin(Model):
     seq: Mapped[int | None] = mapped_column(index=True)
     pinned_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
+    # The audit log records who pinned which key; the signed copies are not news.
+    __audit_exclude__ = ("descriptor", "statement", "statement_signature", "seq")
+
 
 class Summary(Model):
     """The current (highest) revision of one origin's summary for a plugin and period.

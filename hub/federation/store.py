@@ -159,6 +159,9 @@ def pin(
     above is signed and given a feed position only when something changed.
     """
     described = check_descriptor(public_descriptor(descriptor))
+    # The feed lock first, as every writer takes it: a join and a relayed statement
+    # about the same member then queue instead of deadlocking on each other's rows.
+    state = lock_feed(session)
     origin_id = described["id"]
     row = session.scalar(select(Origin).where(Origin.origin == origin_id))
     if row is not None and row.public_key != described["public_key"]:
@@ -185,7 +188,7 @@ def pin(
             node.key,
         )
         row.statement, row.statement_signature = statement.payload, statement.signature
-        row.seq = take_seqs(lock_feed(session), 1)[0]
+        row.seq = take_seqs(state, 1)[0]
     session.flush()
     return row
 
@@ -486,7 +489,12 @@ def adopt_own(session: Session, node: Node, items: Iterable[Any], report: Publis
     revision number is ever issued twice with different content."""
     state = lock_feed(session)
     own_key = {node.id: identity.raw_public_key(node.public_key)}
-    signed = [envelope(item) for item in items]
+    signed = []
+    for item in items:
+        try:
+            signed.append(envelope(item))
+        except Refused as exc:
+            log.warning("an aggregator sent a malformed item about this instance: %s", exc)
     held = {
         (row.plugin, row.period): row
         for row in session.scalars(select(Summary).where(Summary.origin == node.id))
@@ -494,9 +502,9 @@ def adopt_own(session: Session, node: Node, items: Iterable[Any], report: Publis
     newest: dict[tuple[str, str], Checked] = {}
     for result in check_summaries([(s.payload, s.signature) for s in signed], own_key):
         if not isinstance(result, Checked):
-            raise Refused(
-                f"an aggregator holds a summary for this instance that fails: {result[0]}"
-            )
+            # Not ours after all (forged or damaged): there is nothing to learn from it.
+            log.warning("an aggregator holds a summary for this instance that fails: %s", result[0])
+            continue
         key = (result.plugin, result.period)
         current = held.get(key)
         best = newest.get(key)

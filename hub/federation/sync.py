@@ -350,10 +350,7 @@ def learn_own_revisions(app: Flask, client: Client, report: store.PublishReport)
                 and str(item.get("payload", "")).startswith(store.STATEMENT_PREFIX)
             )
         ]
-        try:
-            store.adopt_own(session, node, summaries, report)
-        except Refused as exc:
-            raise FederationError(f"{peer.url}: {exc}") from None
+        store.adopt_own(session, node, summaries, report)
         if report.adopted:
             session.execute(update(Peer).values(pushed_seq=0))
     session.commit()
