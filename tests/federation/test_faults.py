@@ -18,7 +18,7 @@ from hub.federation.documents import canonical
 
 pytestmark = pytest.mark.multiprocess
 
-FAST = ("--timeout", "1", "--retries", "1")
+FAST = ("--timeout", "0.5", "--retries", "1")
 
 
 def weekly_sessions(start: str, weeks: int, base: int = 8) -> list[dict[str, Any]]:
@@ -51,7 +51,7 @@ def test_misbehaving_peers_never_block_the_others(network, fake_peer):
     hub.cli("federation", "follow", town.url)
     garbage.feed_body = b"<html><body>It works!</body></html>"
     huge.feed_body = b" " * (17 * 1024 * 1024)
-    slow.delay = 2.0
+    slow.delay = 1.5
     down.stop()
 
     started = time.monotonic()
@@ -70,7 +70,7 @@ def test_misbehaving_peers_never_block_the_others(network, fake_peer):
     assert again.count("skipped, backing off after 1 failures") == 4
     garbage.serve_items([])
     forced = hub.cli(
-        "federation", "sync", "--force", "--timeout", "1", "--retries", "0", ok=False
+        "federation", "sync", "--force", "--timeout", "0.5", "--retries", "0", ok=False
     ).stdout
     assert f"{garbage.url}: 0 new, 0 unchanged, 0 refused" in forced
     recovered = status_of(hub)[garbage.url]
