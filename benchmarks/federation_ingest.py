@@ -47,7 +47,7 @@ from hub.federation.net import Client
 from hub.periods import Period
 
 TARGET_PER_SECOND = 5_000
-BATCH = 500
+BATCH = 1000  # the largest page a feed serves
 
 
 def make_app(folder: Path, name: str, base_url: str, database_url: str) -> Flask:

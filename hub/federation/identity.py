@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import os
 from pathlib import Path
 
@@ -50,6 +51,7 @@ def encode_public_key(key: Ed25519PublicKey) -> str:
     return "ed25519:" + base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+@functools.lru_cache(maxsize=65536)
 def raw_public_key(text: str) -> bytes:
     """The 32 raw bytes of a published public key; raises ValueError if it is not one."""
     scheme, _, data = text.partition(":")

@@ -155,6 +155,3 @@ def join() -> tuple[Response, int]:
     own = Signed.make(descriptors.describe(current_app), node().key)
     return jsonify({"aggregator": own.as_json()}), 201
 
-
-def describe_signed() -> dict[str, Any]:
-    return Signed.make(descriptors.describe(current_app), node().key).as_json()
