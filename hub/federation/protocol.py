@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from flask import Blueprint, current_app, jsonify, request
