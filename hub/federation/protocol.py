@@ -153,4 +153,3 @@ def join() -> tuple[Response, int]:
     store.log.info("%s joined with an invite", described["id"])
     own = Signed.make(descriptors.describe(current_app), node().key)
     return jsonify({"aggregator": own.as_json()}), 201
-
