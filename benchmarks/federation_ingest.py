@@ -135,6 +135,12 @@ def ingest_all(app: Flask, items: list[Any]) -> tuple[float, store.Outcome]:
         with app.app_context():
             session = get_session()
             for first in range(0, len(items), BATCH):
+                # As a sync does: the next page is checked while this one is stored.
+                following = store.summary_pairs(items[first + BATCH : first + 2 * BATCH])
+
+                def check_next(pairs: list[tuple[str, str]] = following) -> None:
+                    checker.prefetch(pairs, store.pinned_keys(session))
+
                 outcome.add(
                     store.ingest(
                         session,
@@ -142,6 +148,7 @@ def ingest_all(app: Flask, items: list[Any]) -> tuple[float, store.Outcome]:
                         items[first : first + BATCH],
                         source="https://bench.example",
                         check=checker,
+                        after_check=check_next,
                     )
                 )
                 session.commit()

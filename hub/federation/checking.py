@@ -11,7 +11,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,26 +98,50 @@ class ParallelChecker:
 
     Small batches are checked in this process: starting workers costs more
     than it saves. Workers are started lazily and kept until :meth:`close`.
+    :meth:`prefetch` starts on the next batch while the caller stores this one,
+    so verification and database writes overlap.
     """
 
     def __init__(self, workers: int | None = None, threshold: int = 400) -> None:
         self.workers = workers or os.cpu_count() or 1
         self.threshold = threshold
         self._pool: ProcessPoolExecutor | None = None
+        self._ahead: tuple[list[tuple[str, str]], dict[str, bytes], list[Future[Any]]] | None = None
 
-    def __call__(self, pairs: Sequence[tuple[str, str]], keys: Mapping[str, bytes]) -> list[Result]:
-        if self.workers < 2 or len(pairs) < self.threshold:
-            return check_summaries(pairs, keys)
+    def _parallel(self, pairs: Sequence[tuple[str, str]]) -> bool:
+        return self.workers >= 2 and len(pairs) >= self.threshold
+
+    def _submit(
+        self, pairs: Sequence[tuple[str, str]], keys: Mapping[str, bytes]
+    ) -> list[Future[Any]]:
         if self._pool is None:
             # spawn, not fork: the parent holds database connections and threads.
             self._pool = ProcessPoolExecutor(
                 self.workers, mp_context=multiprocessing.get_context("spawn")
             )
         size = -(-len(pairs) // (self.workers * 2))
-        jobs = [(pairs[i : i + size], keys) for i in range(0, len(pairs), size)]
-        return [result for part in self._pool.map(_check_chunk, jobs) for result in part]
+        return [
+            self._pool.submit(_check_chunk, (pairs[i : i + size], keys))
+            for i in range(0, len(pairs), size)
+        ]
+
+    def prefetch(self, pairs: Sequence[tuple[str, str]], keys: Mapping[str, bytes]) -> None:
+        """Start checking a batch that the next call will (probably) ask for."""
+        if self._parallel(pairs):
+            self._ahead = (list(pairs), dict(keys), self._submit(pairs, keys))
+
+    def __call__(self, pairs: Sequence[tuple[str, str]], keys: Mapping[str, bytes]) -> list[Result]:
+        ahead = self._ahead
+        if ahead is not None and ahead[0] == list(pairs) and ahead[1] == keys:
+            self._ahead = None
+            futures = ahead[2]
+        elif self._parallel(pairs):
+            futures = self._submit(pairs, keys)
+        else:
+            return check_summaries(pairs, keys)
+        return [result for future in futures for result in future.result()]
 
     def close(self) -> None:
         if self._pool is not None:
-            self._pool.shutdown()
+            self._pool.shutdown(cancel_futures=True)
             self._pool = None

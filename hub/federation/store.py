@@ -18,7 +18,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import Flask
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from hub.db import utcnow
@@ -241,6 +241,7 @@ def ingest(
     *,
     source: str,
     check: CheckFunction = check_summaries,
+    after_check: Callable[[], None] = lambda: None,
 ) -> Outcome:
     """Verify and store a batch of signed documents; the caller commits.
 
@@ -272,9 +273,22 @@ def ingest(
                 outcome.unchanged += row.seq == before
         except (Refused, ValueError) as exc:
             _refuse(session, source, str(exc), {"origin": _peek_origin(signed)}, outcome)
-    if summaries:
-        _store_summaries(session, state, summaries, source, check, outcome)
+    _store_summaries(session, state, summaries, source, check, outcome, after_check)
     return outcome
+
+
+def summary_pairs(raw_items: Iterable[Any]) -> list[tuple[str, str]]:
+    """The ``(payload, signature)`` of the summaries among feed items, as :func:`ingest`
+    will check them (for :meth:`ParallelChecker.prefetch`)."""
+    pairs = []
+    for raw in raw_items:
+        try:
+            signed = envelope(raw)
+        except Refused:
+            continue
+        if not signed.payload.startswith(STATEMENT_PREFIX):
+            pairs.append((signed.payload, signed.signature))
+    return pairs
 
 
 def _peek_origin(signed: Signed) -> str:
@@ -296,7 +310,11 @@ def _store_summaries(
     source: str,
     check: CheckFunction,
     outcome: Outcome,
+    after_check: Callable[[], None],
 ) -> None:
+    if not summaries:
+        after_check()
+        return
     # A document byte-identical to one held was verified when it was stored: it is
     # unchanged, and relays and repeated pushes cost no second verification.
     held_signatures = set(
@@ -317,6 +335,7 @@ def _store_summaries(
         outcome.unchanged += len(summaries) - len(fresh)
         summaries = fresh
     results = check([(s.payload, s.signature) for s in summaries], pinned_keys(session))
+    after_check()  # e.g. start checking the next page while this one is stored
     checked: list[Checked] = []
     for result in results:
         if isinstance(result, Checked):
@@ -386,11 +405,18 @@ def write_rows(session: Session, state: FeedState, rows: list[dict[str, Any]]) -
         row["seq"] = seq
         row["received_at"] = now
     new = [{k: v for k, v in row.items() if k != "id"} for row in rows if row["id"] is None]
-    replaced = [row for row in rows if row["id"] is not None]
+    replaced = [{**row, "row_id": row["id"]} for row in rows if row["id"] is not None]
+    # Core statements, not the ORM's bulk paths: an aggregator stores thousands of
+    # rows a second and the ORM's per-row bookkeeping would dominate.
+    table = Summary.__table__
+    connection = session.connection()
     if new:
-        session.execute(insert(Summary), new)
+        connection.execute(insert(table), new)
     if replaced:
-        session.execute(update(Summary), replaced)
+        columns = {key: bindparam(key) for key in replaced[0] if key not in ("id", "row_id")}
+        connection.execute(
+            update(table).where(table.c.id == bindparam("row_id")).values(columns), replaced
+        )
 
 
 # --- the changes feed ------------------------------------------------------------------

@@ -239,12 +239,31 @@ def sync(
     checker = ParallelChecker()
     try:
 
+        def fetch(cursor: str, report: PeerReport, url: str) -> tuple[list[Any], str, bool]:
+            report.requests += 1
+            return _feed_page(client.get(url + FEED_PATH, {"since": cursor, "limit": limit}), url)
+
         def pull(peer: Peer, report: PeerReport) -> None:
+            page = fetch(peer.cursor, report, peer.url)
             for _ in range(max_pages):
-                answer = client.get(peer.url + FEED_PATH, {"since": peer.cursor, "limit": limit})
-                report.requests += 1
-                items, cursor, more = _feed_page(answer, peer.url)
-                outcome = store.ingest(session, node, items, source=peer.url, check=checker)
+                items, cursor, more = page
+                failed: PeerError | None = None
+                if more:
+                    # Read the next page ahead (the cursor still moves only with the
+                    # batch it covers) and check it while this one is being stored.
+                    try:
+                        page = fetch(cursor, report, peer.url)
+                    except PeerError as exc:
+                        failed = exc
+                ahead = store.summary_pairs(page[0]) if more and failed is None else []
+
+                def check_next(pairs: list[tuple[str, str]] = ahead) -> None:
+                    if pairs:
+                        checker.prefetch(pairs, store.pinned_keys(session))
+
+                outcome = store.ingest(
+                    session, node, items, source=peer.url, check=checker, after_check=check_next
+                )
                 report.outcome.add(outcome)
                 peer.cursor = cursor
                 peer.received += len(items)
@@ -253,6 +272,8 @@ def sync(
                 _succeeded(peer)
                 session.commit()  # the cursor moves only with the batch it covers
                 progress(peer.url, report.outcome.accepted + report.outcome.unchanged)
+                if failed is not None:
+                    raise failed
                 if not more:
                     return
 
