@@ -268,3 +268,37 @@ def test_suppressed_cells_are_never_guessed():
     assert aggregates.combine(cells(15, None, None))["people"] == aggregates.Total(None, 3, 2)
     higher = [aggregates.Cell("https://x.example", {"people": None}, threshold=10)]
     assert aggregates.combine(higher + cells(60))["people"].value is None  # 9 x 10 > 60
+
+
+def test_checking_on_several_cores_gives_the_same_answers():
+    from hub.federation.checking import Checked, ParallelChecker, check_summaries
+
+    key = Ed25519PrivateKey.generate()
+    origin = "https://llandeilo.example"
+    keys = {origin: identity.raw_public_key(identity.encode_public_key(key.public_key()))}
+
+    def summary(week: int, repairs: int) -> tuple[str, str]:
+        document = {
+            "origin": origin,
+            "plugin": "testmetrics",
+            "period": f"2025-W{week:02d}",
+            "metrics": {"repairs": repairs},
+            "revision": 1,
+            "generated_at": "2025-06-01T09:00:00Z",
+        }
+        signed = Signed.make(document, key)
+        return signed.payload, signed.signature
+
+    batch = [summary(week, week * 3) for week in range(1, 21)]
+    batch[7] = (batch[7][0].replace('"repairs":24', '"repairs":25'), batch[7][1])  # tampered
+    following = [summary(week, week) for week in range(21, 41)]
+    checker = ParallelChecker(workers=2, threshold=1)
+    try:
+        first = checker(batch, keys)
+        checker.prefetch(following, keys)
+        second = checker(following, keys)
+    finally:
+        checker.close()
+    assert first == check_summaries(batch, keys) and second == check_summaries(following, keys)
+    assert [isinstance(result, Checked) for result in first].count(False) == 1
+    assert "bad signature" in first[7][0]
