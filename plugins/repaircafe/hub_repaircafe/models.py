@@ -48,10 +48,9 @@ class RepairRecord(Model):
     """One item brought to an event, with the ORDS v0.3 fields and the group's extras."""
 
     __tablename__ = "repaircafe_record"
-    __table_args__ = (
-        Index("ix_repaircafe_record_event_status", "event_id", "status"),
-        Index("ix_repaircafe_record_category", "product_category_id"),
-    )
+    # No index on the category: one group's records filter fast without one, and
+    # every index slows the bulk import of a network's file.
+    __table_args__ = (Index("ix_repaircafe_record_event_status", "event_id", "status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("repaircafe_event.id", ondelete="CASCADE"))

@@ -29,6 +29,7 @@ from hub_repaircafe.codes import (
     STATUSES,
     categories,
 )
+from hub_repaircafe.metrics import forget as forget_figures
 from hub_repaircafe.models import RepairEvent, RepairRecord
 
 FIELDS = (
@@ -52,13 +53,14 @@ ORDS_ID = re.compile(r"^([A-Za-z]+)[-_]?([0-9]+)$")
 EXPORT_ID = re.compile(r"^[a-z]+-[0-9]+$")
 COUNTRY = re.compile(r"^[A-Z]{3}$")
 CATEGORY_IDS = {str(ident): ident for ident in categories()}
+STATUS_EXACT = {label: code for code, label in STATUSES.items()}
 YEAR = re.compile(r"^[0-9]{4}$")
 UNKNOWN_BRAND = "Unknown"  # the ORDS schema's missing value for brand
 PROGRESS_EVERY = 2000
 LIMITS = {"partner_product_category": 200, "brand": 120, "group_identifier": 200}
-# The record fields an import compares to decide whether a known record changed.
-COMPARED = (
-    "event_id",
+# What a row gives a record, in the order rows are parsed into (ords_id first).
+ROW_FIELDS = (
+    "ords_id",
     "data_provider",
     "country",
     "product_category_id",
@@ -70,6 +72,22 @@ COMPARED = (
     "status",
     "barrier",
 )
+# What an import compares to decide whether a known record changed.
+COMPARED = ("event_id", *ROW_FIELDS[1:])
+# Record columns a new record gets besides the row's, with their values.
+NEW_RECORD_DEFAULTS = {"fixer_id": None, "parts_needed": "", "advice": "", "weight_g": None}
+# Events made for imported rows: past events from a file, nothing to announce.
+IMPORTED_EVENT = {
+    "starts_at": None,
+    "ends_at": None,
+    "location_id": None,
+    "fixers_present": None,
+    "visitors": None,
+    "public": False,
+    "notes": "",
+}
+
+Parsed = tuple[tuple[Any, ...], str, dt.date]  # (ROW_FIELDS values, group, event date)
 
 
 @dataclass(frozen=True)
@@ -125,59 +143,74 @@ class Columns:
 
     def __init__(self, header: list[str]) -> None:
         self.width = len(header)
+        self.dates: dict[str, dt.date] = {}  # a file has far fewer dates than rows
         for name in FIELDS:
             setattr(self, name, header.index(name) if name in header else self.width)
 
 
-def _parse_row(cells: list[str], at: Any, me: OrdsSettings) -> dict[str, Any]:
-    """One CSV row as record values (plus ``_group`` and ``_date``), or a RowError."""
+def _parse_row(cells: list[str], at: Any, me: OrdsSettings) -> Parsed:
+    """One CSV row as (record values in ROW_FIELDS order, group, date), or a RowError."""
     raw_id = cells[at.id]
     ords_id = normalise_id(raw_id)
     if ords_id is None:
         raise RowError("id", f"{raw_id!r} is not an ORDS id (letters-digits)")
-    raw_category = cells[at.product_category_id].strip()
-    category = CATEGORY_IDS.get(raw_category)
+    # The exact spellings are looked up first: most rows of a file repeat them.
+    raw_category = cells[at.product_category_id]
+    category = CATEGORY_IDS.get(raw_category) or CATEGORY_IDS.get(raw_category.strip())
     if category is None:
         raise RowError(
             "product_category_id", f"{raw_category!r} is not an ORDS product category id (1-40)"
         )
     raw_status = cells[at.repair_status]
-    status = STATUS_BY_LABEL.get(raw_status.strip().lower())
+    status = STATUS_EXACT.get(raw_status) or STATUS_BY_LABEL.get(raw_status.strip().lower())
     if status is None:
         raise RowError(
             "repair_status", f"{raw_status!r} is not one of {', '.join(STATUSES.values())}"
         )
-    barrier = _barrier(cells[at.repair_barrier_if_end_of_life], status)
-    date = _date(cells[at.event_date])
+    raw_barrier = cells[at.repair_barrier_if_end_of_life]
+    barrier = _barrier(raw_barrier, status) if raw_barrier else None
+    raw_date = cells[at.event_date]
+    date = at.dates.get(raw_date) or at.dates.setdefault(raw_date, _date(raw_date))
     country = cells[at.country].strip()
     if country and not COUNTRY.match(country):
         raise RowError("country", f"{country!r} is not a 3-letter ISO country code")
     partner = cells[at.partner_product_category].strip()
     brand = cells[at.brand].strip()
     group = cells[at.group_identifier].strip()
-    for field, value in (
-        ("partner_product_category", partner),
-        ("brand", brand),
-        ("group_identifier", group),
+    if (
+        len(partner) > LIMITS["partner_product_category"]
+        or len(brand) > LIMITS["brand"]
+        or len(group) > LIMITS["group_identifier"]
     ):
+        _too_long(partner=partner, brand=brand, group=group)
+    provider = cells[at.data_provider].strip()
+    raw_year, raw_age = cells[at.year_of_manufacture], cells[at.product_age]
+    values = (
+        ords_id,
+        "" if provider == me.data_provider else provider,
+        "" if country == me.country else country,
+        category,
+        partner,
+        "" if brand == UNKNOWN_BRAND else brand,
+        _year(raw_year) if raw_year else None,
+        _age(raw_age) if raw_age else None,
+        cells[at.problem].strip(),
+        status,
+        barrier,
+    )
+    return values, ("" if group == me.group_identifier else group), date
+
+
+def _too_long(**values: str) -> None:
+    names = {
+        "partner": "partner_product_category",
+        "brand": "brand",
+        "group": "group_identifier",
+    }
+    for key, value in values.items():
+        field = names[key]
         if len(value) > LIMITS[field]:
             raise RowError(field, f"longer than {LIMITS[field]} characters")
-    provider = cells[at.data_provider].strip()
-    return {
-        "ords_id": ords_id,
-        "data_provider": "" if provider == me.data_provider else provider,
-        "country": "" if country == me.country else country,
-        "product_category_id": category,
-        "partner_category": partner,
-        "brand": "" if brand == UNKNOWN_BRAND else brand,
-        "year_of_manufacture": _year(cells[at.year_of_manufacture]),
-        "product_age": _age(cells[at.product_age]),
-        "problem": cells[at.problem].strip(),
-        "status": status,
-        "barrier": barrier,
-        "_group": "" if group == me.group_identifier else group,
-        "_date": date,
-    }
 
 
 def _date(raw: str) -> dt.date:
@@ -246,24 +279,18 @@ def read(
     parsed = _parse_all(rows, header, report, progress, me)
     known = _known_records(session, me)
     events = _event_ids(session)
-    new_events = sorted({key for key in ((r["_group"], r["_date"]) for r in parsed)} - set(events))
+    new_events = sorted({(group, date) for _, group, date in parsed} - set(events))
     now = api.utcnow()
     if new_events and not report.dry_run:
-        session.execute(
-            insert(RepairEvent.__table__),
-            [_imported_event(group, date, now) for group, date in new_events],
+        bulk_insert(
+            session,
+            RepairEvent.__table__,
+            ("title", "date", "group_identifier"),
+            [(_imported_title(group), date, group) for group, date in new_events],
+            {**IMPORTED_EVENT, "created_at": now, "updated_at": now},
         )
         events = _event_ids(session)
-    inserts, updates = [], []
-    for row in parsed:
-        row["event_id"] = events.get((row.pop("_group"), row.pop("_date")))
-        existing = known.get(row["ords_id"])
-        if existing is None:
-            inserts.append(_new_record(row, now))
-        elif existing[1] != tuple(row[name] for name in COMPARED):
-            updates.append({"b_id": existing[0], **{name: row[name] for name in COMPARED}})
-        else:
-            report.unchanged += 1
+    inserts, updates = _new_and_changed(parsed, known, events, report)
     report.created, report.updated = len(inserts), len(updates)
     if not report.dry_run:
         _write(session, inserts, updates, now)
@@ -280,8 +307,31 @@ def read(
             events_created=len(new_events),
             problems=len(report.problems),
         )
+        forget_figures(session)  # the driver-level insert bypasses the ORM's events
     progress(len(rows), len(rows))
     return report
+
+
+def _new_and_changed(
+    parsed: list[Parsed],
+    known: dict[str, tuple[int, tuple[Any, ...]]],
+    events: dict[tuple[str, dt.date], int],
+    report: api.ImportReport,
+) -> tuple[list[tuple[Any, ...]], list[dict[str, Any]]]:
+    """Rows for records to insert, and changes to records already held."""
+    inserts: list[tuple[Any, ...]] = []
+    updates: list[dict[str, Any]] = []
+    for values, group, date in parsed:
+        event_id = events.get((group, date))
+        existing = known.get(values[0])
+        if existing is None:
+            inserts.append((event_id, *values))
+        elif existing[1] != (event_id, *values[1:]):
+            changed = dict(zip(COMPARED, (event_id, *values[1:]), strict=True))
+            updates.append({"b_id": existing[0], **changed})
+        else:
+            report.unchanged += 1
+    return inserts, updates
 
 
 def _parse_all(
@@ -290,9 +340,9 @@ def _parse_all(
     report: api.ImportReport,
     progress: api.Progress,
     me: OrdsSettings,
-) -> list[dict[str, Any]]:
+) -> list[Parsed]:
     at = Columns(header)
-    parsed: list[dict[str, Any]] = []
+    parsed: list[Parsed] = []
     first_seen: dict[str, int] = {}
     total = len(rows)
     for number, cells in enumerate(rows, start=1):
@@ -309,9 +359,10 @@ def _parse_all(
         except RowError as exc:
             report.problem(number, str(exc), exc.field)
             continue
-        earlier = first_seen.setdefault(row["ords_id"], number)
+        ords_id = row[0][0]
+        earlier = first_seen.setdefault(ords_id, number)
         if earlier != number:
-            report.problem(number, f"id {row['ords_id']} is also on row {earlier}", "id")
+            report.problem(number, f"id {ords_id} is also on row {earlier}", "id")
             continue
         parsed.append(row)
     return parsed
@@ -342,41 +393,20 @@ def _event_ids(session: Session) -> dict[tuple[str, dt.date], int]:
     }
 
 
-def _imported_event(group: str, date: dt.date, now: dt.datetime) -> dict[str, Any]:
-    return {
-        "title": f"{group} repair café" if group else "Repair Café",
-        "date": date,
-        "starts_at": None,
-        "ends_at": None,
-        "location_id": None,
-        "fixers_present": None,
-        "visitors": None,
-        "group_identifier": group,
-        "public": False,  # past events from a file: nothing to announce
-        "notes": "",
-        "created_at": now,
-        "updated_at": now,
-    }
-
-
-def _new_record(row: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
-    return {
-        **row,
-        "fixer_id": None,
-        "parts_needed": "",
-        "advice": "",
-        "weight_g": None,
-        "created_at": now,
-        "updated_at": now,
-    }
+def _imported_title(group: str) -> str:
+    return f"{group} repair café" if group else "Repair Café"
 
 
 def _write(
-    session: Session, inserts: list[dict[str, Any]], updates: list[dict[str, Any]], now: dt.datetime
+    session: Session,
+    inserts: list[tuple[Any, ...]],
+    updates: list[dict[str, Any]],
+    now: dt.datetime,
 ) -> None:
     table = RepairRecord.__table__
     if inserts:
-        bulk_insert(session, table, inserts)
+        constants = {**NEW_RECORD_DEFAULTS, "created_at": now, "updated_at": now}
+        bulk_insert(session, table, ("event_id", *ROW_FIELDS), inserts, constants)
     if updates:
         values = {name: bindparam(name) for name in COMPARED}
         session.execute(
@@ -385,33 +415,57 @@ def _write(
         )
 
 
-def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert ``rows`` (dicts with the same keys) with one driver ``executemany``.
+def bulk_insert(
+    session: Session,
+    table: Table,
+    columns: tuple[str, ...],
+    rows: list[tuple[Any, ...]],
+    constants: dict[str, Any],
+) -> None:
+    """Insert ``rows`` (values for ``columns``, plus the same ``constants`` for
+    every row) with one driver ``executemany``.
 
     At tens of thousands of rows SQLAlchemy's per-row parameter processing costs
-    more than the database's own work, so the statement is compiled once, each
-    column's bind processing is applied once per distinct value (timestamps are
-    shared by the whole import), and the rows go straight to the driver.
+    more than the database's own work, so the statement is compiled once and the
+    rows go straight to the driver. Each column's own bind processing (dates
+    and timestamps become text on SQLite, say) is applied to the values that
+    need it, and only once to the constants (an import's timestamp).
     """
     connection = session.connection()
     dialect = connection.dialect
-    keys = list(rows[0])
-    compiled = insert(table).compile(dialect=dialect, column_keys=keys)
-    for key in keys:
-        process = table.c[key].type.dialect_impl(dialect).bind_processor(dialect)
-        if process is None:
-            continue
-        done: dict[Any, Any] = {}
-        for row in rows:
-            value = row[key]
-            if value not in done:
-                done[value] = process(value)
-            row[key] = done[value]
+
+    def processor(name: str) -> Any:
+        return table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+
+    fixed = []
+    for key, value in constants.items():
+        process = processor(key)
+        fixed.append(value if process is None else process(value))
+    converting = [(i, p) for i, name in enumerate(columns) if (p := processor(name))]
+    if converting:
+        rows = [_converted(row, converting) for row in rows]
+    keys = (*columns, *constants)
+    compiled = insert(table).compile(dialect=dialect, column_keys=list(keys))
+    tail = tuple(fixed)
     if compiled.positional:
-        order = compiled.positiontup or []
-        connection.exec_driver_sql(compiled.string, [tuple(row[k] for k in order) for row in rows])
+        positions = [keys.index(name) for name in compiled.positiontup or ()]
+        in_order = positions == list(range(len(keys)))
+        params: list[Any] = [
+            row + tail if in_order else tuple((row + tail)[i] for i in positions) for row in rows
+        ]
     else:
-        connection.exec_driver_sql(compiled.string, rows)
+        params = [dict(zip(keys, row + tail, strict=True)) for row in rows]
+    connection.exec_driver_sql(compiled.string, params)
+
+
+def _converted(row: tuple[Any, ...], converting: list[tuple[int, Any]]) -> tuple[Any, ...]:
+    if all(row[i] is None for i, _ in converting):
+        return row
+    values = list(row)
+    for i, process in converting:
+        if values[i] is not None:
+            values[i] = process(values[i])
+    return tuple(values)
 
 
 # --- export -------------------------------------------------------------------

@@ -217,3 +217,18 @@ def test_importer_hook_reports_progress(app, tmp_path):
         assert session.query(RepairEvent).count() == 12
     assert report.created == 4500
     assert seen == [(2000, 4500), (4000, 4500), (4500, 4500)]
+
+
+def test_reimport_updates_changed_rows_only(runner, tmp_path):
+    path = tmp_path / "cafe.csv"
+    rows = [
+        "abc-1,Riverside,GBR,,Toaster,31,,,,Repairable,,Riverside,2024-05-11,Needs a new element\n",
+        "abc-2,Riverside,GBR,,Kettle,14,,,,Fixed,,Riverside,2024-05-11,\n",
+    ]
+    path.write_text(HEADER + "".join(rows))
+    assert json.loads(runner.invoke("import", "ords", str(path), "--json").output)["created"] == 2
+    rows[0] = rows[0].replace("Repairable,", "Fixed,")
+    path.write_text(HEADER + "".join(rows))
+    report = json.loads(runner.invoke("import", "ords", str(path), "--json").output)
+    assert (report["created"], report["updated"], report["unchanged"]) == (0, 1, 1)
+    assert metrics(runner, "2024-05")["items_fixed"] == 2
