@@ -27,6 +27,7 @@ from hub import audit, auth, config, migrate, people
 from hub.config import ConfigError
 from hub.db import database, get_session
 from hub.exchange import ImportReport
+from hub.federation.cli import federation
 from hub.metrics import MetricsError, compute
 from hub.models import ROLES, Person, User
 from hub.periods import Period, PeriodError
@@ -587,6 +588,9 @@ def retention_command(today: dt.datetime | None) -> None:
         counts = people.apply_retention(session, plugins_of(app), day)
         session.commit()
     click.echo("Anonymised: " + ", ".join(f"{name} {count}" for name, count in counts.items()))
+
+
+cli.add_command(federation)
 
 
 def main() -> None:

@@ -28,6 +28,8 @@ def describe(app: Any) -> dict[str, Any]:
         "software": {"name": "community-hub", "version": __version__},
         "protocol": PROTOCOL,
         "public_key": identity.encode_public_key(key),
+        # Receivers need the threshold to know how much a suppressed cell may hide.
+        "disclosure": {"threshold": app.config["SUPPRESSION_THRESHOLD"], "rounding": 5},
         "plugins": [
             {
                 "name": name,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import os
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 KEY_FILE = "signing_key.pem"
+_BASE64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
 def key_path(instance_path: Path) -> Path:
@@ -49,12 +51,18 @@ def encode_public_key(key: Ed25519PublicKey) -> str:
     return "ed25519:" + base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_public_key(text: str) -> Ed25519PublicKey:
-    """Parse a published public key; raises ValueError if it is not one."""
+@functools.lru_cache(maxsize=65536)
+def raw_public_key(text: str) -> bytes:
+    """The 32 raw bytes of a published public key; raises ValueError if it is not one."""
     scheme, _, data = text.partition(":")
-    if scheme != "ed25519" or not data:
+    if scheme != "ed25519" or not data or not set(data) <= _BASE64URL:
         raise ValueError("public keys are written ed25519:BASE64URL")
     raw = base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
     if len(raw) != 32:
         raise ValueError("an Ed25519 public key is 32 bytes")
-    return Ed25519PublicKey.from_public_bytes(raw)
+    return raw
+
+
+def decode_public_key(text: str) -> Ed25519PublicKey:
+    """Parse a published public key; raises ValueError if it is not one."""
+    return Ed25519PublicKey.from_public_bytes(raw_public_key(text))

@@ -27,6 +27,7 @@ CORE_NAV = [
     NavItem("Dashboard", "shell.dashboard", None, order=0),
     NavItem("People", "people.index", "people.view", order=10),
     NavItem("Locations", "locations.index", "locations.view", order=20),
+    NavItem("Network", "federation_pages.network", "metrics.view", order=800),
     # Every admin page needs an admin-only permission; the index lists those a user has.
     NavItem("Admin", "admin.index", "users.manage", order=900),
     NavItem("Account", "account.index", None, order=950),

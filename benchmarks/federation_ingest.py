@@ -1,0 +1,247 @@
+"""Benchmark: an aggregator ingesting a year of weekly summaries from 1,000 members.
+
+    python -m benchmarks.federation_ingest [--members 1000] [--weeks 52] [--database-url URL]
+
+Every summary (4 metrics) is signed by its member and every signature is
+verified on arrival, through the same code path the inbox and ``hub
+federation sync`` use (strict parsing, canonical-form check, pinned-key
+verification, revision rules, one feed position per stored summary).
+
+Printed beside a baseline measured in the same run on the same machine:
+
+- baseline: bare Ed25519 verification of the same documents in one process
+  (no parsing, no checks, no database): the floor any implementation pays;
+- ingest: summaries stored per second, with the checks spread over the
+  machine's cores as ``hub federation sync`` does;
+- re-ingest of the same batches (everything unchanged: idempotent receiving);
+- a follower pulling the aggregator's whole feed over HTTP, then a sync round
+  in which nothing changed: requests and bytes per peer.
+
+Target (issue 6): at least 5,000 verified summaries per second on a 2-core
+machine, and a no-change round of one small request per peer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import socket
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from flask import Flask
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from hub import create_app, migrate
+from hub.cli import write_config
+from hub.db import database, get_session
+from hub.federation import identity, store, sync
+from hub.federation.checking import ParallelChecker
+from hub.federation.documents import Signed, b64decode
+from hub.federation.net import Client
+from hub.periods import Period
+
+TARGET_PER_SECOND = 5_000
+BATCH = 1000  # the largest page a feed serves
+
+
+def make_app(folder: Path, name: str, base_url: str, database_url: str) -> Flask:
+    instance = folder / name
+    instance.mkdir(parents=True)
+    write_config(
+        instance,
+        {
+            "INSTANCE_NAME": name.title(),
+            "BASE_URL": base_url,
+            "SECRET_KEY": "benchmark-" + "x" * 40,
+            "DATABASE_URL": database_url or f"sqlite:///{instance / 'hub.sqlite3'}",
+            "PLUGINS": [],
+            "FEDERATION_ALLOW_PRIVATE": True,
+        },
+    )
+    identity.ensure_keypair(instance)
+    app = create_app(instance_path=instance)
+    migrate.upgrade(app)
+    return app
+
+
+def members_and_summaries(members: int, weeks: int) -> tuple[list[dict[str, Any]], list[Any]]:
+    """Member descriptors, and their signed weekly summaries in arrival order."""
+    descriptors, items = [], []
+    first = Period.week_of(dt.date(2025, 1, 6))
+    periods = [first]
+    for _ in range(weeks - 1):
+        periods.append(periods[-1].next())
+    for n in range(members):
+        key = Ed25519PrivateKey.generate()
+        origin = f"https://group{n:04d}.example.org"
+        descriptors.append(
+            {
+                "id": origin,
+                "name": f"Group {n}",
+                "locality": {
+                    "town": f"Town {n % 97}",
+                    "region": f"Region {n % 9}",
+                    "country": "GB",
+                },
+                "public_key": identity.encode_public_key(key.public_key()),
+            }
+        )
+        for week, period in enumerate(periods):
+            document = {
+                "origin": origin,
+                "plugin": "repaircafe",
+                "period": str(period),
+                "metrics": {
+                    "items_brought": 20 + (n + week) % 30,
+                    "items_fixed": 10 + (n * week) % 15,
+                    "waste_prevented_g": 12_000 + 37 * n + week,
+                    "visitors": None if (n + week) % 11 == 0 else 15 + 5 * (week % 4),
+                },
+                "revision": 1,
+                "generated_at": "2026-01-05T09:00:00Z",
+            }
+            items.append(Signed.make(document, key).as_json())
+    return descriptors, items
+
+
+def baseline(items: list[Any], keys: dict[str, Any]) -> float:
+    """Bare Ed25519 verification of every document, one process: seconds."""
+    import json
+
+    prepared = []
+    for item in items:
+        origin = json.loads(item["payload"])["origin"]
+        prepared.append((keys[origin], b64decode(item["signature"]), item["payload"].encode()))
+    start = time.perf_counter()
+    for key, signature, payload in prepared:
+        key.verify(signature, payload)
+    return time.perf_counter() - start
+
+
+def ingest_all(app: Flask, items: list[Any]) -> tuple[float, store.Outcome]:
+    checker = ParallelChecker()
+    outcome = store.Outcome()
+    node = store.Node.of(app)
+    try:
+        # Start the workers outside the timing, as a long sync has them running already.
+        checker(items[: checker.threshold], {})
+        start = time.perf_counter()
+        with app.app_context():
+            session = get_session()
+            for first in range(0, len(items), BATCH):
+                # As a sync does: the next page is checked while this one is stored.
+                following = store.summary_pairs(items[first + BATCH : first + 2 * BATCH])
+
+                def check_next(pairs: list[tuple[str, str]] = following) -> None:
+                    checker.prefetch(pairs, store.pinned_keys(session))
+
+                outcome.add(
+                    store.ingest(
+                        session,
+                        node,
+                        items[first : first + BATCH],
+                        source="https://bench.example",
+                        check=checker,
+                        after_check=check_next,
+                    )
+                )
+                session.commit()
+        return time.perf_counter() - start, outcome
+    finally:
+        checker.close()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Quiet(WSGIRequestHandler):
+    def log_request(self, *_args: Any) -> None:
+        pass
+
+
+class Served:
+    def __init__(self, app: Flask, port: int) -> None:
+        self.server = make_server("127.0.0.1", port, app, threaded=True, request_handler=Quiet)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--members", type=int, default=1000)
+    parser.add_argument("--weeks", type=int, default=52)
+    parser.add_argument("--database-url", default="", help="Default: SQLite in a temporary folder.")
+    args = parser.parse_args()
+
+    print(f"cores: {os.cpu_count()}; preparing {args.members} members x {args.weeks} weeks ...")
+    descriptors, items = members_and_summaries(args.members, args.weeks)
+    count = len(items)
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        url = f"http://127.0.0.1:{free_port()}"
+        aggregator = make_app(root, "aggregator", url, args.database_url)
+        with aggregator.app_context():
+            session = get_session()
+            node = store.Node.of(aggregator)
+            for described in descriptors:
+                store.pin(session, node, described, relation="member")
+            session.commit()
+        keys = {d["id"]: identity.decode_public_key(d["public_key"]) for d in descriptors}
+
+        bare = baseline(items, keys)
+        seconds, outcome = ingest_all(aggregator, items)
+        assert outcome.accepted == count and not outcome.refused, outcome.refused[:3]
+        again, repeat = ingest_all(aggregator, items)
+        assert repeat.unchanged == count
+
+        print(f"\nsummaries: {count:,} (4 metrics each), every signature verified")
+        print(f"  baseline, bare Ed25519 verify (1 process): {count / bare:>9,.0f} /s")
+        print(
+            f"  ingest (checks on {os.cpu_count()} cores, stored):  {count / seconds:>9,.0f} /s"
+            f"   {seconds / bare:.2f}x the baseline's time; target >= {TARGET_PER_SECOND:,}/s: "
+            f"{'met' if count / seconds >= TARGET_PER_SECOND else 'NOT met'}"
+        )
+        print(f"  re-ingest, all unchanged:                  {count / again:>9,.0f} /s")
+
+        # A follower pulls the aggregator's feed over HTTP, then syncs again with nothing new.
+        served = Served(aggregator, int(url.rsplit(":", 1)[1]))
+        follower = make_app(root, "follower", "http://127.0.0.1:2", args.database_url)
+        try:
+            with follower.app_context(), Client(allow_private=True) as client:
+                sync.follow(follower, get_session(), client, url, None)
+                get_session().commit()
+                start = time.perf_counter()
+                sync.sync(follower, client, limit=1000)
+                pulled = time.perf_counter() - start
+                held = sync.status(follower)["summaries"]
+            with follower.app_context(), Client(allow_private=True) as client:
+                reports = sync.sync(follower, client, limit=1000)
+                traffic = client.traffic
+        finally:
+            served.stop()
+        peers = len(reports)
+        print(f"\npull over HTTP: {held:,} summaries (and {args.members:,} key statements)")
+        print(f"  full sync from the aggregator:             {held / pulled:>9,.0f} /s")
+        print(
+            f"  no-change round: {traffic.requests / peers:.0f} request(s) per peer, "
+            f"{traffic.bytes_sent / peers:.0f} bytes sent and "
+            f"{traffic.bytes_received / peers:.0f} bytes received per peer"
+        )
+        for app in (aggregator, follower):
+            database(app).engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,147 @@
+"""Checking signed summaries: pure, CPU-bound work that can run in other processes.
+
+:func:`check_summaries` parses each payload strictly, verifies its signature
+against the pinned key of the origin it names, and checks its fields. It
+touches no database, so :class:`ParallelChecker` can spread large batches over
+the machine's cores (a sync of a big feed is bound by Ed25519 verification).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from hub.federation.documents import Refused, Signed, check_summary, read_payload, verify
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A summary whose signature and fields passed every check."""
+
+    origin: str
+    plugin: str
+    period: str
+    revision: int
+    metrics: dict[str, int | None]
+    generated_at: str
+    payload: str
+    signature: str
+
+    def info(self) -> dict[str, Any]:
+        return {
+            "origin": self.origin,
+            "plugin": self.plugin,
+            "period": self.period,
+            "revision": self.revision,
+        }
+
+    def row(self, source: str) -> dict[str, Any]:
+        return {
+            "origin": self.origin,
+            "plugin": self.plugin,
+            "period": self.period,
+            "revision": self.revision,
+            "metrics": self.metrics,
+            "payload": self.payload,
+            "signature": self.signature,
+            "generated_at": self.generated_at,
+            "received_from": source,
+        }
+
+
+Result = Checked | tuple[str, dict[str, Any]]
+
+
+def check_one(payload: str, signature: str, keys: Mapping[str, bytes]) -> Result:
+    signed = Signed(payload, signature)
+    info: dict[str, Any] = {}
+    try:
+        document = read_payload(signed, integers_checked=True)
+        info = {k: document.get(k) for k in ("origin", "plugin", "period", "revision")}
+        origin = document.get("origin")
+        raw_key = keys.get(origin) if isinstance(origin, str) else None
+        if raw_key is None:
+            raise Refused(f"unknown origin {origin!r}: no key is pinned for it here")
+        verify(signed, Ed25519PublicKey.from_public_bytes(raw_key))
+        check_summary(document)
+    except Refused as exc:
+        return str(exc), info
+    return Checked(
+        origin=document["origin"],
+        plugin=document["plugin"],
+        period=document["period"],
+        revision=document["revision"],
+        metrics=document["metrics"],
+        generated_at=document["generated_at"],
+        payload=payload,
+        signature=signature,
+    )
+
+
+def check_summaries(pairs: Sequence[tuple[str, str]], keys: Mapping[str, bytes]) -> list[Result]:
+    """Check ``(payload, signature)`` pairs against ``keys`` (origin -> raw key)."""
+    return [check_one(payload, signature, keys) for payload, signature in pairs]
+
+
+def _check_chunk(job: tuple[Sequence[tuple[str, str]], Mapping[str, bytes]]) -> list[Result]:
+    return check_summaries(*job)
+
+
+class ParallelChecker:
+    """A drop-in for :func:`check_summaries` that uses every core for big batches.
+
+    Small batches are checked in this process: starting workers costs more
+    than it saves. Workers are started lazily and kept until :meth:`close`.
+    :meth:`prefetch` starts on the next batch while the caller stores this one,
+    so verification and database writes overlap.
+    """
+
+    def __init__(self, workers: int | None = None, threshold: int = 400) -> None:
+        self.workers = workers or os.cpu_count() or 1
+        self.threshold = threshold
+        self._pool: ProcessPoolExecutor | None = None
+        self._ahead: tuple[list[tuple[str, str]], dict[str, bytes], list[Future[Any]]] | None = None
+
+    def _parallel(self, pairs: Sequence[tuple[str, str]]) -> bool:
+        return self.workers >= 2 and len(pairs) >= self.threshold
+
+    def _submit(
+        self, pairs: Sequence[tuple[str, str]], keys: Mapping[str, bytes]
+    ) -> list[Future[Any]]:
+        if self._pool is None:
+            # spawn, not fork: the parent holds database connections and threads.
+            self._pool = ProcessPoolExecutor(
+                self.workers, mp_context=multiprocessing.get_context("spawn")
+            )
+        size = -(-len(pairs) // (self.workers * 2))
+        return [
+            self._pool.submit(_check_chunk, (pairs[i : i + size], keys))
+            for i in range(0, len(pairs), size)
+        ]
+
+    def prefetch(self, pairs: Sequence[tuple[str, str]], keys: Mapping[str, bytes]) -> None:
+        """Start checking a batch that the next call will (probably) ask for."""
+        if self._parallel(pairs):
+            self._ahead = (list(pairs), dict(keys), self._submit(pairs, keys))
+
+    def __call__(self, pairs: Sequence[tuple[str, str]], keys: Mapping[str, bytes]) -> list[Result]:
+        ahead = self._ahead
+        if ahead is not None and ahead[0] == list(pairs) and ahead[1] == keys:
+            self._ahead = None
+            futures = ahead[2]
+        elif self._parallel(pairs):
+            futures = self._submit(pairs, keys)
+        else:
+            return check_summaries(pairs, keys)
+        return [result for future in futures for result in future.result()]
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None

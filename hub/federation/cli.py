@@ -1,0 +1,261 @@
+"""``hub federation ...``: invite, join, follow, publish, push, sync, status.
+
+publish, push and sync are safe to run from cron every few minutes: a run
+that finds another still going leaves at once (exit 0, one line on standard
+error), and every step is idempotent.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask
+
+from hub.db import get_session
+from hub.federation import sync
+from hub.federation.net import Client
+from hub.metrics import MetricsError
+
+LOCK_FILE = "federation.lock"
+
+
+def _app_context() -> Any:
+    from hub.cli import app_context
+
+    return app_context()
+
+
+@contextmanager
+def run_lock(app: Flask) -> Iterator[bool]:
+    """An exclusive lock on the instance's federation runs; yields whether it was taken."""
+    path = Path(app.instance_path) / LOCK_FILE
+    with path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _client(app: Flask, timeout: float, retries: int) -> Client:
+    return Client(
+        allow_private=app.config["FEDERATION_ALLOW_PRIVATE"], timeout=timeout, retries=retries
+    )
+
+
+def network_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    command = click.option(
+        "--timeout", default=10.0, show_default=True, help="Seconds to wait for a peer."
+    )(command)
+    return click.option(
+        "--retries",
+        default=2,
+        show_default=True,
+        type=click.IntRange(0, 10),
+        help="Retries, with back-off, of a request that may succeed later.",
+    )(command)
+
+
+def _progress() -> tuple[Callable[[str, int], None], Callable[[], None]]:
+    """Progress on a terminal (one updating line per peer); silent under cron."""
+    shown = {"line": False}
+
+    def progress(peer: str, count: int) -> None:
+        if sys.stderr.isatty():
+            click.echo(f"\r  {peer}: {count} items", nl=False, err=True)
+            shown["line"] = True
+
+    def done() -> None:
+        if shown["line"]:
+            click.echo("", err=True)
+            shown["line"] = False
+
+    return progress, done
+
+
+def _print_reports(reports: list[sync.PeerReport], verb: str) -> None:
+    if not reports:
+        click.echo(f"No peers to {verb}.")
+    for report in reports:
+        if report.skipped:
+            click.echo(f"{report.url}: skipped, {report.error} (use --force to try now)")
+            continue
+        outcome = report.outcome
+        line = (
+            f"{report.url}: {outcome.accepted} new, {outcome.unchanged} unchanged, "
+            f"{len(outcome.refused)} refused"
+        )
+        if verb == "push":
+            line = f"{report.url}: sent {report.sent}, {outcome.accepted} new there, {len(outcome.refused)} refused"
+        if not report.ok:
+            line += f"; failed: {report.error}"
+        click.echo(line)
+        for reason in outcome.refused[:10]:
+            click.echo(f"    refused: {reason}")
+
+
+def _exit_status(reports: list[sync.PeerReport]) -> None:
+    if any(not report.ok for report in reports):
+        sys.exit(1)
+
+
+@click.group("federation")
+def federation() -> None:
+    """Share signed, non-personal summaries with a network of hubs."""
+
+
+@federation.command("invite")
+@click.option("--note", default="", help="Who the invite is for.")
+@click.option("--days", default=14, show_default=True, type=click.IntRange(1, 365))
+def invite_command(note: str, days: int) -> None:
+    """Print a one-time token a group uses to join this aggregator."""
+    with _app_context() as app:
+        session = get_session()
+        token = sync.invite(session, note, days)
+        session.commit()
+        base = app.config["BASE_URL"]
+    click.echo(token)
+    click.echo(f"The group runs: hub federation join {base} {token}", err=True)
+
+
+@federation.command("join")
+@click.argument("aggregator_url")
+@click.argument("token")
+@network_options
+def join_command(aggregator_url: str, token: str, timeout: float, retries: int) -> None:
+    """Join the aggregator at AGGREGATOR_URL with an invite TOKEN."""
+    with _app_context() as app, _client(app, timeout, retries) as client:
+        session = get_session()
+        try:
+            peer = sync.join(app, session, client, aggregator_url, token)
+        except sync.FederationError as exc:
+            raise click.ClickException(str(exc)) from None
+        session.commit()
+        click.echo(f"Joined {peer.name or peer.url} ({peer.url}). Next: hub federation push")
+
+
+@federation.command("follow")
+@click.argument("url")
+@click.option("--expect-key", default=None, help="Refuse unless the peer's key is this one.")
+@network_options
+def follow_command(url: str, expect_key: str | None, timeout: float, retries: int) -> None:
+    """Pull the feed of the instance or aggregator at URL from now on."""
+    with _app_context() as app, _client(app, timeout, retries) as client:
+        session = get_session()
+        try:
+            peer = sync.follow(app, session, client, url, expect_key)
+        except sync.FederationError as exc:
+            raise click.ClickException(str(exc)) from None
+        session.commit()
+        click.echo(f"Following {peer.name or peer.url} ({peer.url}). Next: hub federation sync")
+
+
+@contextmanager
+def _locked_run(app: Flask) -> Iterator[None]:
+    with run_lock(app) as taken:
+        if not taken:
+            click.echo("Another federation run is in progress; leaving it to finish.", err=True)
+            sys.exit(0)
+        yield
+
+
+@federation.command("publish")
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="Do not ask the aggregators which revisions they hold (only if they are gone for good).",
+)
+@network_options
+def publish_command(offline: bool, timeout: float, retries: int) -> None:
+    """Compute, sign and store this instance's summaries (new revisions only where changed)."""
+    from hub.cli import plugins_of
+
+    with _app_context() as app, _locked_run(app), _client(app, timeout, retries) as client:
+        from hub.federation.store import PublishReport
+
+        learned = PublishReport()
+        try:
+            if not offline:
+                sync.learn_own_revisions(app, client, learned)
+            report = sync.publish(app, plugins_of(app))
+        except (sync.FederationError, MetricsError) as exc:
+            raise click.ClickException(str(exc)) from None
+    if learned.adopted:
+        click.echo(
+            f"Took back {learned.adopted} newer revisions the aggregators held "
+            "(this database was restored from a backup)."
+        )
+    click.echo(
+        f"Published: {report.new} new, {report.revised} revised, {report.unchanged} unchanged."
+    )
+
+
+@federation.command("push")
+@click.option("--force", is_flag=True, help="Also try peers that are backing off after failures.")
+@click.option("--batch", default=500, show_default=True, type=click.IntRange(1, 1000))
+@network_options
+def push_command(force: bool, batch: int, timeout: float, retries: int) -> None:
+    """Send unsent summaries to every aggregator this instance joined."""
+    progress, done = _progress()
+    with _app_context() as app, _locked_run(app), _client(app, timeout, retries) as client:
+        try:
+            reports = sync.push(app, client, batch=batch, force=force, progress=progress)
+        finally:
+            done()
+    _print_reports(reports, "push")
+    _exit_status(reports)
+
+
+@federation.command("sync")
+@click.option("--force", is_flag=True, help="Also try peers that are backing off after failures.")
+@click.option("--limit", default=500, show_default=True, type=click.IntRange(1, 1000))
+@network_options
+def sync_command(force: bool, limit: int, timeout: float, retries: int) -> None:
+    """Pull the changes feed of every followed instance and aggregator."""
+    progress, done = _progress()
+    with _app_context() as app, _locked_run(app), _client(app, timeout, retries) as client:
+        try:
+            reports = sync.sync(app, client, limit=limit, force=force, progress=progress)
+        finally:
+            done()
+    _print_reports(reports, "sync")
+    _exit_status(reports)
+
+
+@federation.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def status_command(as_json: bool) -> None:
+    """Each peer: last success, last error, lag and counts."""
+    with _app_context() as app:
+        found = sync.status(app)
+    if as_json:
+        click.echo(json.dumps(found, indent=2))
+        return
+    click.echo(
+        f"{found['id']}: {found['summaries']} summaries held ({found['own_summaries']} own), "
+        f"{found['origins']} origins pinned, {found['refusals']} documents refused"
+    )
+    if not found["peers"]:
+        click.echo("No peers yet: hub federation join URL TOKEN, or hub federation follow URL.")
+    for peer in found["peers"]:
+        lag = "never" if peer["lag_seconds"] is None else f"{peer['lag_seconds']}s ago"
+        click.echo(f"{peer['direction']:<5} {peer['url']}  last success {lag}")
+        counts = (
+            f"received {peer['received']}, accepted {peer['accepted']}, refused {peer['refused']}"
+        )
+        if peer["direction"] == "push":
+            counts = f"sent {peer['sent']}, unsent {peer['unsent']}, refused {peer['refused']}"
+        click.echo(f"      {counts}")
+        if peer["last_error"]:
+            click.echo(f"      last error ({peer['last_error_at']}): {peer['last_error']}")

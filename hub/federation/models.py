@@ -1,0 +1,159 @@
+"""Federation tables: pinned identities, peers, signed summaries, invites, refusals.
+
+Every row that appears in this instance's changes feed (a summary, or a
+statement vouching for an origin's key) carries a ``seq`` from one counter in
+:class:`FeedState`. Writers take that row's lock first, so sequence numbers
+become visible in order and a follower's cursor never skips a row that commits
+late.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hub.db import Model, utcnow
+
+
+class FeedState(Model):
+    """One row: the next feed sequence number and the feed's epoch.
+
+    The epoch is part of every cursor; it changes when this instance learns it
+    was restored from a backup, so followers start again instead of skipping.
+    """
+
+    __tablename__ = "federation_state"
+    __audited__ = False
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    next_seq: Mapped[int] = mapped_column(default=1)
+    epoch: Mapped[str] = mapped_column(String(32))
+
+
+class Origin(Model):
+    """An instance whose key this instance has pinned, and how it came to trust it."""
+
+    __tablename__ = "federation_origin"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    origin: Mapped[str] = mapped_column(String(300), unique=True)
+    public_key: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    town: Mapped[str] = mapped_column(String(120), default="")
+    region: Mapped[str] = mapped_column(String(120), default="", index=True)
+    country: Mapped[str] = mapped_column(String(10), default="")
+    # self | member (joined us with a token) | followed (we follow it) | vouched
+    relation: Mapped[str] = mapped_column(String(20))
+    vouched_by: Mapped[str | None] = mapped_column(String(300))
+    descriptor: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # This instance's signed statement vouching for the key, relayed in its feed.
+    statement: Mapped[str | None] = mapped_column(Text)
+    statement_signature: Mapped[str | None] = mapped_column(String(100))
+    seq: Mapped[int | None] = mapped_column(index=True)
+    pinned_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    # The audit log records who pinned which key; the signed copies are not news.
+    __audit_exclude__ = ("descriptor", "statement", "statement_signature", "seq")
+
+
+class Summary(Model):
+    """The current (highest) revision of one origin's summary for a plugin and period.
+
+    ``payload`` holds the exact canonical bytes that were signed; they are what
+    is relayed, so every level can verify the origin's signature itself.
+    """
+
+    __tablename__ = "federation_summary"
+    __audited__ = False  # signed, append-by-revision documents; the refusal log covers trust
+    __table_args__ = (
+        UniqueConstraint("origin", "plugin", "period"),
+        Index("ix_federation_summary_plugin_period", "plugin", "period"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    origin: Mapped[str] = mapped_column(String(300))
+    plugin: Mapped[str] = mapped_column(String(40))
+    period: Mapped[str] = mapped_column(String(10))
+    revision: Mapped[int]
+    metrics: Mapped[dict[str, Any]]
+    payload: Mapped[str] = mapped_column(Text)
+    signature: Mapped[str] = mapped_column(String(100), index=True)
+    generated_at: Mapped[str] = mapped_column(String(40))
+    seq: Mapped[int] = mapped_column(unique=True)
+    received_from: Mapped[str] = mapped_column(String(300))
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Peer(Model):
+    """An instance this one talks to: an aggregator it pushes to, or a feed it pulls."""
+
+    __tablename__ = "federation_peer"
+    __table_args__ = (UniqueConstraint("url", "direction"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(300))
+    direction: Mapped[str] = mapped_column(String(10))  # push | pull
+    name: Mapped[str] = mapped_column(String(200), default="")
+    cursor: Mapped[str] = mapped_column(String(80), default="")  # pull: the peer's opaque cursor
+    pushed_seq: Mapped[int] = mapped_column(default=0)  # push: our feed, sent up to here
+    last_success_at: Mapped[dt.datetime | None]
+    last_attempt_at: Mapped[dt.datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[dt.datetime | None]
+    failures: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[dt.datetime | None]
+    received: Mapped[int] = mapped_column(default=0)
+    accepted: Mapped[int] = mapped_column(default=0)
+    refused: Mapped[int] = mapped_column(default=0)
+    sent: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    __audit_exclude__ = (
+        "cursor",
+        "pushed_seq",
+        "last_success_at",
+        "last_attempt_at",
+        "last_error",
+        "last_error_at",
+        "failures",
+        "next_attempt_at",
+        "received",
+        "accepted",
+        "refused",
+        "sent",
+    )
+
+
+class Invite(Model):
+    """A one-time token an aggregator hands to a group joining it (stored hashed)."""
+
+    __tablename__ = "federation_invite"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+    used_at: Mapped[dt.datetime | None]
+    used_by: Mapped[str | None] = mapped_column(String(300))
+
+    __audit_exclude__ = ("token_hash",)
+
+
+class Refusal(Model):
+    """A document this instance refused, and why (also logged)."""
+
+    __tablename__ = "federation_refusal"
+    __audited__ = False
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    source: Mapped[str] = mapped_column(String(300))
+    origin: Mapped[str] = mapped_column(String(300), default="")
+    plugin: Mapped[str] = mapped_column(String(40), default="")
+    period: Mapped[str] = mapped_column(String(10), default="")
+    revision: Mapped[int | None]
+    reason: Mapped[str] = mapped_column(Text)

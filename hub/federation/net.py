@@ -1,0 +1,212 @@
+"""Talking to peers over HTTP, defensively.
+
+Every request has a connect and read time-out and an overall deadline (a peer
+that drips bytes cannot hold a sync), a size limit on the answer, and a few
+retries with exponential back-off for failures that may pass (connection
+errors, time-outs, 5xx, 429). Redirects are not followed. Peer addresses are
+resolved once, checked, and connected to by that address, so a peer URL
+cannot be used to reach loopback, private or link-local services unless the
+admin sets ``FEDERATION_ALLOW_PRIVATE``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import socket
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+from hub import __version__
+
+USER_AGENT = f"community-hub/{__version__} (hub-federation/1)"
+MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+
+
+class PeerError(Exception):
+    """A peer could not be reached or answered badly; ``str()`` is one line for the admin."""
+
+    def __init__(self, message: str, *, retry: bool = False) -> None:
+        super().__init__(message)
+        self.retry = retry
+
+
+def normalise_url(url: str) -> str:
+    """A peer's base URL as its id: ``scheme://host[:port]``, or ValueError."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{url!r} is not an http(s) URL")
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+        raise ValueError(f"{url!r}: give the instance's base URL, with no path, query or login")
+    return urlunsplit((parts.scheme, parts.netloc.lower(), "", "", "")).rstrip("/")
+
+
+def _forbidden(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return not address.is_global or address.is_multicast
+
+
+def resolve(host: str, port: int, allow_private: bool) -> str:
+    """The address to connect to for ``host``; refuses internal ones unless allowed.
+
+    Every address the name resolves to is checked (a name that also points
+    inside is refused), and the request then goes to the checked address, so a
+    second, different DNS answer cannot redirect it.
+    """
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise PeerError(f"cannot resolve {host}: {exc.strerror}", retry=True) from None
+    addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    if not addresses:
+        raise PeerError(f"cannot resolve {host}")
+    if not allow_private:
+        internal = [str(a) for a in addresses if _forbidden(a)]
+        if internal:
+            raise PeerError(
+                f"{host} resolves to an internal address ({', '.join(internal)}); "
+                "set FEDERATION_ALLOW_PRIVATE = true to allow it"
+            )
+    return str(addresses[0])
+
+
+@dataclass
+class Traffic:
+    """Requests made and bytes moved, for status and the benchmark."""
+
+    requests: int = 0
+    bytes_sent: int = 0
+    bytes_received: int = 0
+
+
+class Client:
+    """An HTTP client for federation requests; one per command run."""
+
+    def __init__(
+        self,
+        *,
+        allow_private: bool,
+        timeout: float = 10.0,
+        retries: int = 2,
+        backoff: float = 0.5,
+        max_bytes: int = MAX_RESPONSE_BYTES,
+    ) -> None:
+        self.allow_private = allow_private
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.max_bytes = max_bytes
+        self.traffic = Traffic()
+        self._http = httpx.Client(
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
+            follow_redirects=False,
+            trust_env=False,  # a proxy from the environment could bypass the address check
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def get(self, url: str, params: dict[str, Any] | None = None) -> Any:
+        return self.request("GET", url, params=params)
+
+    def post(self, url: str, body: bytes, headers: dict[str, str] | None = None) -> Any:
+        return self.request(
+            "POST",
+            url,
+            content=body,
+            headers={"Content-Type": "application/json", **(headers or {})},
+        )
+
+    def request(self, method: str, url: str, **kwargs: Any) -> Any:
+        """Send a request, retrying what may pass; return the parsed JSON answer."""
+        attempt = 0
+        while True:
+            try:
+                return self._once(method, url, **kwargs)
+            except PeerError as exc:
+                if not exc.retry or attempt >= self.retries:
+                    raise
+            time.sleep(self.backoff * 2**attempt)
+            attempt += 1
+
+    def _once(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: dict[str, Any] | None = None,
+        content: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise PeerError(f"{url!r} is not an http(s) URL")
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        address = resolve(parts.hostname, port, self.allow_private)
+        host_in_url = f"[{address}]" if ":" in address else address
+        target = urlunsplit((parts.scheme, f"{host_in_url}:{port}", parts.path, parts.query, ""))
+        request_headers = {"Host": parts.netloc, **(headers or {})}
+        # TLS still checks the certificate against the name, not the address.
+        extensions = {"sni_hostname": parts.hostname} if parts.scheme == "https" else {}
+        deadline = time.monotonic() + self.timeout * 3
+        self.traffic.requests += 1
+        self.traffic.bytes_sent += len(content or b"")
+        try:
+            with self._http.stream(
+                method,
+                target,
+                params=params,
+                content=content,
+                headers=request_headers,
+                extensions=extensions,
+            ) as response:
+                body = self._read_limited(response, deadline)
+        except httpx.TimeoutException:
+            raise PeerError(f"{parts.netloc} timed out", retry=True) from None
+        except httpx.TransportError as exc:
+            raise PeerError(f"{parts.netloc} unreachable: {exc}", retry=True) from None
+        self.traffic.bytes_received += len(body)
+        return self._decode(parts.netloc, response.status_code, body)
+
+    def _read_limited(self, response: httpx.Response, deadline: float) -> bytes:
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            raise PeerError(f"answer of {declared} bytes is over the {self.max_bytes}-byte limit")
+        chunks, size = [], 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > self.max_bytes:
+                raise PeerError(f"answer is over the {self.max_bytes}-byte limit")
+            if time.monotonic() > deadline:
+                raise PeerError("answer too slow: overall deadline passed", retry=True)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    @staticmethod
+    def _decode(where: str, status: int, body: bytes) -> Any:
+        try:
+            data = json.loads(body) if body else None
+        except (ValueError, UnicodeDecodeError):
+            data = None
+            if status < 400:
+                raise PeerError(
+                    f"{where} answered {status} with something that is not JSON"
+                ) from None
+        if status >= 500 or status == 429:
+            raise PeerError(f"{where} answered {status}", retry=True)
+        if status >= 300:
+            detail = data.get("error") if isinstance(data, dict) else None
+            raise PeerError(f"{where} answered {status}" + (f": {detail}" if detail else ""))
+        return data

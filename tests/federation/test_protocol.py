@@ -1,0 +1,304 @@
+"""The protocol endpoints, the API and pages, through HTTP on one instance (no servers)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import fcntl
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from flask.testing import FlaskClient
+
+from hub import create_app
+from hub.db import database, get_session
+from hub.federation import aggregates, identity
+from hub.federation.documents import Signed, b64decode, b64encode
+from hub.federation.models import Invite
+from hub.federation.protocol import hash_invite
+from hub.testing import create_account, login
+
+DAYS = [
+    {"date": "2025-05-03", "repairs": 12, "fixed": 7, "waste_prevented_g": 8_400, "visitors": 19},
+    {"date": "2025-05-17", "repairs": 9, "fixed": 6, "waste_prevented_g": 5_100, "visitors": 3},
+    {"date": "2025-06-07", "repairs": 15, "fixed": 11, "waste_prevented_g": 10_250, "visitors": 24},
+]
+
+
+@pytest.fixture
+def town(network: Any) -> Any:
+    made = network.hub("town")
+    made.days(DAYS)
+    made.cli("federation", "publish", "--offline")
+    return made
+
+
+@pytest.fixture
+def web(town: Any) -> Any:
+    app = create_app(instance_path=town.path)
+    yield app
+    database(app).engine.dispose()
+
+
+def test_descriptor_names_the_instance_its_key_and_metrics(web):
+    descriptor = web.test_client().get("/.well-known/hub").json
+    assert descriptor["protocol"] == "hub-federation/1"
+    assert descriptor["id"] == web.config["BASE_URL"]
+    key = identity.load_private_key(Path(web.instance_path)).public_key()
+    assert descriptor["public_key"] == identity.encode_public_key(key)
+    assert descriptor["disclosure"] == {"threshold": 5, "rounding": 5}
+    (plugin,) = descriptor["plugins"]
+    assert plugin["name"] == "testmetrics" and plugin["version"] == "0.1"
+    visitors = next(m for m in plugin["metrics"] if m["name"] == "visitors")
+    assert visitors["counts_people"] is True
+
+
+def test_feed_pages_with_an_opaque_cursor_and_refuses_bad_parameters(web):
+    client = web.test_client()
+    first = client.get("/federation/v1/summaries?limit=2").json
+    assert len(first["items"]) == 2 and first["more"] is True
+    rest = client.get(f"/federation/v1/summaries?since={first['next']}").json
+    assert len(rest["items"]) == 3 and rest["more"] is False  # 3 weeks and 2 months in all
+    done = client.get(f"/federation/v1/summaries?since={rest['next']}").json
+    assert done["items"] == [] and done["next"] == rest["next"]
+    # A cursor from another epoch (a restored or reset feed) starts again, never skips.
+    _epoch, _, seq = rest["next"].partition("-")
+    assert len(client.get(f"/federation/v1/summaries?since=other-{seq}").json["items"]) == 5
+    for query, field in (
+        ("limit=0", "limit"),
+        ("limit=many", "limit"),
+        ("since=nonsense", "since"),
+    ):
+        answer = client.get(f"/federation/v1/summaries?{query}")
+        assert answer.status_code == 400 and field in answer.json["details"]
+    assert client.get("/federation/v1/summaries?colour=red").json["details"] == {
+        "colour": ["unknown"]
+    }
+
+
+def member_join(client: FlaskClient, token: str, key: Ed25519PrivateKey, base: str) -> Any:
+    descriptor = {
+        "id": base,
+        "name": "Joining group",
+        "locality": {"town": "Tregaron", "region": "Wales", "country": "GB"},
+        "public_key": identity.encode_public_key(key.public_key()),
+    }
+    body = {"token": token, "descriptor": Signed.make(descriptor, key).as_json()}
+    return client.post("/federation/v1/join", json=body)
+
+
+def make_invite(app: Any, *, days: int = 14) -> str:
+    from hub.federation import sync
+
+    with app.app_context():
+        session = get_session()
+        token = sync.invite(session, "test", days)
+        session.commit()
+    return token
+
+
+def test_join_takes_a_one_time_token_and_proof_of_the_key(web):
+    client = web.test_client()
+    key = Ed25519PrivateKey.generate()
+    token = make_invite(web)
+    assert member_join(client, "hubinv_wrong", key, "https://tregaron.example").status_code == 403
+    other = Ed25519PrivateKey.generate()
+    forged = {
+        "token": token,
+        "descriptor": Signed.make(
+            {
+                "id": "https://tregaron.example",
+                "public_key": identity.encode_public_key(key.public_key()),
+            },
+            other,
+        ).as_json(),
+    }
+    refused = client.post("/federation/v1/join", json=forged)
+    assert refused.status_code == 400 and "descriptor" in refused.json["details"]
+    joined = member_join(client, token, key, "https://tregaron.example")
+    assert joined.status_code == 201
+    assert json.loads(joined.json["aggregator"]["payload"])["id"] == web.config["BASE_URL"]
+    assert member_join(client, token, key, "https://tregaron.example").status_code == 403
+    # An id already pinned with another key cannot be taken over with a new invite.
+    taken = member_join(client, make_invite(web), other, "https://tregaron.example")
+    assert taken.status_code == 409 and "another key" in taken.json["details"]["descriptor"][0]
+    with web.app_context():
+        session = get_session()
+        session.add(
+            Invite(
+                token_hash=hash_invite("hubinv_old"),
+                expires_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC),
+            )
+        )
+        session.commit()
+    assert member_join(client, "hubinv_old", key, "https://elsewhere.example").status_code == 403
+
+
+def signed_push(client: FlaskClient, origin: str, key: Ed25519PrivateKey, items: list[Any]) -> Any:
+    body = json.dumps({"items": items}).encode()
+    headers = {"Hub-Origin": origin, "Hub-Signature": b64encode(key.sign(body))}
+    return client.post(
+        "/federation/v1/inbox", data=body, headers=headers, content_type="application/json"
+    )
+
+
+def test_inbox_takes_signed_pushes_from_members_only(web):
+    client = web.test_client()
+    key = Ed25519PrivateKey.generate()
+    member = "https://tregaron.example"
+    summary = {
+        "origin": member,
+        "plugin": "testmetrics",
+        "period": "2025-05",
+        "metrics": {"repairs": 30, "fixed": 20, "waste_prevented_g": 9_000, "visitors": 25},
+        "revision": 1,
+        "generated_at": "2025-06-01T09:00:00Z",
+    }
+    item = Signed.make(summary, key).as_json()
+    assert client.post("/federation/v1/inbox", json={"items": [item]}).status_code == 401
+    assert signed_push(client, member, key, [item]).status_code == 403  # not a member yet
+    member_join(client, make_invite(web), key, member)
+    assert signed_push(client, member, Ed25519PrivateKey.generate(), [item]).status_code == 401
+    accepted = signed_push(client, member, key, [item])
+    assert accepted.status_code == 200 and accepted.json == {
+        "accepted": 1,
+        "unchanged": 0,
+        "refused": [],
+    }
+    assert signed_push(client, member, key, [item]).json["unchanged"] == 1  # idempotent
+    assert signed_push(client, member, key, [{"payload": 1}]).json["refused"]
+    too_many = signed_push(client, member, key, [item] * 1001)
+    assert too_many.status_code == 413
+
+
+def test_totals_api_validates_and_needs_a_token(web):
+    client = web.test_client()
+    viewer = create_account(web, "viewer")
+    answer = client.get(
+        "/api/v1/network/totals?plugin=testmetrics&period=2025-05", headers=viewer.headers
+    )
+    assert answer.status_code == 200
+    assert answer.json == {
+        "plugin": "testmetrics",
+        "period": "2025-05",
+        "origins": 1,
+        # 19 + 3 visitors published rounded (20); the instance's own figure is never suppressed here
+        "metrics": {"fixed": 13, "repairs": 21, "visitors": 20, "waste_prevented_g": 13_500},
+        "suppressed": {},
+    }
+    assert client.get("/api/v1/network/totals?plugin=testmetrics&period=2025-05").status_code == 401
+    bad = client.get("/api/v1/network/totals?plugin=testmetrics&period=May", headers=viewer.headers)
+    assert bad.status_code == 422 and "period" in bad.json["details"]
+    missing = client.get("/api/v1/network/totals?period=2025-05", headers=viewer.headers)
+    assert missing.status_code == 422 and "plugin" in missing.json["details"]
+    spec = client.get("/api/v1/openapi.json").json
+    assert "/api/v1/network/totals" in spec["paths"]
+
+
+def test_public_page_and_open_data_need_no_sign_in(web):
+    client = web.test_client()
+    page = client.get("/public").get_data(as_text=True)
+    assert "testmetrics" in page and "<svg" in page and "2025-06" in page
+    rows = list(
+        csv.DictReader(io.StringIO(client.get("/public/summaries.csv").get_data(as_text=True)))
+    )
+    may_visitors = next(r for r in rows if r["period"] == "2025-W20" and r["metric"] == "visitors")
+    assert may_visitors == {
+        "plugin": "testmetrics",
+        "period": "2025-W20",
+        "revision": "1",
+        "metric": "visitors",
+        "value": "",
+        "suppressed": "true",
+    }
+    data = client.get("/public/summaries.json").json
+    key = identity.load_private_key(Path(web.instance_path)).public_key()
+    for summary in data["summaries"]:
+        signed = summary["signed"]
+        key.verify(
+            b64decode(signed["signature"]),
+            signed["payload"].encode(),
+        )
+
+
+def test_network_dashboard_shows_towns_side_by_side(web):
+    client = web.test_client()
+    assert client.get("/network").status_code == 302
+    login(client, create_account(web, "viewer"))
+    page = client.get("/network?plugin=testmetrics&metric=repairs&kind=month").get_data(
+        as_text=True
+    )
+    assert "Towns side by side" in page and "Testtown" in page
+    assert page.count("<svg") == 2 and "Network total" in page
+
+
+def test_peers_on_internal_addresses_are_refused_unless_allowed(network):
+    closed = network.hub("closed", FEDERATION_ALLOW_PRIVATE=False)
+    for url in ("http://127.0.0.1:9", "http://localhost:9", "http://10.1.2.3", "http://[::1]:9"):
+        refused = closed.cli("federation", "follow", url, ok=False)
+        assert refused.exit_code == 1 and "internal address" in refused.output, refused.output
+    joined = closed.cli("federation", "join", "http://192.168.1.20", "hubinv_x", ok=False)
+    assert "internal address" in joined.output
+    opened = network.hub("open")  # tests allow loopback: this one gets as far as connecting
+    refused = opened.cli("federation", "follow", "http://127.0.0.1:9", "--retries", "0", ok=False)
+    assert "unreachable" in refused.output
+
+
+def test_a_run_that_finds_another_running_leaves_at_once(town):
+    with (town.path / "federation.lock").open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        result = town.cli("federation", "sync")
+    assert "Another federation run is in progress" in result.output
+
+
+def test_suppressed_cells_are_never_guessed():
+    def cells(*values: int | None) -> list[aggregates.Cell]:
+        return [
+            aggregates.Cell(f"https://{n}.example", {"people": v}) for n, v in enumerate(values)
+        ]
+
+    assert aggregates.combine(cells(20, 35, 0))["people"] == aggregates.Total(55, 3, 0)
+    # One suppressed cell hides at most 4 (threshold 5): 4 x 10 <= 60, so 60 is published.
+    assert aggregates.combine(cells(25, 35, None))["people"] == aggregates.Total(60, 3, 1)
+    # Two suppressed cells could add 8 to 15: too much, the total is suppressed as well.
+    assert aggregates.combine(cells(15, None, None))["people"] == aggregates.Total(None, 3, 2)
+    higher = [aggregates.Cell("https://x.example", {"people": None}, threshold=10)]
+    assert aggregates.combine(higher + cells(60))["people"].value is None  # 9 x 10 > 60
+
+
+def test_checking_on_several_cores_gives_the_same_answers():
+    from hub.federation.checking import Checked, ParallelChecker, check_summaries
+
+    key = Ed25519PrivateKey.generate()
+    origin = "https://llandeilo.example"
+    keys = {origin: identity.raw_public_key(identity.encode_public_key(key.public_key()))}
+
+    def summary(week: int, repairs: int) -> tuple[str, str]:
+        document = {
+            "origin": origin,
+            "plugin": "testmetrics",
+            "period": f"2025-W{week:02d}",
+            "metrics": {"repairs": repairs},
+            "revision": 1,
+            "generated_at": "2025-06-01T09:00:00Z",
+        }
+        signed = Signed.make(document, key)
+        return signed.payload, signed.signature
+
+    batch = [summary(week, week * 3) for week in range(1, 21)]
+    batch[7] = (batch[7][0].replace('"repairs":24', '"repairs":25'), batch[7][1])  # tampered
+    following = [summary(week, week) for week in range(21, 41)]
+    checker = ParallelChecker(workers=2, threshold=1)
+    try:
+        first = checker(batch, keys)
+        checker.prefetch(following, keys)
+        second = checker(following, keys)
+    finally:
+        checker.close()
+    assert first == check_summaries(batch, keys) and second == check_summaries(following, keys)
+    assert [isinstance(result, Checked) for result in first].count(False) == 1
+    assert "bad signature" in first[7][0]
