@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.plugin_api import Location, Model, User, utcnow
@@ -63,7 +63,8 @@ class RepairRecord(Model):
     partner_category: Mapped[str] = mapped_column(String(200), default="")
     brand: Mapped[str] = mapped_column(String(120), default="")
     year_of_manufacture: Mapped[int | None]
-    product_age: Mapped[float | None]
+    # Float, as the migration made it (SQLAlchemy 2.1 would map a bare float to Double).
+    product_age: Mapped[float | None] = mapped_column(Float)
     problem: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(12))
     barrier: Mapped[str | None] = mapped_column(String(40))
