@@ -10,7 +10,9 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
-WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP = 640, 220, 44, 36, 12
+# A narrow drawing: it is scaled to the panel, and on a phone a wide one would shrink its text
+# to an unreadable size.
+WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP = 420, 200, 40, 30, 14
 COLOURS = ("#2b6cb0", "#c05621", "#2f855a", "#6b46c1", "#b83280", "#4a5568")
 
 
@@ -55,7 +57,7 @@ def _axis(top: float) -> str:
 
 
 def _x_labels(labels: Sequence[str], step_width: float) -> str:
-    every = max(1, len(labels) // 8)
+    every = max(1, -(-len(labels) // 6))  # at most six labels, so they never overlap
     return "".join(
         f"<text x='{PAD_LEFT + (i + 0.5) * step_width:.1f}' y='{HEIGHT - 12}' "
         f"text-anchor='middle'>{escape(label)}</text>"
@@ -109,7 +111,7 @@ def line_chart(
         colour = COLOURS[n % len(COLOURS)]
         lines.append(
             f"<polyline points='{points}' fill='none' stroke='{colour}' stroke-width='2'/>"
-            f"<text x='{PAD_LEFT + 8 + n * 150}' y='{PAD_TOP + 4}' fill='{colour}'>{escape(name)}</text>"
+            f"<text x='{PAD_LEFT + 8 + n * 120}' y='{PAD_TOP + 4}' fill='{colour}'>{escape(name)}</text>"
         )
     body = _axis(top) + "".join(lines) + _x_labels(labels, step)
     return Markup(_svg(title, body) + _table(title, labels, series))
@@ -118,7 +120,7 @@ def line_chart(
 def hbar_chart(title: str, items: Sequence[tuple[str, float | None]]) -> Markup:
     """Horizontal bars for categories (reasons, barriers, product types)."""
     top = _nice_max(max((v for _, v in items if v is not None), default=0))
-    row, label_width = 22, 200
+    row, label_width = 24, 150
     height = row * len(items) + 8
     bars = []
     for i, (label, value) in enumerate(items):
@@ -126,7 +128,8 @@ def hbar_chart(title: str, items: Sequence[tuple[str, float | None]]) -> Markup:
         width = 0 if value is None else value / top * (WIDTH - label_width - 60)
         shown = "suppressed" if value is None else f"{value:,}"
         bars.append(
-            f"<text x='{label_width - 6}' y='{y + 15}' text-anchor='end'>{escape(label)}</text>"
+            f"<text x='{label_width - 6}' y='{y + 15}' text-anchor='end'>"
+            f"<title>{escape(label)}</title>{escape(_shorten(label))}</text>"
             f"<rect x='{label_width}' y='{y + 3}' width='{width:.1f}' height='{row - 6}' fill='{COLOURS[0]}'/>"
             f"<text x='{label_width + width + 6:.1f}' y='{y + 15}'>{shown}</text>"
         )
@@ -136,3 +139,8 @@ def hbar_chart(title: str, items: Sequence[tuple[str, float | None]]) -> Markup:
     )
     labels = [label for label, _ in items]
     return Markup(svg + _table(title, labels, {title: [v for _, v in items]}))
+
+
+def _shorten(label: str, limit: int = 22) -> str:
+    # The full label stays in the tooltip and the hidden data table.
+    return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"

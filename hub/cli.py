@@ -282,6 +282,7 @@ def demo(host: str, port: int, no_serve: bool, dev: bool) -> None:
     """A ready instance with realistic demo data, served on http://127.0.0.1:5000."""
     from hub import demo as demo_data
     from hub import server
+    from hub.federation import sync as federation_sync
 
     instance = config.instance_path_from_env()
     initialise(
@@ -293,6 +294,9 @@ def demo(host: str, port: int, no_serve: bool, dev: bool) -> None:
     with app_context() as app:
         migrate.upgrade(app, progress=lambda msg: click.echo(msg))
         logins = demo_data.load(app, progress=lambda msg: click.echo(msg))
+        # Publish, so /public and the network pages show the demo's figures at once.
+        published = federation_sync.publish(app, plugins_of(app))
+        click.echo(f"published summaries: {published.new} new, {published.revised} revised")
     click.echo(f"\nDemo instance at {instance}. Sign in at http://{host}:{port}/login with:")
     for role, (email, password) in logins.items():
         click.echo(f"  {role:<12} {email:<32} {password}")

@@ -228,3 +228,35 @@ def test_demo_data_from_every_enabled_plugin(visits_app, visits_runner):
         assert set(logins) == {"admin", "coordinator", "volunteer", "viewer"}
         assert get_session().scalar(text("SELECT count(*) FROM testvisits_visit")) == 180
     assert visits_runner.invoke("testvisits", "count").output == "180 visits\n"
+
+
+def test_demo_prepares_and_publishes_a_ready_instance(
+    testvisits_installed, tmp_path, hub_databases
+):
+    from hub import create_app
+    from hub.db import database
+
+    instance = make_instance(tmp_path / "demo", hub_databases.new("demo"), plugins=["testvisits"])
+    runner = CliRunner()
+    env = {"HUB_INSTANCE_PATH": str(instance)}
+    first = runner.invoke(cli, ["demo", "--no-serve"], env=env)
+    assert first.exit_code == 0, first.output
+    assert "demo data: testvisits" in first.output
+    assert "admin@example.org" in first.output and "demo-password" in first.output
+    assert "published summaries: " in first.output
+    assert " 0 new" not in first.output
+
+    # The open data shows the demo's figures straight away, signed.
+    demo_app = create_app(instance_path=instance)
+    published = demo_app.test_client().get("/public/summaries.json")
+    database(demo_app).engine.dispose()
+    summaries = published.json["summaries"]
+    assert {s["plugin"] for s in summaries} == {"testvisits"}
+    months = [s for s in summaries if "-W" not in s["period"]]
+    assert sum(s["metrics"]["visits"] for s in months) == 180
+
+    # A second run keeps the data and publishes nothing new.
+    again = runner.invoke(cli, ["demo", "--no-serve"], env=env)
+    assert again.exit_code == 0, again.output
+    assert "demo data already loaded" in again.output
+    assert "published summaries: 0 new, 0 revised" in again.output
