@@ -16,15 +16,13 @@ printed with their ratio to the baseline. Target: every operation under
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import statistics
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert
+from benchmarks._core_instance import build
 
 TARGET_MS = 100.0
 
@@ -42,73 +40,6 @@ OPERATIONS = [
     ("users", "/api/v1/users"),
     ("plugins", "/api/v1/plugins"),
 ]
-
-SURNAMES = ["Smith", "Jones", "Williams", "Davies", "Evans", "Thomas", "Roberts", "Hughes"]
-
-
-def build(root: Path, database_url: str | None, people: int, audit: int) -> tuple[Any, str]:
-    from hub import auth, create_app, migrate
-    from hub.cli import write_config
-    from hub.db import get_session
-    from hub.federation import identity
-    from hub.models import AuditEntry, Location, OpeningTime, Person, User
-
-    write_config(
-        root,
-        {
-            "INSTANCE_NAME": "Benchmark Hub",
-            "SECRET_KEY": uuid.uuid4().hex * 2,
-            "DATABASE_URL": database_url or f"sqlite:///{root / 'hub.sqlite3'}",
-            "PLUGINS": [],
-        },
-    )
-    identity.ensure_keypair(root)
-    app = create_app(instance_path=root)
-    migrate.upgrade(app)
-    start = dt.datetime(2023, 1, 1, tzinfo=dt.UTC)
-    with app.app_context():
-        session = get_session()
-        admin = User(email="admin@example.org", role="admin", password_hash="x")
-        session.add(admin)
-        session.flush()
-        token = auth.create_token(admin, "benchmark")
-        session.execute(
-            insert(Person),
-            [
-                {
-                    "name": f"Person {n} {SURNAMES[n % len(SURNAMES)]}",
-                    "email": f"person{n}@example.org",
-                    "consent_given": n % 3 == 0,
-                    "retention_until": dt.date(2025, 1, 1) + dt.timedelta(days=n % 900),
-                    "created_at": start + dt.timedelta(hours=n),
-                    "updated_at": start + dt.timedelta(hours=n),
-                }
-                for n in range(people)
-            ],
-        )
-        for n in range(20):
-            location = Location(name=f"Hall {n}", postcode="CF10 1AA")
-            location.opening_times = [
-                OpeningTime(weekday=day, opens=dt.time(10), closes=dt.time(12)) for day in (1, 4)
-            ]
-            session.add(location)
-        session.execute(
-            insert(AuditEntry),
-            [
-                {
-                    "at": start + dt.timedelta(minutes=20 * n),
-                    "user_id": None,
-                    "actor": "benchmark",
-                    "action": "update",
-                    "entity": "person",
-                    "entity_id": str(n % max(people, 1) + 1),
-                    "changes": {"name": "(personal data)"},
-                }
-                for n in range(audit)
-            ],
-        )
-        session.commit()
-    return app, token
 
 
 def timed(client: Any, path: str, headers: dict[str, str], rounds: int) -> list[float]:
@@ -138,7 +69,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as folder:
         began = time.perf_counter()
-        app, token = build(Path(folder), args.database_url, args.people, args.audit)
+        app, token = build(Path(folder), args.database_url, args.people, args.audit, "x" * 12)
         print(
             f"built: {args.people} people, {args.audit} audit entries "
             f"in {time.perf_counter() - began:.1f} s"

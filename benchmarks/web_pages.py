@@ -21,85 +21,14 @@ import re
 import statistics
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert
+from benchmarks._core_instance import build
 
 TARGET_MS = 150.0
 PASSWORD = "benchmark password"
-
-
-def build(root: Path, database_url: str | None, people: int, audit: int) -> Any:
-    from hub import auth, create_app, migrate
-    from hub.cli import write_config
-    from hub.db import get_session, utcnow
-    from hub.federation import identity
-    from hub.models import AuditEntry, Location, OpeningTime, Person, User
-
-    write_config(
-        root,
-        {
-            "INSTANCE_NAME": "Benchmark Hub",
-            "SECRET_KEY": uuid.uuid4().hex * 2,
-            "DATABASE_URL": database_url or f"sqlite:///{root / 'hub.sqlite3'}",
-            "PLUGINS": [],
-        },
-    )
-    identity.ensure_keypair(root)
-    app = create_app(instance_path=root)
-    migrate.upgrade(app)
-    now = utcnow()
-    with app.app_context():
-        session = get_session()
-        session.add(
-            User(
-                email="admin@example.org", role="admin", password_hash=auth.hash_password(PASSWORD)
-            )
-        )
-        for number in range(20):
-            location = Location(name=f"Hall {number:02d}", address=f"{number} High Street")
-            for weekday in (1, 3, 5):
-                location.opening_times.append(
-                    OpeningTime(weekday=weekday, opens=dt.time(10), closes=dt.time(13))
-                )
-            session.add(location)
-        session.commit()
-        # Bulk rows straight into the tables: the audit log is what is being filled.
-        session.execute(
-            insert(Person),
-            [
-                {
-                    "name": f"Person {number:05d}",
-                    "email": f"person{number}@example.net",
-                    "consent_given": True,
-                    "consent_purpose": "appointments",
-                    "retention_until": dt.date.today() + dt.timedelta(days=1000),
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for number in range(people)
-            ],
-        )
-        session.execute(
-            insert(AuditEntry),
-            [
-                {
-                    "at": now - dt.timedelta(minutes=number),
-                    "user_id": None,
-                    "actor": "system",
-                    "action": "update",
-                    "entity": ("person", "location", "user")[number % 3],
-                    "entity_id": str(number % max(people, 1)),
-                    "changes": {"name": "(personal data)"},
-                }
-                for number in range(audit)
-            ],
-        )
-        session.commit()
-    return app
 
 
 def sign_in(client: Any) -> float:
@@ -146,7 +75,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
-        app = build(Path(folder), args.database_url, args.people, args.audit)
+        app, _token = build(Path(folder), args.database_url, args.people, args.audit, PASSWORD)
         print(
             f"instance: {args.people} people, 20 locations, {args.audit} audit entries "
             f"on {app.config['DATABASE_URL'].split(':')[0]} "
