@@ -207,14 +207,7 @@ def publish_command(offline: bool, timeout: float, retries: int) -> None:
 @network_options
 def push_command(force: bool, batch: int, timeout: float, retries: int) -> None:
     """Send unsent summaries to every aggregator this instance joined."""
-    progress, done = _progress()
-    with _app_context() as app, _locked_run(app), _client(app, timeout, retries) as client:
-        try:
-            reports = sync.push(app, client, batch=batch, force=force, progress=progress)
-        finally:
-            done()
-    _print_reports(reports, "push")
-    _exit_status(reports)
+    _exchange("push", sync.push, timeout, retries, batch=batch, force=force)
 
 
 @federation.command("sync")
@@ -223,13 +216,20 @@ def push_command(force: bool, batch: int, timeout: float, retries: int) -> None:
 @network_options
 def sync_command(force: bool, limit: int, timeout: float, retries: int) -> None:
     """Pull the changes feed of every followed instance and aggregator."""
+    _exchange("sync", sync.sync, timeout, retries, limit=limit, force=force)
+
+
+def _exchange(
+    direction: str, operation: Callable[..., Any], timeout: float, retries: int, **options: Any
+) -> None:
+    """Run a push or a sync once, locked against overlapping runs, with progress."""
     progress, done = _progress()
     with _app_context() as app, _locked_run(app), _client(app, timeout, retries) as client:
         try:
-            reports = sync.sync(app, client, limit=limit, force=force, progress=progress)
+            reports = operation(app, client, progress=progress, **options)
         finally:
             done()
-    _print_reports(reports, "sync")
+    _print_reports(reports, direction)
     _exit_status(reports)
 
 
