@@ -85,6 +85,10 @@ def hub_blueprints(app: Flask) -> Iterable[Blueprint]:
     marshmallow and appear in ``/api/v1/openapi.json``. Page blueprints use
     ``url_prefix="/<name>"`` and extend the core's ``hub/base.html`` template.
     A disabled plugin's blueprints are never registered. Required at start-up.
+
+    Arguments:
+
+    - ``app``: the Flask application being built (for its config; register nothing on it).
     """
 
 
@@ -119,6 +123,10 @@ def hub_nav_items(user: User) -> Iterable[NavItem]:
 
     Each :class:`hub.plugin_api.NavItem` has a label, an endpoint and an
     optional permission; entries the user may not use are hidden by the core.
+
+    Arguments:
+
+    - ``user``: the signed-in user; check :func:`hub.plugin_api.can` for finer choices.
     """
 
 
@@ -129,6 +137,12 @@ def hub_dashboard_panels(user: User, session: Session, today: dt.date) -> Iterab
     A :class:`hub.plugin_api.Panel` carries a title, a template name (rendered
     with its ``context``) and an optional permission. Panels are small: a
     figure or two, a chart from :mod:`hub.plugin_api` chart helpers, a link.
+
+    Arguments:
+
+    - ``user``: the signed-in user the dashboard is for.
+    - ``session``: the SQLAlchemy session of the current request or command.
+    - ``today``: the server's local date, so panels can show this week or month.
     """
 
 
@@ -160,6 +174,12 @@ def hub_compute_metrics(session: Session, period: Period) -> dict[str, int]:
     whole. The core applies disclosure control afterwards; return true counts.
     Must be read-only and must not depend on personal data that erasure
     removes, so that published figures survive erasure.
+
+    Arguments:
+
+    - ``session``: the SQLAlchemy session of the current request or command.
+    - ``period``: the :class:`hub.plugin_api.Period` (an ISO week or a month); count
+      records dated from ``period.start`` up to, not including, ``period.end``.
     """
 
 
@@ -170,6 +190,10 @@ def hub_metric_periods(session: Session) -> Iterable[dt.date]:
     The core turns them into the ISO weeks and months for which summaries are
     computed (``hub metrics``, ``hub federation publish``). Returning the
     distinct dates from the plugin's own records is enough.
+
+    Arguments:
+
+    - ``session``: the SQLAlchemy session of the current request or command.
     """
 
 
@@ -185,6 +209,13 @@ def hub_demo_data(session: Session, today: dt.date, locations: list[Any]) -> Non
     Called once by ``hub demo`` after the core has created its users, people
     and ``locations``. Use a seeded random generator so the demo is
     reproducible; cover about a year up to ``today``.
+
+    Arguments:
+
+    - ``session``: the SQLAlchemy session of the current request or command.
+      Add rows and flush as needed; the core commits once every plugin is done.
+    - ``today``: the last day the demo data should reach.
+    - ``locations``: the core :class:`hub.plugin_api.Location` rows the demo created.
     """
 
 
@@ -224,6 +255,11 @@ def hub_person_data(session: Session, person: Person) -> dict[str, Any] | None:
 
     Used for subject-access requests (``hub person export ID``). Return
     ``None`` if the plugin holds nothing about this person.
+
+    Arguments:
+
+    - ``session``: the SQLAlchemy session of the current request or command.
+    - ``person``: the core :class:`hub.plugin_api.Person` asked about.
     """
 
 
@@ -236,6 +272,11 @@ def hub_erase_person(session: Session, person: Person) -> int:
     identifying details), so that published metrics are unchanged. Return the
     number of records touched. Runs inside the core's transaction: do not
     commit.
+
+    Arguments:
+
+    - ``session``: the SQLAlchemy session of the current request or command.
+    - ``person``: the core :class:`hub.plugin_api.Person` being erased.
     """
 
 
@@ -247,4 +288,9 @@ def hub_apply_retention(session: Session, today: dt.date) -> int:
     :func:`hub_erase_person` for each); implement this only for personal data
     the plugin keeps with its own retention rule. Return the number of records
     anonymised. Do not commit.
+
+    Arguments:
+
+    - ``session``: the SQLAlchemy session of the current request or command.
+    - ``today``: the date retention is judged against (tests pass their own).
     """

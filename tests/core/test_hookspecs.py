@@ -25,6 +25,8 @@ def test_every_hook_is_documented_and_annotated():
         assert signature.return_annotation is not inspect.Signature.empty, name
         for parameter in signature.parameters.values():
             assert parameter.annotation is not inspect.Parameter.empty, (name, parameter.name)
+            # Every argument is described, as pytest's hookspecs do.
+            assert f"- ``{parameter.name}``:" in doc, f"{name}: describe ``{parameter.name}``"
 
 
 def test_the_test_plugin_exercises_most_of_the_contract(visits_app):
