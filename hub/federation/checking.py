@@ -8,6 +8,7 @@ the machine's cores (a sync of a big feed is bound by Ed25519 verification).
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 from collections.abc import Mapping, Sequence
@@ -58,20 +59,32 @@ class Checked:
 Result = Checked | tuple[str, dict[str, Any]]
 
 
+@functools.lru_cache(maxsize=65536)
+def _public_key(raw: bytes) -> Ed25519PublicKey:
+    # Decoded once per origin and process, not once per document: a member sends
+    # a summary a week per plugin, and a first sync brings years of them at once.
+    return Ed25519PublicKey.from_public_bytes(raw)
+
+
+def _info(document: dict[str, Any] | None) -> dict[str, Any]:
+    if document is None:
+        return {}
+    return {k: document.get(k) for k in ("origin", "plugin", "period", "revision")}
+
+
 def check_one(payload: str, signature: str, keys: Mapping[str, bytes]) -> Result:
     signed = Signed(payload, signature)
-    info: dict[str, Any] = {}
+    document = None
     try:
         document = read_payload(signed, integers_checked=True)
-        info = {k: document.get(k) for k in ("origin", "plugin", "period", "revision")}
         origin = document.get("origin")
         raw_key = keys.get(origin) if isinstance(origin, str) else None
         if raw_key is None:
             raise Refused(f"unknown origin {origin!r}: no key is pinned for it here")
-        verify(signed, Ed25519PublicKey.from_public_bytes(raw_key))
+        verify(signed, _public_key(raw_key))
         check_summary(document)
     except Refused as exc:
-        return str(exc), info
+        return str(exc), _info(document)
     return Checked(
         origin=document["origin"],
         plugin=document["plugin"],

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import json
 import re
 from collections.abc import Mapping
@@ -33,6 +34,7 @@ MAX_SAFE_INTEGER = 2**53 - 1  # as hub.metrics; not imported, to keep verifying 
 PLUGIN_NAME = re.compile(r"^[a-z][a-z0-9]{1,30}$")
 METRIC_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}(\.[A-Za-z0-9_-]{1,64})?$")
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+SIGNATURE_TEXT = re.compile(r"[A-Za-z0-9_-]{1,200}")
 
 
 class Refused(ValueError):
@@ -49,7 +51,7 @@ def b64encode(raw: bytes) -> str:
 
 
 def b64decode(text: str) -> bytes:
-    if not isinstance(text, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,200}", text):
+    if not isinstance(text, str) or not SIGNATURE_TEXT.fullmatch(text):
         raise Refused("signature is not base64url text")
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
@@ -162,21 +164,30 @@ def _text(value: Any, what: str, limit: int = 300) -> str:
     return value
 
 
+@functools.lru_cache(maxsize=4096)
+def _period_problem(text: str) -> str | None:
+    """Why ``text`` is not a period, or None. Cached: a batch names few periods
+    (a year of weekly summaries names 52), and parsing one is most of a check."""
+    try:
+        Period.parse(text)
+    except PeriodError as exc:
+        return str(exc)
+    return None
+
+
 def check_summary(document: dict[str, Any]) -> dict[str, Any]:
     """Check a parsed summary's fields and values; return it unchanged."""
-    missing = SUMMARY_FIELDS - set(document)
-    unknown = set(document) - SUMMARY_FIELDS
-    if unknown:
-        raise Refused(f"unknown fields {sorted(unknown)}")
-    if missing:
-        raise Refused(f"missing fields {sorted(missing)}")
+    if document.keys() != SUMMARY_FIELDS:
+        unknown = set(document) - SUMMARY_FIELDS
+        if unknown:
+            raise Refused(f"unknown fields {sorted(unknown)}")
+        raise Refused(f"missing fields {sorted(SUMMARY_FIELDS - set(document))}")
     _text(document["origin"], "origin")
     if not isinstance(document["plugin"], str) or not PLUGIN_NAME.match(document["plugin"]):
         raise Refused("plugin must be a plugin name")
-    try:
-        Period.parse(_text(document["period"], "period", 10))
-    except PeriodError as exc:
-        raise Refused(str(exc)) from None
+    problem = _period_problem(_text(document["period"], "period", 10))
+    if problem is not None:
+        raise Refused(problem)
     if _integer(document["revision"], "revision") < 1:
         raise Refused("revision must be at least 1")
     if not isinstance(document["generated_at"], str) or not TIMESTAMP.match(

@@ -370,7 +370,9 @@ def _store_summaries(
                     outcome,
                 )
                 continue
-        pending[key] = {**doc.row(source), "id": current.get("id") if current else None}
+        row = doc.row(source)
+        row["id"] = current.get("id") if current else None
+        pending[key] = row
         outcome.accepted += 1
     write_rows(session, state, list(pending.values()))
 
@@ -401,11 +403,17 @@ def write_rows(session: Session, state: FeedState, rows: list[dict[str, Any]]) -
     if not rows:
         return
     now = utcnow()
+    new, replaced = [], []
+    # The rows are the caller's own, built for this call: filled in place, not copied.
     for row, seq in zip(rows, take_seqs(state, len(rows)), strict=True):
         row["seq"] = seq
         row["received_at"] = now
-    new = [{k: v for k, v in row.items() if k != "id"} for row in rows if row["id"] is None]
-    replaced = [{**row, "row_id": row["id"]} for row in rows if row["id"] is not None]
+        row_id = row.pop("id")
+        if row_id is None:
+            new.append(row)
+        else:
+            row["row_id"] = row_id
+            replaced.append(row)
     # Core statements, not the ORM's bulk paths: an aggregator stores thousands of
     # rows a second and the ORM's per-row bookkeeping would dominate.
     table = Summary.__table__
@@ -413,7 +421,7 @@ def write_rows(session: Session, state: FeedState, rows: list[dict[str, Any]]) -
     if new:
         connection.execute(insert(table), new)
     if replaced:
-        columns = {key: bindparam(key) for key in replaced[0] if key not in ("id", "row_id")}
+        columns = {key: bindparam(key) for key in replaced[0] if key != "row_id"}
         connection.execute(
             update(table).where(table.c.id == bindparam("row_id")).values(columns), replaced
         )
