@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import rfc8785
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from nacl.exceptions import CryptoError
+from nacl.signing import VerifyKey
 
 from hub.periods import Period, PeriodError
 
@@ -130,6 +131,8 @@ def read_payload(signed: Signed, *, integers_checked: bool = False) -> dict[str,
         )
     except json.JSONDecodeError as exc:
         raise Refused(f"payload is not JSON: {exc.msg}") from None
+    except RecursionError:
+        raise Refused("payload is nested too deeply to read") from None
     if not isinstance(document, dict):
         raise Refused("payload is not a JSON object")
     if integers_checked and _plain_canonical(document, signed.payload):
@@ -143,11 +146,16 @@ def read_payload(signed: Signed, *, integers_checked: bool = False) -> dict[str,
     return document
 
 
-def verify(signed: Signed, public_key: Ed25519PublicKey) -> None:
+def verify_bytes(data: bytes, signature: str, public_key: VerifyKey) -> None:
+    """Refuse unless ``signature`` (base64url) is ``public_key``'s signature over ``data``."""
     try:
-        public_key.verify(b64decode(signed.signature), signed.payload.encode())
-    except InvalidSignature:
-        raise Refused("bad signature: it does not match the origin's pinned key") from None
+        public_key.verify(data, b64decode(signature))
+    except CryptoError:  # a bad signature, or one of the wrong length
+        raise Refused("bad signature: it does not match the origin's key") from None
+
+
+def verify(signed: Signed, public_key: VerifyKey) -> None:
+    verify_bytes(signed.payload.encode(), signed.signature, public_key)
 
 
 def _integer(value: Any, what: str) -> int:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from nacl.signing import VerifyKey
 
 KEY_FILE = "signing_key.pem"
 _BASE64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
@@ -63,6 +64,6 @@ def raw_public_key(text: str) -> bytes:
     return raw
 
 
-def decode_public_key(text: str) -> Ed25519PublicKey:
-    """Parse a published public key; raises ValueError if it is not one."""
-    return Ed25519PublicKey.from_public_bytes(raw_public_key(text))
+def decode_public_key(text: str) -> VerifyKey:
+    """Parse a published public key for verifying; raises ValueError if it is not one."""
+    return VerifyKey(raw_public_key(text))

@@ -198,7 +198,7 @@ class Client:
     def _decode(where: str, status: int, body: bytes) -> Any:
         try:
             data = json.loads(body) if body else None
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             data = None
             if status < 400:
                 raise PeerError(

@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import json
 
-from cryptography.exceptions import InvalidSignature
 from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -17,7 +16,7 @@ from hub.db import get_session, utcnow
 from hub.errors import ApiError
 from hub.federation import descriptor as descriptors
 from hub.federation import identity, store
-from hub.federation.documents import Refused, Signed, b64decode, envelope, read_payload
+from hub.federation.documents import Refused, Signed, envelope, read_payload, verify, verify_bytes
 from hub.federation.models import Invite, Origin
 
 bp = Blueprint("federation", __name__, url_prefix="/federation/v1")
@@ -84,8 +83,8 @@ def _signed_sender(body: bytes) -> Origin:
         store.log.warning("inbox: refused a push from %s, which is not a member", sender)
         raise ApiError(403, "not a member of this aggregator", {"Hub-Origin": [sender]})
     try:
-        identity.decode_public_key(member.public_key).verify(b64decode(signature), body)
-    except (InvalidSignature, Refused, ValueError):
+        verify_bytes(body, signature, identity.decode_public_key(member.public_key))
+    except (Refused, ValueError):
         store.log.warning("inbox: bad request signature from %s", sender)
         raise ApiError(
             401, "bad signature", {"Hub-Signature": ["does not match the pinned key"]}
@@ -104,7 +103,7 @@ def inbox() -> tuple[Response, int]:
     member = _signed_sender(body)
     try:
         data = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise ApiError(400, "invalid JSON", {"body": ["the body is not valid JSON"]}) from None
     if not isinstance(data, dict) or set(data) != {"items"} or not isinstance(data["items"], list):
         raise ApiError(400, "invalid body", {"items": ['the body is {"items": [...]}']})
@@ -123,7 +122,10 @@ def hash_invite(token: str) -> str:
 @bp.post("/join")
 def join() -> tuple[Response, int]:
     """Join with an invite token: the member's self-signed descriptor is pinned."""
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:
+        data = None
     if not isinstance(data, dict) or set(data) != {"token", "descriptor"}:
         raise ApiError(
             400, "invalid body", {"body": ['{"token": TOKEN, "descriptor": {payload, signature}}']}
@@ -131,10 +133,9 @@ def join() -> tuple[Response, int]:
     try:
         signed = envelope(data["descriptor"])
         described = read_payload(signed)
-        key = identity.decode_public_key(str(described.get("public_key", "")))
-        key.verify(b64decode(signed.signature), signed.payload.encode())
-    except (Refused, ValueError, InvalidSignature) as exc:
-        reason = str(exc) or "the descriptor is not signed by the key it declares"
+        verify(signed, identity.decode_public_key(str(described.get("public_key", ""))))
+    except (Refused, ValueError) as exc:
+        reason = str(exc)
         raise ApiError(400, "invalid descriptor", {"descriptor": [reason]}) from None
     session = get_session()
     token = data["token"] if isinstance(data["token"], str) else ""

@@ -45,11 +45,14 @@ def test_misbehaving_peers_never_block_the_others(network, fake_peer):
     town.cli("federation", "publish")
     network.serve(town)
     hub = network.hub("aggregator")
-    garbage, huge, slow, down = (fake_peer(name) for name in ("garbage", "huge", "slow", "down"))
-    for peer in (garbage, huge, slow, down):
+    garbage, nested, huge, slow, down = (
+        fake_peer(name) for name in ("garbage", "nested", "huge", "slow", "down")
+    )
+    for peer in (garbage, nested, huge, slow, down):
         hub.cli("federation", "follow", peer.url)
     hub.cli("federation", "follow", town.url)
     garbage.feed_body = b"<html><body>It works!</body></html>"
+    nested.feed_body = b"[" * 100_000  # deeper than any JSON parser's recursion limit
     huge.feed_body = b" " * (17 * 1024 * 1024)
     slow.delay = 1.5
     down.stop()
@@ -61,13 +64,14 @@ def test_misbehaving_peers_never_block_the_others(network, fake_peer):
     peers = status_of(hub)
     assert peers[town.url]["last_error"] is None and peers[town.url]["accepted"] == 8
     assert "not JSON" in peers[garbage.url]["last_error"]
+    assert "not JSON" in peers[nested.url]["last_error"]
     assert "over the 16777216-byte limit" in peers[huge.url]["last_error"]
     assert "timed out" in peers[slow.url]["last_error"]
     assert "unreachable" in peers[down.url]["last_error"]
 
     # Failed peers back off across runs, so cron does not hammer them; --force tries now.
     again = hub.cli("federation", "sync", *FAST).stdout
-    assert again.count("skipped, backing off after 1 failures") == 4
+    assert again.count("skipped, backing off after 1 failures") == 5
     garbage.serve_items([])
     forced = hub.cli(
         "federation", "sync", "--force", "--timeout", "0.5", "--retries", "0", ok=False
@@ -134,6 +138,7 @@ def test_forged_tampered_and_replayed_documents_are_refused(network, fake_peer):
             "signature": "AAAA",
         },
         relay.sign_text(json.dumps(own)),  # not in canonical form
+        relay.sign_text("[" * 30_000 + "]" * 30_000),  # nested deeper than parsers recurse
         relay.sign_text(canonical(own).decode().replace('"repairs":4', f'"repairs":{2**60}')),
         relay.sign({**vouch, "descriptor": {**newcomer, "id": town.url}}),  # another key for town
         relay.sign(vouch),
@@ -142,9 +147,9 @@ def test_forged_tampered_and_replayed_documents_are_refused(network, fake_peer):
     ]
     relay.serve_items(items)
     report = hub.cli("federation", "sync").stdout
-    assert f"{relay.url}: 3 new, 0 unchanged, 11 refused" in report
+    assert f"{relay.url}: 3 new, 0 unchanged, 12 refused" in report
     status = hub.json("federation", "status", "--json")
-    assert status["refusals"] == 11
+    assert status["refusals"] == 12
     reasons = "\n".join(refusal["reason"] for refusal in status["recent_refusals"])
     for expected in (
         "revision 1 is older than revision 2 held",
@@ -155,13 +160,14 @@ def test_forged_tampered_and_replayed_documents_are_refused(network, fake_peer):
         "NaN is not allowed",
         "unknown fields ['note']",
         "not in RFC 8785 canonical form",
+        "nested too deeply",
         "is outside ±(2^53-1)",
         "is pinned with another key",
     ):
         assert expected in reasons
     assert reasons.count("bad signature") == 2  # tampered figures, and a forged origin
     log = hub.cli("federation", "status").stdout
-    assert "11 documents refused" in log
+    assert "12 documents refused" in log
     headers = hub.token()
     network.serve(hub)
     totals = hub.get(
