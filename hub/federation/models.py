@@ -80,7 +80,7 @@ class Summary(Model):
     revision: Mapped[int]
     metrics: Mapped[dict[str, Any]]
     payload: Mapped[str] = mapped_column(Text)
-    signature: Mapped[str] = mapped_column(String(100), index=True)
+    signature: Mapped[str] = mapped_column(String(100))
     generated_at: Mapped[str] = mapped_column(String(40))
     seq: Mapped[int] = mapped_column(unique=True)
     received_from: Mapped[str] = mapped_column(String(300))

@@ -173,6 +173,61 @@ def test_inbox_takes_signed_pushes_from_members_only(web):
     assert signed_push(client, member, key, [{"payload": 1}]).json["refused"]
     too_many = signed_push(client, member, key, [item] * 1001)
     assert too_many.status_code == 413
+    nested = b"[" * 100_000  # deeper than any JSON parser's recursion limit
+    pushed = client.post(
+        "/federation/v1/inbox",
+        data=nested,
+        headers={"Hub-Origin": member, "Hub-Signature": b64encode(key.sign(nested))},
+        content_type="application/json",
+    )
+    assert pushed.status_code == 400 and pushed.json["error"] == "invalid JSON"
+    joined = client.post("/federation/v1/join", data=nested, content_type="application/json")
+    assert joined.status_code == 400 and joined.json["error"] == "invalid body"
+
+
+def test_documents_held_byte_for_byte_are_not_verified_again(web):
+    from hub.federation import store
+    from hub.federation.checking import check_summaries
+
+    key = Ed25519PrivateKey.generate()
+    member = "https://cardigan.example"
+    member_join(web.test_client(), make_invite(web), key, member)
+    items = [
+        Signed.make(
+            {
+                "origin": member,
+                "plugin": "testmetrics",
+                "period": f"2025-0{month}",
+                "metrics": {"repairs": 10 + month, "fixed": 5, "waste_prevented_g": 900},
+                "revision": 1,
+                "generated_at": "2025-06-01T09:00:00Z",
+            },
+            key,
+        ).as_json()
+        for month in (1, 2, 3)
+    ]
+    hostile = [
+        {"payload": "[" * 50_000, "signature": "AAAA"},
+        {"payload": '{"origin":["x"],"period":{},"plugin":1}', "signature": "AAAA"},
+    ]
+    verified: list[str] = []
+
+    def counting(pairs: Any, keys: Any) -> list[Any]:
+        verified.extend(payload for payload, _ in pairs)
+        return check_summaries(pairs, keys)
+
+    with web.app_context():
+        session = get_session()
+        node = store.Node.of(web)
+        first = store.ingest(session, node, items + hostile, source=member, check=counting)
+        session.commit()
+        assert (first.accepted, len(first.refused), len(verified)) == (3, 2, 5)
+        verified.clear()
+        again = store.ingest(session, node, items + hostile, source=member, check=counting)
+        session.commit()
+    assert again.unchanged == 3 and len(again.refused) == 2
+    assert verified == [each["payload"] for each in hostile]  # only what is not held
+    assert "nested too deeply" in again.refused[0]
 
 
 def test_totals_api_validates_and_needs_a_token(web):
