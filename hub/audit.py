@@ -3,7 +3,9 @@
 Changes are collected from the ORM session before each flush, so no view can
 forget to log. Columns holding personal data are recorded as changed, never
 with their values, so the log itself holds nothing that erasure must reach.
-Bulk imports that bypass the ORM record one entry with :func:`record`.
+Bulk imports that bypass the ORM record one entry with :func:`record`; a busy
+write path that inserts with Core statements logs each row it wrote with
+:func:`record_created`, in the same shape the ORM path would.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import functools
+from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
 from typing import Any
 
@@ -42,6 +45,35 @@ def record(session: Session, action: str, entity: str, entity_id: Any = "", **ch
             changes=_jsonable(changes),
         )
     )
+
+
+def record_created(
+    session: Session, rows: Mapping[type[Model], Sequence[Mapping[str, Any]]]
+) -> None:
+    """Log rows inserted with Core statements as created, all in one INSERT.
+
+    ``rows`` maps each model to the full rows written (primary key included),
+    e.g. ``{Parcel: [parcel_row], ParcelSignpost: signpost_rows}``. Personal
+    columns are logged as changed, never with their values, as for the ORM.
+    """
+    user_id, label = _actor.get()
+    entries = [
+        {
+            "user_id": user_id,
+            "actor": label,
+            "action": "create",
+            "entity": model.__tablename__,
+            "entity_id": "/".join(str(row[key]) for key in _primary_key(model)),
+            "changes": {
+                key: "(personal data)" if personal else _jsonable(row.get(key))
+                for key, personal in _audited_columns(model)
+            },
+        }
+        for model, written in rows.items()
+        for row in written
+    ]
+    if entries:
+        session.connection().execute(insert(AuditEntry.__table__), entries)
 
 
 def init_app(app: Flask) -> None:
@@ -113,6 +145,12 @@ def _audited_columns(model: type[Model]) -> tuple[tuple[str, bool], ...]:
         for attr in inspect(model).column_attrs
         if attr.key not in excluded
     )
+
+
+@functools.cache
+def _primary_key(model: type[Model]) -> tuple[str, ...]:
+    mapper = inspect(model)
+    return tuple(mapper.get_property_by_column(column).key for column in mapper.primary_key)
 
 
 def _values(obj: Model, *, changed_only: bool) -> dict[str, Any]:

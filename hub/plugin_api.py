@@ -33,6 +33,7 @@ from hub.shell import NavItem, Panel
 hookimpl = pluggy.HookimplMarker("hub")
 
 record_audit = audit.record
+record_created = audit.record_created
 
 
 def plugin_settings(plugin: str) -> dict[str, Any]:
@@ -86,6 +87,7 @@ __all__ = [
     "plugin_settings",
     "read_json_body",
     "record_audit",
+    "record_created",
     "require_permission",
     "utcnow",
 ]

@@ -54,6 +54,36 @@ def test_voucher_to_parcel(fb):
     assert "voucher" in again.json["details"]
 
 
+def test_a_logged_parcel_reads_back_as_answered_and_is_audited(fb):
+    agency = fb.agency()
+    household = fb.household(adults=1, children_5_11=1)
+    voucher = fb.voucher(household["id"], agency["id"], ["low_income"])
+    parcel = fb.parcel(voucher_code=voucher["code"], signposting=["energy_support", "debt_advice"])
+    # The answer is built without reading the new row back: it must be what was stored.
+    assert fb.ok("GET", f"/parcels/{parcel['id']}", role="volunteer") == parcel
+    assert parcel["location_name"] == "St Mary's Church Hall"
+    assert parcel["voucher_id"] == voucher["id"]
+    assert parcel["signposting"] == ["debt_advice", "energy_support"]
+
+    def log(entity: str, entity_id: str) -> list[dict]:
+        query = f"/api/v1/audit?entity={entity}&entity_id={entity_id}"
+        return fb.client.get(query, headers=fb.accounts["admin"].headers).json["items"]
+
+    volunteer = fb.accounts["volunteer"]
+    [created] = log("foodbank_parcel", str(parcel["id"]))
+    assert created["action"] == "create"
+    assert (created["user_id"], created["actor"]) == (volunteer.id, "volunteer@example.org (api)")
+    changes = created["changes"]
+    assert changes["id"] == parcel["id"] and changes["weight_grams"] == parcel["weight_grams"]
+    assert changes["voucher_id"] == voucher["id"] and changes["given_on"] == parcel["given_on"]
+    assert changes["idempotency_key"].startswith("api:")
+    for code in ("debt_advice", "energy_support"):
+        [signpost] = log("foodbank_parcel_signpost", f"{parcel['id']}/{code}")
+        assert signpost["action"] == "create" and signpost["user_id"] == volunteer.id
+    redeemed = [e for e in log("foodbank_voucher", str(voucher["id"])) if e["action"] == "update"]
+    assert [e["changes"] for e in redeemed] == [{"redeemed_on": parcel["given_on"]}]
+
+
 def test_expired_voucher_is_refused(fb):
     agency = fb.agency()
     household = fb.household()
