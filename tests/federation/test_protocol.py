@@ -119,6 +119,24 @@ def test_join_takes_a_one_time_token_and_proof_of_the_key(web):
     }
     refused = client.post("/federation/v1/join", json=forged)
     assert refused.status_code == 400 and "descriptor" in refused.json["details"]
+    # A small-order key (here the identity point) would let anyone "sign" for that
+    # member with R = identity, S = 0; strict verification never accepts it.
+    identity_point = bytes([1]) + bytes(31)
+    weak = json.dumps(
+        {
+            "id": "https://weak.example",
+            "name": "Weak key",
+            "locality": {"town": "Tregaron", "region": "Wales", "country": "GB"},
+            "public_key": "ed25519:" + b64encode(identity_point),
+        },
+        separators=(",", ":"),
+        sort_keys=True,
+    )
+    anyone = {"payload": weak, "signature": b64encode(identity_point + bytes(32))}
+    refused = client.post("/federation/v1/join", json={"token": token, "descriptor": anyone})
+    assert (
+        refused.status_code == 400 and "bad signature" in refused.json["details"]["descriptor"][0]
+    )
     joined = member_join(client, token, key, "https://tregaron.example")
     assert joined.status_code == 201
     assert json.loads(joined.json["aggregator"]["payload"])["id"] == web.config["BASE_URL"]
