@@ -26,7 +26,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, Program
 from hub import audit, auth, config, migrate, people
 from hub.config import ConfigError
 from hub.db import database, get_session
-from hub.exchange import ImportReport
+from hub.exchange import ImportFileError, parse_options, run_import
 from hub.federation.cli import federation
 from hub.metrics import MetricsError, compute
 from hub.models import ROLES, Person, User
@@ -468,20 +468,14 @@ def import_command(
     progress, close = _progress_printer()
     with app_context() as app:
         importer = _find(app, "hub_importers", format_name)
-        session = get_session()
         try:
-            with file.open(newline="", encoding="utf-8-sig") as stream:
-                report: ImportReport = importer.read(
-                    session, stream, {**extra, "dry_run": dry_run}, progress
-                )
-        except UnicodeDecodeError:
-            raise click.ClickException(f"{file} is not UTF-8 text") from None
+            report = run_import(
+                get_session(), importer, file, extra, dry_run=dry_run, progress=progress
+            )
+        except ImportFileError as exc:
+            raise click.ClickException(f"{file}: {exc}") from None
         finally:
             close()
-        if dry_run:
-            session.rollback()
-        else:
-            session.commit()
     if as_json:
         click.echo(json.dumps(report.as_json(), indent=2))
         return
@@ -498,13 +492,10 @@ def import_command(
 
 
 def _parse_options(options: tuple[str, ...]) -> dict[str, str]:
-    parsed = {}
-    for option in options:
-        key, sep, value = option.partition("=")
-        if not sep or not key:
-            raise click.ClickException(f"--option {option!r}: use KEY=VALUE")
-        parsed[key] = value
-    return parsed
+    try:
+        return parse_options(options)
+    except ValueError as exc:
+        raise click.ClickException(f"--option {exc}") from None
 
 
 @cli.command("export")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TextIO
 
 from sqlalchemy.orm import Session
@@ -56,8 +57,60 @@ class Exporter:
 
 @dataclass(frozen=True)
 class Importer:
-    """An import format: ``read(session, stream, options, progress)`` returns a report."""
+    """An import format: ``read(session, stream, options, progress)`` returns a report.
+
+    ``fields`` names what a file's columns can be mapped onto with ``map.FIELD``
+    options (a sheet's "Date Given" onto ``date``), so the import page can offer
+    a column for each; empty for a format whose columns are fixed (ORDS).
+    """
 
     format: str
     description: str
     read: Callable[[Session, TextIO, dict[str, Any], Progress], ImportReport]
+    fields: tuple[str, ...] = ()
+
+
+def parse_options(lines: Iterable[str]) -> dict[str, str]:
+    """``KEY=VALUE`` options (``--option`` on the command line, a line each on the
+    import page); raises ValueError naming the first that is not one."""
+    parsed = {}
+    for line in lines:
+        key, sep, value = line.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"{line!r}: use KEY=VALUE")
+        parsed[key.strip()] = value.strip()
+    return parsed
+
+
+class ImportFileError(ValueError):
+    """The file could not be read at all (its encoding): nothing was imported."""
+
+
+def _no_progress(_done: int, _total: int) -> None:
+    pass
+
+
+def run_import(
+    session: Session,
+    importer: Importer,
+    path: Path,
+    options: Mapping[str, Any],
+    *,
+    dry_run: bool,
+    progress: Progress = _no_progress,
+) -> ImportReport:
+    """Read ``path`` with ``importer``; commit what it took, or roll back a dry run."""
+    try:
+        # utf-8-sig: spreadsheet programs start their "CSV UTF-8" files with a BOM.
+        with path.open(newline="", encoding="utf-8-sig") as stream:
+            report = importer.read(session, stream, {**options, "dry_run": dry_run}, progress)
+    except UnicodeDecodeError:
+        session.rollback()
+        raise ImportFileError(
+            'the file is not UTF-8 text (in a spreadsheet, save it as "CSV UTF-8")'
+        ) from None
+    if dry_run:
+        session.rollback()
+    else:
+        session.commit()
+    return report

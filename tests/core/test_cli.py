@@ -199,7 +199,10 @@ def test_import_reports_every_row_it_cannot_take_and_is_idempotent(visits_runner
     latin1 = tmp_path / "latin1.csv"
     latin1.write_bytes("day,person_id,note\n2025-03-03,,Caf\xe9\n".encode("latin-1"))
     wrong = visits_runner.invoke("import", "testvisits-csv", str(latin1))
-    assert (wrong.exit_code, wrong.output) == (1, f"Error: {latin1} is not UTF-8 text\n")
+    assert (wrong.exit_code, wrong.output) == (
+        1,
+        f'Error: {latin1}: the file is not UTF-8 text (in a spreadsheet, save it as "CSV UTF-8")\n',
+    )
 
 
 def test_export_to_a_file_or_standard_output(visits_runner, tmp_path):
