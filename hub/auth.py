@@ -54,6 +54,7 @@ CORE_PERMISSIONS = (
     Permission("audit.view", "Read the audit log", ()),
     Permission("plugins.view", "See each plugin's state, errors and metrics", ()),
     Permission("exports.download", "Download whole-service exports (ORDS, calendars...)", ()),
+    Permission("imports.run", "Import records from files (spreadsheets, ORDS CSV)", ()),
     Permission("metrics.view", "See the figures this instance publishes", ROLES),
 )
 

@@ -240,7 +240,10 @@ def hub_importers() -> Iterable[Importer]:
     ImportReport``. Imports are idempotent (importing a file twice adds
     nothing), report every row they could not take and why without stopping,
     and call ``progress(done, total)`` as they go. ``options["dry_run"]`` asks
-    for the report without storing anything.
+    for the report without storing anything. An importer whose columns may be
+    named differently from sheet to sheet lists ``fields``; the admin's choice
+    of column for each arrives as ``options["map.FIELD"]`` (the Imports page
+    offers one per field, ``--option map.FIELD=HEADER`` on the command line).
     """
 
 

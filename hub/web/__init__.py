@@ -17,6 +17,7 @@ from hub.web import (
     audit_log,
     dashboard,
     exports,
+    imports,
     locations,
     people,
     plugins,
@@ -37,6 +38,7 @@ BLUEPRINTS = (
     plugins.bp,
     audit_log.bp,
     exports.bp,
+    imports.bp,
 )
 ERROR_PAGES = (400, 403, 404, 405, 413, 429, 500)
 

@@ -32,6 +32,12 @@ SECTIONS = (
         "exports.download",
         "Download a service's records in a standard format (ORDS CSV, calendars).",
     ),
+    Section(
+        "Imports",
+        "imports.index",
+        "imports.run",
+        "Bring in the spreadsheets a service keeps today, checked row by row first.",
+    ),
 )
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

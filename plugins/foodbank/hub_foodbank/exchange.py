@@ -86,7 +86,8 @@ def column_map(headers: list[str], options: dict[str, Any]) -> dict[str, str]:
     if missing:
         raise RowError(
             missing[0],
-            f"no column for {missing[0]!r}; map one with --option map.{missing[0]}=HEADER",
+            f"no column for {missing[0]!r}: map one of the file's columns onto it"
+            f" (map.{missing[0]}=HEADER)",
         )
     return found
 
@@ -467,7 +468,9 @@ EXPORTERS: tuple[Exporter, ...] = (
 IMPORTERS: tuple[Importer, ...] = (
     Importer(
         "foodbank-parcels",
-        "A food bank's parcel spreadsheet as CSV (options: map.FIELD=HEADER, location=NAME)",
+        "A food bank's parcel spreadsheet as CSV, one parcel a row "
+        "(options: map.FIELD=HEADER, location=NAME for rows that name none)",
         read_parcels,
+        fields=FIELDS,
     ),
 )

@@ -53,3 +53,38 @@ def test_voucher_to_parcel_in_three_taps(fb, phone_page):
     tap("#log-parcel")
     assert "already been redeemed" in page.locator(".flash-error").inner_text()
     assert fb.ok("GET", f"/parcels?household_id={household['id']}", role="viewer")["total"] == 1
+
+
+@pytest.mark.browser
+def test_an_admin_imports_the_parcel_sheet_from_a_browser(fb, phone_page, tmp_path):
+    sheet = tmp_path / "parcels.csv"
+    sheet.write_text(
+        "Date Given,Ref,Parcel,Adults,Kids,Weight (kg)\n"
+        "03/03/2025,AB12,Emergency,2,1,12.5\n"
+        "03/03/2025,CD34,Top-up,1,0,3\n"
+        "31/02/2025,EF56,Emergency,1,0,7\n",
+        encoding="utf-8",
+    )
+    page = phone_page
+    browser_login(page, fb.accounts["admin"])
+    page.goto("/admin/")
+    page.get_by_role("link", name="Imports").click()
+    page.get_by_label("foodbank-parcels").check()
+    page.get_by_label("CSV file").set_input_files(str(sheet))
+    page.get_by_role("button", name="Check the file").click()
+    assert "no column for 'date'" in page.get_by_role("table").inner_text()
+
+    page.get_by_label("date", exact=True).select_option("Date Given")
+    page.get_by_label("household", exact=True).select_option("Ref")
+    page.get_by_label("type", exact=True).select_option("Parcel")
+    page.get_by_label("children", exact=True).select_option("Kids")
+    page.get_by_label("weight_kg", exact=True).select_option("Weight (kg)")
+    page.get_by_role("button", name="Check again").click()
+    status = page.get_by_role("status")
+    assert "Would import: 2 new, 0 updated, 0 unchanged, 1 row not taken" in status.inner_text()
+    assert "31/02/2025" in page.get_by_role("table").inner_text()
+    page.screenshot(path="/tmp/hub-foodbank-import-check.png", full_page=True)
+
+    page.get_by_role("button", name="Import 2 rows").click()
+    assert "Imported: 2 new" in page.get_by_role("status").inner_text()
+    assert fb.ok("GET", "/parcels", role="viewer")["total"] == 2

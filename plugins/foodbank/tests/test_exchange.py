@@ -6,6 +6,10 @@ import csv
 import datetime as dt
 import io
 import json
+import re
+from pathlib import Path
+
+from hub.testing import csrf_token, login
 
 SHEET = """\
 Date Given,Ref,Parcel,Adults,Kids,Weight (kg),Agency,Reason,Help
@@ -115,7 +119,7 @@ def test_import_refuses_a_sheet_it_cannot_read(fb, runner, tmp_path):
         {
             "row": 0,
             "field": "date",
-            "message": "no column for 'date'; map one with --option map.date=HEADER",
+            "message": "no column for 'date': map one of the file's columns onto it (map.date=HEADER)",
         }
     ]
     wrong = runner.invoke("import", "foodbank-parcels", path, "--option", "map.date=When", "--json")
@@ -163,3 +167,47 @@ def test_exports_round_trip(fb, runner, tmp_path):
             "best_before": "2026-01-01",
         }
     ]
+
+
+def _hidden(html: str) -> dict[str, str]:
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
+
+
+def test_the_import_page_checks_maps_and_imports_a_sheet(app, fb):
+    admin = app.test_client()
+    login(admin, fb.accounts["admin"])
+    page = admin.get("/admin/imports/").text
+    assert 'value="foodbank-parcels"' in page
+    upload = {
+        "csrf_token": csrf_token(page),
+        "format": "foodbank-parcels",
+        "file": (io.BytesIO(("\ufeff" + SHEET).encode()), "parcels.csv"),
+    }
+    first = admin.post("/admin/imports/check", data=upload, content_type="multipart/form-data")
+    assert first.status_code == 200
+    # The sheet's own headings: the page offers each as a column for each field.
+    assert "no column for &#39;date&#39;" in first.text
+    assert '<option value="Date Given">Date Given</option>' in first.text
+    assert "Import " not in first.text  # nothing to import until the columns are mapped
+    mapping = dict(option.split("=", 1) for option in MAPPING[1::2])
+    check = {**_hidden(first.text), **mapping}
+    second = admin.post("/admin/imports/check", data=check)
+    assert "Would import: 4 new, 0 updated, 0 unchanged, 6 rows not taken" in second.text
+    assert "31/02/2025" in second.text and "Boredom" in second.text
+    assert '<option value="Date Given" selected>' in second.text
+    assert fb.ok("GET", "/parcels", role="viewer")["total"] == 0  # a check stores nothing
+
+    done = admin.post("/admin/imports/run", data={**_hidden(second.text), **mapping})
+    assert "Imported: 4 new, 0 updated, 0 unchanged, 6 rows not taken" in done.text
+    assert fb.ok("GET", "/parcels", role="viewer")["total"] == 4
+    # The upload is gone once imported: people's details do not linger on disk.
+    assert not list((Path(app.instance_path) / "uploads").glob("*.csv"))
+    again = admin.post("/admin/imports/run", data={**_hidden(second.text), **mapping})
+    assert again.status_code == 400 and "expired or was already imported" in again.text
+
+    # The same sheet twice adds nothing, as on the command line.
+    upload["file"] = (io.BytesIO(SHEET.encode()), "parcels.csv")
+    repeat = admin.post("/admin/imports/check", data=upload, content_type="multipart/form-data")
+    repeat = admin.post("/admin/imports/check", data={**_hidden(repeat.text), **mapping})
+    assert "Would import: 0 new, 0 updated, 4 unchanged" in repeat.text
+    assert "Import 0" not in repeat.text and 'formaction="/admin/imports/run"' not in repeat.text
