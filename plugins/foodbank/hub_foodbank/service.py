@@ -216,7 +216,7 @@ class LoggedParcel:
 @functools.cache
 def _insert_parcel() -> Insert:
     # Built once: constructing the statement on every parcel cost more than running it.
-    return insert(Parcel.__table__).returning(Parcel.__table__.c.id)
+    return insert(Parcel.__table__)
 
 
 def _parcel_row(request: ParcelRequest) -> dict:
@@ -243,7 +243,8 @@ def _insert(session: Session, request: ParcelRequest) -> LoggedParcel:
     """
     connection = session.connection()
     row = _parcel_row(request)
-    row["id"] = connection.execute(_insert_parcel(), row).scalar_one()
+    # The new id by RETURNING where the database has it, else the cursor's last row id.
+    row["id"] = connection.execute(_insert_parcel(), row).inserted_primary_key[0]
     signposts = [
         {"parcel_id": row["id"], "code": code} for code in sorted(set(request.signposting))
     ]
