@@ -197,20 +197,22 @@ class LoggedParcel:
 
     @classmethod
     def of(cls, parcel: Parcel) -> LoggedParcel:
-        return cls(
-            id=parcel.id,
-            given_on=parcel.given_on,
-            location=parcel.location,
-            household_id=parcel.household_id,
-            voucher_id=parcel.voucher_id,
-            parcel_type=parcel.parcel_type,
-            adults=parcel.adults,
-            children=parcel.children,
-            weight_grams=parcel.weight_grams,
-            method=parcel.method,
-            signposting=parcel.signposting,
-            created_at=parcel.created_at,
-        )
+        columns = {name: getattr(parcel, name) for name in _LOGGED_COLUMNS}
+        return cls(location=parcel.location, signposting=parcel.signposting, **columns)
+
+
+_LOGGED_COLUMNS = (
+    "id",
+    "given_on",
+    "household_id",
+    "voucher_id",
+    "parcel_type",
+    "adults",
+    "children",
+    "weight_grams",
+    "method",
+    "created_at",
+)
 
 
 @functools.cache
@@ -254,18 +256,9 @@ def _insert(session: Session, request: ParcelRequest) -> LoggedParcel:
     if request.voucher is not None:
         request.voucher.redeemed_on = request.given_on  # an ORM change: audited as usual
     return LoggedParcel(
-        id=row["id"],
-        given_on=row["given_on"],
         location=request.location,
-        household_id=row["household_id"],
-        voucher_id=row["voucher_id"],
-        parcel_type=row["parcel_type"],
-        adults=row["adults"],
-        children=row["children"],
-        weight_grams=row["weight_grams"],
-        method=row["method"],
         signposting=[each["code"] for each in signposts],
-        created_at=row["created_at"],
+        **{name: row[name] for name in _LOGGED_COLUMNS},
     )
 
 
