@@ -202,17 +202,7 @@ class FoodBankYear:
             parcel_type = self._parcel_type(household)
             voucher = None
             if parcel_type != "top_up":
-                reasons = self._reasons(household, day)
-                issued = day - dt.timedelta(days=self.rng.randint(0, 5))
-                voucher = Voucher(
-                    code=self._code("V"),
-                    agency=self._agency_for(reasons),
-                    household=household,
-                    issued_on=issued,
-                    valid_until=issued + dt.timedelta(days=int(self.config.voucher_valid_days)),
-                )
-                service.set_reasons(voucher, reasons)
-                self.vouchers.append(voucher)
+                voucher = self._refer(household, day, day - dt.timedelta(self.rng.randint(0, 5)))
             usual = service.prefill(self.config, household, parcel_type)
             signposting = (
                 (self.rng.choices(list(codes.SIGNPOSTING), (25, 30, 20, 8, 7, 5, 4, 1))[0],)
@@ -311,17 +301,21 @@ class FoodBankYear:
     def _unredeemed_vouchers(self) -> None:
         """A few referrals never collected, and this week's vouchers waiting."""
         for household in self.rng.sample(self.households, k=min(12, len(self.households))):
-            reasons = self._reasons(household, self.today)
-            issued = self.today - dt.timedelta(days=self.rng.randint(0, 30))
-            voucher = Voucher(
-                code=self._code("V"),
-                agency=self._agency_for(reasons),
-                household=household,
-                issued_on=issued,
-                valid_until=issued + dt.timedelta(days=int(self.config.voucher_valid_days)),
-            )
-            service.set_reasons(voucher, reasons)
-            self.vouchers.append(voucher)
+            self._refer(household, self.today, self.today - dt.timedelta(self.rng.randint(0, 30)))
+
+    def _refer(self, household: Household, day: dt.date, issued: dt.date) -> Voucher:
+        """A voucher an agency issued for ``household``, for its reasons as of ``day``."""
+        reasons = self._reasons(household, day)
+        voucher = Voucher(
+            code=self._code("V"),
+            agency=self._agency_for(reasons),
+            household=household,
+            issued_on=issued,
+            valid_until=issued + dt.timedelta(days=int(self.config.voucher_valid_days)),
+        )
+        service.set_reasons(voucher, reasons)
+        self.vouchers.append(voucher)
+        return voucher
 
     def _insert(self, model: type[Any], rows: list[dict[str, Any]]) -> list[int]:
         if not rows:

@@ -53,6 +53,9 @@ FIELDS = (
     "postcode",
 )
 REQUIRED = ("date", "household")
+# The export is a sheet the import reads back: its fields, weights in grams only, and
+# no postcodes (the export leaves the instance; households' details stay here).
+EXPORTED_FIELDS = tuple(field for field in FIELDS if field not in ("weight_kg", "postcode"))
 LIST_SEPARATORS = re.compile(r"[;|]")
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y", "%d %b %Y", "%d %B %Y")
 
@@ -383,23 +386,7 @@ def _between(statement: Any, column: Any, options: dict[str, Any]) -> Any:
 
 def write_parcels(session: Session, stream: TextIO, options: dict[str, Any]) -> int:
     writer = csv.writer(stream)
-    writer.writerow(
-        [
-            "date",
-            "household",
-            "type",
-            "adults",
-            "children",
-            "weight_grams",
-            "location",
-            "method",
-            "voucher",
-            "agency",
-            "agency_type",
-            "reasons",
-            "signposting",
-        ]
-    )
+    writer.writerow(EXPORTED_FIELDS)
     statement = _between(select(Parcel), Parcel.given_on, options).order_by(
         Parcel.given_on, Parcel.id
     )
