@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from hub.db import get_session
 from hub.models import Person
-from hub.testing import browser_login
+from hub.testing import browser_login, main_menu
 
 pytestmark = pytest.mark.browser
 
@@ -34,14 +34,15 @@ def test_sign_in_on_a_phone_and_find_the_way_around(phone_page, accounts, record
 
     page.goto("/")
     assert page.get_by_role("heading", level=1).inner_text() == "Dashboard"
-    nav = page.get_by_role("navigation", name="Main")
+    assert fits_the_screen(page)
+    page.screenshot(path=SCREENSHOTS.format("dashboard"), full_page=True)
+    nav = main_menu(page)
     for label in ("Dashboard", "People", "Locations", "Account"):
         link = nav.get_by_role("link", name=label)
         assert link.is_visible()
         assert link.bounding_box()["height"] >= 44  # a finger can hit it
     assert nav.get_by_role("link", name="Admin").count() == 0
     assert fits_the_screen(page)
-    page.screenshot(path=SCREENSHOTS.format("dashboard"), full_page=True)
 
     nav.get_by_role("link", name="Locations").click()
     page.wait_for_url("**/locations/")
