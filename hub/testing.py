@@ -279,6 +279,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
 
 
 @pytest.fixture(scope="session")
@@ -304,6 +305,26 @@ def phone_page(browser: Any, live_server: LiveServer) -> Iterator[Any]:
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def desktop_page(browser: Any, live_server: LiveServer) -> Iterator[Any]:
+    """A desktop-sized page (1280x800, mouse) on the live server."""
+    context = browser.new_context(viewport=DESKTOP, base_url=live_server.url)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def main_menu(page: Any) -> Any:
+    """The main navigation with its links in view: a narrow screen folds them behind "Menu"."""
+    nav = page.get_by_role("navigation", name="Main")
+    menu = nav.locator("details.nav-menu")
+    summary = menu.locator("summary")
+    if summary.is_visible() and not menu.evaluate("menu => menu.open"):
+        summary.click()
+    return nav
 
 
 def browser_login(page: Any, account: Account) -> None:

@@ -8,7 +8,7 @@ shown on the admin's plugins page, and left out; the page still renders.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from flask import Blueprint, current_app, render_template, request, url_for
@@ -106,11 +106,22 @@ def navigation(user: User | None) -> list[NavLink]:
                 raise
             plugins.note_hook_error(plugin, f"navigation entry {item.label!r}", exc)
             continue
-        links.append(NavLink(item.label, url, _is_current(url)))
-    return links
+        links.append(NavLink(item.label, url, False))
+    return _mark_current(links)
 
 
-def _is_current(url: str) -> bool:
+def _mark_current(links: list[NavLink]) -> list[NavLink]:
+    # A page can lie under two entries (/foodbank/quick under /foodbank/): only the
+    # most specific is the current page, so one link says so and the menu can name it.
+    here = max(
+        (link for link in links if _is_under(link.url)),
+        key=lambda link: len(link.url),
+        default=None,
+    )
+    return [replace(link, current=True) if link is here else link for link in links]
+
+
+def _is_under(url: str) -> bool:
     if url == "/":
         return request.path == "/"
     return request.path == url or request.path.startswith(url.rstrip("/") + "/")

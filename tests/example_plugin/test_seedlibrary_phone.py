@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hub.testing import browser_login
+from hub.testing import browser_login, main_menu
 
 
 @pytest.mark.browser
@@ -18,7 +18,7 @@ def test_volunteer_lends_seed_on_a_phone(phone_page, live_server, accounts, memb
     assert created.status_code == 201
     page = phone_page
     browser_login(page, accounts["volunteer"])
-    page.get_by_role("link", name="Seed library").first.click()
+    main_menu(page).get_by_role("link", name="Seed library").tap()
     page.wait_for_url("**/seedlibrary/")
     page.get_by_label("Variety").select_option(label="Uchiki Kuri squash (4 left)")
     page.get_by_label("Member").select_option(label="Owain Bevan")

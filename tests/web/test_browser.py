@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from hub.db import get_session
 from hub.models import Person
-from hub.testing import browser_login
+from hub.testing import PHONE, browser_login, main_menu
 
 pytestmark = pytest.mark.browser
 
@@ -34,14 +34,15 @@ def test_sign_in_on_a_phone_and_find_the_way_around(phone_page, accounts, record
 
     page.goto("/")
     assert page.get_by_role("heading", level=1).inner_text() == "Dashboard"
-    nav = page.get_by_role("navigation", name="Main")
+    assert fits_the_screen(page)
+    page.screenshot(path=SCREENSHOTS.format("dashboard"), full_page=True)
+    nav = main_menu(page)
     for label in ("Dashboard", "People", "Locations", "Account"):
         link = nav.get_by_role("link", name=label)
         assert link.is_visible()
         assert link.bounding_box()["height"] >= 44  # a finger can hit it
     assert nav.get_by_role("link", name="Admin").count() == 0
     assert fits_the_screen(page)
-    page.screenshot(path=SCREENSHOTS.format("dashboard"), full_page=True)
 
     nav.get_by_role("link", name="Locations").click()
     page.wait_for_url("**/locations/")
@@ -151,3 +152,62 @@ def test_every_core_page_fits_a_phone_screen(phone_page, accounts, records):
     page.goto("/admin/audit/")
     page.wait_for_load_state()
     page.screenshot(path=SCREENSHOTS.format("audit"), full_page=True)
+
+
+def test_a_phone_folds_the_links_behind_a_menu_that_works_without_javascript(
+    browser, live_server, accounts
+):
+    """Both plugins' links once wrapped to four rows above the volunteers' quick log."""
+    context = browser.new_context(
+        viewport=PHONE,
+        has_touch=True,
+        is_mobile=True,
+        java_script_enabled=False,
+        base_url=live_server.url,
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    browser_login(page, accounts["volunteer"])
+    page.goto("/foodbank/quick")
+    nav = page.get_by_role("navigation", name="Main")
+    links = nav.get_by_role("link", include_hidden=True)  # role queries skip hidden ones
+    labels = links.all_text_contents()
+    assert {"Log a parcel", "Households", "Log an item", "Repairs"} <= set(labels)
+    assert not any(link.is_visible() for link in links.all())
+    assert page.get_by_role("main").bounding_box()["y"] <= 150  # was 288: four rows of links
+    assert page.get_by_label("Voucher or household code").is_visible()
+
+    menu = nav.locator("summary")
+    assert " ".join(menu.text_content().split()) == "Menu, this page: Log a parcel"
+    assert menu.bounding_box()["height"] >= 44
+    menu.tap()
+    for link in links.all():
+        assert link.is_visible()
+        box = link.bounding_box()
+        assert box["height"] >= 44 and box["x"] + box["width"] <= PHONE["width"]
+    assert nav.locator("[aria-current]").all_inner_texts() == ["Log a parcel"]
+    assert fits_the_screen(page)
+    page.screenshot(path=SCREENSHOTS.format("menu-open"), full_page=True)
+
+    nav.get_by_role("link", name="Repair café").tap()
+    page.wait_for_url("**/repaircafe/")
+    assert links.count() == len(labels) and not links.first.is_visible()  # folded again
+    assert " ".join(menu.text_content().split()) == "Menu, this page: Repair café"
+    context.close()
+
+
+def test_a_desktop_shows_every_link_without_a_menu(desktop_page, accounts):
+    page = desktop_page
+    browser_login(page, accounts["volunteer"])
+    page.goto("/foodbank/quick")
+    nav = page.get_by_role("navigation", name="Main")
+    assert nav.locator("summary").is_hidden()
+    links = nav.get_by_role("link")
+    assert links.count() >= 10
+    for link in links.all():
+        assert link.is_visible()
+    assert nav.locator("[aria-current]").all_inner_texts() == ["Log a parcel"]
+    page.screenshot(path=SCREENSHOTS.format("desktop-nav"))
+
+    nav.get_by_role("link", name="Households").click()
+    page.wait_for_url("**/foodbank/households")

@@ -131,6 +131,35 @@ def test_the_current_page_is_marked_in_the_navigation(shell_app):
     assert '<a href="/" aria-current' not in html
 
 
+class Shelves:
+    """A plugin with an entry for its section and another for a page inside it."""
+
+    @api.hookimpl
+    def hub_blueprints(self):
+        pages = Blueprint("shelves", __name__, url_prefix="/shelves", template_folder=TEMPLATES)
+
+        def home(**_ids):
+            return render_template("visits/home.html")
+
+        pages.add_url_rule("/", "index", home)
+        pages.add_url_rule("/stock", "stock", home)
+        pages.add_url_rule("/stock/<int:shelf>", "shelf", home)
+        return [pages]
+
+    @api.hookimpl
+    def hub_nav_items(self, user):
+        return [api.NavItem("Shelves", "shelves.index"), api.NavItem("Stock", "shelves.stock")]
+
+
+def test_only_the_most_specific_entry_is_the_current_page(make_app):
+    app = make_app(name="shelves", extra_plugins={"shelves": Shelves()})
+    client = signed_in(app, "volunteer")
+    for path, current in (("/shelves/", "Shelves"), ("/shelves/stock/3", "Stock")):
+        nav = navigation(client.get(path).text)
+        assert nav.count('aria-current="page"') == 1, path
+        assert f'aria-current="page">{current}</a>' in nav, path
+
+
 def test_plugin_pages_are_guarded_by_their_permission(shell_app):
     assert signed_in(shell_app, "viewer").get("/visits/").status_code == 403
     assert signed_in(shell_app, "volunteer").get("/visits/").status_code == 200

@@ -8,7 +8,7 @@ import pytest
 from hub_repaircafe.models import RepairEvent, RepairRecord
 
 from hub.db import get_session
-from hub.testing import browser_login
+from hub.testing import browser_login, main_menu
 
 
 @pytest.mark.browser
@@ -19,7 +19,7 @@ def test_fixer_logs_items_from_a_phone(app, accounts, phone_page):
         session.commit()
     page = phone_page
     browser_login(page, accounts["volunteer"])
-    page.get_by_role("link", name="Log an item").first.tap()
+    main_menu(page).get_by_role("link", name="Log an item").tap()
     page.wait_for_url("**/log")
 
     barrier = page.locator("#barrier-choices")
