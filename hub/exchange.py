@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,6 +110,9 @@ def run_import(
         raise ImportFileError(
             'the file is not UTF-8 text (in a spreadsheet, save it as "CSV UTF-8")'
         ) from None
+    except csv.Error as exc:  # e.g. a quote never closed, swallowing the rest of the file
+        session.rollback()
+        raise ImportFileError(f"the file is not readable as CSV ({exc})") from None
     if dry_run:
         session.rollback()
     else:

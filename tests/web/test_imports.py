@@ -132,6 +132,11 @@ def test_bad_files_and_forms_are_explained_not_500s(roster_app):
     assert "not UTF-8 text" in latin1.text and "CSV UTF-8" in latin1.text
     assert not _uploads(roster_app)
 
+    # A quote never closed swallows the rest of the file into one field, past csv's limit.
+    unclosed = _upload(admin, 'day,name\nMon,"Ann\n' + "Tue,Bob\n" * 20_000)
+    assert unclosed.status_code == 400 and "not readable as CSV" in unclosed.text
+    assert not _uploads(roster_app)
+
     checked = _upload(admin, "day,name\nMon,Ann\n")
     options = admin.post("/admin/imports/check", data={**_hidden(checked.text), "options": "x"})
     assert options.status_code == 400 and "Options: &#39;x&#39;: use KEY=VALUE" in options.text
