@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from flask import Flask
@@ -26,12 +26,14 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, Program
 from hub import audit, auth, config, migrate, people
 from hub.config import ConfigError
 from hub.db import database, get_session
-from hub.exchange import ImportFileError, parse_options, run_import
+from hub.exchange import Exporter, Importer, ImportFileError, parse_options, run_import
 from hub.federation.cli import federation
 from hub.metrics import MetricsError, compute
 from hub.models import ROLES, Person, User
 from hub.periods import Period, PeriodError
 from hub.plugin_manager import PluginError, PluginManager
+
+T = TypeVar("T")
 
 
 class HubGroup(click.Group):
@@ -425,12 +427,12 @@ def metrics_command(plugin: str | None, period: str | None, as_json: bool) -> No
 # --- import and export --------------------------------------------------------------
 
 
-def _find(app: Flask, hook: str, wanted: str) -> Any:
-    found = {item.format: item for _, item in plugins_of(app).contributions(hook)}
+def _find(app: Flask, hook: str, kind: type[T], wanted: str) -> T:
+    found = plugins_of(app).formats(hook, kind)
     if wanted not in found:
         known = ", ".join(sorted(found)) or "none (no enabled plugin offers one)"
         raise click.ClickException(f"unknown format {wanted!r}; available: {known}")
-    return found[wanted]
+    return found[wanted][1]
 
 
 def _progress_printer() -> tuple[Callable[[int, int], None], Callable[[], None]]:
@@ -467,7 +469,7 @@ def import_command(
     extra = _parse_options(options)
     progress, close = _progress_printer()
     with app_context() as app:
-        importer = _find(app, "hub_importers", format_name)
+        importer = _find(app, "hub_importers", Importer, format_name)
         try:
             report = run_import(
                 get_session(), importer, file, extra, dry_run=dry_run, progress=progress
@@ -510,7 +512,7 @@ def export_command(format_name: str, output: Path | None, options: tuple[str, ..
     """Export this instance's records in FORMAT (formats come from plugins)."""
     extra = _parse_options(options)
     with app_context() as app:
-        exporter = _find(app, "hub_exporters", format_name)
+        exporter = _find(app, "hub_exporters", Exporter, format_name)
         if output is None:
             exporter.write(get_session(), sys.stdout, extra)
             return

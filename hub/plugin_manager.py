@@ -14,7 +14,7 @@ import logging
 import re
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import pluggy
 from sqlalchemy.orm import Session
@@ -29,6 +29,7 @@ PLUGIN_NAME = re.compile(r"^[a-z][a-z0-9]{1,30}$")
 log = logging.getLogger(__name__)
 
 State = Literal["enabled", "disabled", "failed"]
+T = TypeVar("T")
 
 
 class PluginError(RuntimeError):
@@ -190,6 +191,15 @@ class PluginManager:
         return [
             (name, item) for name, items in self.each_robust(hook_name, **kwargs) for item in items
         ]
+
+    def formats(self, hook_name: str, kind: type[T]) -> dict[str, tuple[str, T]]:
+        """The import or export formats (``kind``) enabled plugins offer through
+        ``hook_name``, by format name, each with the plugin offering it."""
+        return {
+            item.format: (plugin, item)
+            for plugin, item in self.contributions(hook_name)
+            if isinstance(item, kind)
+        }
 
     # --- metrics -----------------------------------------------------------
 

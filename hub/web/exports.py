@@ -18,11 +18,7 @@ bp = Blueprint("exports", __name__, url_prefix="/admin/exports")
 
 def offered() -> dict[str, tuple[str, Exporter]]:
     """Each enabled plugin's export formats by name, with the plugin offering it."""
-    return {
-        exporter.format: (plugin, exporter)
-        for plugin, exporter in plugin_manager().contributions("hub_exporters")
-        if isinstance(exporter, Exporter)
-    }
+    return plugin_manager().formats("hub_exporters", Exporter)
 
 
 @bp.get("/")

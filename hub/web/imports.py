@@ -35,11 +35,7 @@ _TOKEN = re.compile(r"[A-Za-z0-9_-]{22}")
 
 def offered() -> dict[str, tuple[str, Importer]]:
     """Each enabled plugin's import formats by name, with the plugin offering it."""
-    return {
-        importer.format: (plugin, importer)
-        for plugin, importer in plugin_manager().contributions("hub_importers")
-        if isinstance(importer, Importer)
-    }
+    return plugin_manager().formats("hub_importers", Importer)
 
 
 # --- uploads waiting between the check and the import ------------------------------
