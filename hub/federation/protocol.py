@@ -135,8 +135,7 @@ def join() -> tuple[Response, int]:
         described = read_payload(signed)
         verify(signed, identity.decode_public_key(str(described.get("public_key", ""))))
     except (Refused, ValueError) as exc:
-        reason = str(exc)
-        raise ApiError(400, "invalid descriptor", {"descriptor": [reason]}) from None
+        raise ApiError(400, "invalid descriptor", {"descriptor": [str(exc)]}) from None
     session = get_session()
     token = data["token"] if isinstance(data["token"], str) else ""
     invite = session.scalar(select(Invite).where(Invite.token_hash == hash_invite(token)))

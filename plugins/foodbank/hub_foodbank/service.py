@@ -153,23 +153,34 @@ def _replay(existing: Parcel, request: ParcelRequest) -> tuple[LoggedParcel, boo
     return LoggedParcel.of(existing), False
 
 
+def _parcel_values(request: ParcelRequest) -> dict:
+    """The parcel's own columns, as both ways of writing one set them."""
+    return {
+        "given_on": request.given_on,
+        "parcel_type": request.parcel_type,
+        "adults": request.adults,
+        "children": request.children,
+        "weight_grams": request.weight_grams,
+        "method": request.method,
+        "idempotency_key": request.idempotency_key,
+    }
+
+
+def _redeem(request: ParcelRequest) -> None:
+    if request.voucher is not None:
+        request.voucher.redeemed_on = request.given_on  # an ORM change: audited as usual
+
+
 def build_parcel(request: ParcelRequest) -> Parcel:
     """A parcel as an ORM object, for imports and demo data that add many at once."""
     parcel = Parcel(
         household=request.household,
         location=request.location,
-        given_on=request.given_on,
-        parcel_type=request.parcel_type,
-        adults=request.adults,
-        children=request.children,
-        weight_grams=request.weight_grams,
-        method=request.method,
         voucher=request.voucher,
-        idempotency_key=request.idempotency_key,
         signpost_rows=[ParcelSignpost(code=code) for code in sorted(set(request.signposting))],
+        **_parcel_values(request),
     )
-    if request.voucher is not None:
-        request.voucher.redeemed_on = request.given_on
+    _redeem(request)
     return parcel
 
 
@@ -223,16 +234,10 @@ def _insert_parcel() -> Insert:
 
 def _parcel_row(request: ParcelRequest) -> dict:
     return {
-        "given_on": request.given_on,
+        **_parcel_values(request),
         "location_id": request.location.id,
         "household_id": request.household.id,
         "voucher_id": request.voucher.id if request.voucher is not None else None,
-        "parcel_type": request.parcel_type,
-        "adults": request.adults,
-        "children": request.children,
-        "weight_grams": request.weight_grams,
-        "method": request.method,
-        "idempotency_key": request.idempotency_key,
         "created_at": utcnow(),
     }
 
@@ -253,8 +258,7 @@ def _insert(session: Session, request: ParcelRequest) -> LoggedParcel:
     if signposts:
         connection.execute(insert(ParcelSignpost.__table__), signposts)
     record_created(session, {Parcel: [row], ParcelSignpost: signposts})
-    if request.voucher is not None:
-        request.voucher.redeemed_on = request.given_on  # an ORM change: audited as usual
+    _redeem(request)
     return LoggedParcel(
         location=request.location,
         signposting=[each["code"] for each in signposts],
