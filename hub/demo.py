@@ -90,7 +90,9 @@ def load(app: Flask, progress: Callable[[str], None]) -> dict[str, tuple[str, st
     for name in plugins.enabled_names():
         if plugins.implements(name, "hub_demo_data"):
             progress(f"demo data: {name}")
-            plugins.call(name, "hub_demo_data", session=session, today=today, locations=locations)
+            plugins.call(
+                "hub_demo_data", plugin=name, session=session, today=today, locations=locations
+            )
             session.flush()
     session.commit()
     return logins

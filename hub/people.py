@@ -30,7 +30,7 @@ def export(session: Session, plugins: PluginManager, person: Person) -> dict[str
     }
     held = {
         name: data
-        for name, data in plugins.each("hub_person_data", session=session, person=person)
+        for name, data in plugins.call("hub_person_data", session=session, person=person).values
         if data
     }
     audit.record(session, "export", "person", person.id)
@@ -45,7 +45,7 @@ def erase(session: Session, plugins: PluginManager, person: Person) -> dict[str,
     """Erase ``person`` everywhere: every plugin first, then the core record."""
     touched = {
         name: count
-        for name, count in plugins.each("hub_erase_person", session=session, person=person)
+        for name, count in plugins.call("hub_erase_person", session=session, person=person).values
     }
     person.name = ERASED_NAME
     person.email = None
@@ -66,7 +66,7 @@ def apply_retention(session: Session, plugins: PluginManager, today: dt.date) ->
     for person in due:
         erase(session, plugins, person)
     counts = {"people": len(due)}
-    for name, count in plugins.each("hub_apply_retention", session=session, today=today):
+    for name, count in plugins.call("hub_apply_retention", session=session, today=today).values:
         counts[name] = count
     return counts
 

@@ -5,6 +5,8 @@ party's plugin would; the core may change its insides, not these names.
 
     from hub import plugin_api as api
 
+    HUB_API = ">=1.1,<2"  # the versions of this module the plugin is written for
+
     @api.hookimpl
     def hub_metrics():
         return [api.Metric("loans", "loans", "Tools lent", counts="events")]
@@ -12,6 +14,7 @@ party's plugin would; the core may change its insides, not these names.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pluggy
@@ -19,14 +22,14 @@ from flask import current_app
 
 from hub import audit, charts
 from hub.auth import Permission, can, current_user, require_permission
-from hub.config import plugin_settings as _plugin_settings
 from hub.db import Model, UTCDateTime, get_session, utcnow
 from hub.errors import ApiError, not_found
 from hub.exchange import Exporter, Importer, ImportReport, Progress, RowProblem
 from hub.metrics import Metric
 from hub.migrate import PluginModels
 from hub.models import Location, Person, User, personal
-from hub.periods import Period, PeriodError, periods_for_dates
+from hub.periods import Period, PeriodError, PeriodFigures, period_start, periods_for_dates
+from hub.plugin_manager import API_VERSION
 from hub.rest import ApiBlueprint, PageQuery, load, read_json_body
 from hub.shell import NavItem, Panel
 
@@ -37,10 +40,9 @@ record_created = audit.record_created
 
 
 def plugin_settings(plugin: str) -> dict[str, Any]:
-    """The plugin's settings: its ``hub_settings`` defaults, overridden by the config."""
-    manager = current_app.extensions["hub.plugins"]
-    defaults = manager.call(plugin, "hub_settings") or {}
-    return _plugin_settings(current_app.config, plugin, defaults)
+    """The plugin's settings as its ``hub_settings`` schema loaded them at start-up
+    (its defaults, then ``hub.toml``, then the environment); a copy to read."""
+    return copy.deepcopy(current_app.config["PLUGIN_SETTINGS"][plugin])
 
 
 def instance_info() -> dict[str, Any]:
@@ -54,6 +56,7 @@ def instance_info() -> dict[str, Any]:
 
 
 __all__ = [
+    "API_VERSION",
     "ApiBlueprint",
     "ApiError",
     "Exporter",
@@ -67,6 +70,7 @@ __all__ = [
     "Panel",
     "Period",
     "PeriodError",
+    "PeriodFigures",
     "Permission",
     "Person",
     "PluginModels",
@@ -82,6 +86,7 @@ __all__ = [
     "instance_info",
     "load",
     "not_found",
+    "period_start",
     "periods_for_dates",
     "personal",
     "plugin_settings",

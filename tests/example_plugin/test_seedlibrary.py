@@ -27,7 +27,7 @@ ALL_HOOKS = {
     "hub_nav_items",
     "hub_dashboard_panels",
     "hub_metrics",
-    "hub_compute_metrics",
+    "hub_compute_metrics_for_periods",
     "hub_metric_periods",
     "hub_demo_data",
     "hub_exporters",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import func, select, union
 from sqlalchemy.orm import Session
@@ -35,30 +35,35 @@ METRICS = [
 ]
 
 
-def compute(session: Session, period: api.Period) -> dict[str, int]:
-    """True counts for ``period``; the core applies disclosure control to ``borrowers``."""
-    in_period = (Loan.lent_on >= period.start, Loan.lent_on < period.end)
-    by_crop = dict(
-        session.execute(
-            select(Variety.crop, func.sum(Loan.packets))
+def compute(session: Session, periods: Sequence[api.Period]) -> api.PeriodFigures:
+    """True counts for every period asked for, one query per figure and kind of
+    period; the core applies disclosure control to ``borrowers``."""
+    figures = api.PeriodFigures(periods, METRICS)
+    for kind in figures.kinds():
+        since, until = figures.span(kind)
+        lent = api.period_start(Loan.lent_on, kind)
+        lent_in_span = (Loan.lent_on >= since, Loan.lent_on < until)
+        by_crop = (
+            select(lent, Variety.crop, func.sum(Loan.packets))
             .join(Loan.variety)
-            .where(*in_period)
-            .group_by(Variety.crop)
-        ).all()
-    )
-    # Every code, zeros included: a summary is always whole.
-    figures = {f"packets_lent.{code}": int(by_crop.get(code) or 0) for code in CROPS}
-    figures["packets_returned"] = int(
-        session.scalar(
-            select(func.coalesce(func.sum(Loan.packets_returned), 0)).where(
-                Loan.returned_on >= period.start, Loan.returned_on < period.end
-            )
+            .where(*lent_in_span)
+            .group_by(lent, Variety.crop)
         )
-    )
-    # Loans keep their link to an erased person's (blanked) entry, so this survives erasure.
-    figures["borrowers"] = int(
-        session.scalar(select(func.count(func.distinct(Loan.person_id))).where(*in_period))
-    )
+        figures.add_codes("packets_lent", kind, session.execute(by_crop))
+        returned = api.period_start(Loan.returned_on, kind)
+        back = (
+            select(returned, func.sum(Loan.packets_returned))
+            .where(Loan.returned_on >= since, Loan.returned_on < until)
+            .group_by(returned)
+        )
+        figures.add("packets_returned", kind, session.execute(back))
+        # Loans keep their link to an erased person's (blanked) entry, so this survives erasure.
+        people = (
+            select(lent, func.count(func.distinct(Loan.person_id)))
+            .where(*lent_in_span)
+            .group_by(lent)
+        )
+        figures.add("borrowers", kind, session.execute(people))
     return figures
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from marshmallow import Schema, fields, validate
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -23,9 +25,18 @@ def hub_models() -> api.PluginModels:
     return api.PluginModels(models=(Variety, Loan), migrations=HERE / "migrations" / "versions")
 
 
+class SettingsSchema(Schema):
+    max_packets_per_loan = fields.Integer(
+        strict=True, validate=validate.Range(min=1), load_default=5
+    )
+    note_retention_days = fields.Integer(
+        strict=True, validate=validate.Range(min=1), load_default=365
+    )
+
+
 @api.hookimpl
-def hub_settings() -> dict[str, Any]:
-    return {"max_packets_per_loan": 5, "note_retention_days": 365}
+def hub_settings() -> type[Schema]:
+    return SettingsSchema
 
 
 @api.hookimpl
@@ -80,8 +91,10 @@ def hub_metrics() -> list[api.Metric]:
 
 
 @api.hookimpl
-def hub_compute_metrics(session: Session, period: api.Period) -> dict[str, int]:
-    return metrics.compute(session, period)
+def hub_compute_metrics_for_periods(
+    session: Session, periods: Sequence[api.Period]
+) -> api.PeriodFigures:
+    return metrics.compute(session, periods)
 
 
 @api.hookimpl
