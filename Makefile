@@ -24,7 +24,8 @@ demo: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	PYTHONPATH=examples/hub-seedlibrary $(BIN)/lint-imports  # the worked example is checked, not installed
+	# The worked example is checked, not installed; tests/ holds the plugin_files contract type.
+	PYTHONPATH=examples/hub-seedlibrary:tests $(BIN)/lint-imports
 
 test: lint
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)

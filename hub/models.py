@@ -32,8 +32,12 @@ class User(Model):
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[dt.datetime | None]
+    # Set when an admin erased the account (hub user erase): blanked, disabled, kept.
+    erased_at: Mapped[dt.datetime | None]
 
-    tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete")
+    tokens: Mapped[list[ApiToken]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
 
     __audit_exclude__ = ("password_hash", "session_version", "last_login_at")
 

@@ -7,10 +7,12 @@ revision never touches the core's tables or another plugin's.
 
 from alembic import context
 
-from hub.db import Model
+from hub.db import Model, UTCDateTime
 
 config = context.config
 owned = config.attributes["owned_tables"]
+# The core's migrations may use its modules; a plugin's name only hub.plugin_api.
+TYPES_FROM = "hub.db" if config.attributes.get("component") == "core" else "plugin_api"
 
 
 def include_object(obj, name, type_, reflected, compare_to):
@@ -20,8 +22,15 @@ def include_object(obj, name, type_, reflected, compare_to):
     return table is None or table.name in owned
 
 
+def render_item(type_, obj, autogen_context):
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return f"{TYPES_FROM}.UTCDateTime(timezone=True)"
+    return False  # Alembic's own rendering
+
+
 context.configure(
     connection=config.attributes["connection"],
+    render_item=render_item,
     target_metadata=Model.metadata,
     version_table=config.attributes["version_table"],
     include_object=include_object,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import math
 import re
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from flask import abort, request, url_for
+from flask import Response, abort, request, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import Select, func, select
 from wtforms import DateField, Field, TimeField, ValidationError
@@ -125,3 +127,14 @@ def like_pattern(text: str) -> str:
     """A LIKE pattern matching ``text`` anywhere, with its wildcards taken literally."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def json_download(data: dict[str, Any], name: str) -> Response:
+    """A subject-access export as a dated JSON file to download and hand over."""
+    body = json.dumps(data, indent=2, ensure_ascii=False, default=str)
+    filename = f"{name}-{dt.date.today().isoformat()}.json"
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

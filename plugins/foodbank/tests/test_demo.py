@@ -5,24 +5,30 @@ from __future__ import annotations
 import datetime as dt
 
 from hub.plugin_api import Location, Period, get_session
-from hub.testing import login
 
 
-def test_demo_year(app, fb, published, runner):
+def test_demo_year(app, fb, published, runner, login):
     today = dt.date.today()
+    coordinator = fb.accounts["coordinator"].headers
+    hours = [
+        {"weekday": 1, "opens": "10:00", "closes": "13:00"},
+        {"weekday": 4, "opens": "17:00", "closes": "19:00"},
+    ]
+    changed = fb.client.patch(
+        f"/api/v1/locations/{fb.location_id}", json={"opening_times": hours}, headers=coordinator
+    )
+    assert changed.status_code == 200, changed.json
+    centre_id = fb.client.post(
+        "/api/v1/locations",
+        json={
+            "name": "Riverside Community Centre",
+            "opening_times": [{"weekday": 5, "opens": "10:00", "closes": "14:00"}],
+        },
+        headers=coordinator,
+    ).json["id"]
     with app.app_context():
         session = get_session()
-        from hub.models import OpeningTime
-
-        hall = session.get(Location, fb.location_id)
-        hall.opening_times = [
-            OpeningTime(weekday=1, opens=dt.time(10), closes=dt.time(13)),
-            OpeningTime(weekday=4, opens=dt.time(17), closes=dt.time(19)),
-        ]
-        centre = Location(name="Riverside Community Centre")
-        centre.opening_times = [OpeningTime(weekday=5, opens=dt.time(10), closes=dt.time(14))]
-        session.add(centre)
-        session.flush()
+        hall, centre = session.get(Location, fb.location_id), session.get(Location, centre_id)
         plugins = app.extensions["hub.plugins"]
         plugins.call(
             "hub_demo_data",

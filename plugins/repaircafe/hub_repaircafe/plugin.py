@@ -12,7 +12,7 @@ from marshmallow import Schema, fields
 from sqlalchemy.orm import Session
 
 from hub import plugin_api as api
-from hub_repaircafe import demo, ical, metrics, ords, panels
+from hub_repaircafe import demo, ical, metrics, ords, panels, service
 from hub_repaircafe.models import MODELS
 
 ALL_ROLES = ("coordinator", "volunteer", "viewer")
@@ -120,3 +120,13 @@ def hub_exporters() -> list[api.Exporter]:
 @api.hookimpl
 def hub_demo_data(session: Session, today: dt.date, locations: list[Any]) -> None:
     demo.load(session, today, locations)
+
+
+@api.hookimpl
+def hub_user_data(session: Session, user: api.User) -> dict[str, Any] | None:
+    return service.fixer_records(session, user)
+
+
+@api.hookimpl
+def hub_erase_user(session: Session, user: api.User) -> int:
+    return service.forget_fixer(session, user)

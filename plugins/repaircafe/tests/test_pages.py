@@ -8,8 +8,7 @@ import icalendar
 import pytest
 from hub_repaircafe.models import RepairEvent, RepairRecord
 
-from hub.db import get_session
-from hub.models import Location
+from hub.plugin_api import Location, get_session
 from hub.testing import csrf_token, login
 
 

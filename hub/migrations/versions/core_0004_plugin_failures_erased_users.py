@@ -1,4 +1,4 @@
-"""plugin failures: parts of plugins that failed, for hub plugins and the admin page
+"""plugin failures, for hub plugins and the admin page; when a user's account was erased
 
 Revision ID: core_0004
 Revises: core_0003
@@ -32,7 +32,11 @@ def upgrade() -> None:
             "plugin", "version", "part", name=op.f("uq_plugin_failure_plugin_version_part")
         ),
     )
+    with op.batch_alter_table("user", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("erased_at", hub.db.UTCDateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("user", schema=None) as batch_op:
+        batch_op.drop_column("erased_at")
     op.drop_table("plugin_failure")
