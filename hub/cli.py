@@ -21,11 +21,11 @@ from typing import Any, TypeVar
 import click
 from flask import Flask
 from sqlalchemy import func, select
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, ProgrammingError
+from sqlalchemy.exc import InterfaceError, OperationalError, ProgrammingError
 
-from hub import audit, auth, config, migrate, people
+from hub import audit, auth, config, dbmove, doctor, migrate, people
 from hub.config import ConfigError
-from hub.db import database, get_session
+from hub.db import database, describe_error, get_session
 from hub.exchange import Exporter, Importer, ImportFileError, parse_options, run_import
 from hub.federation.cli import federation
 from hub.metrics import MetricsError, compute
@@ -204,6 +204,9 @@ def db_status() -> None:
     click.echo("Database is up to date.")
 
 
+db.add_command(dbmove.move_command)
+
+
 @db.command("revision")
 @click.option("--component", required=True, help="core, or a plugin's name.")
 @click.option("-m", "--message", required=True)
@@ -243,6 +246,8 @@ def backup_command(output: Path | None, keep: int | None) -> None:
             raise click.ClickException(
                 f"cannot write a backup to {folder}: {exc.strerror}"
             ) from None
+        doctor.record_run(get_session(), doctor.BACKUP_RUN, archive=str(archive))
+        get_session().commit()
     if keep is not None:
         for old in backup.prune(folder, keep):
             click.echo(f"removed old backup {old.name}", err=True)
@@ -272,7 +277,12 @@ def serve(host: str, port: int, workers: int | None, dev: bool) -> None:
         raise click.ClickException(
             f"the database needs upgrading first: hub db upgrade ({', '.join(behind)})"
         )
-    server.run(app, host=host, port=port, workers=workers, dev=dev)
+    try:
+        server.run(app, host=host, port=port, workers=workers, dev=dev)
+    except server.InstanceBusy:
+        raise click.ClickException(
+            "the database is being moved (hub db move); serve it when the move has finished"
+        ) from None
 
 
 @cli.command()
@@ -435,7 +445,7 @@ def _find(app: Flask, hook: str, kind: type[T], wanted: str) -> T:
     return found[wanted][1]
 
 
-def _progress_printer() -> tuple[Callable[[int, int], None], Callable[[], None]]:
+def progress_printer(label: str) -> tuple[Callable[[int, int], None], Callable[[], None]]:
     """A progress callback drawing a bar on a terminal, and a function to close it."""
     bar: dict[str, Any] = {}
 
@@ -443,7 +453,7 @@ def _progress_printer() -> tuple[Callable[[int, int], None], Callable[[], None]]
         if not sys.stderr.isatty():
             return
         if "bar" not in bar:
-            bar["bar"] = click.progressbar(length=total, label="Importing", file=sys.stderr)
+            bar["bar"] = click.progressbar(length=total, label=label, file=sys.stderr)
             bar["bar"].__enter__()
         bar["bar"].update(done - bar["bar"].pos)
 
@@ -467,7 +477,7 @@ def import_command(
 ) -> None:
     """Import FILE in FORMAT (formats come from plugins, e.g. ords)."""
     extra = _parse_options(options)
-    progress, close = _progress_printer()
+    progress, close = progress_printer("Importing")
     with app_context() as app:
         importer = _find(app, "hub_importers", Importer, format_name)
         try:
@@ -583,11 +593,13 @@ def retention_command(today: dt.datetime | None) -> None:
     with app_context() as app:
         session = get_session()
         counts = people.apply_retention(session, plugins_of(app), day)
+        doctor.record_run(session, doctor.RETENTION_RUN, counts=counts)
         session.commit()
     click.echo("Anonymised: " + ", ".join(f"{name} {count}" for name, count in counts.items()))
 
 
 cli.add_command(federation)
+cli.add_command(doctor.doctor_command)
 
 
 def main() -> None:
@@ -609,14 +621,5 @@ def main() -> None:
         click.echo(f"hub: {exc}", err=True)
         sys.exit(1)
     except (OperationalError, ProgrammingError, InterfaceError) as exc:
-        click.echo(f"hub: database: {_database_problem(exc)}", err=True)
+        click.echo(f"hub: database: {describe_error(exc)}", err=True)
         sys.exit(1)
-
-
-def _database_problem(exc: DBAPIError) -> str:
-    """One line for an unreachable database or one that was never upgraded."""
-    lines = str(exc.orig).strip().splitlines() or [type(exc.orig).__name__]
-    reason = lines[0]
-    if "no such table" in reason or "does not exist" in reason:
-        reason += " (run: hub db upgrade)"
-    return reason

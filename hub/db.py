@@ -6,13 +6,17 @@ embedded default, with WAL and foreign keys on) and on PostgreSQL via psycopg 3.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
+import os
 from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -64,9 +68,34 @@ def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "do_connect", functools.partial(_create_private, parsed))
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+def _create_private(url: URL, *_connecting: Any) -> None:
+    """Before SQLite would create a new database file, create it readable by its
+    owner only: it holds personal data. SQLite gives its -wal and -shm the same mode."""
+    if not url.database or url.database == ":memory:" or url.database.startswith("file:"):
+        return
+    # A missing folder is left for SQLite to report as it always does.
+    with contextlib.suppress(FileExistsError, FileNotFoundError):
+        os.close(os.open(url.database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def first_line(exc: DBAPIError) -> str:
+    """The database's own message for ``exc``, in one line."""
+    lines = str(exc.orig).strip().splitlines() or [type(exc.orig).__name__]
+    return lines[0]
+
+
+def describe_error(exc: DBAPIError) -> str:
+    """One line for a database that cannot be reached, or was never upgraded."""
+    reason = first_line(exc)
+    if "no such table" in reason or "does not exist" in reason:
+        reason += " (run: hub db upgrade)"
+    return reason
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -8,14 +8,18 @@ a plugin never disturbs the others.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from alembic import command
+from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
+from sqlalchemy import Connection
 
 from hub.db import Model, database
 
@@ -55,6 +59,18 @@ def core_tables() -> frozenset[str]:
     )
 
 
+def only_tables(tables: frozenset[str]) -> Callable[..., bool]:
+    """An autogenerate filter: ``tables`` and their indexes and constraints, nothing else."""
+
+    def include(obj: Any, name: str | None, type_: str, *_: Any) -> bool:
+        if type_ == "table":
+            return name in tables
+        table = getattr(obj, "table", None)
+        return table is None or table.name in tables
+
+    return include
+
+
 def _alembic_config(component: Component, connection: object) -> Config:
     config = Config()
     config.set_main_option("script_location", str(SCRIPT_LOCATION))
@@ -66,13 +82,20 @@ def _alembic_config(component: Component, connection: object) -> Config:
     return config
 
 
-def upgrade(app: Flask, progress: Callable[[str], None] = lambda _msg: None) -> None:
-    """Bring the core and every enabled plugin to their latest revision."""
+def upgrade(
+    app: Flask,
+    progress: Callable[[str], None] = lambda _msg: None,
+    *,
+    connection: Connection | None = None,
+) -> None:
+    """Bring the core and every enabled plugin to their latest revision, each in
+    its own transaction; or all within the transaction of ``connection``, on the
+    database it reaches (``hub db move`` makes its target so)."""
     engine = database(app).engine
     for component in components(app):
         progress(f"upgrading {component.name}")
-        with engine.begin() as connection:
-            command.upgrade(_alembic_config(component, connection), "head")
+        with engine.begin() if connection is None else nullcontext(connection) as each:
+            command.upgrade(_alembic_config(component, each), "head")
 
 
 def pending(app: Flask) -> list[str]:
@@ -89,6 +112,24 @@ def pending(app: Flask) -> list[str]:
             if set(context.get_current_heads()) != heads:
                 behind.append(component.name)
     return behind
+
+
+def schema_differences(app: Flask, connection: Connection) -> dict[str, list[Any]]:
+    """What autogenerate finds between each component's models and the database
+    (nothing, when the migrations made it): the changes ``hub db revision`` would write."""
+    differences = {}
+    for component in components(app):
+        context = MigrationContext.configure(
+            connection,
+            opts={
+                "target_metadata": Model.metadata,
+                "include_object": only_tables(component.tables),
+                "compare_type": True,
+                "version_table": component.version_table,
+            },
+        )
+        differences[component.name] = compare_metadata(context, Model.metadata)
+    return differences
 
 
 def revision(app: Flask, component_name: str, message: str) -> None:

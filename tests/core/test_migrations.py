@@ -3,14 +3,12 @@ pending work reported, and a migrated schema identical to the models."""
 
 from __future__ import annotations
 
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
 from click.testing import CliRunner
 from sqlalchemy import text
 
 from hub import migrate
 from hub.cli import cli
-from hub.db import Model, database
+from hub.db import database
 from hub.testing import make_instance
 
 
@@ -57,28 +55,8 @@ def test_status_reports_pending_components_and_serve_refuses(
 
 
 def schema_differences(app):
-    """What ``hub db revision`` would generate for each component: nothing, if in step."""
-    differences = {}
     with database(app).engine.connect() as connection:
-        for component in migrate.components(app):
-
-            def owned(obj, name, type_, reflected, compare_to, tables=component.tables):
-                if type_ == "table":
-                    return name in tables
-                table = getattr(obj, "table", None)
-                return table is None or table.name in tables
-
-            context = MigrationContext.configure(
-                connection,
-                opts={
-                    "target_metadata": Model.metadata,
-                    "include_object": owned,
-                    "compare_type": True,
-                    "version_table": component.version_table,
-                },
-            )
-            differences[component.name] = compare_metadata(context, Model.metadata)
-    return differences
+        return migrate.schema_differences(app, connection)
 
 
 def test_migrated_core_schema_matches_the_models(visits_app):
