@@ -342,7 +342,7 @@ def _retention(case: Case) -> Iterable[Finding]:
         yield Finding(
             "retention",
             f"hub retention has not run in the last {_span(case.limits.retention_age)}, so "
-            "personal data past its retention date is still held",
+            "personal data past its retention date may still be held",
             "enable the daily hub-retention.timer (systemctl enable --now "
             "hub-retention.timer), or run hub retention daily from cron",
         )
@@ -401,7 +401,7 @@ def _refusals(case: Case) -> Iterable[Finding]:
             reason = session.get(Refusal, latest).reason  # type: ignore[union-attr]
             yield Finding(
                 "federation",
-                f"refused {count} documents from {source} in the last "
+                f"refused {count} document{'s' if count > 1 else ''} from {source} in the last "
                 f"{_span(case.limits.refusals_window)}, the latest because: {reason}",
                 "see hub federation status; if the peer's key or address changed, ask its "
                 "operator (docs/federation.md)",
@@ -467,10 +467,10 @@ def _skew(url: str, allow_private: bool, timeout: float) -> tuple[dt.timedelta |
 
 
 def _span(span: dt.timedelta) -> str:
-    seconds = int(span.total_seconds())
+    seconds = round(span.total_seconds())
     for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
         if seconds >= 2 * size:
-            return f"{seconds // size} {unit}s"
+            return f"{round(seconds / size)} {unit}s"
     return f"{seconds} seconds"
 
 
