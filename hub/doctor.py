@@ -373,7 +373,7 @@ def _peers(case: Case) -> Iterable[Finding]:
         elif peer.failures:  # counted since the last success
             yield Finding(
                 "federation",
-                f"the {role} {peer.url} has failed {peer.failures} times since it was last "
+                f"the {role} {peer.url} has failed {_times(peer.failures)} since it was last "
                 f"reached {_span(case.now - peer.last_success_at)} ago: {peer.last_error}",
                 f"check that it is up and reachable from here; {status}",
             )
@@ -472,6 +472,10 @@ def _span(span: dt.timedelta) -> str:
         if seconds >= 2 * size:
             return f"{round(seconds / size)} {unit}s"
     return f"{seconds} seconds"
+
+
+def _times(count: int) -> str:
+    return "once" if count == 1 else f"{count} times"
 
 
 def _size(count: int) -> str:
