@@ -151,9 +151,10 @@ def examine_instance(instance: Path, limits: Limits | None = None) -> list[Findi
 def examine(app: Flask, limits: Limits | None = None) -> list[Finding]:
     """Everything that needs doing on the instance ``app`` serves."""
     case = Case(Path(app.instance_path), limits or Limits(), utcnow(), app)
-    return _run(
-        case, (_plugins, _database, _backups, _files, _disk, _retention, _peers, _refusals, _clock)
-    )
+    found = _run(case, (_plugins, _database, _backups, _files, _disk))
+    if case.database_ready:  # what the core's tables say: only once they are there
+        found += _run(case, (_retention, _peers, _refusals, _clock))
+    return found
 
 
 def _run(case: Case, checks: Iterable[Check]) -> list[Finding]:
@@ -328,8 +329,6 @@ def _disk(case: Case) -> Iterable[Finding]:
 
 
 def _retention(case: Case) -> Iterable[Finding]:
-    if not case.database_ready:
-        return
     with _session(case) as session:
         # Only recent entries are read: the audit log's time index keeps this cheap.
         last = session.scalar(
@@ -349,8 +348,6 @@ def _retention(case: Case) -> Iterable[Finding]:
 
 
 def _peers(case: Case) -> Iterable[Finding]:
-    if not case.database_ready:
-        return
     with _session(case) as session:
         peers = session.scalars(select(Peer).order_by(Peer.direction, Peer.url)).all()
     status = "see hub federation status, and that hub-federation.timer is enabled"
@@ -387,8 +384,6 @@ def _peers(case: Case) -> Iterable[Finding]:
 
 
 def _refusals(case: Case) -> Iterable[Finding]:
-    if not case.database_ready:
-        return
     since = case.now - case.limits.refusals_window
     with _session(case) as session:
         by_source = session.execute(
@@ -409,8 +404,6 @@ def _refusals(case: Case) -> Iterable[Finding]:
 
 
 def _clock(case: Case) -> Iterable[Finding]:
-    if not case.database_ready:
-        return
     assert case.app is not None
     with _session(case) as session:
         urls = sorted(set(session.scalars(select(Peer.url))))
