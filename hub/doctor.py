@@ -48,6 +48,8 @@ from hub.plugin_manager import PluginError
 
 log = logging.getLogger(__name__)
 
+# Audit entries of routine jobs: action "run", and the job as the entity.
+RUN = "run"
 BACKUP_RUN = "backup"
 RETENTION_RUN = "retention"
 DESCRIPTOR_PATH = "/.well-known/hub"
@@ -87,7 +89,7 @@ class Limits:
 def record_run(session: Session, job: str, **details: Any) -> None:
     """Note in the audit log that a routine job (``hub backup``, ``hub retention``)
     ran, even when it changed nothing: the doctor reads when each last did."""
-    audit.record(session, job, "instance", **details)
+    audit.record(session, RUN, job, **details)
 
 
 @dataclass
@@ -231,7 +233,8 @@ def _backups(case: Case) -> Iterable[Finding]:
         with _session(case) as session:
             recorded = session.scalars(
                 select(AuditEntry.changes).where(
-                    AuditEntry.action == BACKUP_RUN,
+                    AuditEntry.action == RUN,
+                    AuditEntry.entity == BACKUP_RUN,
                     AuditEntry.at >= case.now - BACKUP_RECORDS,
                 )
             ).all()
@@ -333,7 +336,8 @@ def _retention(case: Case) -> Iterable[Finding]:
         # Only recent entries are read: the audit log's time index keeps this cheap.
         last = session.scalar(
             select(func.max(AuditEntry.at)).where(
-                AuditEntry.action == RETENTION_RUN,
+                AuditEntry.action == RUN,
+                AuditEntry.entity == RETENTION_RUN,
                 AuditEntry.at >= case.now - case.limits.retention_age,
             )
         )

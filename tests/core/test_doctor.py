@@ -105,7 +105,7 @@ def test_each_problem_planted_is_found_with_what_to_do(
         session = get_session()
         session.execute(
             update(AuditEntry)
-            .where(AuditEntry.action == "retention")
+            .where(AuditEntry.action == "run", AuditEntry.entity == "retention")
             .values(at=now - dt.timedelta(days=3))
         )
         peers = {
