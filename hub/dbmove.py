@@ -66,8 +66,8 @@ Progress = Callable[[int, int], None]  # (rows copied, rows in all)
 
 
 class MoveError(Exception):
-    """The move cannot go on; nothing was changed. ``str()`` says why and what to do,
-    ``details`` lists the rows or tables concerned, one line each."""
+    """The move cannot go on; nothing was changed, unless the message says so. ``str()``
+    says why and what to do, ``details`` lists the rows or tables concerned, one each."""
 
     def __init__(self, message: str, details: Sequence[str] = ()) -> None:
         super().__init__(message)
@@ -109,6 +109,7 @@ def _plain(value: Any) -> Any:
         return bytes(value).hex()
     if isinstance(value, uuid.UUID):
         return str(value)
+    # Anything else as Python shows it: the same value reads the same from either database.
     return repr(value)
 
 
@@ -171,7 +172,14 @@ def move(
                 _check_values(reading, tables, target.dialect.name)
                 report.tables = _copy_all(app, reading, target, tables, say, progress)
             # Still holding the instance: no server may start on the old database meanwhile.
-            _write_private(report.config_file, new_config)
+            try:
+                _write_private(report.config_file, new_config)
+            except OSError as exc:
+                raise MoveError(
+                    f"the database was copied to {report.target} and checked, but "
+                    f"{report.config_file} could not be written ({exc.strerror}): set "
+                    "DATABASE_URL there by hand"
+                ) from None
     finally:
         target.dispose()
     report.seconds = time.monotonic() - started
