@@ -331,7 +331,7 @@ def user_create(email: str, role: str, name: str, password_stdin: bool) -> None:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    problem = auth.validate_password(password)
+    problem = auth.validate_password(password, (email, name))
     if problem:
         raise click.ClickException(f"password {problem}")
     with app_context():
@@ -345,6 +345,17 @@ def user_create(email: str, role: str, name: str, password_stdin: bool) -> None:
     click.echo(f"Created {role} {email}")
 
 
+@user.command("unlock")
+@click.argument("email")
+def user_unlock(email: str) -> None:
+    """Let EMAIL sign in from any browser again after too many wrong passwords."""
+    with app_context():
+        session = get_session()
+        forgotten = auth.unlock(email.strip())
+        session.commit()
+    click.echo(f"Unlocked {email.strip().lower()} ({forgotten} failed attempts forgotten)")
+
+
 @cli.group()
 def token() -> None:
     """API tokens for scripts and apps."""
@@ -353,7 +364,13 @@ def token() -> None:
 @token.command("create")
 @click.argument("email")
 @click.option("--name", default="", help="What the token is for.")
-def token_create(email: str, name: str) -> None:
+@click.option(
+    "--days",
+    type=click.IntRange(1, auth.MAX_TOKEN_DAYS),
+    default=None,
+    help="How long it works. Default: the TOKEN_DAYS setting (90).",
+)
+def token_create(email: str, name: str, days: int | None) -> None:
     """Print a new API token for EMAIL (shown once; use it as 'Authorization: Bearer TOKEN')."""
     with app_context():
         session = get_session()
@@ -362,7 +379,7 @@ def token_create(email: str, name: str) -> None:
             raise click.ClickException(f"no user with email {email}")
         if not found.active:
             raise click.ClickException(f"{found.email} is disabled; enable the user first")
-        new = auth.create_token(found, name)
+        new = auth.create_token(found, name, days)
         session.commit()
     click.echo(new)
 
