@@ -158,7 +158,7 @@ def validate_password(password: str, context: Iterable[str] = ()) -> str | None:
     if len(password) > MAX_PASSWORD_LENGTH:
         return f"must be at most {MAX_PASSWORD_LENGTH} characters"
     # zxcvbn reads at most 72 characters; a longer one is judged by its start.
-    words = [part for text in context for part in re.split(r"[\W_]+", text) if part]
+    words = [part for text in context for part in (text, *re.split(r"[\W_]+", text)) if part]
     estimate = zxcvbn(password[:ZXCVBN_MAX_LENGTH], user_inputs=words)
     if estimate["score"] < 3:
         return "is too easy to guess (a common password, a word or a pattern); add more words"

@@ -585,7 +585,6 @@ def person_erase(person_id: int, yes: bool) -> None:
                 f"Erase person {person_id} ({found.name}) from every service?", abort=True
             )
         touched = people.erase(session, plugins_of(app), found)
-        session.commit()
     detail = ", ".join(f"{name}: {count}" for name, count in touched.items()) or "no plugin records"
     click.echo(f"Erased person {person_id} ({detail})")
 
@@ -600,7 +599,6 @@ def retention_command(today: dt.datetime | None) -> None:
     with app_context() as app:
         session = get_session()
         counts = people.apply_retention(session, plugins_of(app), day)
-        session.commit()
     click.echo("Anonymised: " + ", ".join(f"{name} {count}" for name, count in counts.items()))
 
 

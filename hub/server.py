@@ -7,6 +7,37 @@ from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
+from werkzeug.serving import WSGIRequestHandler
+
+
+def without_query(url: str) -> str:
+    """``url`` without its query string: searches (``/people/?q=a name``) are personal data."""
+    return url.split("?", 1)[0]
+
+
+class PrivateAccessLog(Logger):
+    """gunicorn's logger, with no query string in the access log, neither the
+    request's nor the one in its Referer (the search page a link was followed from)."""
+
+    def atoms(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> dict:
+        atoms = super().atoms(resp, req, environ, request_time)
+        atoms["r"] = f"{atoms['m']} {without_query(environ.get('RAW_URI', ''))} {atoms['H']}"
+        atoms["q"] = ""
+        atoms["f"] = without_query(atoms["f"])
+        for key in [key for key in atoms if key.endswith("}i")]:
+            atoms[key] = without_query(str(atoms[key]))
+        return atoms
+
+
+class PrivateRequestHandler(WSGIRequestHandler):
+    """Flask's development server, logging requests without their query strings."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        method, _, rest = self.requestline.partition(" ")
+        target, _, protocol = rest.partition(" ")
+        self.requestline = f"{method} {without_query(target)} {protocol}"
+        super().log_request(code, size)
 
 
 def default_workers() -> int:
@@ -42,13 +73,20 @@ def gunicorn_options(host: str, port: int, workers: int | None) -> dict[str, Any
         "max_requests": 2000,  # recycle workers now and then to keep memory flat
         "max_requests_jitter": 200,
         "accesslog": "-",
+        "logger_class": PrivateAccessLog,
         "forwarded_allow_ips": "127.0.0.1",
     }
 
 
 def run(app: Flask, *, host: str, port: int, workers: int | None, dev: bool) -> None:
     if dev:
-        app.run(host=host, port=port, debug=True, use_reloader=False)
+        app.run(
+            host=host,
+            port=port,
+            debug=True,
+            use_reloader=False,
+            request_handler=PrivateRequestHandler,
+        )
         return
     # The engine's pool must not be shared across forked workers.
     app.extensions["hub.db"].engine.dispose()

@@ -74,5 +74,6 @@ def login() -> Any:
 @bp.post("/logout")
 def logout() -> Response:
     auth.logout()
+    get_session().commit()
     flash("You are signed out.", "info")
     return redirect(url_for("signin.login"))
