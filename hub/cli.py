@@ -10,11 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import os
 import re
 import secrets
+import signal
 import sys
+import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -34,6 +37,7 @@ from hub.periods import Period, PeriodError
 from hub.plugin_manager import PluginError, PluginManager
 
 T = TypeVar("T")
+STOP_WAIT_SECONDS = 60
 
 
 class HubGroup(click.Group):
@@ -249,6 +253,67 @@ def backup_command(output: Path | None, keep: int | None) -> None:
     click.echo(f"Backup written to {archive} (it holds secrets and personal data: keep it safe)")
 
 
+@cli.command("restore")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--stop", "stop_server", is_flag=True, help="Stop the running server first.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore_command(archive: Path, stop_server: bool, yes: bool) -> None:
+    """Replace this instance's database, hub.toml and signing key with a backup's.
+
+    Refused while the server runs (stop it, or pass --stop). Everything since the
+    backup was made is lost; followers of the feed read it again from its start."""
+    from hub import backup
+    from hub.federation.cli import run_lock
+
+    app = _create_app()
+    try:
+        with _stopped_server(app, stop_server), run_lock(app) as federation_free:
+            if not federation_free:
+                raise click.ClickException(
+                    "a hub federation command is running; wait for it to finish"
+                )
+            if not yes:
+                click.confirm(
+                    f"Replace the database of {app.instance_path} with {archive.name}? "
+                    "Changes since that backup are lost",
+                    abort=True,
+                )
+            try:
+                manifest = backup.restore(app, archive, lambda msg: click.echo(msg, err=True))
+            except backup.BackupError as exc:
+                raise click.ClickException(str(exc)) from None
+    finally:
+        database(app).engine.dispose()
+    click.echo(
+        f"Restored the backup of {manifest['created_at']}. Start the server again "
+        "(systemctl start hub); if the instance is in a network, run hub federation publish."
+    )
+
+
+@contextmanager
+def _stopped_server(app: Flask, stop_server: bool) -> Iterator[None]:
+    """Hold the server lock; with ``stop_server``, stop the server holding it first."""
+    from hub import server
+
+    deadline = time.monotonic() + STOP_WAIT_SECONDS
+    with ExitStack() as held:
+        while True:
+            try:
+                held.enter_context(server.instance_lock(app.instance_path))
+                break
+            except server.ServerRunning as running:
+                if not stop_server or running.pid is None:
+                    raise click.ClickException(
+                        f"{running}: stop it first (systemctl stop hub), or pass --stop"
+                    ) from None
+                if time.monotonic() > deadline:
+                    raise click.ClickException(f"{running} and did not stop in time") from None
+                with suppress(ProcessLookupError):
+                    os.kill(running.pid, signal.SIGTERM)
+                time.sleep(0.2)
+        yield
+
+
 # --- running --------------------------------------------------------------------
 
 
@@ -272,7 +337,10 @@ def serve(host: str, port: int, workers: int | None, dev: bool) -> None:
         raise click.ClickException(
             f"the database needs upgrading first: hub db upgrade ({', '.join(behind)})"
         )
-    server.run(app, host=host, port=port, workers=workers, dev=dev)
+    try:
+        server.run(app, host=host, port=port, workers=workers, dev=dev)
+    except server.ServerRunning as running:
+        raise click.ClickException(f"{running}: this instance is already being served") from None
 
 
 @cli.command()

@@ -7,7 +7,7 @@ embedded default, with WAL and foreign keys on) and on PostgreSQL via psycopg 3.
 from __future__ import annotations
 
 import datetime as dt
-import os
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -66,23 +66,20 @@ def make_engine(url: str) -> Engine:
     """Create an engine with the settings each database needs."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            _private_file(Path(parsed.database))
         engine = create_engine(url, connect_args={"timeout": 30})
+        if parsed.database and parsed.database != ":memory:":
+            event.listen(engine, "connect", functools.partial(_private_file, Path(parsed.database)))
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
 
 
-def _private_file(path: Path) -> None:
-    """Create the database file readable by its owner only (SQLite gives its -wal
-    and -shm files the same mode); an older instance's file is made so too."""
-    if path.exists():
-        if path.stat().st_mode & 0o077:
-            path.chmod(0o600)
-        return
-    if path.parent.is_dir():
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+def _private_file(path: Path, _dbapi_connection: Any, _record: Any) -> None:
+    """Make the database file readable by its owner only, as soon as SQLite has
+    opened (and perhaps created) it and before WAL mode makes the -wal and -shm
+    files, which SQLite gives the same mode."""
+    if path.exists() and path.stat().st_mode & 0o077:
+        path.chmod(0o600)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -78,7 +82,48 @@ def gunicorn_options(host: str, port: int, workers: int | None) -> dict[str, Any
     }
 
 
+SERVER_LOCK = "server.lock"
+
+
+class ServerRunning(RuntimeError):
+    """The instance's server holds its lock; ``pid`` is its process, if known."""
+
+    def __init__(self, pid: int | None) -> None:
+        super().__init__(f"the server is running (process {pid or 'unknown'})")
+        self.pid = pid
+
+
+@contextmanager
+def instance_lock(instance_path: str | Path) -> Iterator[None]:
+    """Hold the instance's server lock: ``hub serve`` for its whole life, ``hub
+    restore`` while it replaces the database. Raises :class:`ServerRunning`."""
+    path = Path(instance_path) / SERVER_LOCK
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    with os.fdopen(descriptor, "r+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            text = handle.read().strip()
+            raise ServerRunning(int(text) if text.isdigit() else None) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def run(app: Flask, *, host: str, port: int, workers: int | None, dev: bool) -> None:
+    """Serve ``app`` until stopped, holding the instance's server lock meanwhile."""
+    with instance_lock(app.instance_path):
+        _run(app, host=host, port=port, workers=workers, dev=dev)
+
+
+def _run(app: Flask, *, host: str, port: int, workers: int | None, dev: bool) -> None:
     if dev:
         app.run(
             host=host,
