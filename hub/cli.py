@@ -662,11 +662,17 @@ def person_erase(person_id: int, yes: bool) -> None:
     "--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="For testing."
 )
 def retention_command(today: dt.datetime | None) -> None:
-    """Anonymise people and records past their retention date (run it daily from cron)."""
+    """Anonymise people and records past their retention date (run it daily from cron);
+    delete uploads abandoned on the imports page."""
+    from hub.web import imports
+
     day = today.date() if today else dt.date.today()
     with app_context() as app:
         session = get_session()
         counts = people.apply_retention(session, plugins_of(app), day)
+        uploads = Path(app.instance_path) / imports.UPLOADS
+        if uploads.is_dir():
+            counts["abandoned uploads"] = imports.forget_old_uploads(uploads)
     click.echo("Anonymised: " + ", ".join(f"{name} {count}" for name, count in counts.items()))
 
 
