@@ -7,10 +7,10 @@ import json
 import os
 import shutil
 import signal
+import socket
 import stat
 import subprocess
 import sys
-import socket
 import tarfile
 import time
 from pathlib import Path
