@@ -28,7 +28,7 @@ import time
 import tomllib
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,9 +52,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, StatementError
 from sqlalchemy.types import TypeDecorator
 
-from hub import config, migrate, server
+from hub import config, migrate
 from hub.db import Model, database, describe_error, first_line, make_engine
-from hub.federation.cli import run_lock
 
 BATCH = 1000
 CHECKSUM_MODULUS = 2**256
@@ -148,7 +147,10 @@ def move(
     progress: Progress = lambda _done, _total: None,
 ) -> MoveReport:
     """Copy ``app``'s database to the empty database at ``target_url``, verify it and
-    switch ``hub.toml`` to it. Raises :class:`MoveError` with nothing changed."""
+    switch ``hub.toml`` to it. Raises :class:`MoveError` with nothing changed.
+
+    Call it holding the instance, as ``hub db move`` does (:func:`hub.cli.instance_alone`):
+    a server or a federation run writing meanwhile would write to the old database."""
     started = time.monotonic()
     instance = Path(app.instance_path)
     source_url = app.config["DATABASE_URL"]
@@ -161,25 +163,22 @@ def move(
     report = MoveReport(_shown(source_url), _shown(target_url), instance / config.CONFIG_FILE)
     new_config = configured_for(report.config_file, target_url, report.source)
     try:
-        with ExitStack() as alone:
-            _hold_instance(app, alone)
-            tables = tables_to_move(app)
-            say("checking the source database")
-            _check_source(app, tables, leave_behind)
-            say("checking the target database")
-            _check_target_empty(target)
-            with _snapshot(database(app).engine, tables) as reading:
-                _check_values(reading, tables, target.dialect.name)
-                report.tables = _copy_all(app, reading, target, tables, say, progress)
-            # Still holding the instance: no server may start on the old database meanwhile.
-            try:
-                _write_private(report.config_file, new_config)
-            except OSError as exc:
-                raise MoveError(
-                    f"the database was copied to {report.target} and checked, but "
-                    f"{report.config_file} could not be written ({exc.strerror}): set "
-                    "DATABASE_URL there by hand"
-                ) from None
+        tables = tables_to_move(app)
+        say("checking the source database")
+        _check_source(app, tables, leave_behind)
+        say("checking the target database")
+        _check_target_empty(target)
+        with _snapshot(database(app).engine, tables) as reading:
+            _check_values(reading, tables, target.dialect.name)
+            report.tables = _copy_all(app, reading, target, tables, say, progress)
+        try:
+            _write_private(report.config_file, new_config)
+        except OSError as exc:
+            raise MoveError(
+                f"the database was copied to {report.target} and checked, but "
+                f"{report.config_file} could not be written ({exc.strerror}): set "
+                "DATABASE_URL there by hand"
+            ) from None
     finally:
         target.dispose()
     report.seconds = time.monotonic() - started
@@ -203,18 +202,6 @@ def _target_engine(source_url: str, target_url: str) -> Engine:
             f"cannot use {_shown(target_url)}: {exc} "
             "(for PostgreSQL, write postgresql+psycopg://USER:PASSWORD@HOST:PORT/NAME)"
         ) from None
-
-
-def _hold_instance(app: Flask, stack: ExitStack) -> None:
-    """Keep servers and federation runs off the instance until the move is done."""
-    try:
-        stack.enter_context(server.instance_lock(app.instance_path, exclusive=True))
-    except server.InstanceBusy:
-        raise MoveError(
-            "the hub is serving this instance: stop it first (systemctl stop hub), then move"
-        ) from None
-    if not stack.enter_context(run_lock(app)):
-        raise MoveError("a federation run (hub federation ...) is under way: move when it ends")
 
 
 # --- before anything is written ------------------------------------------------------------
@@ -524,13 +511,15 @@ def _write_private(path: Path, text: str) -> None:
     is_flag=True,
     help="Move even if tables of plugins that are not enabled stay in the old database.",
 )
-def move_command(target_url: str, leave_behind: bool) -> None:
+@click.option("--stop", "stop_server", is_flag=True, help="Stop the running server first.")
+def move_command(target_url: str, leave_behind: bool, stop_server: bool) -> None:
     """Copy this instance's database to an empty one (e.g. PostgreSQL), check it and
-    switch to it. The old database is left as it was."""
-    from hub.cli import app_context, progress_printer
+    switch to it. The old database is left as it was. Refused while the server runs
+    (stop it, or pass --stop)."""
+    from hub.cli import app_context, instance_alone, progress_printer
 
     progress, close = progress_printer("Copying")
-    with app_context() as app:
+    with app_context() as app, instance_alone(app, stop_server):
         try:
             report = move(
                 app,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sqlite3
 import tomllib
 from pathlib import Path
@@ -243,12 +244,14 @@ def test_a_setting_in_the_environment_is_refused(small, postgres_databases, monk
 
 def test_a_running_server_or_federation_run_is_refused(small, postgres_databases):
     target = postgres_databases.new("running")
-    with server.instance_lock(small, exclusive=False):
-        assert "the hub is serving this instance: stop it first" in refused(small, target)
+    with server.instance_lock(small):
+        output = refused(small, target)
+    assert f"the server is running (process {os.getpid()}): stop it first" in output
+    assert "or pass --stop" in output
     app = open_app(small)
     with run_lock(app) as taken:
         assert taken
-        assert "a federation run (hub federation ...) is under way" in refused(small, target)
+        assert "a hub federation command is running" in refused(small, target)
     database(app).engine.dispose()
     assert target_tables(target) == []
 
@@ -266,7 +269,7 @@ def test_while_moving_no_server_can_start(small, postgres_databases, monkeypatch
     assert hub(small, "db", "move", "--to", postgres_databases.new("serving")).exit_code == 0
     [serve] = started
     assert serve.exit_code == 1
-    assert "the database is being moved (hub db move)" in serve.output
+    assert f"is running (process {os.getpid()})" in serve.output
 
 
 def test_a_database_behind_its_migrations_is_refused(small, postgres_databases):

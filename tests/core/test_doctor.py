@@ -158,10 +158,6 @@ def test_each_problem_planted_is_found_with_what_to_do(
         ),
         ("clock", f"this server's clock is 5 minutes behind {peers['skewed'].url}'s"),
     ]
-    if make_url(app.config["DATABASE_URL"]).get_backend_name() == "sqlite":
-        database_file = Path(make_url(app.config["DATABASE_URL"]).database)
-        database_file.chmod(0o644)
-        expected.append(("permissions", f"{database_file} can be read by every user"))
 
     code, findings = doctor(runner)
 

@@ -56,10 +56,10 @@ def test_a_town_moving_to_postgresql_is_the_same_town_to_its_aggregator(
     target = postgres_databases.new("town")
     refused = town.cli("db", "move", "--to", target, ok=False)
     assert refused.exit_code == 1
-    assert "the hub is serving this instance: stop it first" in refused.output
-    town.stop()
+    assert "stop it first (systemctl stop hub), or pass --stop" in refused.output
 
-    moved = town.cli("db", "move", "--to", target)
+    moved = town.cli("db", "move", "--to", target, "--stop")
+    town.stop()
     assert "Moved " in moved.stdout and "each table's rows and checksum checked" in moved.stdout
 
     assert town.feed() == feed
