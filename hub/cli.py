@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 import click
 from flask import Flask
 from sqlalchemy import func, select
-from sqlalchemy.exc import InterfaceError, OperationalError, ProgrammingError
+from sqlalchemy.exc import DBAPIError
 
 from hub import audit, auth, config, dbmove, doctor, migrate, people
 from hub.config import ConfigError
@@ -712,6 +712,9 @@ def main() -> None:
     except PluginError as exc:
         click.echo(f"hub: {exc}", err=True)
         sys.exit(1)
-    except (OperationalError, ProgrammingError, InterfaceError) as exc:
+    except migrate.MigrationError as exc:
+        click.echo(f"hub: database: {exc}", err=True)
+        sys.exit(1)
+    except DBAPIError as exc:  # unreachable, never upgraded, or a migration refused
         click.echo(f"hub: database: {describe_error(exc)}", err=True)
         sys.exit(1)

@@ -7,8 +7,8 @@ a plugin never disturbs the others.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from hub.db import Model, database
 
@@ -94,8 +94,50 @@ def upgrade(
     engine = database(app).engine
     for component in components(app):
         progress(f"upgrading {component.name}")
-        with engine.begin() if connection is None else nullcontext(connection) as each:
+        with _migrating(engine) if connection is None else nullcontext(connection) as each:
             command.upgrade(_alembic_config(component, each), "head")
+
+
+class MigrationError(RuntimeError):
+    """A migration left the database inconsistent; it was not committed."""
+
+
+@contextmanager
+def _migrating(engine: Engine) -> Iterator[Connection]:
+    """A transaction to migrate in. On SQLite, foreign keys are not enforced meanwhile:
+    a migration that rebuilds a table (how SQLite alters one) drops the old table,
+    and the drop would cascade to every row referring to it (rebuilding ``user``
+    deleted every API token). What a migration breaks is found before committing."""
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:  # only outside a transaction does SQLite take this pragma
+            _pragma(connection, "foreign_keys=OFF")
+        try:
+            with connection.begin():
+                before = _broken_references(connection) if sqlite else set()
+                yield connection
+                broken = sorted(_broken_references(connection) - before) if sqlite else []
+                if broken:
+                    table, row, parent = broken[0]
+                    raise MigrationError(
+                        f"the migration left {table} row {row} referring to a row of {parent} "
+                        f"that does not exist ({len(broken)} such rows); nothing was committed"
+                    )
+        finally:
+            if sqlite:
+                _pragma(connection, "foreign_keys=ON")
+
+
+def _broken_references(connection: Connection) -> set[tuple[str, int, str]]:
+    return {
+        (table, row, parent)
+        for table, row, parent, _key in connection.exec_driver_sql("PRAGMA foreign_key_check")
+    }
+
+
+def _pragma(connection: Connection, setting: str) -> None:
+    connection.exec_driver_sql(f"PRAGMA {setting}")
+    connection.commit()  # ends what SQLAlchemy began; SQLite itself began nothing
 
 
 def pending(app: Flask) -> list[str]:

@@ -3,13 +3,16 @@ pending work reported, and a migrated schema identical to the models."""
 
 from __future__ import annotations
 
+import sys
+
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import text
 
 from hub import migrate
-from hub.cli import cli
+from hub.cli import cli, main
 from hub.db import database
-from hub.testing import make_instance
+from hub.testing import make_instance, postgres_url
 
 
 def versions(app):
@@ -70,3 +73,67 @@ def test_every_installed_plugin_schema_matches_its_models(full_app):
     out_of_step = {name: diff for name, diff in schema_differences(full_app).items() if diff}
     # Spelled out in full, so a plugin author sees which column to migrate.
     assert not out_of_step, "\n".join(f"{name}: {diff!r}" for name, diff in out_of_step.items())
+
+
+ORPHANS = """
+from sqlalchemy import ForeignKey
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hub import plugin_api as api
+
+
+class Row(api.Model):
+    __tablename__ = "orphans_row"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+
+
+@api.hookimpl
+def hub_models():
+    return api.PluginModels((Row,), VERSIONS)
+"""
+ORPHANS_MIGRATION = """
+import sqlalchemy as sa
+from alembic import op
+
+revision = "orphans_0001"
+down_revision = None
+branch_labels = ("orphans",)
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        "orphans_row",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("person_id", sa.Integer(), sa.ForeignKey("person.id"), nullable=False),
+    )
+    op.execute("INSERT INTO orphans_row (id, person_id) VALUES (1, 999)")
+"""
+
+
+def test_a_migration_leaving_a_row_pointing_nowhere_is_not_committed(
+    install_plugin, tmp_path, hub_databases, monkeypatch, capsys
+):
+    """SQLite does not enforce foreign keys while migrating (rebuilding a table would
+    cascade to the rows referring to it), so it checks them before committing."""
+    versions = tmp_path / "orphans-versions"
+    versions.mkdir()
+    (versions / "orphans_0001.py").write_text(ORPHANS_MIGRATION)
+    install_plugin("orphans", f"VERSIONS = {str(versions)!r}\n{ORPHANS}")
+    instance = make_instance(
+        tmp_path / "orphans", hub_databases.new("orphans"), plugins=["orphans"]
+    )
+    monkeypatch.setenv("HUB_INSTANCE_PATH", str(instance))
+    monkeypatch.setattr(sys, "argv", ["hub", "db", "upgrade"])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    assert exited.value.code == 1
+    error = capsys.readouterr().err
+    assert error.startswith("hub: database: ")
+    if postgres_url() is None:
+        assert "left orphans_row row 1 referring to a row of person that does not exist" in error
+    else:
+        assert "violates foreign key constraint" in error
+    status = CliRunner().invoke(cli, ["db", "status"], env={"HUB_INSTANCE_PATH": str(instance)})
+    assert "needs upgrade: orphans" in status.output
