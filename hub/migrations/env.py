@@ -8,18 +8,11 @@ revision never touches the core's tables or another plugin's.
 from alembic import context
 
 from hub.db import Model, UTCDateTime
+from hub.migrate import only_tables
 
 config = context.config
-owned = config.attributes["owned_tables"]
 # The core's migrations may use its modules; a plugin's name only hub.plugin_api.
 TYPES_FROM = "hub.db" if config.attributes.get("component") == "core" else "plugin_api"
-
-
-def include_object(obj, name, type_, reflected, compare_to):
-    if type_ == "table":
-        return name in owned
-    table = getattr(obj, "table", None)
-    return table is None or table.name in owned
 
 
 def render_item(type_, obj, autogen_context):
@@ -33,7 +26,7 @@ context.configure(
     render_item=render_item,
     target_metadata=Model.metadata,
     version_table=config.attributes["version_table"],
-    include_object=include_object,
+    include_object=only_tables(config.attributes["owned_tables"]),
     render_as_batch=True,  # SQLite alters tables by copying them
     compare_type=True,
 )
