@@ -43,7 +43,8 @@ constraints:
 	$(FRESH)/bin/python -m pip install --quiet --upgrade pip
 	$(FRESH)/bin/python -m pip install --quiet '.[test]' $(foreach p,$(PLUGIN_PROJECTS),$(dir $(p)))
 	{ sed -n '/^#/p' $(CONSTRAINTS); $(FRESH)/bin/python -m pip freeze | grep -v ' @ '; } > $(CONSTRAINTS).new
-	mv $(CONSTRAINTS).new $(CONSTRAINTS) && rm -rf $(FRESH)
+	mv $(CONSTRAINTS).new $(CONSTRAINTS)
+	rm -rf $(FRESH) build $(foreach p,$(PLUGIN_PROJECTS),$(dir $(p))build)  # pip's in-tree builds
 
 clean:
 	rm -rf $(VENV) $(FRESH) demo-instance
