@@ -9,8 +9,7 @@ from flask import Blueprint, current_app, jsonify
 from werkzeug.wrappers import Response
 
 from hub.federation import identity
-
-PROTOCOL = "hub-federation/1"
+from hub.federation.grammar import PROTOCOL
 
 bp = Blueprint("federation_descriptor", __name__)
 

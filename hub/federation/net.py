@@ -12,7 +12,6 @@ admin sets ``FEDERATION_ALLOW_PRIVATE``.
 from __future__ import annotations
 
 import ipaddress
-import json
 import socket
 import time
 from dataclasses import dataclass
@@ -22,6 +21,8 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from hub import __version__
+from hub.federation.documents import parse_json
+from hub.federation.grammar import Refused, instance_id
 
 USER_AGENT = f"community-hub/{__version__} (hub-federation/1)"
 MAX_RESPONSE_BYTES = 16 * 1024 * 1024
@@ -36,13 +37,18 @@ class PeerError(Exception):
 
 
 def normalise_url(url: str) -> str:
-    """A peer's base URL as its id: ``scheme://host[:port]``, or ValueError."""
+    """A peer's base URL as its id: ``scheme://host[:port]`` (docs/federation.md §1),
+    lower case and without the scheme's default port, or ValueError."""
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"{url!r} is not an http(s) URL")
     if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
         raise ValueError(f"{url!r}: give the instance's base URL, with no path, query or login")
-    return urlunsplit((parts.scheme, parts.netloc.lower(), "", "", "")).rstrip("/")
+    netloc = parts.netloc.lower().removesuffix(":443" if parts.scheme == "https" else ":80")
+    try:
+        return instance_id(urlunsplit((parts.scheme, netloc, "", "", "")), "the URL")
+    except Refused as exc:
+        raise ValueError(str(exc)) from None
 
 
 def _forbidden(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
@@ -196,9 +202,11 @@ class Client:
 
     @staticmethod
     def _decode(where: str, status: int, body: bytes) -> Any:
+        # By the protocol's rules; a breach inside one item of a feed page marks
+        # that item (refused on its own), not the page.
         try:
-            data = json.loads(body) if body else None
-        except (ValueError, UnicodeDecodeError, RecursionError):
+            data = parse_json(body, "the answer", container=True) if body else None
+        except Refused:
             data = None
             if status < 400:
                 raise PeerError(
