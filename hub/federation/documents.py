@@ -110,8 +110,6 @@ class Malformed:
 
 
 def _integer_literal(literal: str) -> int:
-    # The length first: Python refuses to convert integers of over 4,300 digits
-    # (with an error no JSON parser expects), and no such integer is in range anyway.
     if len(literal.lstrip("-")) > _MAX_INTEGER_DIGITS or abs(int(literal)) > MAX_SAFE_INTEGER:
         raise Refused(f"the integer {shown(literal, 24)} is outside ±(2^53-1)")
     return int(literal)
@@ -143,17 +141,24 @@ def _marking(check: Any) -> Any:
 
 
 _STRICT = {
-    "parse_int": _integer_literal,
     "parse_float": _refuse_fraction,
     "parse_constant": _refuse_constant,
     "object_pairs_hook": _no_duplicates,
 }
-_MARKING = {name: _marking(check) for name, check in _STRICT.items()}
+# Decoders made once: json.loads with hooks builds a new one for every call.
+_STRICT_DECODER = json.JSONDecoder(**_STRICT)
+# In a container an integer out of range marks its own item, and its length is
+# checked before Python converts it (it refuses to past 4,300 digits).
+_MARKING_DECODER = json.JSONDecoder(
+    **{name: _marking(check) for name, check in _STRICT.items()},
+    parse_int=_marking(_integer_literal),
+)
 
 
 def parse_json(data: str | bytes, what: str = "payload", *, container: bool = False) -> Any:
     """Parse JSON by the protocol's rules: UTF-8, no duplicate keys, no fractions,
-    exponents, NaN or Infinity, integers within ±(2^53-1).
+    exponents, NaN or Infinity. (Integers are range-checked by the grammar of the
+    field that holds them: every integer a document may hold is in one.)
 
     With ``container``, a breach of those rules inside the text becomes a
     :class:`Malformed` value in its place rather than a refusal of the whole.
@@ -164,9 +169,13 @@ def parse_json(data: str | bytes, what: str = "payload", *, container: bool = Fa
         except UnicodeDecodeError:
             raise Refused(f"{what} is not UTF-8") from None
     try:
-        return json.loads(data, **(_MARKING if container else _STRICT))
+        return (_MARKING_DECODER if container else _STRICT_DECODER).decode(data)
+    except Refused:
+        raise
     except json.JSONDecodeError as exc:
         raise Refused(f"{what} is not JSON: {exc.msg}") from None
+    except ValueError:  # Python's limit on the digits of an integer
+        raise Refused(f"{what} holds an integer outside ±(2^53-1)") from None
     except RecursionError:
         raise Refused(f"{what} is nested too deeply to read") from None
 

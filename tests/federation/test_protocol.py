@@ -222,6 +222,7 @@ def test_totals_api_validates_and_needs_a_token(web):
         # 19 + 3 visitors published rounded (20); the instance's own figure is never suppressed here
         "metrics": {"fixed": 13, "repairs": 21, "visitors": 20, "waste_prevented_g": 13_500},
         "suppressed": {},
+        "out_of_range": [],
     }
     assert client.get("/api/v1/network/totals?plugin=testmetrics&period=2025-05").status_code == 401
     bad = client.get("/api/v1/network/totals?plugin=testmetrics&period=May", headers=viewer.headers)
