@@ -58,10 +58,10 @@ def integer(value: Any, what: str, low: int = -MAX_SAFE_INTEGER) -> int:
     """An integer (never a boolean) from ``low`` to 2^53-1."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise Refused(f"{what} must be an integer")
-    if not low <= value <= MAX_SAFE_INTEGER:
-        if low == -MAX_SAFE_INTEGER:
-            raise Refused(f"{what} is outside ±(2^53-1)")
-        raise Refused(f"{what} must be from {low} to 2^53-1")
+    if abs(value) > MAX_SAFE_INTEGER:
+        raise Refused(f"{what} is outside ±(2^53-1)")
+    if value < low:
+        raise Refused(f"{what} must be at least {low}")
     return value
 
 
