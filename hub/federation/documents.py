@@ -188,7 +188,12 @@ def envelope(item: Any) -> Signed:
         raise Refused('an item is {"payload": TEXT, "signature": SIG} and nothing else')
     payload, signature = item["payload"], item["signature"]
     if not isinstance(payload, str) or not isinstance(signature, str):
-        raise Refused("payload and signature must be strings")
+        marked = [value.reason for value in (payload, signature) if isinstance(value, Malformed)]
+        raise Refused(
+            f"the item is malformed: {marked[0]}"
+            if marked
+            else "payload and signature must be strings"
+        )
     size = len(payload)
     if not payload.isascii():
         try:

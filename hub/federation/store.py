@@ -401,7 +401,7 @@ def _peek_origin(signed: Signed) -> str:
 
 
 def claimed_origins(pairs: Iterable[tuple[str, str]]) -> set[str]:
-    return {key[0] for key in (_claimed_key(payload) for payload, _ in pairs) if key}
+    return {origin for origin in (_claimed_origin(payload) for payload, _ in pairs) if origin}
 
 
 # Declared figures by the signature of this instance's statement about the descriptor
@@ -465,8 +465,9 @@ def _store_summaries(
             outcome.unchanged += 1
         else:
             fresh.append(signed)
-    origins = {key[0] for key in claimed if key is not None}
-    results = check([(s.payload, s.signature) for s in fresh], rules_for(session, origins))
+    pairs = [(s.payload, s.signature) for s in fresh]
+    origins = claimed_origins(pairs)
+    results = check(pairs, rules_for(session, origins))
     after_check()  # e.g. start checking the next page while this one is stored
     checked: list[Checked] = []
     blocks: dict[str, Block] | None = None
@@ -516,22 +517,25 @@ def _store_summaries(
     write_rows(session, state, list(pending.values()))
 
 
-# In canonical form a summary's keys are sorted, so origin, period and plugin are
-# side by side; metric names and times hold no quotes, so the first match is the
-# summary's own. A payload this does not match claims nothing (and is refused).
+# In canonical form a summary's keys are sorted: metrics (whose names hold no
+# quotes), then origin, period and plugin side by side. A claim is read from the
+# raw text with these, and is only ever a lookup: nothing is trusted until verified.
+_ORIGIN = re.compile(r'"origin":"([^"\\\x00-\x1f]{1,255})"')
 _CLAIM = re.compile(
-    r'"origin":"([^"\\\x00-\x1f]{1,255})","period":"([0-9]{4}-W?[0-9]{2})",'
-    r'"plugin":"([a-z][a-z0-9]{1,30})","revision":'
+    r'"origin":"([^"\\\x00-\x1f]{1,255})","period":"([^"\\\x00-\x1f]{1,16})",'
+    r'"plugin":"([^"\\\x00-\x1f]{1,40})","revision":'
 )
 
 
-def _claimed_key(payload: str) -> tuple[str, str, str] | None:
-    """The origin, period and plugin a payload claims, read before any check.
+def _claimed_origin(payload: str) -> str | None:
+    """The origin a payload claims: whose key and declared figures to check it with."""
+    match = _ORIGIN.search(payload)
+    return match[1] if match else None
 
-    Used only to find the row held for that key (one indexed lookup instead of
-    an index over random signatures) and the key pinned for that origin;
-    nothing is trusted until it is verified.
-    """
+
+def _claimed_key(payload: str) -> tuple[str, str, str] | None:
+    """The origin, plugin and period a payload claims: where to look for the summary
+    held for them (one indexed lookup instead of an index over random signatures)."""
     match = _CLAIM.search(payload)
     return (match[1], match[3], match[2]) if match else None
 

@@ -319,6 +319,18 @@ def network(
     made.close()
 
 
+@pytest.fixture(scope="module")
+def module_network(
+    tmp_path_factory: pytest.TempPathFactory, hub_databases: Databases, plugin_path: Path
+) -> Iterator[Network]:
+    """A network shared by a module's tests, for those that each leave it as they found it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.syspath_prepend(str(plugin_path))
+        made = Network(tmp_path_factory.mktemp("network"), hub_databases, plugin_path)
+        yield made
+        made.close()
+
+
 class FakePeer:
     """A misbehaving or hostile peer: a real HTTP server on loopback whose answers a
     test sets, with its own Ed25519 key for signing whatever it likes."""
@@ -353,7 +365,9 @@ class FakePeer:
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.descriptor = descriptor_of(self.url, self.key, name)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self.thread.start()
 
     def sign(self, document: dict[str, Any], key: Any = None) -> dict[str, str]:
@@ -415,7 +429,7 @@ class Member:
         return body, {**self.JSON, "Hub-Origin": self.url, "Hub-Signature": signature}
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def member() -> Any:
     """``member(url, name)``: a :class:`Member` with a new key."""
     return Member
