@@ -89,6 +89,7 @@ def summaries_of(items: list[dict[str, str]]) -> list[dict[str, str]]:
 
 
 def test_forged_tampered_and_replayed_documents_are_refused(network, fake_peer, member):
+    """[R2.3] [R3.1] [R7.2] [R2.6]"""
     town = network.hub("town")
     town.days(weekly_sessions("2025-03-03", 2))
     town.cli("federation", "publish")

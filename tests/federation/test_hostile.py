@@ -403,7 +403,7 @@ def test_a_revision_is_whole(refusing):
 
 
 def test_protocol_is_exactly_hub_federation_1(aggregator, member):
-    """[R1.3] On joins and in statements."""
+    """[R1.3] [R4.1] On joins and in statements."""
     stranger = member("https://stranger.example")
     for protocol in ("hub-federation/2", "hub-federation/1\n", None):
         described = {**stranger.descriptor, "protocol": protocol}
@@ -418,7 +418,7 @@ def test_protocol_is_exactly_hub_federation_1(aggregator, member):
 
 
 def test_an_envelope_is_exactly_two_strings_once_each(refusing):
-    """[R2.1] [R2.4] The last of two signature members does not win."""
+    """[R2.1] [R2.4] [R5.6] The last of two signature members does not win."""
     aggregator, town = refusing
     good = town.sign(town.summary("2025-09"))
     payload = json.dumps(good["payload"])
@@ -553,6 +553,17 @@ def test_a_feed_that_always_says_more_is_stopped(aggregator, fake_peer):
     endless.feed_body = b'{"items": [], "next": "\\u0000", "more": false}'
     again = aggregator.hub.cli("federation", "sync", "--force", "--retries", "0", ok=False)
     assert "printable ASCII" in again.stdout
+
+
+def test_a_feed_published_in_another_name_is_not_read(aggregator, fake_peer):
+    """[R5.8]"""
+    peer = fake_peer("peer")
+    aggregator.hub.cli("federation", "follow", peer.url)
+    peer.feed_body = (
+        b'{"publisher": "https://else.example", "items": [], "next": "", "more": false}'
+    )
+    result = aggregator.hub.cli("federation", "sync", "--retries", "0", ok=False)
+    assert result.exit_code == 1 and "publishes as 'https://else.example'" in result.stdout
 
 
 # --- operators act -------------------------------------------------------------------------------------
