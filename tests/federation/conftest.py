@@ -10,6 +10,7 @@ except where a test needs to kill one mid-run.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import os
 import signal
@@ -433,6 +434,22 @@ class Member:
 def member() -> Any:
     """``member(url, name)``: a :class:`Member` with a new key."""
     return Member
+
+
+def load_corpus() -> Any:
+    """tests/federation/corpus.py, the hostile documents by class (a helper, not a test)."""
+    name = "federation_corpus"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("corpus.py"))
+        assert spec is not None and spec.loader is not None
+        sys.modules[name] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules[name])
+    return sys.modules[name]
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Any:
+    return load_corpus()
 
 
 @pytest.fixture
