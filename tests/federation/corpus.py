@@ -175,7 +175,7 @@ def relays(scene: Scene, rng: random.Random) -> list[Any]:
         ]
     for item in scene.honest:
         document = json.loads(item["payload"])
-        if "descriptor" in document:
+        if "descriptor" in document and document["descriptor"]["id"] != scene.attacker.url:
             moved = {
                 **document["descriptor"],
                 "locality": {"town": "X", "region": "Elsewhere", "country": "GB"},
@@ -316,7 +316,7 @@ def unicode(scene: Scene, rng: random.Random) -> list[Any]:
         ("plugin", "t\u0435stmetrics"),  # a Cyrillic ie
         ("generated_at", "2025-06-01T09:00:0\u0665Z"),
         ("generated_at", "2025-06-01T09:00:00Z\n"),
-        ("origin", scene.attacker.url.replace("e", "\u0435")),
+        ("origin", scene.attacker.url[:-1] + "\u0435"),  # a Cyrillic ie for its last letter
         ("origin", scene.attacker.url + "\n"),
         ("origin", scene.attacker.url.upper()),
         ("origin", scene.attacker.url + "/"),
