@@ -22,7 +22,7 @@ import httpx
 
 from hub import __version__
 from hub.federation.documents import parse_json
-from hub.federation.grammar import Refused, instance_id
+from hub.federation.grammar import Refused, instance_id, shown
 
 USER_AGENT = f"community-hub/{__version__} (hub-federation/1)"
 MAX_RESPONSE_BYTES = 16 * 1024 * 1024
@@ -216,5 +216,6 @@ class Client:
             raise PeerError(f"{where} answered {status}", retry=True)
         if status >= 300:
             detail = data.get("error") if isinstance(data, dict) else None
-            raise PeerError(f"{where} answered {status}" + (f": {detail}" if detail else ""))
+            # The peer's words go into the log and the peer's row: printable, bounded.
+            raise PeerError(f"{where} answered {status}" + (f": {shown(detail)}" if detail else ""))
         return data

@@ -564,6 +564,11 @@ def test_a_feed_published_in_another_name_is_not_read(aggregator, fake_peer):
     )
     result = aggregator.hub.cli("federation", "sync", "--retries", "0", ok=False)
     assert result.exit_code == 1 and "publishes as 'https://else.example'" in result.stdout
+    # What a failing peer says of itself is kept only as printable text.
+    peer.feed_status, peer.feed_body = 400, b'{"error": "\\u0000\\u202e gone"}'
+    aggregator.hub.cli("federation", "sync", "--force", "--retries", "0", ok=False)
+    (row,) = aggregator.status()["peers"]
+    assert row["last_error"].endswith("answered 400: \\x00\\u202e gone")
 
 
 # --- operators act -------------------------------------------------------------------------------------
