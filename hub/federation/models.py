@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db import Model, utcnow
@@ -83,7 +83,7 @@ class Summary(Model):
     origin: Mapped[str] = mapped_column(String(300))
     plugin: Mapped[str] = mapped_column(String(40))
     period: Mapped[str] = mapped_column(String(10))
-    revision: Mapped[int]
+    revision: Mapped[int] = mapped_column(BigInteger)  # up to 2^53-1, as documents allow
     metrics: Mapped[dict[str, Any]]
     payload: Mapped[str] = mapped_column(Text)
     signature: Mapped[str] = mapped_column(String(100))

@@ -676,3 +676,18 @@ def test_a_fresh_key_would_verify_but_nothing_pins_it(refusing):
     stranger = Ed25519PrivateKey.generate()
     (reason,) = refused_alone(aggregator, town, [town.sign(town.summary("2025-06"), stranger)])
     assert "bad signature" in reason
+
+
+def test_the_largest_figures_and_revisions_the_spec_allows_are_stored(aggregator, town):
+    """[R3.5] [R3.6] Up to 2^53-1, on PostgreSQL too (whose integer stops at 2^31-1)."""
+    largest = 2**53 - 1
+    summary = town.summary("2025-06", revision=largest, repairs=largest, visitors=largest - 1)
+    answer = aggregator.push(
+        town, [town.sign(summary), town.sign(town.summary("2025-07", revision=2**31))]
+    )
+    assert answer.json == {"accepted": 2, "unchanged": 0, "refused": []}
+    held = [json.loads(i["payload"]) for i in aggregator.client.get(FEED).json["items"]]
+    assert {(d.get("period"), d.get("revision")) for d in held} >= {
+        ("2025-06", largest),
+        ("2025-07", 2**31),
+    }

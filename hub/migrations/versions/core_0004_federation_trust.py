@@ -8,6 +8,8 @@
 - ``federation_origin.described_at``: the time of the statement a vouched
   descriptor came from, so that an older statement never replaces it.
 - ``federation_block``: ids and keys an operator blocked, with the reason.
+- ``federation_summary.revision`` is a 64-bit integer: a revision may be up to
+  2^53 - 1, and PostgreSQL's ``integer`` stops at 2^31 - 1.
 - Keys pinned before keys were checked that are not Ed25519 public keys of
   prime order are unpinned, with the summaries held under them: nothing could
   ever verify against them, and they failed every batch that met them.
@@ -53,6 +55,10 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("role", sa.String(length=20), server_default="instance", nullable=False)
         )
+    with op.batch_alter_table("federation_summary", schema=None) as batch_op:
+        batch_op.alter_column(
+            "revision", existing_type=sa.Integer(), type_=sa.BigInteger(), existing_nullable=False
+        )
     op.create_table(
         "federation_block",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -78,6 +84,10 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("federation_block")
+    with op.batch_alter_table("federation_summary", schema=None) as batch_op:
+        batch_op.alter_column(
+            "revision", existing_type=sa.BigInteger(), type_=sa.Integer(), existing_nullable=False
+        )
     with op.batch_alter_table("federation_invite", schema=None) as batch_op:
         batch_op.drop_column("role")
     with op.batch_alter_table("federation_origin", schema=None) as batch_op:
