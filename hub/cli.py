@@ -10,22 +10,25 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import os
 import re
 import secrets
+import signal
 import sys
+import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 from flask import Flask
 from sqlalchemy import func, select
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, ProgrammingError
+from sqlalchemy.exc import DBAPIError
 
-from hub import audit, auth, config, migrate, people
+from hub import audit, auth, config, dbmove, doctor, migrate, people
 from hub.config import ConfigError
-from hub.db import database, get_session
+from hub.db import database, describe_error, get_session
 from hub.exchange import Exporter, Importer, ImportFileError, parse_options, run_import
 from hub.federation.cli import federation
 from hub.metrics import MetricsError, compute
@@ -34,6 +37,7 @@ from hub.periods import Period, PeriodError
 from hub.plugin_manager import PluginError, PluginManager
 
 T = TypeVar("T")
+STOP_WAIT_SECONDS = 60
 
 
 class HubGroup(click.Group):
@@ -207,6 +211,9 @@ def db_status() -> None:
     click.echo("Database is up to date.")
 
 
+db.add_command(dbmove.move_command)
+
+
 @db.command("revision")
 @click.option("--component", required=True, help="core, or a plugin's name.")
 @click.option("-m", "--message", required=True)
@@ -246,10 +253,80 @@ def backup_command(output: Path | None, keep: int | None) -> None:
             raise click.ClickException(
                 f"cannot write a backup to {folder}: {exc.strerror}"
             ) from None
+        doctor.record_run(get_session(), doctor.BACKUP_RUN, archive=str(archive))
+        get_session().commit()
     if keep is not None:
         for old in backup.prune(folder, keep):
             click.echo(f"removed old backup {old.name}", err=True)
     click.echo(f"Backup written to {archive} (it holds secrets and personal data: keep it safe)")
+
+
+@cli.command("restore")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--stop", "stop_server", is_flag=True, help="Stop the running server first.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore_command(archive: Path, stop_server: bool, yes: bool) -> None:
+    """Replace this instance's database, hub.toml and signing key with a backup's.
+
+    Refused while the server runs (stop it, or pass --stop). Everything since the
+    backup was made is lost; followers of the feed read it again from its start."""
+    from hub import backup
+
+    app = _create_app()
+    try:
+        with instance_alone(app, stop_server):
+            if not yes:
+                click.confirm(
+                    f"Replace the database of {app.instance_path} with {archive.name}? "
+                    "Changes since that backup are lost",
+                    abort=True,
+                )
+            try:
+                manifest = backup.restore(app, archive, lambda msg: click.echo(msg, err=True))
+            except backup.BackupError as exc:
+                raise click.ClickException(str(exc)) from None
+    finally:
+        database(app).engine.dispose()
+    click.echo(
+        f"Restored the backup of {manifest['created_at']}. Start the server again "
+        "(systemctl start hub); if the instance is in a network, run hub federation publish."
+    )
+
+
+@contextmanager
+def instance_alone(app: Flask, stop_server: bool) -> Iterator[None]:
+    """Hold the instance for a command that replaces its database (hub restore, hub db
+    move): no server (``stop_server`` stops a running one) and no federation run."""
+    from hub.federation.cli import run_lock
+
+    with _stopped_server(app, stop_server), run_lock(app) as federation_free:
+        if not federation_free:
+            raise click.ClickException("a hub federation command is running; wait for it to finish")
+        yield
+
+
+@contextmanager
+def _stopped_server(app: Flask, stop_server: bool) -> Iterator[None]:
+    """Hold the server lock; with ``stop_server``, stop the server holding it first."""
+    from hub import server
+
+    deadline = time.monotonic() + STOP_WAIT_SECONDS
+    with ExitStack() as held:
+        while True:
+            try:
+                held.enter_context(server.instance_lock(app.instance_path))
+                break
+            except server.ServerRunning as running:
+                if not stop_server or running.pid is None:
+                    raise click.ClickException(
+                        f"{running}: stop it first (systemctl stop hub), or pass --stop"
+                    ) from None
+                if time.monotonic() > deadline:
+                    raise click.ClickException(f"{running} and did not stop in time") from None
+                with suppress(ProcessLookupError):
+                    os.kill(running.pid, signal.SIGTERM)
+                time.sleep(0.2)
+        yield
 
 
 # --- running --------------------------------------------------------------------
@@ -275,7 +352,10 @@ def serve(host: str, port: int, workers: int | None, dev: bool) -> None:
         raise click.ClickException(
             f"the database needs upgrading first: hub db upgrade ({', '.join(behind)})"
         )
-    server.run(app, host=host, port=port, workers=workers, dev=dev)
+    try:
+        server.run(app, host=host, port=port, workers=workers, dev=dev)
+    except server.ServerRunning as running:
+        raise click.ClickException(f"{running}: this instance is already being served") from None
 
 
 @cli.command()
@@ -334,7 +414,7 @@ def user_create(email: str, role: str, name: str, password_stdin: bool) -> None:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    problem = auth.validate_password(password)
+    problem = auth.validate_password(password, (email, name))
     if problem:
         raise click.ClickException(f"password {problem}")
     with app_context():
@@ -348,6 +428,17 @@ def user_create(email: str, role: str, name: str, password_stdin: bool) -> None:
     click.echo(f"Created {role} {email}")
 
 
+@user.command("unlock")
+@click.argument("email")
+def user_unlock(email: str) -> None:
+    """Let EMAIL sign in from any browser again after too many wrong passwords."""
+    with app_context():
+        session = get_session()
+        forgotten = auth.unlock(email.strip())
+        session.commit()
+    click.echo(f"Unlocked {email.strip().lower()} ({forgotten} failed attempts forgotten)")
+
+
 @cli.group()
 def token() -> None:
     """API tokens for scripts and apps."""
@@ -356,7 +447,13 @@ def token() -> None:
 @token.command("create")
 @click.argument("email")
 @click.option("--name", default="", help="What the token is for.")
-def token_create(email: str, name: str) -> None:
+@click.option(
+    "--days",
+    type=click.IntRange(1, auth.MAX_TOKEN_DAYS),
+    default=None,
+    help="How long it works. Default: the TOKEN_DAYS setting (90).",
+)
+def token_create(email: str, name: str, days: int | None) -> None:
     """Print a new API token for EMAIL (shown once; use it as 'Authorization: Bearer TOKEN')."""
     with app_context():
         session = get_session()
@@ -365,7 +462,7 @@ def token_create(email: str, name: str) -> None:
             raise click.ClickException(f"no user with email {email}")
         if not found.active:
             raise click.ClickException(f"{found.email} is disabled; enable the user first")
-        new = auth.create_token(found, name)
+        new = auth.create_token(found, name, days)
         session.commit()
     click.echo(new)
 
@@ -438,7 +535,7 @@ def _find(app: Flask, hook: str, kind: type[T], wanted: str) -> T:
     return found[wanted][1]
 
 
-def _progress_printer() -> tuple[Callable[[int, int], None], Callable[[], None]]:
+def progress_printer(label: str) -> tuple[Callable[[int, int], None], Callable[[], None]]:
     """A progress callback drawing a bar on a terminal, and a function to close it."""
     bar: dict[str, Any] = {}
 
@@ -446,7 +543,7 @@ def _progress_printer() -> tuple[Callable[[int, int], None], Callable[[], None]]
         if not sys.stderr.isatty():
             return
         if "bar" not in bar:
-            bar["bar"] = click.progressbar(length=total, label="Importing", file=sys.stderr)
+            bar["bar"] = click.progressbar(length=total, label=label, file=sys.stderr)
             bar["bar"].__enter__()
         bar["bar"].update(done - bar["bar"].pos)
 
@@ -470,7 +567,7 @@ def import_command(
 ) -> None:
     """Import FILE in FORMAT (formats come from plugins, e.g. ords)."""
     extra = _parse_options(options)
-    progress, close = _progress_printer()
+    progress, close = progress_printer("Importing")
     with app_context() as app:
         importer = _find(app, "hub_importers", Importer, format_name)
         try:
@@ -571,7 +668,6 @@ def person_erase(person_id: int, yes: bool) -> None:
                 f"Erase person {person_id} ({found.name}) from every service?", abort=True
             )
         touched = people.erase(session, plugins_of(app), found)
-        session.commit()
     detail = ", ".join(f"{name}: {count}" for name, count in touched.items()) or "no plugin records"
     click.echo(f"Erased person {person_id} ({detail})")
 
@@ -581,16 +677,24 @@ def person_erase(person_id: int, yes: bool) -> None:
     "--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="For testing."
 )
 def retention_command(today: dt.datetime | None) -> None:
-    """Anonymise people and records past their retention date (run it daily from cron)."""
+    """Anonymise people and records past their retention date (run it daily from cron);
+    delete uploads abandoned on the imports page."""
+    from hub.web import imports
+
     day = today.date() if today else dt.date.today()
     with app_context() as app:
         session = get_session()
         counts = people.apply_retention(session, plugins_of(app), day)
+        uploads = Path(app.instance_path) / imports.UPLOADS
+        if uploads.is_dir():
+            counts["abandoned uploads"] = imports.forget_old_uploads(uploads)
+        doctor.record_run(session, doctor.RETENTION_RUN, counts=counts)
         session.commit()
     click.echo("Anonymised: " + ", ".join(f"{name} {count}" for name, count in counts.items()))
 
 
 cli.add_command(federation)
+cli.add_command(doctor.doctor_command)
 
 
 def main() -> None:
@@ -611,15 +715,9 @@ def main() -> None:
     except PluginError as exc:
         click.echo(f"hub: {exc}", err=True)
         sys.exit(1)
-    except (OperationalError, ProgrammingError, InterfaceError) as exc:
-        click.echo(f"hub: database: {_database_problem(exc)}", err=True)
+    except migrate.MigrationError as exc:
+        click.echo(f"hub: database: {exc}", err=True)
         sys.exit(1)
-
-
-def _database_problem(exc: DBAPIError) -> str:
-    """One line for an unreachable database or one that was never upgraded."""
-    lines = str(exc.orig).strip().splitlines() or [type(exc.orig).__name__]
-    reason = lines[0]
-    if "no such table" in reason or "does not exist" in reason:
-        reason += " (run: hub db upgrade)"
-    return reason
+    except DBAPIError as exc:  # unreachable, never upgraded, or a migration refused
+        click.echo(f"hub: database: {describe_error(exc)}", err=True)
+        sys.exit(1)

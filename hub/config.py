@@ -36,6 +36,7 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_WINDOW_MINUTES": 15,
     "SESSION_HOURS": 12,
+    "TOKEN_DAYS": 90,
     "MAX_UPLOAD_MB": 32,
     "TESTING": False,
 }
@@ -192,7 +193,7 @@ def _validate(config: dict[str, Any], installed: set[str], problems: list[str]) 
             wrong.add(key)
     checks = {
         "SECRET_KEY": _check_secret_key,
-        "DATABASE_URL": _check_database_url,
+        "DATABASE_URL": check_database_url,
         "BASE_URL": _check_base_url,
         "PLUGINS": lambda value: _check_plugins(value, installed),
         "SUPPRESSION_THRESHOLD": _check_threshold,
@@ -203,6 +204,7 @@ def _validate(config: dict[str, Any], installed: set[str], problems: list[str]) 
         "LOGIN_MAX_FAILURES",
         "LOGIN_WINDOW_MINUTES",
         "SESSION_HOURS",
+        "TOKEN_DAYS",
         "MAX_UPLOAD_MB",
     ):
         checks[key] = _at_least_one(key)
@@ -230,7 +232,7 @@ def _check_secret_key(value: str) -> list[str]:
     return []
 
 
-def _check_database_url(value: str) -> list[str]:
+def check_database_url(value: str) -> list[str]:
     try:
         backend = make_url(value).get_backend_name()
     except ArgumentError:

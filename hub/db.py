@@ -7,12 +7,15 @@ embedded default, with WAL and foreign keys on) and on PostgreSQL via psycopg 3.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -64,9 +67,33 @@ def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(url, connect_args={"timeout": 30})
+        if parsed.database and parsed.database != ":memory:":
+            event.listen(engine, "connect", functools.partial(_private_file, Path(parsed.database)))
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+def _private_file(path: Path, _dbapi_connection: Any, _record: Any) -> None:
+    """Make the database file readable by its owner only, as soon as SQLite has
+    opened (and perhaps created) it and before WAL mode makes the -wal and -shm
+    files, which SQLite gives the same mode."""
+    if path.exists() and path.stat().st_mode & 0o077:
+        path.chmod(0o600)
+
+
+def first_line(exc: DBAPIError) -> str:
+    """The database's own message for ``exc``, in one line."""
+    lines = str(exc.orig).strip().splitlines() or [type(exc.orig).__name__]
+    return lines[0]
+
+
+def describe_error(exc: DBAPIError) -> str:
+    """One line for a database that cannot be reached, or was never upgraded."""
+    reason = first_line(exc)
+    if "no such table" in reason or "does not exist" in reason:
+        reason += " (run: hub db upgrade)"
+    return reason
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -75,7 +102,24 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # Deleted and overwritten content is zeroed, not left in free pages for anyone
+    # who copies the file: erasure must reach the bytes, not only the rows.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+
+
+# PostgreSQL's codes for "not now": a lock not granted in time, a deadlock or
+# serialisation conflict the client should retry, no connection slot free.
+POSTGRES_BUSY = {"55P03", "40001", "40P01", "53300", "57P03"}
+SQLITE_BUSY = ("database is locked", "database table is locked", "database is busy")
+
+
+def is_busy(exc: DBAPIError) -> bool:
+    """Whether ``exc`` says the database is busy (worth retrying) rather than broken."""
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if sqlstate is not None:
+        return sqlstate in POSTGRES_BUSY
+    return str(exc.orig).startswith(SQLITE_BUSY)
 
 
 def init_app(app: Flask) -> None:

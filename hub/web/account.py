@@ -7,6 +7,7 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     make_response,
     redirect,
@@ -16,8 +17,8 @@ from flask import (
 )
 from sqlalchemy import select
 from werkzeug.wrappers import Response
-from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
+from wtforms import IntegerField, PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional
 
 from hub import auth
 from hub.db import get_session, utcnow
@@ -52,6 +53,11 @@ class TokenForm(Form):
         filters=[strip],
         description="For example: the till laptop's import script.",
     )
+    days = IntegerField(
+        "Valid for (days)",
+        [Optional(), NumberRange(1, auth.MAX_TOKEN_DAYS, f"From 1 to {auth.MAX_TOKEN_DAYS} days.")],
+        description="It stops working after that; make a new one then.",
+    )
 
 
 def _user() -> User:
@@ -76,9 +82,11 @@ def _page(
         render_template(
             "hub/account.html",
             password_form=password_form or PasswordForm(formdata=None),
-            token_form=token_form or TokenForm(formdata=None),
+            token_form=token_form
+            or TokenForm(formdata=None, days=current_app.config["TOKEN_DAYS"]),
             tokens=list(tokens),
             new_token=new_token,
+            now=utcnow(),
             permissions=[auth.permissions()[name] for name in granted],
         ),
         status,
@@ -96,22 +104,30 @@ def index() -> Response:
 def change_password() -> Any:
     user = _user()
     form = PasswordForm()
-    remote = request.remote_addr or "unknown"
     session = get_session()
-    if not auth.login_allowed(user.email, remote):
-        flash("Too many wrong passwords. Wait a few minutes and try again.", "error")
-        return _page(password_form=form, status=429)
     if not form.validate():
         return _page(password_form=form, status=400)
+    # Counted per session: a borrowed session must not guess freely, and its
+    # guesses must not lock the owner out of signing in elsewhere.
+    counter = auth.SignInCounter(
+        user.email, request.remote_addr or "unknown", f"session:{auth.current_session_id()}"
+    )
+    attempt = counter.begin()
+    if attempt is None:
+        flash("Too many wrong passwords. Wait a few minutes and try again.", "error")
+        return _page(password_form=form, status=429)
     if not auth.check_password(user, form.current_password.data):
-        # Counted like a failed sign-in: a borrowed session must not guess freely.
-        auth.record_login_attempt(user.email, remote, False)
         session.commit()
         form.current_password.errors = ["That is not your current password."]
         return _page(password_form=form, status=400)
+    attempt.succeeded = True
     auth.set_password(user, form.new_password.data, keep_current=True)
     session.commit()
-    flash("Your password is changed. You are signed out everywhere else.", "success")
+    flash(
+        "Your password is changed. You are signed out everywhere else, "
+        "and your API tokens are revoked.",
+        "success",
+    )
     return redirect(url_for("account.index"))
 
 
@@ -121,7 +137,7 @@ def create_token() -> Any:
     form = TokenForm()
     if not form.validate():
         return _page(token_form=form, status=400)
-    token = auth.create_token(_user(), form.name.data)
+    token = auth.create_token(_user(), form.name.data, form.days.data)
     get_session().commit()
     # Shown in this response only (never put in the session cookie, which is
     # signed but readable); the browser must not keep the page either.
@@ -147,5 +163,9 @@ def revoke_token(token_id: int) -> Any:
 def end_other_sessions() -> Any:
     auth.end_sessions(_user(), keep_current=True)
     get_session().commit()
-    flash("You are signed out on every other device.", "success")
+    flash(
+        "You are signed out on every other device. API tokens are not affected: "
+        "revoke any you no longer trust below.",
+        "success",
+    )
     return redirect(url_for("account.index"))

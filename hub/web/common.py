@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from flask import abort, request, url_for
+from flask import abort, current_app, request, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import Select, func, select
 from wtforms import DateField, Field, TimeField, ValidationError
@@ -56,8 +56,16 @@ class Time(_BlankIsNone, TimeField):
     example = "time, like 09:30"
 
 
-def acceptable_password(_form: Any, field: Any) -> None:
-    problem = auth.validate_password(field.data or "")
+def acceptable_password(form: Any, field: Any) -> None:
+    """Long enough and hard to guess, knowing the account's email and name and this
+    instance's name (the account page's user, or the admin form's new user)."""
+    user = auth.current_user() if not hasattr(form, "email") else None
+    context = [
+        current_app.config["INSTANCE_NAME"],
+        *(getattr(getattr(form, key, None), "data", None) or "" for key in ("email", "name")),
+        *((user.email, user.name) if user is not None else ()),
+    ]
+    problem = auth.validate_password(field.data or "", context)
     if problem:
         raise ValidationError(f"The password {problem}.")
 

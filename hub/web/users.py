@@ -59,7 +59,7 @@ class EditUserForm(Form):
     new_password = PasswordField(
         "New password (optional)",
         [Optional(), acceptable_password],
-        description="Only if they forgot theirs. It signs them out everywhere.",
+        description="Only if they forgot theirs. It signs them out everywhere and revokes their API tokens.",
     )
 
     def __init__(self, *args: Any, editing_self: bool, **kwargs: Any) -> None:
@@ -79,7 +79,8 @@ class EditUserForm(Form):
 @auth.require_permission("users.manage")
 def index() -> str:
     users = get_session().scalars(select(User).order_by(User.active.desc(), User.email)).all()
-    return render_template("hub/admin/users.html", users=users)
+    locked = auth.locked_out()
+    return render_template("hub/admin/users.html", users=users, locked=locked)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -113,8 +114,21 @@ def edit(user_id: int) -> Any:
         get_session().commit()
         flash(f"{user.email} is saved.", "success")
         return redirect(url_for("users.index"))
-    page = render_template("hub/admin/user_form.html", form=form, user=user)
+    page = render_template(
+        "hub/admin/user_form.html", form=form, user=user, locked=user.email in auth.locked_out()
+    )
     return page, 400 if form.errors else 200
+
+
+@bp.post("/<int:user_id>/unlock")
+@auth.require_permission("users.manage")
+def unlock(user_id: int) -> Any:
+    """Forget the account's failed sign-ins, so it can sign in from any browser again."""
+    user = get_or_404(User, user_id)
+    forgotten = auth.unlock(user.email)
+    get_session().commit()
+    flash(f"{user.email} can sign in again ({forgotten} failed attempts forgotten).", "success")
+    return redirect(url_for("users.edit", user_id=user.id))
 
 
 def _apply(user: User, form: EditUserForm) -> None:

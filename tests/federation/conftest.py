@@ -282,9 +282,11 @@ class Network:
         *,
         serve: bool = False,
         plugins: tuple[str, ...] = ("testmetrics",),
+        db_url: str | None = None,
         **settings: Any,
     ) -> Hub:
-        made = Hub(self.root, name, self.databases.new(name), self.plugin_path, plugins, **settings)
+        db_url = db_url or self.databases.new(name)
+        made = Hub(self.root, name, db_url, self.plugin_path, plugins, **settings)
         self.hubs.append(made)
         if serve:
             made.start()
