@@ -45,6 +45,12 @@ def normalise_url(url: str) -> str:
     if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
         raise ValueError(f"{url!r}: give the instance's base URL, with no path, query or login")
     netloc = parts.netloc.lower().removesuffix(":443" if parts.scheme == "https" else ":80")
+    if netloc.startswith("["):  # an IPv6 address, as an operator may write it: its shortest form
+        literal, _, port = netloc[1:].partition("]")
+        try:
+            netloc = f"[{ipaddress.IPv6Address(literal).compressed}]{port}"
+        except ValueError:
+            raise ValueError(f"{url!r} has a malformed IPv6 address") from None
     try:
         return instance_id(urlunsplit((parts.scheme, netloc, "", "", "")), "the URL")
     except Refused as exc:

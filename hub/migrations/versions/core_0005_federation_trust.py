@@ -14,8 +14,8 @@
   prime order are unpinned, with the summaries held under them: nothing could
   ever verify against them, and they failed every batch that met them.
 
-Revision ID: core_0004
-Revises: core_0003
+Revision ID: core_0005
+Revises: core_0004
 Create Date: 2026-11-27 10:00:00.000000
 """
 
@@ -28,8 +28,8 @@ from nacl.bindings import crypto_core_ed25519_is_valid_point
 
 import hub.db
 
-revision = "core_0004"
-down_revision = "core_0003"
+revision = "core_0005"
+down_revision = "core_0004"
 branch_labels = None
 depends_on = None
 
