@@ -171,6 +171,8 @@ def initialise(
 @click.option("--database-url", default="", help="Leave empty for SQLite in the instance folder.")
 def init(name: str, base_url: str, town: str, region: str, country: str, database_url: str) -> None:
     """Create the instance: folder, hub.toml, signing key and database."""
+    from hub.federation import sync as federation_sync
+
     instance = config.instance_path_from_env()
     locality = {"town": town, "region": region, "country": country}
     created = initialise(
@@ -179,6 +181,7 @@ def init(name: str, base_url: str, town: str, region: str, country: str, databas
     click.echo(f"{'Created' if created else 'Found'} instance at {instance}")
     with app_context() as app:
         migrate.upgrade(app, progress=lambda msg: click.echo(f"  {msg}"))
+        federation_sync.pin_own_key(app)  # before anyone can join: the id is taken
     click.echo("Database is up to date. Next: hub user create EMAIL --role admin")
 
 

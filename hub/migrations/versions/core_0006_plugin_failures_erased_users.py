@@ -1,7 +1,7 @@
 """plugin failures, for hub plugins and the admin page; when a user's account was erased
 
-Revision ID: core_0005
-Revises: core_0004
+Revision ID: core_0006
+Revises: core_0005
 Create Date: 2026-12-02 10:00:00.000000
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 import hub.db
 
-revision = "core_0005"
-down_revision = "core_0004"
+revision = "core_0006"
+down_revision = "core_0005"
 branch_labels = None
 depends_on = None
 
