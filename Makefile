@@ -28,6 +28,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	# The worked example is checked, not installed; tests/ holds the plugin_files contract type.
 	PYTHONPATH=examples/hub-seedlibrary:tests $(BIN)/lint-imports
+	$(BIN)/mypy  # what it checks: [tool.mypy] in pyproject.toml
 
 test: lint
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)

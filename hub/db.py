@@ -10,10 +10,10 @@ import datetime as dt
 import functools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from flask import Flask, current_app, g
-from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import JSON, DateTime, Engine, MetaData, Table, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -48,6 +48,8 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 class Model(DeclarativeBase):
     """Base class of every table, the core's and the plugins'."""
 
+    # Every model here is declared with its columns, so it is mapped to a Table.
+    __table__: ClassVar[Table]
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {dt.datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
 
@@ -130,6 +132,12 @@ def init_app(app: Flask) -> None:
 
 def database(app: Flask | None = None) -> Database:
     return (app or current_app).extensions["hub.db"]
+
+
+def bound_engine(session: Session) -> Engine:
+    """The engine ``session`` works on (a session is bound to its app's engine)."""
+    bind = session.get_bind()
+    return bind if isinstance(bind, Engine) else bind.engine
 
 
 def get_session() -> Session:

@@ -22,7 +22,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from hub import audit, auth
-from hub.db import Model, is_busy, utcnow
+from hub.db import Model, bound_engine, is_busy, utcnow
 from hub.models import AuditEntry, Person, User
 from hub.plugin_manager import PluginManager
 
@@ -36,8 +36,7 @@ VACUUM_LOCK_WAIT = "3s"
 def export(session: Session, plugins: PluginManager, person: Person) -> dict[str, Any]:
     """Everything this instance holds about ``person``, ready for JSON."""
     core = {
-        column.key: _jsonable(getattr(person, column.key))
-        for column in Person.__table__.columns  # type: ignore[attr-defined]
+        column.key: _jsonable(getattr(person, column.key)) for column in Person.__table__.columns
     }
     held = {
         name: data
@@ -115,7 +114,7 @@ def remove_remnants(session: Session) -> None:
     it waits for its lock at most a few seconds; a table it cannot lock in time gets
     a plain VACUUM, and the warning says so.
     """
-    engine = session.get_bind()
+    engine = bound_engine(session)
     if engine.dialect.name == "sqlite":
         _checkpoint_sqlite(engine)
     elif engine.dialect.name == "postgresql":
@@ -138,9 +137,9 @@ def _checkpoint_sqlite(engine: Engine) -> None:
 def _personal_tables(engine: Engine) -> list[str]:
     present = set(sa_inspect(engine).get_table_names())
     holding = {
-        mapper.local_table.name
-        for mapper in Model.registry.mappers
-        if any(column.info.get("personal") for column in mapper.local_table.columns)
+        model.__table__.name
+        for model in (mapper.class_ for mapper in Model.registry.mappers)
+        if any(column.info.get("personal") for column in model.__table__.columns)
     }
     return sorted((holding | {AuditEntry.__tablename__}) & present)
 

@@ -38,6 +38,7 @@ class _BlankIsNone:
     and a wrong one gets a message saying what to type."""
 
     example = ""
+    data: Any
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("invalid_value_message", f"Enter a real {self.example}.")
@@ -45,7 +46,7 @@ class _BlankIsNone:
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         if not valuelist or not "".join(valuelist).strip():
-            self.data = None  # type: ignore[attr-defined]
+            self.data = None
             return
         super().process_formdata(valuelist)  # type: ignore[misc]
 
@@ -101,9 +102,9 @@ class Page(Generic[T]):
     total: int
 
     def url(self, number: int) -> str:
-        args = request.args.to_dict()
-        args["page"] = str(number)
-        return url_for(request.endpoint or "", **(request.view_args or {}), **args)
+        values: dict[str, Any] = {**(request.view_args or {}), **request.args.to_dict()}
+        values["page"] = str(number)
+        return url_for(request.endpoint or "", **values)
 
     @property
     def previous_url(self) -> str | None:

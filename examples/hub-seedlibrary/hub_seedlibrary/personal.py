@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from hub import plugin_api as api
@@ -48,7 +48,8 @@ def apply_retention(session: Session, today: dt.date) -> int:
     result = session.execute(
         update(Loan).where(Loan.lent_on < cutoff, Loan.note != "").values(note="")
     )
-    if result.rowcount:
+    blanked = cast(CursorResult[Any], result).rowcount
+    if blanked:
         # A bulk update bypasses the ORM, so it is written to the audit log by hand.
-        api.record_audit(session, "retention", "seedlibrary_loan", notes_blanked=result.rowcount)
-    return result.rowcount
+        api.record_audit(session, "retention", "seedlibrary_loan", notes_blanked=blanked)
+    return blanked

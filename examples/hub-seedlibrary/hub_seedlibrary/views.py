@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
@@ -20,7 +21,7 @@ bp = Blueprint("seedlibrary", __name__, url_prefix="/seedlibrary", template_fold
 def index() -> str:
     session = api.get_session()
     varieties = session.scalars(select(Variety).order_by(Variety.crop, Variety.name)).all()
-    people = []
+    people: Sequence[api.Person] = []
     if api.can(api.current_user(), "seedlibrary.lend"):
         people = session.scalars(
             select(api.Person).where(api.Person.anonymised_at.is_(None)).order_by(api.Person.name)

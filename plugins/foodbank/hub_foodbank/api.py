@@ -290,7 +290,7 @@ def _idempotency_key() -> str | None:
 
 
 @functools.cache
-def _household_and_location_query() -> Select[tuple[Household, Location]]:
+def _household_and_location_query() -> Select[Household, Location]:
     # Parcels are logged in bursts at busy sessions: both rows in one round trip, from
     # a statement built once (building it cost more than running it).
     return (

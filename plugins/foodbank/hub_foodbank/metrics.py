@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from hub.plugin_api import Metric, Period
@@ -78,7 +79,7 @@ def _zeros(prefix: str, codelist: Iterable[str]) -> dict[str, int]:
     return {f"{prefix}.{code}": 0 for code in codelist}
 
 
-def _in(column, period: Period):  # type: ignore[no-untyped-def]
+def _in(column: Any, period: Period) -> ColumnElement[bool]:
     return column.between(period.start, period.last_day)
 
 

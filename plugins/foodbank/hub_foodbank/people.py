@@ -8,9 +8,9 @@ referral reasons stay, so every published figure is unchanged.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from hub.plugin_api import Person, utcnow
@@ -82,7 +82,7 @@ def anonymise(session: Session, household: Household) -> int:
         .where(Voucher.household_id == household.id, Voucher.notes != "")
         .values(notes="")
     )
-    return 1 + (notes.rowcount or 0)
+    return 1 + (cast(CursorResult[Any], notes).rowcount or 0)
 
 
 def erase_person(session: Session, person: Person) -> int:

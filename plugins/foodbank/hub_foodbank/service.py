@@ -251,7 +251,9 @@ def _insert(session: Session, request: ParcelRequest) -> LoggedParcel:
     connection = session.connection()
     row = _parcel_row(request)
     # The new id by RETURNING where the database has it, else the cursor's last row id.
-    row["id"] = connection.execute(_insert_parcel(), row).inserted_primary_key[0]
+    inserted = connection.execute(_insert_parcel(), row).inserted_primary_key
+    assert inserted is not None
+    row["id"] = inserted[0]
     signposts = [
         {"parcel_id": row["id"], "code": code} for code in sorted(set(request.signposting))
     ]
@@ -321,7 +323,7 @@ def is_flagged(session: Session, settings: Settings, household_id: int, today: d
     return parcels_in_window(session, settings, household_id, today) >= int(settings.policy_parcels)
 
 
-def flagged_query(settings: Settings, today: dt.date) -> Select[tuple[int, int]]:
+def flagged_query(settings: Settings, today: dt.date) -> Select[int, int]:
     """Household ids and their parcel counts, for households the support policy flags."""
     count = func.count(Parcel.id).label("parcels")
     return (

@@ -133,7 +133,8 @@ def quick() -> str:
     code = request.args.get("code", "")
     found = service.find_by_code(get_session(), code) if code.strip() else None
     voucher = found if isinstance(found, Voucher) else None
-    household = voucher.household if voucher else found
+    household = voucher.household if voucher is not None else found
+    assert not isinstance(household, Voucher)
     if household is not None and household.anonymised_at is not None:
         household = None
     return render_template(

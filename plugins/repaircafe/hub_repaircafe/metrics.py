@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sqlalchemy import Date, cast, func, select, true
+from sqlalchemy import ColumnElement, Date, cast, func, select, true
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
@@ -117,7 +117,7 @@ def tallies(
     grouped queries (one over events, one over records), whatever the number of periods."""
     record, event = RepairRecord.__table__, RepairEvent.__table__
     bucket = _bucket(event.c.date, kind, session.get_bind().dialect.name).label("bucket")
-    in_range = true()
+    in_range: ColumnElement[bool] = true()
     if start is not None:
         in_range = in_range & (event.c.date >= start)
     if end is not None:

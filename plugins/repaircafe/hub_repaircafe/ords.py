@@ -408,7 +408,7 @@ def _write(
         constants = {**NEW_RECORD_DEFAULTS, "created_at": now, "updated_at": now}
         bulk_insert(session, table, ("event_id", *ROW_FIELDS), inserts, constants)
     if updates:
-        values = {name: bindparam(name) for name in COMPARED}
+        values: dict[str, Any] = {name: bindparam(name) for name in COMPARED}
         session.execute(
             update(table).where(table.c.id == bindparam("b_id")).values(updated_at=now, **values),
             updates,

@@ -20,7 +20,7 @@ class FieldError(ValueError):
         self.field = field
 
 
-def events_query(filters: dict[str, Any], today: dt.date) -> Select[tuple[RepairEvent]]:
+def events_query(filters: dict[str, Any], today: dt.date) -> Select[RepairEvent]:
     statement = select(RepairEvent).options(selectinload(RepairEvent.location))
     if "date_from" in filters:
         statement = statement.where(RepairEvent.date >= filters["date_from"])
@@ -36,7 +36,7 @@ def events_query(filters: dict[str, Any], today: dt.date) -> Select[tuple[Repair
     return statement.order_by(order, RepairEvent.id.desc())
 
 
-def records_query(filters: dict[str, Any]) -> Select[tuple[RepairRecord]]:
+def records_query(filters: dict[str, Any]) -> Select[RepairRecord]:
     statement = (
         select(RepairRecord)
         .join(RepairEvent, RepairEvent.id == RepairRecord.event_id)

@@ -63,11 +63,11 @@ def _form_values(schema: type[Schema], form: MultiDict[str, str]) -> dict[str, A
 def _errors(exc: ValidationError | FieldError) -> dict[str, list[str]]:
     if isinstance(exc, FieldError):
         return {exc.field: [str(exc)]}
-    messages = exc.messages
+    messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
     return {
-        key: list(value) if isinstance(value, list) else [str(value)]
+        str(key): list(value) if isinstance(value, list) else [str(value)]
         for key, value in messages.items()
-    }  # type: ignore[union-attr]
+    }
 
 
 def _page(statement: Any) -> dict[str, Any]:
@@ -238,8 +238,8 @@ def quick_log(event_id: int) -> Any:
         form["event_id"] = str(event_id)
         try:
             values = _form_values(schemas.RecordIn, form)
-            values.setdefault("fixer_id", api.current_user().id)
-            values["fixer_id"] = values["fixer_id"] or api.current_user().id
+            me = api.current_user()
+            values["fixer_id"] = values.get("fixer_id") or (me.id if me is not None else None)
             record = apply_record(session, RepairRecord(), values)
         except (ValidationError, FieldError) as exc:
             session.rollback()
