@@ -204,7 +204,7 @@ class PluginManager:
         self.pm.add_hookspecs(hookspecs)
         self.records: dict[str, PluginRecord] = {}
         self._enabled = None if enabled is None else set(enabled)
-        # Failures noted but not yet stored in the database (see hub.plugin_failures).
+        # Failures noted but not yet stored in the database (see hub.plugin_status).
         self.unsaved: list[Failure] = []
 
     # --- loading -----------------------------------------------------------

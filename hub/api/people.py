@@ -70,14 +70,19 @@ class PersonQuery(Schema):
     )
 
 
-class ErasureSchema(Schema):
+class ErasedSchema(Schema):
+    """What an erasure touched: the record's id and each plugin's count of records."""
+
     id = fields.Integer()
-    anonymised_at = fields.DateTime()
     plugins = fields.Dict(
         keys=fields.String(),
         values=fields.Integer(),
         metadata={"description": "Records touched in each plugin."},
     )
+
+
+class ErasureSchema(ErasedSchema):
+    anonymised_at = fields.DateTime()
 
 
 @bp.operation(

@@ -9,7 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 from sqlalchemy import Select, func, or_, select
 
 from hub import auth, people
-from hub.api.people import json_attachment
+from hub.api.people import ErasedSchema, json_attachment
 from hub.db import get_session
 from hub.errors import ApiError, not_found
 from hub.models import ROLES, User
@@ -161,14 +161,8 @@ def update_user(user_id: int, body: dict[str, Any]) -> User:
     return user
 
 
-class UserErasureSchema(Schema):
-    id = fields.Integer()
+class UserErasureSchema(ErasedSchema):
     erased_at = fields.DateTime()
-    plugins = fields.Dict(
-        keys=fields.String(),
-        values=fields.Integer(),
-        metadata={"description": "Records touched in each plugin."},
-    )
 
 
 @bp.operation(
