@@ -9,6 +9,7 @@ its own schema, so several instances (federation tests) can share one server.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import os
 import re
@@ -27,6 +28,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from hub import auth, create_app, migrate
+from hub import clock as hub_clock
 from hub.cli import cli, write_config
 from hub.db import database, get_session
 from hub.federation import identity
@@ -119,6 +121,31 @@ def _no_stray_hub_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for key in list(os.environ):
         if key.startswith("HUB_") and key != TEST_DATABASE_ENV:
             monkeypatch.delenv(key)
+
+
+class Clock:
+    """The hub's clock (``api.today()``, ``api.now()``, new rows' timestamps), held still."""
+
+    def __init__(self) -> None:
+        self.moment = hub_clock.now()
+        hub_clock.set_to(self.moment)
+
+    def set(self, moment: dt.date | dt.datetime) -> None:
+        """Stop the clock at ``moment``; a date is that day at local noon."""
+        hub_clock.set_to(moment)
+        self.moment = hub_clock.now()
+
+    def advance(self, **delta: float) -> None:
+        """Move the clock on, as ``datetime.timedelta(**delta)``: ``advance(days=7)``."""
+        self.set(self.moment + dt.timedelta(**delta))
+
+
+@pytest.fixture
+def clock() -> Iterator[Clock]:
+    """The hub's clock, stopped for the test (at the moment it started) until it sets it:
+    ``clock.set(dt.date(2025, 3, 14))``. It runs again after the test."""
+    yield Clock()
+    hub_clock.set_to(None)
 
 
 @dataclass

@@ -5,14 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint
-from marshmallow import Schema, ValidationError, fields, validate, validates
-from sqlalchemy import Select, func, or_, select
+from marshmallow import ValidationError, validate, validates
+from sqlalchemy import Select, func, select
 
-from hub import auth
-from hub.db import get_session
-from hub.errors import ApiError, not_found
+from hub import auth, fields
+from hub.db import get_or_404, get_session
+from hub.errors import ApiError
+from hub.forms import Schema
 from hub.models import ROLES, User
 from hub.rest import ApiBlueprint
+from hub.search import text_search
 
 bp = ApiBlueprint("api_users", __name__, url_prefix="/api/v1", tag="users")
 
@@ -31,7 +33,7 @@ class UserChangeSchema(Schema):
     name = fields.String(validate=validate.Length(max=120))
     role = fields.String(validate=validate.OneOf(ROLES))
     active = fields.Boolean(metadata={"description": "False signs the user out everywhere."})
-    password = fields.String(load_only=True, metadata={"description": "At least 10 characters."})
+    password = fields.Password(load_only=True, metadata={"description": "At least 10 characters."})
 
     @validates("password")
     def _strong_enough(self, value: str, **_kwargs: Any) -> None:
@@ -43,7 +45,7 @@ class UserChangeSchema(Schema):
 class UserCreateSchema(UserChangeSchema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    password = fields.String(
+    password = fields.Password(
         required=True, load_only=True, metadata={"description": "At least 10 characters."}
     )
 
@@ -68,13 +70,7 @@ class UserQuery(Schema):
 def list_users(query: dict[str, Any]) -> Select[Any]:
     statement = select(User).order_by(User.email)
     if "q" in query:
-        text = query["q"].strip()
-        statement = statement.where(
-            or_(
-                User.email.icontains(text, autoescape=True),
-                User.name.icontains(text, autoescape=True),
-            )
-        )
+        statement = statement.where(text_search(query["q"], User.email, User.name))
     if "role" in query:
         statement = statement.where(User.role == query["role"])
     if "active" in query:
@@ -158,10 +154,7 @@ def _other_active_admins(user: User) -> int:
 
 
 def _get(user_id: int) -> User:
-    user = get_session().get(User, user_id)
-    if user is None:
-        raise not_found("user", user_id)
-    return user
+    return get_or_404(User, user_id)
 
 
 def blueprints() -> list[Blueprint]:

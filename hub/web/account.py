@@ -14,43 +14,54 @@ from flask import (
     request,
     url_for,
 )
+from marshmallow import validate, validates_schema
 from sqlalchemy import select
 from werkzeug.wrappers import Response
-from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
-from hub import auth
+from hub import auth, fields
 from hub.db import get_session, utcnow
+from hub.errors import FieldError
+from hub.forms import Form, Schema
 from hub.models import ApiToken, User
-from hub.web.common import Form, acceptable_password, strip
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 
-class PasswordForm(Form):
-    current_password = PasswordField(
-        "Current password", [InputRequired("Enter your current password.")]
-    )
-    new_password = PasswordField(
-        "New password",
-        [InputRequired("Enter a new password."), acceptable_password],
-        description="At least 10 characters. A few unrelated words are easy to remember.",
-    )
-    confirm_password = PasswordField(
-        "New password again",
-        [
-            InputRequired("Enter the new password a second time."),
-            EqualTo("new_password", "The two new passwords are different."),
-        ],
-    )
+def acceptable_password(password: str) -> None:
+    """A new password the hub accepts (the rule lives in :mod:`hub.auth`)."""
+    problem = auth.validate_password(password)
+    if problem:
+        raise FieldError("new_password", f"The password {problem}.")
 
 
-class TokenForm(Form):
-    name = StringField(
-        "What the token is for",
-        [DataRequired("Name the token, so you know which to revoke later."), Length(max=120)],
-        filters=[strip],
-        description="For example: the till laptop's import script.",
+def required(message: str) -> dict[str, str]:
+    return {"required": message}
+
+
+class PasswordChange(Schema):
+    current_password = fields.Password(
+        required=True, error_messages=required("Enter your current password.")
+    )
+    new_password = fields.Password(
+        required=True,
+        validate=acceptable_password,
+        error_messages=required("Enter a new password."),
+    )
+    confirm_password = fields.Password(
+        required=True, error_messages=required("Enter the new password a second time.")
+    )
+
+    @validates_schema
+    def _the_same_twice(self, data: dict[str, Any], **_: Any) -> None:
+        if data["new_password"] != data["confirm_password"]:
+            raise FieldError("confirm_password", "The two new passwords are different.")
+
+
+class TokenRequest(Schema):
+    name = fields.String(
+        required=True,
+        validate=validate.Length(max=120),
+        error_messages=required("Name the token, so you know which to revoke later."),
     )
 
 
@@ -62,8 +73,8 @@ def _user() -> User:
 
 def _page(
     *,
-    password_form: PasswordForm | None = None,
-    token_form: TokenForm | None = None,
+    password_form: Form | None = None,
+    token_form: Form | None = None,
     new_token: str | None = None,
     status: int = 200,
 ) -> Response:
@@ -75,8 +86,8 @@ def _page(
     return make_response(
         render_template(
             "hub/account.html",
-            password_form=password_form or PasswordForm(formdata=None),
-            token_form=token_form or TokenForm(formdata=None),
+            password_form=password_form or Form(PasswordChange),
+            token_form=token_form or Form(TokenRequest),
             tokens=list(tokens),
             new_token=new_token,
             permissions=[auth.permissions()[name] for name in granted],
@@ -95,21 +106,21 @@ def index() -> Response:
 @auth.require_permission()
 def change_password() -> Any:
     user = _user()
-    form = PasswordForm()
+    form = Form(PasswordChange)
     remote = request.remote_addr or "unknown"
     session = get_session()
     if not auth.login_allowed(user.email, remote):
         flash("Too many wrong passwords. Wait a few minutes and try again.", "error")
         return _page(password_form=form, status=429)
-    if not form.validate():
-        return _page(password_form=form, status=400)
-    if not auth.check_password(user, form.current_password.data):
+    if not form.validate_on_submit():
+        return _page(password_form=form, status=form.status)
+    if not auth.check_password(user, form.data["current_password"]):
         # Counted like a failed sign-in: a borrowed session must not guess freely.
         auth.record_login_attempt(user.email, remote, False)
         session.commit()
-        form.current_password.errors = ["That is not your current password."]
-        return _page(password_form=form, status=400)
-    auth.set_password(user, form.new_password.data, keep_current=True)
+        form.fail("current_password", "That is not your current password.")
+        return _page(password_form=form, status=form.status)
+    auth.set_password(user, form.data["new_password"], keep_current=True)
     session.commit()
     flash("Your password is changed. You are signed out everywhere else.", "success")
     return redirect(url_for("account.index"))
@@ -118,10 +129,10 @@ def change_password() -> Any:
 @bp.post("/tokens")
 @auth.require_permission()
 def create_token() -> Any:
-    form = TokenForm()
-    if not form.validate():
-        return _page(token_form=form, status=400)
-    token = auth.create_token(_user(), form.name.data)
+    form = Form(TokenRequest)
+    if not form.validate_on_submit():
+        return _page(token_form=form, status=form.status)
+    token = auth.create_token(_user(), form.data["name"])
     get_session().commit()
     # Shown in this response only (never put in the session cookie, which is
     # signed but readable); the browser must not keep the page either.

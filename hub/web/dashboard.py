@@ -7,14 +7,13 @@ shown on the admin's plugins page, and left out; the page still renders.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Any
 
 from flask import Blueprint, current_app, render_template, request, url_for
 from markupsafe import Markup
 
-from hub import auth
+from hub import auth, clock
 from hub.db import get_session
 from hub.models import User
 from hub.plugin_manager import PluginManager
@@ -62,7 +61,7 @@ def panels(user: User | None) -> list[RenderedPanel]:
     """Each enabled plugin's panels that ``user`` may see, rendered."""
     plugins = plugin_manager()
     offered = plugins.contributions(
-        "hub_dashboard_panels", user=user, session=get_session(), today=dt.date.today()
+        "hub_dashboard_panels", user=user, session=get_session(), today=clock.today()
     )
     wanted = [
         (plugin, panel)
