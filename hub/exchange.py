@@ -44,6 +44,14 @@ def csv_writer(stream: TextIO) -> CsvWriter:
     return CsvWriter(stream)
 
 
+def csv_text(cell: str) -> str:
+    """A cell's text as it was before :class:`CsvWriter` kept it from reading as a formula
+    (``'=A1`` is ``=A1``), so an import of an export reads back what was exported."""
+    if cell[:1] == "'" and cell[1:].lstrip(" ")[:1] in FORMULA_START:
+        return cell[1:]
+    return cell
+
+
 def cell(value: Any) -> Any:
     """One value as a safe CSV cell."""
     if value is None:

@@ -225,7 +225,10 @@ class Grams(Integer):
         return int(grams)
 
     def to_text(self, value: Any) -> str:
-        return "" if value is None else f"{decimal.Decimal(value) / 1000:f}".rstrip("0").rstrip(".")
+        if value is None:
+            return ""
+        text = f"{decimal.Decimal(value) / 1000:f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _weight(grams: int) -> str:

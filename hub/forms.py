@@ -253,7 +253,8 @@ class Form:
     ``values`` (a mapping or an object with those attributes) fill the inputs at first;
     after a post they show what was typed. ``only`` names the schema's fields this form
     shows, when it shows fewer (a checkbox left off the page must not read as unticked).
-    ``inputs`` renames inputs whose HTML name differs from the field's.
+    ``inputs`` maps a field (or one row's field, ``lines-0-grams``) to the input that
+    holds it on the page, when their names differ.
     """
 
     def __init__(
@@ -308,6 +309,8 @@ class Form:
 
     def _field_name(self, html: str) -> str:
         """The schema's name for input ``html`` (``hours-0-opens``: ``opening_times-0-opens``)."""
+        if html in self._field_of:
+            return self._field_of[html]
         if match := _ROW_KEY.match(html):
             rows = self._field_of.get(match["list"], match["list"])
             return f"{rows}-{match['index']}-{match['name']}"
@@ -319,6 +322,9 @@ class Form:
             numbers = self._origins.get(match["list"], [])
             index = int(match["index"])
             row = numbers[index] if index < len(numbers) else index
+            numbered = f"{match['list']}-{row}-{match['name']}"
+            if numbered in self._input_of:
+                return self._input_of[numbered]
             rows = self._input_of.get(match["list"], match["list"])
             return f"{rows}-{row}-{match['name']}"
         return self._input_of.get(name, name)
@@ -356,7 +362,7 @@ class Form:
                 if isinstance(each.inner, marshmallow.fields.Nested):
                     for index, row in enumerate(value):
                         for sub, text in _row_as_text(each.inner.schema, row).items(multi=True):
-                            shown.add(f"{html}-{index}-{sub}", text)
+                            shown.add(self._input_name(f"{name}-{index}-{sub}"), text)
                     continue
                 for item in value:
                     shown.add(html, _to_text(each.inner, item))

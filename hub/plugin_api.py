@@ -25,7 +25,15 @@ from hub.clock import now, today
 from hub.config import plugin_settings as _plugin_settings
 from hub.db import Model, UTCDateTime, get_or_404, get_session
 from hub.errors import ApiError, FieldError
-from hub.exchange import Exporter, Importer, ImportReport, Progress, RowProblem, csv_writer
+from hub.exchange import (
+    Exporter,
+    Importer,
+    ImportReport,
+    Progress,
+    RowProblem,
+    csv_text,
+    csv_writer,
+)
 from hub.forms import Form, Schema
 from hub.metrics import Metric
 from hub.migrate import PluginModels
@@ -109,6 +117,7 @@ __all__ = [
     "User",
     "can",
     "charts",
+    "csv_text",
     "csv_writer",
     "current_user",
     "fields",
