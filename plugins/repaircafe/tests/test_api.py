@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hub.db import get_session
-from hub.models import Location
+from hub.plugin_api import Location, get_session
 
 BASE = "/api/v1/repaircafe"
 

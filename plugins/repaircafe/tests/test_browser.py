@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from hub_repaircafe.models import RepairEvent, RepairRecord
 
-from hub.db import get_session
+from hub.plugin_api import get_session
 from hub.testing import browser_login, main_menu
 
 

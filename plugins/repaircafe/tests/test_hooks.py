@@ -8,7 +8,7 @@ import json
 import pytest
 from hub_repaircafe.models import RepairEvent, RepairRecord
 
-from hub.db import get_session
+from hub.plugin_api import get_session
 
 HEADER = "id,data_provider,country,partner_product_category,product_category,product_category_id,brand,year_of_manufacture,product_age,repair_status,repair_barrier_if_end_of_life,group_identifier,event_date,problem\n"
 
