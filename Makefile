@@ -24,7 +24,7 @@ demo: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	PYTHONPATH=examples/hub-seedlibrary $(BIN)/lint-imports  # the worked example is checked, not installed
+	PYTHONPATH=examples/hub-fridge $(BIN)/lint-imports  # the worked example is checked, not installed
 
 test: lint
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)

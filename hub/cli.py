@@ -23,7 +23,7 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, ProgrammingError
 
-from hub import audit, auth, config, migrate, people
+from hub import audit, auth, config, migrate, people, scaffold
 from hub.config import ConfigError
 from hub.db import database, get_session
 from hub.exchange import Exporter, Importer, ImportFileError, parse_options, run_import
@@ -588,6 +588,7 @@ def retention_command(today: dt.datetime | None) -> None:
 
 
 cli.add_command(federation)
+cli.add_command(scaffold.plugin)
 
 
 def main() -> None:

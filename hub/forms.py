@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import marshmallow
 from flask import request
@@ -28,6 +28,7 @@ from hub.fields import MAX_DB_INTEGER
 
 _ROW_KEY = re.compile(r"^(?P<list>[A-Za-z_][A-Za-z0-9_]*)-(?P<index>[0-9]{1,4})-(?P<name>.+)$")
 TextSource = Mapping[str, Any] | MultiDict[str, str]
+T = TypeVar("T")
 
 
 class Schema(marshmallow.Schema):
@@ -240,14 +241,9 @@ class Form:
 
     ::
 
-        form = api.Form(schemas.DonationIn, {"received_on": api.today()})
-        if form.validate_on_submit():
-            try:
-                service.add_donation(api.get_session(), form.data)
-            except api.FieldError as exc:
-                form.fail(exc)
-            else:
-                return redirect(...)
+        form = api.Form(schemas.DonationIn, {"given_on": api.today()})
+        if form.submit(lambda data: service.add_donation(api.get_session(), data)):
+            return redirect(...)
         return render_template("fridge/donate.html", form=form), form.status
 
     ``values`` (a mapping or an object with those attributes) fill the inputs at first;
@@ -286,6 +282,23 @@ class Form:
         if request.method != "POST":
             return False
         return self.read(request.form, unticked_is_false=True)
+
+    def submit(
+        self, action: Callable[[dict[str, Any]], T], source: TextSource | None = None
+    ) -> T | None:
+        """On a POST, read the form and hand its data to ``action`` (a service call):
+        what ``action`` returns, or ``None`` while something is wrong. A ``FieldError``
+        from ``action`` marks its field, as a mistake in the form does. ``source`` is
+        what to read instead of the posted form, when the view adds to what was sent."""
+        if request.method != "POST":
+            return None
+        if not self.read(request.form if source is None else source, unticked_is_false=True):
+            return None
+        try:
+            return action(self.data)
+        except FieldError as exc:
+            self.fail(exc)
+            return None
 
     def read(self, source: TextSource, *, unticked_is_false: bool = False) -> bool:
         """Read ``source`` (a form or query string); True when every field is valid."""

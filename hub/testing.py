@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import importlib
 import os
 import re
 import threading
+import tomllib
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -24,7 +26,7 @@ import pytest
 from click.testing import CliRunner, Result
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from hub import auth, create_app, migrate
@@ -251,6 +253,46 @@ def csrf_token(html: str) -> str:
     )
     assert match, "no CSRF token on the page"
     return match[1]
+
+
+def load_demo_data(app: Flask, plugin: str, today: dt.date | None = None) -> None:
+    """Fill ``app``'s database with ``plugin``'s demo data, as ``hub demo`` does (after the
+    core's own: here, none), up to ``today`` (default: the hub's clock)."""
+    from hub.models import Location
+
+    with app.app_context():
+        session = get_session()
+        locations = list(session.scalars(select(Location)))
+        app.extensions["hub.plugins"].call(
+            plugin,
+            "hub_demo_data",
+            session=session,
+            today=today or hub_clock.today(),
+            locations=locations,
+        )
+        session.commit()
+
+
+def install_plugin(project: Path, site: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Install the plugin project in folder ``project`` as pip would, for one test: its
+    package on ``sys.path``, and the ``.dist-info`` folder (``METADATA`` and the entry
+    points of its ``pyproject.toml``) that registers it on ``hub.plugins``, in ``site``."""
+    project_table = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+    name, version = project_table["name"], project_table["version"]
+    folder = site / f"{name.replace('-', '_')}-{version}.dist-info"
+    folder.mkdir(parents=True)
+    (folder / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n", encoding="utf-8"
+    )
+    lines = []
+    for group, entries in project_table.get("entry-points", {}).items():
+        lines.append(f"[{group}]")
+        lines += [f"{key} = {value}" for key, value in entries.items()]
+    (folder / "entry_points.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(project))
+    monkeypatch.syspath_prepend(str(site))
+    importlib.invalidate_caches()
+    return folder
 
 
 class HubRunner:

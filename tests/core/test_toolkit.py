@@ -381,7 +381,7 @@ def test_a_form_marks_each_wrong_box_with_what_to_type(app, accounts, field, tex
 def test_a_field_error_from_a_service_marks_the_field_or_answers_422(
     app, client, accounts, headers
 ):
-    first, second = add_people(app, "Nia Rees", "Owain Bevan")
+    _, second = add_people(app, "Nia Rees", "Owain Bevan")
     refused = client.patch(
         f"/api/v1/toolkit/people/{second}", json={"name": "Nia Rees"}, headers=headers
     )

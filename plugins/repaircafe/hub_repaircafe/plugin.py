@@ -11,7 +11,8 @@ from flask import Blueprint, Flask
 from sqlalchemy.orm import Session
 
 from hub import plugin_api as api
-from hub_repaircafe import demo, ical, metrics, ords, panels
+from hub_repaircafe import api as repaircafe_api
+from hub_repaircafe import demo, exchange, metrics, panels, views
 from hub_repaircafe.models import MODELS
 
 ALL_ROLES = ("coordinator", "volunteer", "viewer")
@@ -37,10 +38,7 @@ def hub_settings() -> dict[str, Any]:
 
 @api.hookimpl
 def hub_blueprints(app: Flask) -> list[Blueprint]:
-    from hub_repaircafe.api import bp as api_bp
-    from hub_repaircafe.views import bp as pages_bp
-
-    return [api_bp, pages_bp]
+    return [repaircafe_api.bp, views.bp]
 
 
 @api.hookimpl
@@ -89,27 +87,13 @@ def hub_metric_periods(session: Session) -> Iterable[dt.date]:
 
 
 @api.hookimpl
-def hub_importers() -> list[api.Importer]:
-    return [api.Importer("ords", "Open Repair Data Standard v0.3 CSV (repair records)", ords.read)]
+def hub_importers() -> Iterable[api.Importer]:
+    return exchange.IMPORTERS
 
 
 @api.hookimpl
-def hub_exporters() -> list[api.Exporter]:
-    return [
-        api.Exporter(
-            "ords",
-            "Open Repair Data Standard v0.3 CSV of every repair record",
-            "text/csv",
-            ords.write,
-        ),
-        api.Exporter(
-            "repaircafe-ical",
-            "Upcoming public repair café events as iCalendar",
-            "text/calendar",
-            ical.write,
-            extension="ics",
-        ),
-    ]
+def hub_exporters() -> Iterable[api.Exporter]:
+    return exchange.EXPORTERS
 
 
 @api.hookimpl

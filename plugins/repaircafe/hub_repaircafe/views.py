@@ -46,17 +46,6 @@ def _locations() -> list[tuple[int, str]]:
     return [(location_id, name) for location_id, name in rows]
 
 
-def _save(form: api.Form, work: Any) -> bool:
-    """Run ``work`` (a service call) and commit; a field error marks its field."""
-    try:
-        work()
-    except api.FieldError as exc:
-        form.fail(exc)
-        return False
-    api.get_session().commit()
-    return True
-
-
 # --- public: events page and iCalendar feed ----------------------------------------------
 
 
@@ -111,9 +100,8 @@ def event_edit(event_id: int) -> Any:
 def _save_event(event: RepairEvent) -> Any:
     form = api.Form(schemas.EventIn, event)
     session = api.get_session()
-    if form.validate_on_submit() and _save(
-        form, lambda: apply_event(session, event, {**CLEARED_EVENT, **form.data})
-    ):
+    if form.submit(lambda data: apply_event(session, event, {**CLEARED_EVENT, **data})):
+        session.commit()
         flash(f"Saved {event.title} on {event.date:%-d %B %Y}.", "success")
         return redirect(url_for("repaircafe.event_detail", event_id=event.id))
     page = render_template(
@@ -181,13 +169,16 @@ def quick_log(event_id: int) -> Any:
     event = _event_or_404(event_id)
     form = api.Form(schemas.RecordIn)
     session = api.get_session()
-    if request.method == "POST" and form.read(_record_form(event_id), unticked_is_false=True):
-        values = {"fixer_id": api.current_user().id, **form.data}
-        record = RepairRecord()
-        if _save(form, lambda: apply_record(session, record, values)):
-            label = categories()[record.product_category_id].label
-            flash(f"Saved: {label}, {STATUSES[record.status]}. Ready for the next item.", "success")
-            return redirect(url_for("repaircafe.quick_log", event_id=event_id))
+    fixer = {"fixer_id": api.current_user().id}
+    record = form.submit(
+        lambda data: apply_record(session, RepairRecord(), {**fixer, **data}),
+        _record_form(event_id),
+    )
+    if record is not None:
+        session.commit()
+        label = categories()[record.product_category_id].label
+        flash(f"Saved: {label}, {STATUSES[record.status]}. Ready for the next item.", "success")
+        return redirect(url_for("repaircafe.quick_log", event_id=event_id))
     recent = (
         api.get_session()
         .scalars(
@@ -254,11 +245,11 @@ def record_edit(record_id: int) -> Any:
     session = api.get_session()
     record = api.get_or_404(RepairRecord, record_id, "repair record")
     form = api.Form(schemas.RecordIn, record)
-    if (
-        request.method == "POST"
-        and form.read(_record_form(record.event_id), unticked_is_false=True)
-        and _save(form, lambda: apply_record(session, record, {**CLEARED_RECORD, **form.data}))
+    if form.submit(
+        lambda data: apply_record(session, record, {**CLEARED_RECORD, **data}),
+        _record_form(record.event_id),
     ):
+        session.commit()
         flash("Repair record saved.", "success")
         return redirect(url_for("repaircafe.event_detail", event_id=record.event_id))
     page = render_template(
