@@ -33,6 +33,7 @@ keepalive = _defaults["keepalive"]
 max_requests = _defaults["max_requests"]
 max_requests_jitter = _defaults["max_requests_jitter"]
 accesslog = _defaults["accesslog"]
+logger_class = _defaults["logger_class"]  # no query strings (searches for people) in the log
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", _defaults["forwarded_allow_ips"])
 # Each worker builds its own app: database connections are never shared across a fork.
 preload_app = False

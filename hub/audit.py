@@ -2,7 +2,8 @@
 
 Changes are collected from the ORM session before each flush, so no view can
 forget to log. Columns holding personal data are recorded as changed, never
-with their values, so the log itself holds nothing that erasure must reach.
+with their values; what else identifies someone (a household's code) is blanked
+from the log by :func:`scrub` when they are erased.
 Bulk imports that bypass the ORM record one entry with :func:`record`; a busy
 write path that inserts with Core statements logs each row it wrote with
 :func:`record_created`, in the same shape the ORM path would.
@@ -13,16 +14,19 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import event, insert, inspect
+from sqlalchemy import event, func, insert, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.db import Model, database
 from hub.models import AuditEntry
+
+PERSONAL = "(personal data)"
 
 _actor: ContextVar[tuple[int | None, str]] = ContextVar("hub_actor", default=(None, "system"))
 
@@ -65,7 +69,7 @@ def record_created(
             "entity": model.__tablename__,
             "entity_id": "/".join(str(row[key]) for key in _primary_key(model)),
             "changes": {
-                key: "(personal data)" if personal else _jsonable(row.get(key))
+                key: PERSONAL if personal else _jsonable(row.get(key))
                 for key, personal in _audited_columns(model)
             },
         }
@@ -133,6 +137,61 @@ def _store_ids(session: Session, _context: Any) -> None:
     # objects to the session instead made every commit run a second whole ORM flush
     # just for them, a large share of a small write request's time.
     session.connection().execute(insert(AuditEntry.__table__), entries)
+    captured = session.info.get("audit_capture")
+    if captured is not None:
+        captured.extend(entries)
+
+
+@contextmanager
+def capture(session: Session) -> Iterator[list[dict[str, Any]]]:
+    """Collect the entries the ORM logs in ``session`` meanwhile (autoflushes included)."""
+    entries: list[dict[str, Any]] = []
+    session.info["audit_capture"] = entries
+    try:
+        yield entries
+    finally:
+        session.info.pop("audit_capture", None)
+
+
+ERASED = "(erased)"
+
+
+def scrub(session: Session, entries: Sequence[Mapping[str, Any]], before_id: int) -> int:
+    """Blank what earlier entries (``id <= before_id``) say about the records an
+    erasure changed in ``entries``: every value it changed (a household's code,
+    the link to its person) and every personal field. Returns the entries changed."""
+    fields: dict[tuple[str, str], set[str]] = {}
+    personal_by_table = {
+        model.__tablename__: {key for key, personal in _audited_columns(model) if personal}
+        for model in {mapper.class_ for mapper in Model.registry.mappers}
+        if hasattr(model, "__tablename__")
+    }
+    for entry in entries:
+        key = (entry["entity"], entry["entity_id"])
+        blanked = fields.setdefault(key, set(personal_by_table.get(entry["entity"], ())))
+        blanked.update(entry["changes"] or {})
+    scrubbed = 0
+    for (entity, entity_id), blanked in fields.items():
+        earlier = session.scalars(
+            select(AuditEntry).where(
+                AuditEntry.entity == entity,
+                AuditEntry.entity_id == entity_id,
+                AuditEntry.id <= before_id,
+            )
+        )
+        for old in earlier:
+            changes = dict(old.changes or {})
+            for name in blanked & set(changes):
+                if changes[name] not in (None, "", PERSONAL, ERASED):
+                    changes[name] = ERASED
+            if changes != old.changes:
+                old.changes = changes
+                scrubbed += 1
+    return scrubbed
+
+
+def last_id(session: Session) -> int:
+    return session.scalar(select(func.max(AuditEntry.id))) or 0
 
 
 @functools.cache
@@ -158,7 +217,7 @@ def _values(obj: Model, *, changed_only: bool) -> dict[str, Any]:
     if not changed_only:
         # After a flush the new row's values are its committed state: no history to consult.
         for key, personal in _audited_columns(type(obj)):
-            values[key] = "(personal data)" if personal else _jsonable(getattr(obj, key))
+            values[key] = PERSONAL if personal else _jsonable(getattr(obj, key))
         return values
     attrs = inspect(obj).attrs
     for key, personal in _audited_columns(type(obj)):
@@ -166,7 +225,7 @@ def _values(obj: Model, *, changed_only: bool) -> dict[str, Any]:
         if not history.has_changes():
             continue
         if personal:
-            values[key] = "(personal data)"
+            values[key] = PERSONAL
         else:
             value = history.added[0] if history.added else getattr(obj, key)
             values[key] = _jsonable(value)

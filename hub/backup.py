@@ -6,7 +6,7 @@ in its custom format, itself a consistent snapshot), the instance's
 ``hub.toml`` and signing key, and ``manifest.json`` saying when it was made,
 by which versions, at which migration revisions, with a SHA-256 of each file.
 The archive holds secrets and personal data, so it is readable by its owner
-only. Restoring is described in ``docs/admin.md``.
+only. :func:`restore` puts an archive back (``hub restore``, see ``docs/admin.md``).
 """
 
 from __future__ import annotations
@@ -25,12 +25,15 @@ from pathlib import Path
 from typing import Any
 
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from flask import Flask
+from sqlalchemy import text
 from sqlalchemy.engine import URL, make_url
 
 from hub import config, migrate
-from hub.db import database
-from hub.federation import identity
+from hub.db import database, get_session
+from hub.federation import identity, store
 
 FORMAT = "community-hub-backup/1"
 MANIFEST = "manifest.json"
@@ -123,9 +126,7 @@ def pg_dump_command(url: URL, target: Path) -> tuple[list[str], dict[str, str]]:
             "pg_dump is not installed: install the PostgreSQL client tools matching "
             "the server's version (Debian: apt install postgresql-client-15)"
         )
-    query = dict(url.query)
-    schema = _search_path_schema(str(query.get("options", "")))
-    libpq = URL.create("postgresql", url.username, None, url.host, url.port, url.database, query)
+    schema = _search_path_schema(str(dict(url.query).get("options", "")))
     command = [
         executable,
         "--format=custom",
@@ -135,11 +136,19 @@ def pg_dump_command(url: URL, target: Path) -> tuple[list[str], dict[str, str]]:
     ]
     if schema:
         command.append(f"--schema={schema}")
-    command.append(f"--dbname={libpq.render_as_string(hide_password=False)}")
+    dbname, env = _libpq(url)
+    return [*command, dbname], env
+
+
+def _libpq(url: URL) -> tuple[str, dict[str, str]]:
+    """``--dbname=`` for PostgreSQL's own tools, and their environment with the password."""
+    libpq = URL.create(
+        "postgresql", url.username, None, url.host, url.port, url.database, dict(url.query)
+    )
     env = dict(os.environ)
     if url.password:
         env["PGPASSWORD"] = str(url.password)
-    return command, env
+    return f"--dbname={libpq.render_as_string(hide_password=False)}", env
 
 
 def _search_path_schema(options: str) -> str | None:
@@ -229,3 +238,140 @@ def prune(output: Path, keep: int) -> list[Path]:
     for path in doomed:
         path.unlink()
     return doomed
+
+
+# --- restoring -------------------------------------------------------------------------
+
+
+def restore(app: Flask, archive: Path, progress: Progress = lambda _msg: None) -> dict[str, Any]:
+    """Put ``archive`` back into ``app``'s instance: its hub.toml and signing key,
+    then its database (replacing the current one whole), brought up to the
+    installed version. The caller holds the server lock: nothing else may use the
+    database meanwhile. Returns the archive's manifest."""
+    instance = Path(app.instance_path)
+    with tempfile.TemporaryDirectory(dir=instance, prefix=".hub-restore-") as scratch:
+        folder = _unpack(archive, Path(scratch), progress)
+        manifest = _checked_manifest(app, folder)
+        for name in SECRET_FILES:
+            if (folder / name).exists():
+                _replace_file(folder / name, instance / name)
+        progress(f"restoring the {manifest['database']} database")
+        database(app).engine.dispose()
+        url = make_url(app.config["DATABASE_URL"])
+        if manifest["database"] != url.get_backend_name():
+            raise BackupError(
+                f"the backup holds a {manifest['database']} database, but DATABASE_URL "
+                f"is {url.get_backend_name()}: restore it onto a {manifest['database']} instance"
+            )
+        if manifest["database"] == "sqlite":
+            _restore_sqlite(folder / SQLITE_FILE, Path(url.database or ""))
+        else:
+            _restore_postgres(app, url, folder / POSTGRES_FILE)
+    progress("bringing the database up to the installed version")
+    migrate.upgrade(app, progress=lambda msg: progress(f"  {msg}"))
+    start_new_feed_epoch(app)
+    return manifest
+
+
+def start_new_feed_epoch(app: Flask) -> None:
+    """A restored instance's feed counter goes back to where the backup left it:
+    a new epoch makes every follower read the feed again from its start instead of
+    skipping what is numbered below its old cursor."""
+    with app.app_context():
+        session = get_session()
+        store.rotate_epoch(store.lock_feed(session))
+        session.commit()
+
+
+def _unpack(archive: Path, into: Path, progress: Progress) -> Path:
+    progress(f"unpacking {archive}")
+    try:
+        with tarfile.open(archive) as tar:
+            tar.extractall(into, filter="data")
+    except (tarfile.TarError, OSError, EOFError) as exc:
+        raise BackupError(f"{archive} is not a readable backup archive: {exc}") from None
+    folders = [path for path in into.iterdir() if path.is_dir()]
+    if len(folders) != 1 or not (folders[0] / MANIFEST).is_file():
+        raise BackupError(f"{archive} is not a hub backup (no {MANIFEST})")
+    return folders[0]
+
+
+def _checked_manifest(app: Flask, folder: Path) -> dict[str, Any]:
+    """The manifest, once every file matches its SHA-256 and every migration
+    revision is known to the installed code (a backup from a newer version is refused)."""
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (ValueError, OSError) as exc:
+        raise BackupError(f"the backup's {MANIFEST} cannot be read: {exc}") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise BackupError(f"the backup is not in the format {FORMAT}")
+    for name, entry in manifest.get("files", {}).items():
+        path = folder / name
+        if not path.is_file() or _sha256(path) != entry.get("sha256"):
+            raise BackupError(f"{name} in the backup is damaged (its SHA-256 does not match)")
+    components = {component.name: component for component in migrate.components(app)}
+    for name, revisions in manifest.get("revisions", {}).items():
+        component = components.get(name)
+        if component is None:
+            continue  # a plugin not enabled here: its tables come back, unused
+        scripts = ScriptDirectory.from_config(migrate._alembic_config(component, None))
+        for revision in revisions:
+            try:
+                scripts.get_revision(revision)
+            except CommandError:
+                raise BackupError(
+                    f"the backup was made by a newer version ({name} at revision {revision}): "
+                    f"install at least community-hub {manifest['versions'].get('community-hub')}"
+                ) from None
+    return manifest
+
+
+def _replace_file(source: Path, target: Path) -> None:
+    partial = target.with_name(target.name + ".partial")
+    shutil.copyfile(source, partial)
+    partial.chmod(0o600)
+    partial.replace(target)
+
+
+def _restore_sqlite(source: Path, target: Path) -> None:
+    # The server is stopped and every engine disposed: the -wal and -shm files belong
+    # to the database being replaced, and would be read back into the restored one.
+    _replace_file(source, target)
+    for suffix in ("-wal", "-shm", "-journal"):
+        target.with_name(target.name + suffix).unlink(missing_ok=True)
+
+
+def _restore_postgres(app: Flask, url: URL, dump: Path) -> None:
+    """Empty the hub's schema of every table (those made after the backup too), then
+    load the dump in one transaction."""
+    executable = shutil.which("pg_restore")
+    if executable is None:
+        raise BackupError(
+            "pg_restore is not installed: install the PostgreSQL client tools matching "
+            "the server's version (Debian: apt install postgresql-client-15)"
+        )
+    engine = database(app).engine
+    quote = engine.dialect.identifier_preparer.quote
+    with engine.begin() as connection:
+        tables = connection.execute(
+            text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+        ).scalars()
+        for table in tables:
+            connection.exec_driver_sql(f"DROP TABLE IF EXISTS {quote(table)} CASCADE")
+    engine.dispose()
+    dbname, env = _libpq(url)
+    command = [
+        executable,
+        "--clean",
+        "--if-exists",
+        "--no-owner",
+        "--no-privileges",
+        "--exit-on-error",
+        "--single-transaction",
+        dbname,
+        str(dump),
+    ]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        lines = [line for line in result.stderr.splitlines() if line.strip()]
+        raise BackupError(f"pg_restore failed: {lines[-1] if lines else 'no message'}")

@@ -10,11 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import os
 import re
 import secrets
+import signal
 import sys
+import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -34,6 +37,7 @@ from hub.periods import Period, PeriodError
 from hub.plugin_manager import PluginError, PluginManager
 
 T = TypeVar("T")
+STOP_WAIT_SECONDS = 60
 
 
 class HubGroup(click.Group):
@@ -249,6 +253,67 @@ def backup_command(output: Path | None, keep: int | None) -> None:
     click.echo(f"Backup written to {archive} (it holds secrets and personal data: keep it safe)")
 
 
+@cli.command("restore")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--stop", "stop_server", is_flag=True, help="Stop the running server first.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def restore_command(archive: Path, stop_server: bool, yes: bool) -> None:
+    """Replace this instance's database, hub.toml and signing key with a backup's.
+
+    Refused while the server runs (stop it, or pass --stop). Everything since the
+    backup was made is lost; followers of the feed read it again from its start."""
+    from hub import backup
+    from hub.federation.cli import run_lock
+
+    app = _create_app()
+    try:
+        with _stopped_server(app, stop_server), run_lock(app) as federation_free:
+            if not federation_free:
+                raise click.ClickException(
+                    "a hub federation command is running; wait for it to finish"
+                )
+            if not yes:
+                click.confirm(
+                    f"Replace the database of {app.instance_path} with {archive.name}? "
+                    "Changes since that backup are lost",
+                    abort=True,
+                )
+            try:
+                manifest = backup.restore(app, archive, lambda msg: click.echo(msg, err=True))
+            except backup.BackupError as exc:
+                raise click.ClickException(str(exc)) from None
+    finally:
+        database(app).engine.dispose()
+    click.echo(
+        f"Restored the backup of {manifest['created_at']}. Start the server again "
+        "(systemctl start hub); if the instance is in a network, run hub federation publish."
+    )
+
+
+@contextmanager
+def _stopped_server(app: Flask, stop_server: bool) -> Iterator[None]:
+    """Hold the server lock; with ``stop_server``, stop the server holding it first."""
+    from hub import server
+
+    deadline = time.monotonic() + STOP_WAIT_SECONDS
+    with ExitStack() as held:
+        while True:
+            try:
+                held.enter_context(server.instance_lock(app.instance_path))
+                break
+            except server.ServerRunning as running:
+                if not stop_server or running.pid is None:
+                    raise click.ClickException(
+                        f"{running}: stop it first (systemctl stop hub), or pass --stop"
+                    ) from None
+                if time.monotonic() > deadline:
+                    raise click.ClickException(f"{running} and did not stop in time") from None
+                with suppress(ProcessLookupError):
+                    os.kill(running.pid, signal.SIGTERM)
+                time.sleep(0.2)
+        yield
+
+
 # --- running --------------------------------------------------------------------
 
 
@@ -272,7 +337,10 @@ def serve(host: str, port: int, workers: int | None, dev: bool) -> None:
         raise click.ClickException(
             f"the database needs upgrading first: hub db upgrade ({', '.join(behind)})"
         )
-    server.run(app, host=host, port=port, workers=workers, dev=dev)
+    try:
+        server.run(app, host=host, port=port, workers=workers, dev=dev)
+    except server.ServerRunning as running:
+        raise click.ClickException(f"{running}: this instance is already being served") from None
 
 
 @cli.command()
@@ -331,7 +399,7 @@ def user_create(email: str, role: str, name: str, password_stdin: bool) -> None:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    problem = auth.validate_password(password)
+    problem = auth.validate_password(password, (email, name))
     if problem:
         raise click.ClickException(f"password {problem}")
     with app_context():
@@ -345,6 +413,17 @@ def user_create(email: str, role: str, name: str, password_stdin: bool) -> None:
     click.echo(f"Created {role} {email}")
 
 
+@user.command("unlock")
+@click.argument("email")
+def user_unlock(email: str) -> None:
+    """Let EMAIL sign in from any browser again after too many wrong passwords."""
+    with app_context():
+        session = get_session()
+        forgotten = auth.unlock(email.strip())
+        session.commit()
+    click.echo(f"Unlocked {email.strip().lower()} ({forgotten} failed attempts forgotten)")
+
+
 @cli.group()
 def token() -> None:
     """API tokens for scripts and apps."""
@@ -353,7 +432,13 @@ def token() -> None:
 @token.command("create")
 @click.argument("email")
 @click.option("--name", default="", help="What the token is for.")
-def token_create(email: str, name: str) -> None:
+@click.option(
+    "--days",
+    type=click.IntRange(1, auth.MAX_TOKEN_DAYS),
+    default=None,
+    help="How long it works. Default: the TOKEN_DAYS setting (90).",
+)
+def token_create(email: str, name: str, days: int | None) -> None:
     """Print a new API token for EMAIL (shown once; use it as 'Authorization: Bearer TOKEN')."""
     with app_context():
         session = get_session()
@@ -362,7 +447,7 @@ def token_create(email: str, name: str) -> None:
             raise click.ClickException(f"no user with email {email}")
         if not found.active:
             raise click.ClickException(f"{found.email} is disabled; enable the user first")
-        new = auth.create_token(found, name)
+        new = auth.create_token(found, name, days)
         session.commit()
     click.echo(new)
 
@@ -568,7 +653,6 @@ def person_erase(person_id: int, yes: bool) -> None:
                 f"Erase person {person_id} ({found.name}) from every service?", abort=True
             )
         touched = people.erase(session, plugins_of(app), found)
-        session.commit()
     detail = ", ".join(f"{name}: {count}" for name, count in touched.items()) or "no plugin records"
     click.echo(f"Erased person {person_id} ({detail})")
 
@@ -578,12 +662,17 @@ def person_erase(person_id: int, yes: bool) -> None:
     "--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="For testing."
 )
 def retention_command(today: dt.datetime | None) -> None:
-    """Anonymise people and records past their retention date (run it daily from cron)."""
+    """Anonymise people and records past their retention date (run it daily from cron);
+    delete uploads abandoned on the imports page."""
+    from hub.web import imports
+
     day = today.date() if today else dt.date.today()
     with app_context() as app:
         session = get_session()
         counts = people.apply_retention(session, plugins_of(app), day)
-        session.commit()
+        uploads = Path(app.instance_path) / imports.UPLOADS
+        if uploads.is_dir():
+            counts["abandoned uploads"] = imports.forget_old_uploads(uploads)
     click.echo("Anonymised: " + ", ".join(f"{name} {count}" for name, count in counts.items()))
 
 

@@ -36,6 +36,7 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_WINDOW_MINUTES": 15,
     "SESSION_HOURS": 12,
+    "TOKEN_DAYS": 90,
     "MAX_UPLOAD_MB": 32,
     "TESTING": False,
 }
@@ -203,6 +204,7 @@ def _validate(config: dict[str, Any], installed: set[str], problems: list[str]) 
         "LOGIN_MAX_FAILURES",
         "LOGIN_WINDOW_MINUTES",
         "SESSION_HOURS",
+        "TOKEN_DAYS",
         "MAX_UPLOAD_MB",
     ):
         checks[key] = _at_least_one(key)

@@ -10,11 +10,13 @@ import datetime as dt
 import functools
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, g
 from sqlalchemy import JSON, BigInteger, DateTime, Engine, Integer, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -74,9 +76,19 @@ def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(url, connect_args={"timeout": 30})
+        if parsed.database and parsed.database != ":memory:":
+            event.listen(engine, "connect", functools.partial(_private_file, Path(parsed.database)))
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+def _private_file(path: Path, _dbapi_connection: Any, _record: Any) -> None:
+    """Make the database file readable by its owner only, as soon as SQLite has
+    opened (and perhaps created) it and before WAL mode makes the -wal and -shm
+    files, which SQLite gives the same mode."""
+    if path.exists() and path.stat().st_mode & 0o077:
+        path.chmod(0o600)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -85,10 +97,27 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # Deleted and overwritten content is zeroed, not left in free pages for anyone
+    # who copies the file: erasure must reach the bytes, not only the rows.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
     dbapi_connection.create_function(
         search.SQLITE_LOWER, 1, search.sqlite_lower, deterministic=True
     )
+
+
+# PostgreSQL's codes for "not now": a lock not granted in time, a deadlock or
+# serialisation conflict the client should retry, no connection slot free.
+POSTGRES_BUSY = {"55P03", "40001", "40P01", "53300", "57P03"}
+SQLITE_BUSY = ("database is locked", "database table is locked", "database is busy")
+
+
+def is_busy(exc: DBAPIError) -> bool:
+    """Whether ``exc`` says the database is busy (worth retrying) rather than broken."""
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if sqlstate is not None:
+        return sqlstate in POSTGRES_BUSY
+    return str(exc.orig).startswith(SQLITE_BUSY)
 
 
 def init_app(app: Flask) -> None:

@@ -49,3 +49,13 @@ class FieldError(ValidationError):
 
 def not_found(what: str, ident: Any) -> ApiError:
     return ApiError(404, f"{what} not found", {"id": ident})
+
+
+class ServiceBusy(Exception):
+    """Too much at once (the database is locked, sign-ins are queueing): answered
+    503 with ``Retry-After``, since the same request a moment later will work."""
+
+    def __init__(self, reason: str, retry_after: int = 5) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after

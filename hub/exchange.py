@@ -6,14 +6,28 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import decimal
-from collections.abc import Callable, Iterable, Mapping
+import sqlite3
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
 from sqlalchemy.orm import Session
 
+from hub.db import make_engine
+
 Progress = Callable[[int, int], None]
+# Long enough that commits cost little, short enough that a volunteer logging a
+# parcel meanwhile waits for the write lock about as long as for a page.
+COMMIT_EVERY_SECONDS = 0.5
+# SQLite's busy handler polls a waiting writer every 100 ms: a lock released for
+# an instant between two transactions is taken straight back by the import, and
+# the volunteer's request waits on. After each commit on SQLite the import leaves
+# the lock free for one whole polling interval.
+SQLITE_YIELD_SECONDS = 0.11
 # What a spreadsheet reads as the start of a formula (OWASP, "CSV injection").
 FORMULA_START = frozenset("=+-@\t\r")
 
@@ -115,6 +129,14 @@ class Exporter:
 class Importer:
     """An import format: ``read(session, stream, options, progress)`` returns a report.
 
+    ``read`` calls ``progress(done, total)`` after each row it has finished with,
+    taken or refused. That is where the core may commit what was taken so far, so
+    that a long import never holds the database's write lock for long (on SQLite,
+    one writer at a time: volunteers logging during an import must not wait): an
+    importer keeps nothing half-written across that call. A file imported again
+    adds nothing, so an import stopped halfway is finished by importing it again.
+    With ``options["dry_run"]`` it checks every row and the core throws away what it wrote.
+
     ``fields`` names what a file's columns can be mapped onto with ``map.FIELD``
     options (a sheet's "Date Given" onto ``date``), so the import page can offer
     a column for each; empty for a format whose columns are fixed (ORDS).
@@ -155,21 +177,61 @@ def run_import(
     dry_run: bool,
     progress: Progress = _no_progress,
 ) -> ImportReport:
-    """Read ``path`` with ``importer``; commit what it took, or roll back a dry run."""
-    try:
-        # utf-8-sig: spreadsheet programs start their "CSV UTF-8" files with a BOM.
-        with path.open(newline="", encoding="utf-8-sig") as stream:
-            report = importer.read(session, stream, {**options, "dry_run": dry_run}, progress)
-    except UnicodeDecodeError:
-        session.rollback()
-        raise ImportFileError(
-            'the file is not UTF-8 text (in a spreadsheet, save it as "CSV UTF-8")'
-        ) from None
-    except csv.Error as exc:  # e.g. a quote never closed, swallowing the rest of the file
-        session.rollback()
-        raise ImportFileError(f"the file is not readable as CSV ({exc})") from None
-    if dry_run:
-        session.rollback()
-    else:
-        session.commit()
+    """Read ``path`` with ``importer``, committing in short transactions; a dry run
+    keeps nothing, and on SQLite it works on a private copy of the database, so
+    that it holds no lock others wait for either."""
+    pause = SQLITE_YIELD_SECONDS if session.get_bind().dialect.name == "sqlite" else 0
+    with _working_session(session, dry_run) as working:
+        last_commit = time.monotonic()
+
+        def commit_now_and_then(done: int, total: int) -> None:
+            nonlocal last_commit
+            if not dry_run and time.monotonic() - last_commit >= COMMIT_EVERY_SECONDS:
+                working.commit()
+                time.sleep(pause)
+                last_commit = time.monotonic()
+            progress(done, total)
+
+        try:
+            # utf-8-sig: spreadsheet programs start their "CSV UTF-8" files with a BOM.
+            with path.open(newline="", encoding="utf-8-sig") as stream:
+                report = importer.read(
+                    working, stream, {**options, "dry_run": dry_run}, commit_now_and_then
+                )
+        except UnicodeDecodeError:
+            working.rollback()
+            raise ImportFileError(
+                'the file is not UTF-8 text (in a spreadsheet, save it as "CSV UTF-8")'
+            ) from None
+        except csv.Error as exc:  # e.g. a quote never closed, swallowing the rest of the file
+            working.rollback()
+            raise ImportFileError(f"the file is not readable as CSV ({exc})") from None
+        if dry_run:
+            working.rollback()
+        else:
+            working.commit()
     return report
+
+
+@contextmanager
+def _working_session(session: Session, dry_run: bool) -> Iterator[Session]:
+    """``session``, or for a dry run on SQLite a session on a scratch copy of the
+    database beside it (SQLite's online backup: a consistent snapshot), deleted after."""
+    engine = session.get_bind()
+    if not dry_run or engine.dialect.name != "sqlite" or not engine.url.database:
+        yield session
+        return
+    source = Path(engine.url.database)
+    with tempfile.TemporaryDirectory(dir=source.parent, prefix=".hub-dry-run-") as scratch:
+        copy = Path(scratch) / "copy.sqlite3"
+        with (
+            closing(sqlite3.connect(source, timeout=30)) as live,
+            closing(sqlite3.connect(copy)) as target,
+        ):
+            live.backup(target)
+        scratch_engine = make_engine(f"sqlite:///{copy}")
+        try:
+            with Session(scratch_engine, expire_on_commit=False) as scratch_session:
+                yield scratch_session
+        finally:
+            scratch_engine.dispose()

@@ -28,14 +28,27 @@ class User(Model):
     role: Mapped[str] = mapped_column(String(20))
     password_hash: Mapped[str] = mapped_column(String(200), default="")
     active: Mapped[bool] = mapped_column(default=True)
-    # Bumped when the password changes or the user is disabled: old sessions end.
-    session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[dt.datetime | None]
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete")
 
-    __audit_exclude__ = ("password_hash", "session_version", "last_login_at")
+    __audit_exclude__ = ("password_hash", "last_login_at")
+
+
+class UserSession(Model):
+    """A signed-in browser. The cookie holds a random key whose SHA-256 is kept
+    here: signing out, a password change or an admin deletes the row, and the
+    cookie, even copied, no longer signs anyone in."""
+
+    __tablename__ = "user_session"
+    __audited__ = False
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
 
 
 class ApiToken(Model):
@@ -48,6 +61,7 @@ class ApiToken(Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(12))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
     last_used_at: Mapped[dt.datetime | None]
     revoked_at: Mapped[dt.datetime | None]
 
@@ -57,7 +71,13 @@ class ApiToken(Model):
 
 
 class LoginAttempt(Model):
-    """Recent sign-in attempts, kept to slow down password guessing across workers."""
+    """Recent sign-in attempts, kept to slow down password guessing across workers.
+
+    An attempt is written (as a failure) before its password is checked, so that
+    attempts made at the same moment count each other. ``device`` says which
+    counter it belongs to: empty for a browser not known to the account (counted
+    per account and per address), else a known device's or a session's own key.
+    """
 
     __tablename__ = "login_attempt"
     __audited__ = False
@@ -65,6 +85,7 @@ class LoginAttempt(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), index=True)
     remote_addr: Mapped[str] = mapped_column(String(64), index=True)
+    device: Mapped[str] = mapped_column(String(64), default="", index=True)
     succeeded: Mapped[bool]
     at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
 
@@ -80,7 +101,8 @@ class Person(Model):
     phone: Mapped[str | None] = personal(String(40))
     notes: Mapped[str] = personal(Text, default="")
     consent_given: Mapped[bool] = mapped_column(default=False)
-    consent_purpose: Mapped[str] = mapped_column(String(300), default="")
+    # Free text, so it may say more about someone than its label suggests.
+    consent_purpose: Mapped[str] = personal(String(300), default="")
     consent_at: Mapped[dt.datetime | None]
     retention_until: Mapped[dt.date | None] = mapped_column(index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

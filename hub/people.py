@@ -9,17 +9,25 @@ fields and keeps the anonymous records, so published figures do not change.
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import time
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from hub import audit
-from hub.db import utcnow
-from hub.models import Person
+from hub.db import Model, is_busy, utcnow
+from hub.models import AuditEntry, Person
 from hub.plugin_manager import PluginManager
 
+log = logging.getLogger(__name__)
+
 ERASED_NAME = "(erased)"
+CHECKPOINT_TRIES = 25
+VACUUM_LOCK_WAIT = "3s"
 
 
 def export(session: Session, plugins: PluginManager, person: Person) -> dict[str, Any]:
@@ -42,18 +50,32 @@ def export(session: Session, plugins: PluginManager, person: Person) -> dict[str
 
 
 def erase(session: Session, plugins: PluginManager, person: Person) -> dict[str, int]:
-    """Erase ``person`` everywhere: every plugin first, then the core record."""
-    touched = {
-        name: count
-        for name, count in plugins.each("hub_erase_person", session=session, person=person)
-    }
-    person.name = ERASED_NAME
-    person.email = None
-    person.phone = None
-    person.notes = ""
-    person.consent_given = False
-    person.consent_purpose = ""
-    person.anonymised_at = utcnow()
+    """Erase ``person`` everywhere, commit, and clear what the database keeps of the
+    old values beyond the rows (see :func:`remove_remnants`)."""
+    touched = _erase(session, plugins, person)
+    session.commit()
+    remove_remnants(session)
+    return touched
+
+
+def _erase(session: Session, plugins: PluginManager, person: Person) -> dict[str, int]:
+    """Every plugin first, then the core record; then the audit log forgets what the
+    erased records said before (names, codes, links) in its earlier entries."""
+    before = audit.last_id(session)
+    with audit.capture(session) as changed:
+        touched = {
+            name: count
+            for name, count in plugins.each("hub_erase_person", session=session, person=person)
+        }
+        person.name = ERASED_NAME
+        person.email = None
+        person.phone = None
+        person.notes = ""
+        person.consent_given = False
+        person.consent_purpose = ""
+        person.anonymised_at = utcnow()
+        session.flush()
+    audit.scrub(session, [entry for entry in changed if entry["action"] == "update"], before)
     audit.record(session, "erase", "person", person.id, plugins=touched)
     return touched
 
@@ -64,11 +86,73 @@ def apply_retention(session: Session, plugins: PluginManager, today: dt.date) ->
         select(Person).where(Person.retention_until < today, Person.anonymised_at.is_(None))
     ).all()
     for person in due:
-        erase(session, plugins, person)
+        _erase(session, plugins, person)
     counts = {"people": len(due)}
     for name, count in plugins.each("hub_apply_retention", session=session, today=today):
         counts[name] = count
+    session.commit()
+    remove_remnants(session)
     return counts
+
+
+def remove_remnants(session: Session) -> None:
+    """Clear old copies of erased values that the database keeps beyond its rows.
+
+    SQLite (with ``secure_delete``, on for every connection) zeroes what was
+    overwritten, but the -wal file holds earlier page images until a checkpoint:
+    it is checkpointed and truncated. PostgreSQL keeps old row versions until a
+    VACUUM, and a plain VACUUM leaves their bytes in the page's free space: each
+    table holding personal data, and the audit log, is rewritten with VACUUM FULL.
+    VACUUM FULL locks the table while it runs (seconds for a large audit log), so
+    it waits for its lock at most a few seconds; a table it cannot lock in time gets
+    a plain VACUUM, and the warning says so.
+    """
+    engine = session.get_bind()
+    if engine.dialect.name == "sqlite":
+        _checkpoint_sqlite(engine)
+    elif engine.dialect.name == "postgresql":
+        _vacuum_postgres(engine)
+
+
+def _checkpoint_sqlite(engine: Engine) -> None:
+    with engine.connect() as connection:
+        for _ in range(CHECKPOINT_TRIES):
+            busy, _log, _done = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+            if not busy:
+                return
+            time.sleep(0.2)
+    log.warning(
+        "erasure: SQLite's -wal file could not be checkpointed (a reader kept it busy); "
+        "old copies of erased values stay in it until the next checkpoint"
+    )
+
+
+def _personal_tables(engine: Engine) -> list[str]:
+    present = set(sa_inspect(engine).get_table_names())
+    holding = {
+        mapper.local_table.name
+        for mapper in Model.registry.mappers
+        if any(column.info.get("personal") for column in mapper.local_table.columns)
+    }
+    return sorted((holding | {AuditEntry.__tablename__}) & present)
+
+
+def _vacuum_postgres(engine: Engine) -> None:
+    quote = engine.dialect.identifier_preparer.quote
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql(f"SET lock_timeout = '{VACUUM_LOCK_WAIT}'")
+        for table in _personal_tables(engine):
+            try:
+                connection.exec_driver_sql(f"VACUUM FULL {quote(table)}")
+            except OperationalError as exc:
+                if not is_busy(exc):
+                    raise
+                connection.exec_driver_sql(f"VACUUM {quote(table)}")
+                log.warning(
+                    "erasure: %s was busy, so it got a plain VACUUM: the bytes of old "
+                    "row versions stay in its free space until reused or the next erasure",
+                    table,
+                )
 
 
 def default_retention(today: dt.date, days: int) -> dt.date:

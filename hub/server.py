@@ -2,11 +2,46 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
+from werkzeug.serving import WSGIRequestHandler
+
+
+def without_query(url: str) -> str:
+    """``url`` without its query string: searches (``/people/?q=a name``) are personal data."""
+    return url.split("?", 1)[0]
+
+
+class PrivateAccessLog(Logger):
+    """gunicorn's logger, with no query string in the access log, neither the
+    request's nor the one in its Referer (the search page a link was followed from)."""
+
+    def atoms(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> dict:
+        atoms = super().atoms(resp, req, environ, request_time)
+        atoms["r"] = f"{atoms['m']} {without_query(environ.get('RAW_URI', ''))} {atoms['H']}"
+        atoms["q"] = ""
+        atoms["f"] = without_query(atoms["f"])
+        for key in [key for key in atoms if key.endswith("}i")]:
+            atoms[key] = without_query(str(atoms[key]))
+        return atoms
+
+
+class PrivateRequestHandler(WSGIRequestHandler):
+    """Flask's development server, logging requests without their query strings."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        method, _, rest = self.requestline.partition(" ")
+        target, _, protocol = rest.partition(" ")
+        self.requestline = f"{method} {without_query(target)} {protocol}"
+        super().log_request(code, size)
 
 
 def default_workers() -> int:
@@ -42,13 +77,61 @@ def gunicorn_options(host: str, port: int, workers: int | None) -> dict[str, Any
         "max_requests": 2000,  # recycle workers now and then to keep memory flat
         "max_requests_jitter": 200,
         "accesslog": "-",
+        "logger_class": PrivateAccessLog,
         "forwarded_allow_ips": "127.0.0.1",
     }
 
 
+SERVER_LOCK = "server.lock"
+
+
+class ServerRunning(RuntimeError):
+    """The instance's server holds its lock; ``pid`` is its process, if known."""
+
+    def __init__(self, pid: int | None) -> None:
+        super().__init__(f"the server is running (process {pid or 'unknown'})")
+        self.pid = pid
+
+
+@contextmanager
+def instance_lock(instance_path: str | Path) -> Iterator[None]:
+    """Hold the instance's server lock: ``hub serve`` for its whole life, ``hub
+    restore`` while it replaces the database. Raises :class:`ServerRunning`."""
+    path = Path(instance_path) / SERVER_LOCK
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    with os.fdopen(descriptor, "r+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            text = handle.read().strip()
+            raise ServerRunning(int(text) if text.isdigit() else None) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def run(app: Flask, *, host: str, port: int, workers: int | None, dev: bool) -> None:
+    """Serve ``app`` until stopped, holding the instance's server lock meanwhile."""
+    with instance_lock(app.instance_path):
+        _run(app, host=host, port=port, workers=workers, dev=dev)
+
+
+def _run(app: Flask, *, host: str, port: int, workers: int | None, dev: bool) -> None:
     if dev:
-        app.run(host=host, port=port, debug=True, use_reloader=False)
+        app.run(
+            host=host,
+            port=port,
+            debug=True,
+            use_reloader=False,
+            request_handler=PrivateRequestHandler,
+        )
         return
     # The engine's pool must not be shared across forked workers.
     app.extensions["hub.db"].engine.dispose()

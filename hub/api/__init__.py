@@ -11,14 +11,15 @@ from __future__ import annotations
 import logging
 from typing import Any, NoReturn
 
-from flask import Flask, Response, current_app, jsonify, render_template, request
-from sqlalchemy.exc import DataError, IntegrityError
-from werkzeug.exceptions import HTTPException
+from flask import Flask, Response, current_app, jsonify, make_response, render_template, request
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from hub import openapi
 from hub.api import account, audit, instance, locations, people, users
-from hub.db import get_session
-from hub.errors import ApiError, FieldError
+from hub.db import get_session, is_busy
+from hub.errors import ApiError, FieldError, ServiceBusy
 from hub.plugin_manager import PluginError
 from hub.rest import handle_http_error
 
@@ -39,6 +40,9 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(IntegrityError, _integrity_error)
     app.register_error_handler(DataError, _data_error)
     app.register_error_handler(PluginError, _plugin_error)
+    app.register_error_handler(ServiceBusy, _busy)
+    app.register_error_handler(PoolTimeout, lambda _exc: _busy(ServiceBusy("no free connection")))
+    app.register_error_handler(OperationalError, _operational_error)
     app.register_error_handler(Exception, _unexpected_error)
 
 
@@ -121,6 +125,27 @@ def _plugin_error(exc: PluginError) -> Any:
     log.error("%s (on %s %s)", exc, request.method, request.path)
     # Not the caller's fault, but the admin needs to know which plugin to look at.
     return ApiError(500, "a plugin failed", {"plugin": [str(exc)]}).response()
+
+
+def _operational_error(exc: OperationalError) -> Any:
+    if is_busy(exc):
+        return _busy(ServiceBusy(str(exc.orig).splitlines()[0]))
+    return _unexpected_error(exc)
+
+
+def _busy(exc: ServiceBusy) -> Response:
+    """503 with Retry-After, on pages and the API alike: the request was fine, the
+    database or the sign-in queue was too busy, and the same request will work soon."""
+    get_session().rollback()
+    log.warning("answered 503 on %s %s: %s", request.method, request.path, exc.reason)
+    busy = ServiceUnavailable(
+        "The hub is busy for a moment. Try again in a few seconds.", retry_after=exc.retry_after
+    )
+    response = make_response(
+        handle_http_error(busy) if _on_api() else current_app.handle_http_exception(busy)
+    )
+    response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _unexpected_error(exc: Exception) -> Any:

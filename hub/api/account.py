@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from hub import auth
 from hub.db import get_session, utcnow
-from hub.errors import not_found
+from hub.errors import ApiError, not_found
 from hub.models import ApiToken
 from hub.rest import ApiBlueprint
 
@@ -34,6 +34,7 @@ class TokenSchema(Schema):
     name = fields.String(validate=validate.Length(max=120))
     prefix = fields.String(dump_only=True)
     created_at = fields.DateTime(dump_only=True)
+    expires_at = fields.DateTime(dump_only=True)
     last_used_at = fields.DateTime(dump_only=True, allow_none=True)
     revoked_at = fields.DateTime(dump_only=True, allow_none=True)
 
@@ -44,6 +45,11 @@ class NewTokenSchema(TokenSchema):
 
 class TokenRequestSchema(Schema):
     name = fields.String(load_default="", validate=validate.Length(max=120))
+    days = fields.Integer(
+        strict=True,
+        validate=validate.Range(min=1, max=auth.MAX_TOKEN_DAYS),
+        metadata={"description": "How long the token works; default the TOKEN_DAYS setting."},
+    )
 
 
 @bp.operation("/me", summary="The signed-in user", permission=None, response=UserSchema)
@@ -69,9 +75,17 @@ def list_tokens() -> Any:
     status=201,
 )
 def create_token(body: dict[str, Any]) -> Any:
+    """Only from a signed-in browser (with its CSRF token): a token cannot make
+    tokens, so a leaked one cannot outlive its own expiry or revocation."""
+    if auth.signed_in_via() != "web":
+        raise ApiError(
+            403,
+            "tokens cannot create tokens",
+            {"Authorization": ["create tokens on your account page, or with hub token create"]},
+        )
     session = get_session()
     user = auth.current_user()
-    token = auth.create_token(user, body["name"])
+    token = auth.create_token(user, body["name"], body.get("days"))
     session.commit()
     row = user.tokens[-1]
     row.token = token  # type: ignore[attr-defined]  # shown once, never stored

@@ -195,7 +195,6 @@ def erase_person(person_id: int) -> dict[str, Any]:
     if person.anonymised_at is not None:
         raise ApiError(409, "person was already erased", {"id": [f"person {person_id}"]})
     touched = people.erase(session, current_app.extensions["hub.plugins"], person)
-    session.commit()
     return {"id": person.id, "anonymised_at": person.anonymised_at, "plugins": touched}
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, current_app
 from marshmallow import ValidationError, validate, validates
 from sqlalchemy import Select, func, select
 
@@ -33,11 +33,17 @@ class UserChangeSchema(Schema):
     name = fields.String(validate=validate.Length(max=120))
     role = fields.String(validate=validate.OneOf(ROLES))
     active = fields.Boolean(metadata={"description": "False signs the user out everywhere."})
-    password = fields.Password(load_only=True, metadata={"description": "At least 10 characters."})
+    password = fields.Password(
+        load_only=True,
+        metadata={
+            "description": "At least 10 characters, not easy to guess. Signs the user out "
+            "everywhere and revokes their API tokens."
+        },
+    )
 
     @validates("password")
     def _strong_enough(self, value: str, **_kwargs: Any) -> None:
-        problem = auth.validate_password(value)
+        problem = auth.validate_password(value, [current_app.config["INSTANCE_NAME"]])
         if problem:
             raise ValidationError(problem)
 
@@ -136,10 +142,9 @@ def update_user(user_id: int, body: dict[str, Any]) -> User:
             {"role": ["cannot demote or disable the last active admin; make another admin first"]},
         )
     if "password" in body:
-        user.password_hash = auth.hash_password(body.pop("password"))
-        user.session_version += 1
+        auth.set_password(user, body.pop("password"), keep_current=False)
     if body.get("active") is False and user.active:
-        user.session_version += 1
+        auth.end_sessions(user, keep_current=False)
     for key, value in body.items():
         setattr(user, key, value)
     session.commit()

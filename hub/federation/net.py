@@ -45,9 +45,31 @@ def normalise_url(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc.lower(), "", "", "")).rstrip("/")
 
 
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 form carries (mapped, NAT64, 6to4, Teredo's client,
+    the old IPv4-compatible form): a way to reach 10.0.0.1 by another name."""
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address.teredo is not None:
+        return address.teredo[1]
+    if address in NAT64 or (address in IPV4_COMPATIBLE and int(address) > 1):
+        return ipaddress.IPv4Address(address.packed[-4:])
+    return None
+
+
 def _forbidden(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(address)
+        if address.is_site_local or (embedded is not None and _forbidden(embedded)):
+            return True
+        if embedded is not None and address.ipv4_mapped is not None:
+            return False  # ::ffff:a.b.c.d is that public IPv4 address itself
     return not address.is_global or address.is_multicast
 
 

@@ -39,7 +39,7 @@ BLUEPRINTS = (
     exports.bp,
     imports.bp,
 )
-ERROR_PAGES = (400, 403, 404, 405, 413, 429, 500)
+ERROR_PAGES = (400, 403, 404, 405, 413, 429, 500, 503)
 
 
 def init_app(app: Flask) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     make_response,
     redirect,
@@ -27,11 +29,13 @@ from hub.models import ApiToken, User
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 
-def acceptable_password(password: str) -> None:
-    """A new password the hub accepts (the rule lives in :mod:`hub.auth`)."""
-    problem = auth.validate_password(password)
+def check_password(field: str, password: str, known: Iterable[str | None]) -> None:
+    """A new password the hub accepts: long enough and hard to guess, knowing what else
+    is known about the account (its email and name, this instance's name)."""
+    context = [current_app.config["INSTANCE_NAME"], *(text or "" for text in known)]
+    problem = auth.validate_password(password, context)
     if problem:
-        raise FieldError("new_password", f"The password {problem}.")
+        raise FieldError(field, f"The password {problem}.")
 
 
 def required(message: str) -> dict[str, str]:
@@ -42,17 +46,15 @@ class PasswordChange(Schema):
     current_password = fields.Password(
         required=True, error_messages=required("Enter your current password.")
     )
-    new_password = fields.Password(
-        required=True,
-        validate=acceptable_password,
-        error_messages=required("Enter a new password."),
-    )
+    new_password = fields.Password(required=True, error_messages=required("Enter a new password."))
     confirm_password = fields.Password(
         required=True, error_messages=required("Enter the new password a second time.")
     )
 
     @validates_schema
-    def _the_same_twice(self, data: dict[str, Any], **_: Any) -> None:
+    def _acceptable_and_the_same_twice(self, data: dict[str, Any], **_: Any) -> None:
+        user = _user()
+        check_password("new_password", data["new_password"], (user.email, user.name))
         if data["new_password"] != data["confirm_password"]:
             raise FieldError("confirm_password", "The two new passwords are different.")
 
@@ -62,6 +64,11 @@ class TokenRequest(Schema):
         required=True,
         validate=validate.Length(max=120),
         error_messages=required("Name the token, so you know which to revoke later."),
+    )
+    days = fields.Integer(
+        validate=validate.Range(
+            1, auth.MAX_TOKEN_DAYS, error=f"From 1 to {auth.MAX_TOKEN_DAYS} days."
+        )
     )
 
 
@@ -87,9 +94,10 @@ def _page(
         render_template(
             "hub/account.html",
             password_form=password_form or Form(PasswordChange),
-            token_form=token_form or Form(TokenRequest),
+            token_form=token_form or Form(TokenRequest, {"days": current_app.config["TOKEN_DAYS"]}),
             tokens=list(tokens),
             new_token=new_token,
+            now=utcnow(),
             permissions=[auth.permissions()[name] for name in granted],
         ),
         status,
@@ -107,22 +115,30 @@ def index() -> Response:
 def change_password() -> Any:
     user = _user()
     form = Form(PasswordChange)
-    remote = request.remote_addr or "unknown"
     session = get_session()
-    if not auth.login_allowed(user.email, remote):
-        flash("Too many wrong passwords. Wait a few minutes and try again.", "error")
-        return _page(password_form=form, status=429)
     if not form.validate_on_submit():
         return _page(password_form=form, status=form.status)
+    # Counted per session: a borrowed session must not guess freely, and its
+    # guesses must not lock the owner out of signing in elsewhere.
+    counter = auth.SignInCounter(
+        user.email, request.remote_addr or "unknown", f"session:{auth.current_session_id()}"
+    )
+    attempt = counter.begin()
+    if attempt is None:
+        flash("Too many wrong passwords. Wait a few minutes and try again.", "error")
+        return _page(password_form=form, status=429)
     if not auth.check_password(user, form.data["current_password"]):
-        # Counted like a failed sign-in: a borrowed session must not guess freely.
-        auth.record_login_attempt(user.email, remote, False)
         session.commit()
-        form.fail("current_password", "That is not your current password.")
+        form.errors["current_password"] = ["That is not your current password."]
         return _page(password_form=form, status=form.status)
+    attempt.succeeded = True
     auth.set_password(user, form.data["new_password"], keep_current=True)
     session.commit()
-    flash("Your password is changed. You are signed out everywhere else.", "success")
+    flash(
+        "Your password is changed. You are signed out everywhere else, "
+        "and your API tokens are revoked.",
+        "success",
+    )
     return redirect(url_for("account.index"))
 
 
@@ -132,7 +148,7 @@ def create_token() -> Any:
     form = Form(TokenRequest)
     if not form.validate_on_submit():
         return _page(token_form=form, status=form.status)
-    token = auth.create_token(_user(), form.data["name"])
+    token = auth.create_token(_user(), form.data["name"], form.data.get("days"))
     get_session().commit()
     # Shown in this response only (never put in the session cookie, which is
     # signed but readable); the browser must not keep the page either.
@@ -158,5 +174,9 @@ def revoke_token(token_id: int) -> Any:
 def end_other_sessions() -> Any:
     auth.end_sessions(_user(), keep_current=True)
     get_session().commit()
-    flash("You are signed out on every other device.", "success")
+    flash(
+        "You are signed out on every other device. API tokens are not affected: "
+        "revoke any you no longer trust below.",
+        "success",
+    )
     return redirect(url_for("account.index"))

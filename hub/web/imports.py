@@ -9,6 +9,7 @@ these sheets hold people's details.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import re
@@ -29,6 +30,8 @@ bp = Blueprint("imports", __name__, url_prefix="/admin/imports")
 
 PERMISSION = "imports.run"
 KEPT_SECONDS = 3600
+SWEEP_EVERY_SECONDS = 300
+UPLOADS = "uploads"
 SHOWN_PROBLEMS = 200
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{22}")
 
@@ -42,16 +45,36 @@ def offered() -> dict[str, tuple[str, Importer]]:
 
 
 def _folder() -> Path:
-    folder = Path(current_app.instance_path) / "uploads"
+    folder = Path(current_app.instance_path) / UPLOADS
     folder.mkdir(mode=0o700, exist_ok=True)
     return folder
 
 
-def _forget_old_uploads(folder: Path) -> None:
+def forget_old_uploads(folder: Path) -> int:
+    """Delete uploads left waiting longer than their hour; returns how many."""
     cutoff = time.time() - KEPT_SECONDS
+    forgotten = 0
     for path in folder.glob("*.csv"):
-        if path.stat().st_mtime < cutoff:
-            path.unlink(missing_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                forgotten += 1
+    return forgotten
+
+
+_last_sweep = {"at": 0.0}
+
+
+@bp.before_app_request
+def _sweep_now_and_then() -> None:
+    # Abandoned uploads (a check never followed by an import) go within minutes of
+    # their hour whenever the server is in use, not only when the imports page is.
+    now = time.monotonic()
+    if now - _last_sweep["at"] >= SWEEP_EVERY_SECONDS:
+        _last_sweep["at"] = now
+        folder = Path(current_app.instance_path) / UPLOADS
+        if folder.is_dir():
+            forget_old_uploads(folder)
 
 
 def _upload_path(token: str) -> Path:
@@ -59,7 +82,7 @@ def _upload_path(token: str) -> Path:
     if not _TOKEN.fullmatch(token):
         abort(400)
     folder = _folder()
-    _forget_old_uploads(folder)
+    forget_old_uploads(folder)
     return folder / f"{auth.current_user().id}-{token}.csv"
 
 

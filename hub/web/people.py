@@ -164,7 +164,6 @@ def erase(person_id: int) -> Any:
     if request.method == "POST":
         if request.form.get("confirm") == "yes":
             touched = people.erase(session, plugin_manager(), person)
-            session.commit()
             records = sum(touched.values())
             flash(
                 f"Person {person.id} is erased everywhere ({records} records in services "

@@ -50,22 +50,30 @@ def login() -> Any:
 
     if not email or not password:
         return again("Enter your email and your password.", 400)
-    if not auth.login_allowed(email, remote):
-        return again("Too many failed sign-ins. Wait a few minutes and try again.", 429)
+    attempt = auth.SignInCounter(email, remote, auth.known_device(email)).begin()
+    if attempt is None:
+        return again(
+            "Too many failed sign-ins. Wait a few minutes and try again, "
+            "or ask an admin to unlock your account.",
+            429,
+        )
     user = session.scalar(select(User).where(func.lower(User.email) == email))
     ok = auth.check_password(user, password) and user is not None and user.active
-    auth.record_login_attempt(email, remote, ok)
     if not ok:
         session.commit()
         return again("That email and password do not match an active account.", 401)
     assert user is not None
+    attempt.succeeded = True
     auth.login(user)
     session.commit()
-    return redirect(safe_next(request.form.get("next")))
+    response = redirect(safe_next(request.form.get("next")))
+    auth.remember_device(response, email)
+    return response
 
 
 @bp.post("/logout")
 def logout() -> Response:
     auth.logout()
+    get_session().commit()
     flash("You are signed out.", "info")
     return redirect(url_for("signin.login"))

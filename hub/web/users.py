@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from marshmallow import validate, validates
+from marshmallow import validate, validates, validates_schema
 from sqlalchemy import func, select
 
 from hub import auth, fields
@@ -14,6 +14,7 @@ from hub.db import get_or_404, get_session
 from hub.errors import FieldError
 from hub.forms import Form
 from hub.models import ROLES, User
+from hub.web.account import check_password
 
 bp = Blueprint("users", __name__, url_prefix="/admin/users")
 
@@ -26,15 +27,6 @@ ROLE_DESCRIPTIONS = {
 ROLE_CHOICES = {role: f"{role.title()}: {ROLE_DESCRIPTIONS[role]}" for role in ROLES}
 
 
-def _strong_enough(field: str) -> Any:
-    def check(password: str) -> None:
-        problem = auth.validate_password(password)
-        if problem:
-            raise FieldError(field, f"The password {problem}.")
-
-    return check
-
-
 class NewUser(UserCreateSchema):
     email = fields.Email(
         required=True,
@@ -45,11 +37,7 @@ class NewUser(UserCreateSchema):
         },
     )
     role = fields.Code(ROLE_CHOICES, required=True)
-    password = fields.Password(
-        required=True,
-        validate=_strong_enough("password"),
-        error_messages={"required": "Set a first password."},
-    )
+    password = fields.Password(required=True, error_messages={"required": "Set a first password."})
 
     @validates("email")
     def _not_taken(self, value: str, **_: Any) -> None:
@@ -59,17 +47,29 @@ class NewUser(UserCreateSchema):
         if taken is not None:
             raise FieldError("email", "There is already a user with this email.")
 
+    @validates_schema
+    def _hard_to_guess(self, data: dict[str, Any], **_: Any) -> None:
+        check_password("password", data["password"], (data["email"], data.get("name")))
+
 
 class UserChange(UserChangeSchema):
     role = fields.Code(ROLE_CHOICES, required=True)
-    password = fields.Password(validate=_strong_enough("password"))
+    password = fields.Password()
+
+    @validates_schema
+    def _hard_to_guess(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("password"):
+            me = auth.current_user()
+            known = (data.get("name"), *((me.email, me.name) if me else ()))
+            check_password("password", data["password"], known)
 
 
 @bp.get("/")
 @auth.require_permission("users.manage")
 def index() -> str:
     users = get_session().scalars(select(User).order_by(User.active.desc(), User.email)).all()
-    return render_template("hub/admin/users.html", users=users)
+    locked = auth.locked_out()
+    return render_template("hub/admin/users.html", users=users, locked=locked)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -97,20 +97,28 @@ def create() -> Any:
 def edit(user_id: int) -> Any:
     user = get_or_404(User, user_id)
     form = Form(UserChange, user, inputs={"password": "new_password"})
-    if form.validate_on_submit():
-        try:
-            _apply(user, form.data)
-        except FieldError as exc:
-            form.fail(exc)
-        else:
-            get_session().commit()
-            flash(f"{user.email} is saved.", "success")
-            return redirect(url_for("users.index"))
-    page = render_template("hub/admin/user_form.html", form=form, user=user)
+    if form.submit(lambda data: _apply(user, data)):
+        get_session().commit()
+        flash(f"{user.email} is saved.", "success")
+        return redirect(url_for("users.index"))
+    page = render_template(
+        "hub/admin/user_form.html", form=form, user=user, locked=user.email in auth.locked_out()
+    )
     return page, form.status
 
 
-def _apply(user: User, data: dict[str, Any]) -> None:
+@bp.post("/<int:user_id>/unlock")
+@auth.require_permission("users.manage")
+def unlock(user_id: int) -> Any:
+    """Forget the account's failed sign-ins, so it can sign in from any browser again."""
+    user = get_or_404(User, user_id)
+    forgotten = auth.unlock(user.email)
+    get_session().commit()
+    flash(f"{user.email} can sign in again ({forgotten} failed attempts forgotten).", "success")
+    return redirect(url_for("users.edit", user_id=user.id))
+
+
+def _apply(user: User, data: dict[str, Any]) -> User:
     me = auth.current_user()
     if me is not None and me.id == user.id:
         if data["role"] != "admin":
@@ -124,3 +132,4 @@ def _apply(user: User, data: dict[str, Any]) -> None:
         auth.set_password(user, data["password"], keep_current=False)
     elif was_active and not user.active:
         auth.end_sessions(user, keep_current=False)
+    return user

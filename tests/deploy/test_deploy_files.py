@@ -209,3 +209,21 @@ def test_docker_entrypoint_creates_the_instance_then_runs_the_command(tmp_path, 
     assert result.stdout.strip().endswith("Database is up to date.")
     assert (tmp_path / "data" / "hub.toml").exists()
     assert (tmp_path / "data" / "signing_key.pem").exists()
+
+
+def test_nginx_logs_no_query_strings():
+    """Searches (``/people/?q=a name``) are personal data: nginx logs paths only."""
+    site = (DEPLOY / "nginx" / "hub.conf").read_text()
+    log_format = site.split("log_format hub_private", 1)[1].split(";", 1)[0]
+    assert "$uri" in log_format
+    for leaky in (
+        "$request ",
+        '$request"',
+        "$request_uri",
+        "$args",
+        "$query_string",
+        "$http_referer",
+    ):
+        assert leaky not in log_format
+    servers = site.split("server {")[1:]
+    assert all("access_log /var/log/nginx/hub.access.log hub_private;" in s for s in servers[1:])

@@ -7,7 +7,7 @@ import re
 from sqlalchemy import select
 
 from hub.db import get_session
-from hub.models import ApiToken, User
+from hub.models import ApiToken
 from hub.testing import login
 
 NEW_PASSWORD = "a brand new passphrase"
@@ -27,11 +27,13 @@ def test_account_page_lists_role_and_permissions(as_role):
     assert "<code>people.view</code>" in html and "<code>people.edit</code>" not in html
 
 
-def test_changing_password_ends_other_sessions_but_keeps_this_one(app, as_role, accounts):
+def test_changing_password_ends_other_sessions_and_tokens_but_keeps_this_one(
+    app, client, as_role, accounts
+):
     here = as_role("coordinator")
     elsewhere = as_role("coordinator")
-    with app.app_context():
-        version = get_session().get(User, accounts["coordinator"].id).session_version
+    token = accounts["coordinator"].headers
+    assert client.get("/api/v1/me", headers=token).status_code == 200
 
     response = change_password(here, accounts["coordinator"].password, NEW_PASSWORD)
     assert response.status_code == 302
@@ -39,9 +41,14 @@ def test_changing_password_ends_other_sessions_but_keeps_this_one(app, as_role, 
     assert page.status_code == 200
     assert "You are signed out everywhere else" in page.text
     assert elsewhere.get("/account/").status_code == 302  # sent back to sign in
-
+    assert elsewhere.get("/api/v1/me").status_code == 401
+    assert client.get("/api/v1/me", headers=token).status_code == 401  # revoked too
     with app.app_context():
-        assert get_session().get(User, accounts["coordinator"].id).session_version == version + 1
+        assert all(
+            row.revoked_at
+            for row in get_session().scalars(select(ApiToken)).all()
+            if row.user_id == accounts["coordinator"].id
+        )
     fresh = app.test_client()
     accounts["coordinator"].password = NEW_PASSWORD
     login(fresh, accounts["coordinator"])

@@ -115,6 +115,36 @@ def test_uploads_are_deleted_after_an_hour(roster_app):
     assert not _uploads(roster_app)
 
 
+def test_an_abandoned_upload_goes_after_its_hour_without_anyone_on_the_imports_page(
+    roster_app, monkeypatch
+):
+    from hub.web import imports
+
+    admin = _client(roster_app, "admin")
+    _upload(admin, "day,name\nMon,Ann\n")
+    _upload(admin, "day,name\nTue,Bob\n")
+    first, second = _uploads(roster_app)
+    hour_ago = time.time() - 3601
+    os.utime(first, (hour_ago, hour_ago))
+    monkeypatch.setitem(imports._last_sweep, "at", 0.0)
+    assert roster_app.test_client().get("/login").status_code == 200  # any page will do
+    assert _uploads(roster_app) == [second]
+
+
+def test_hub_retention_deletes_abandoned_uploads(app, runner):
+    folder = Path(app.instance_path) / "uploads"
+    folder.mkdir(mode=0o700)
+    old, recent = folder / "1-old.csv", folder / "1-recent.csv"
+    for path in (old, recent):
+        path.write_text("name\nAnn\n")
+    hour_ago = time.time() - 3601
+    os.utime(old, (hour_ago, hour_ago))
+    result = runner.invoke("retention")
+    assert result.exit_code == 0, result.output
+    assert "abandoned uploads 1" in result.output
+    assert sorted(folder.iterdir()) == [recent]
+
+
 def test_bad_files_and_forms_are_explained_not_500s(roster_app):
     admin = _client(roster_app, "admin")
     token = csrf_token(admin.get("/admin/").text)
