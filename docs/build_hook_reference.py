@@ -61,7 +61,9 @@ def _sections() -> Iterator[tuple[int, str]]:
 def render() -> str:
     """The generated section, markers included."""
     banners = list(_sections())
-    lines = [START, ""]
+    lines = [START, "", "### Failure policies", ""]
+    lines += [f"- **{name}**: {text}." for name, text in hookspecs.POLICIES.items()]
+    lines.append("")
     current = None
     for hook in hooks():
         line = inspect.getsourcelines(hook)[1]
@@ -71,6 +73,7 @@ def render() -> str:
             current = title
         options = [name for name, on in sorted(hook.hub_spec.items()) if on]
         lines += [f"#### `{signature(hook)}`", ""]
+        lines += [f"Failure policy: [{hook.hub_policy}](#failure-policies).", ""]
         if options:
             lines += [f"Options: {', '.join(options)}.", ""]
         lines += [markdown(inspect.getdoc(hook) or ""), ""]

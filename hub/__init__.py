@@ -9,7 +9,8 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+import click
+from flask import Blueprint, Flask
 
 try:
     __version__ = version("community-hub")
@@ -31,7 +32,18 @@ def create_app(
     Raises :class:`hub.config.ConfigError` or
     :class:`hub.plugin_manager.PluginError` with a message for the admin.
     """
-    from hub import api, audit, auth, config, db, federation, plugin_manager, security, web
+    from hub import (
+        api,
+        audit,
+        auth,
+        config,
+        db,
+        federation,
+        plugin_manager,
+        plugin_status,
+        security,
+        web,
+    )
 
     path = Path(instance_path) if instance_path else config.instance_path_from_env()
     installed = {ep.name for ep in plugin_manager.installed_entry_points()}
@@ -52,22 +64,24 @@ def create_app(
     logging.getLogger("hub").setLevel(logging.INFO)
 
     enabled = None if "*" in settings["PLUGINS"] else settings["PLUGINS"]
-    plugins = plugin_manager.build(enabled)
-    for name, plugin in (extra_plugins or {}).items():
-        if enabled is None or name in enabled:
-            plugins.register(plugin, name)
+    plugins = plugin_manager.build(enabled, dict(extra_plugins or {}))
     app.extensions["hub.plugins"] = plugins
+    # Plugin settings are validated like the rest of the config, once their schemas are known.
+    app.config["PLUGIN_SETTINGS"] = config.plugin_settings(
+        settings, plugins.call("hub_settings").values
+    )
 
+    plugin_status.init_app(app)  # before the database: its teardown runs after the session's
     db.init_app(app)
     audit.init_app(app)
     plugin_manager.load_models(app, plugins)
-    auth.init_app(app, plugins.contributions("hub_permissions"))
+    auth.init_app(app, plugins.collect("hub_permissions", auth.Permission).items())
+    app.extensions["hub.cli_commands"] = plugins.collect("hub_cli_commands", click.Command).values
     security.init_app(app)
     web.init_app(app)
     api.init_app(app)
     federation.init_app(app)
-    for name, blueprint in plugins.each("hub_blueprints", app=app):
-        for each in blueprint:
-            plugin_manager.check_blueprint(name, each)
-            app.register_blueprint(each)
+    for name, blueprint in plugins.collect("hub_blueprints", Blueprint, app=app).items():
+        plugin_manager.check_blueprint(name, blueprint)
+        app.register_blueprint(blueprint)
     return app

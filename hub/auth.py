@@ -31,7 +31,7 @@ from hub import audit
 from hub.db import get_session, utcnow
 from hub.errors import ApiError, ServiceBusy
 from hub.models import ROLES, ApiToken, LoginAttempt, User, UserSession
-from hub.plugin_manager import PluginError
+from hub.plugin_manager import CORE, PluginError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -68,10 +68,12 @@ CORE_PERMISSIONS = (
 )
 
 
-def init_app(app: Flask, plugin_permissions: Iterable[tuple[str, Permission]]) -> None:
-    registry = {p.name: p for p in CORE_PERMISSIONS}
-    for plugin, permission in plugin_permissions:
-        if not permission.name.startswith(f"{plugin}."):
+def init_app(app: Flask, contributed: Iterable[tuple[str, Permission]]) -> None:
+    """``contributed``: each permission with its plugin (the core's own come from
+    its default plugin, ``core``, and are named after their area instead)."""
+    registry = {}
+    for plugin, permission in contributed:
+        if plugin != CORE and not permission.name.startswith(f"{plugin}."):
             raise PluginError(
                 f"plugin {plugin!r}: permission {permission.name!r} must start with {plugin}."
             )

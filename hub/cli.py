@@ -31,10 +31,10 @@ from hub.config import ConfigError
 from hub.db import database, get_session
 from hub.exchange import Exporter, Importer, ImportFileError, parse_options, run_import
 from hub.federation.cli import federation
-from hub.metrics import MetricsError, compute
+from hub.metrics import compute
 from hub.models import ROLES, Person, User
 from hub.periods import Period, PeriodError
-from hub.plugin_manager import PluginError, PluginManager
+from hub.plugin_manager import Failure, PluginError, PluginManager
 
 T = TypeVar("T")
 STOP_WAIT_SECONDS = 60
@@ -50,7 +50,7 @@ class HubGroup(click.Group):
             return {}
         database(app).engine.dispose()
         groups = {}
-        for name, commands in app.extensions["hub.plugins"].each_robust("hub_cli_commands"):
+        for name, commands in app.extensions["hub.cli_commands"]:
             group = click.Group(name, help=f"Commands of the {name} plugin.")
             for command in commands:
                 group.add_command(_in_app_context(command))
@@ -367,6 +367,7 @@ def demo(host: str, port: int, no_serve: bool, dev: bool) -> None:
         # Publish, so /public and the network pages show the demo's figures at once.
         published = federation_sync.publish(app, plugins_of(app))
         click.echo(f"published summaries: {published.new} new, {published.revised} revised")
+        report_failures(published.failures)
     click.echo(f"\nDemo instance at {instance}. Sign in at http://{host}:{port}/login with:")
     for role, (email, password) in logins.items():
         click.echo(f"  {role:<12} {email:<32} {password}")
@@ -457,23 +458,36 @@ def token_create(email: str, name: str, days: int | None) -> None:
 
 @cli.command("plugins")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def plugins_command(as_json: bool) -> None:
-    """Each installed plugin: name, version, state and the metrics it publishes."""
-    from hub import plugin_manager
+@click.option("--all", "show_all", is_flag=True, help="Also the core's own default plugin.")
+def plugins_command(as_json: bool, show_all: bool) -> None:
+    """Each installed plugin: name, version, state, the metrics it publishes, and
+    the parts of it that failed (in any process: the server's or a command's)."""
+    from hub import plugin_status
 
     with app_context() as app:
-        rows = plugin_manager.overview(plugins_of(app))
+        rows = plugin_status.overview(app, get_session(), include_defaults=show_all)
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
     if not rows:
         click.echo("No plugins are installed.")
     for row in rows:
-        click.echo(f"{row['name']:<14} {row['version']:<10} {row['state']}")
+        click.echo(f"{row['name']:<14} {row['version'] or '-':<10} {row['state']}")
         if row["error"]:
             click.echo(f"    error: {row['error']}")
         if row["metrics"]:
             click.echo(f"    metrics: {', '.join(m['name'] for m in row['metrics'])}")
+        for failure in row["failures"]:
+            when = f", last {failure['last_at']}" if failure["last_at"] else ""
+            click.echo(
+                f"    failed: {failure['part']}: {failure['error']} ({failure['count']}x{when})"
+            )
+
+
+def report_failures(failures: list[Failure]) -> None:
+    """Name each plugin that failed, on standard error, after the others' output."""
+    for failure in failures:
+        click.echo(f"error: {failure}", err=True)
 
 
 @cli.command("metrics")
@@ -481,7 +495,8 @@ def plugins_command(as_json: bool) -> None:
 @click.option("--period", default=None, help="An ISO week (2025-W07) or a month (2025-02).")
 @click.option("--json", "as_json", is_flag=True)
 def metrics_command(plugin: str | None, period: str | None, as_json: bool) -> None:
-    """The figures this instance would publish, after disclosure control."""
+    """The figures this instance would publish, after disclosure control. A plugin
+    whose figures cannot be computed is named (exit status 1); the others' are shown."""
     try:
         wanted = Period.parse(period) if period else None
     except PeriodError as exc:
@@ -490,23 +505,23 @@ def metrics_command(plugin: str | None, period: str | None, as_json: bool) -> No
         manager = plugins_of(app)
         if plugin is not None and plugin not in manager.enabled_names():
             raise click.ClickException(f"plugin {plugin!r} is not enabled")
-        try:
-            figures = compute(
-                get_session(),
-                manager,
-                app.config["SUPPRESSION_THRESHOLD"],
-                plugin=plugin,
-                period=wanted,
-            )
-        except MetricsError as exc:
-            raise click.ClickException(str(exc)) from None
+        found = compute(
+            get_session(),
+            manager,
+            app.config["SUPPRESSION_THRESHOLD"],
+            plugin=plugin,
+            period=wanted,
+        )
     if as_json:
-        click.echo(json.dumps([f.as_json() for f in figures], indent=2))
-        return
-    for each in figures:
-        click.echo(f"{each.plugin} {each.period}")
-        for name, value in each.metrics.items():
-            click.echo(f"  {name:<40} {'suppressed' if value is None else value}")
+        click.echo(json.dumps(found.as_json(), indent=2))
+    else:
+        for each in found.figures:
+            click.echo(f"{each.plugin} {each.period}")
+            for name, value in each.metrics.items():
+                click.echo(f"  {name:<40} {'suppressed' if value is None else value}")
+    report_failures(found.failures)
+    if found.failures:
+        sys.exit(1)
 
 
 # --- import and export --------------------------------------------------------------

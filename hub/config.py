@@ -3,7 +3,9 @@ environment variables (or, in tests, a mapping), validated in one go so that an
 admin sees every mistake at once, each on its own line.
 
 Plugin settings live in a table named after the plugin (``[repaircafe]``) and
-are overridden by ``HUB_<PLUGIN>_<KEY>``.
+are overridden by ``HUB_<PLUGIN>_<KEY>``. Each plugin declares them as a
+marshmallow schema (``hub_settings``); :func:`plugin_settings` validates each
+enabled plugin's layers of values against it once the plugins are loaded.
 """
 
 from __future__ import annotations
@@ -12,11 +14,14 @@ import difflib
 import json
 import os
 import tomllib
-from collections.abc import Mapping
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from marshmallow import Schema, ValidationError, fields
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -72,13 +77,7 @@ def load(
     if overrides is not None:
         _merge(config, dict(overrides), "test config", installed, problems)
     else:
-        _merge(
-            config,
-            _from_environment(config, installed, problems),
-            "environment",
-            installed,
-            problems,
-        )
+        _merge(config, _from_environment(installed, problems), "environment", installed, problems)
     if not config["DATABASE_URL"]:
         config["DATABASE_URL"] = f"sqlite:///{instance_path / 'hub.sqlite3'}"
     _validate(config, installed, problems)
@@ -116,18 +115,23 @@ def _merge(
         if upper in DEFAULTS:
             config[upper] = value
         elif key.lower() in installed and isinstance(value, dict):
-            config.setdefault("PLUGIN_SETTINGS", {}).setdefault(key.lower(), {}).update(value)
+            layer = SettingsLayer(where, value, text=where == "environment")
+            config.setdefault("PLUGIN_SETTINGS", {}).setdefault(key.lower(), []).append(layer)
         elif upper in ENV_ONLY:
             continue
         else:
-            hint = difflib.get_close_matches(upper, DEFAULTS, n=1)
-            suggestion = f" (did you mean {hint[0]}?)" if hint else ""
-            problems.append(f"{where}: unknown setting {key!r}{suggestion}")
+            hint = _did_you_mean(key, installed)
+            problems.append(f"{where}: unknown setting {key!r}{hint}")
 
 
-def _from_environment(
-    config: dict[str, Any], installed: set[str], problems: list[str]
-) -> dict[str, Any]:
+def _did_you_mean(key: str, installed: Iterable[str]) -> str:
+    tables = {name: f"[{name}]" for name in installed}
+    found = difflib.get_close_matches(key.upper(), DEFAULTS, n=1)
+    found += [tables[n] for n in difflib.get_close_matches(key.lower(), tables, n=1)]
+    return f" (did you mean {found[0]}?)" if found else ""
+
+
+def _from_environment(installed: set[str], problems: list[str]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for name, raw in os.environ.items():
         if not name.startswith(ENV_PREFIX):
@@ -280,13 +284,181 @@ def _at_least_one(key: str) -> Any:
     return lambda value: [f"{key} must be at least 1"] if value < 1 else []
 
 
+# --- plugin settings ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SettingsLayer:
+    """One source of a plugin's settings. Later layers override earlier ones:
+    ``hub.toml``'s table (or a test's mapping), then the environment."""
+
+    source: str  # how a mistake names it: "hub.toml", "environment"
+    values: Mapping[str, Any]
+    text: bool = False  # values are text to read as each field's type (environment variables)
+
+    def where(self, plugin: str, key: str) -> str:
+        if self.source == "environment":
+            return f"environment: {ENV_PREFIX}{plugin.upper()}_{key.upper()}"
+        return f"{self.source}: [{plugin}] {key}"
+
+
+# The Python types a value read from TOML must have for each kind of field.
+FIELD_TYPES: tuple[tuple[type[fields.Field], tuple[type, ...]], ...] = (
+    (fields.Boolean, (bool,)),
+    (fields.Integer, (int,)),
+    (fields.Number, (int, float)),
+    (fields.String, (str,)),
+    (fields.List, (list,)),
+    (fields.Tuple, (list,)),
+    (fields.Dict, (dict,)),
+)
+
+
 def plugin_settings(
-    config: Mapping[str, Any], plugin: str, defaults: Mapping[str, Any]
+    config: Mapping[str, Any], declared: Iterable[tuple[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """Each plugin's validated settings, from what its ``hub_settings`` declared
+    and the layers of values in ``config``. Raises :class:`ConfigError` with one
+    line per mistake, across every plugin."""
+    problems: list[str] = []
+    found = {}
+    for plugin, declaration in declared:
+        schema = settings_schema(plugin, declaration)
+        layers = config.get("PLUGIN_SETTINGS", {}).get(plugin, [])
+        found[plugin] = layered(plugin, schema, layers, problems)
+    if problems:
+        raise ConfigError(problems)
+    return found
+
+
+def settings_schema(plugin: str, declaration: Any) -> Schema:
+    """The schema a plugin's ``hub_settings`` declared (a Schema class, or the
+    deprecated dict of defaults, typed from its values). A field without a
+    default is the plugin's mistake."""
+    from hub.plugin_manager import PluginError
+
+    if isinstance(declaration, Mapping):
+        warnings.warn(
+            f"plugin {plugin!r}: hub_settings returned a dict of defaults, which is deprecated "
+            "and stops working in plugin API 2.0; return a marshmallow Schema class whose "
+            "fields have load_default (docs/plugins.md, Settings)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        declaration = Schema.from_dict(
+            {key: _field_for(value) for key, value in declaration.items()},
+            name=f"{plugin.title()}Settings",
+        )
+    if isinstance(declaration, type) and issubclass(declaration, Schema):
+        declaration = declaration()
+    if not isinstance(declaration, Schema):
+        raise PluginError(
+            f"plugin {plugin!r}: hub_settings must return a marshmallow Schema class, "
+            f"not {type(declaration).__name__}"
+        )
+    missing = [
+        name
+        for name, field in declaration.fields.items()
+        if field.load_default is fields.missing_ and not field.dump_only
+    ]
+    if missing:
+        raise PluginError(
+            f"plugin {plugin!r}: settings {', '.join(missing)} need a load_default, "
+            "so the plugin runs with no settings at all"
+        )
+    return declaration
+
+
+def _field_for(default: Any) -> fields.Field:
+    kinds: dict[type, type[fields.Field]] = {
+        bool: fields.Boolean,
+        int: fields.Integer,
+        float: fields.Float,
+        str: fields.String,
+        list: fields.List,
+        dict: fields.Dict,
+    }
+    kind = kinds.get(type(default), fields.Raw)
+    if kind is fields.List:
+        return fields.List(fields.Raw(), load_default=default)
+    if kind is fields.Integer:
+        return fields.Integer(strict=True, load_default=default)
+    return kind(load_default=default, allow_none=default is None)
+
+
+def layered(
+    plugin: str, schema: Schema, layers: Sequence[SettingsLayer], problems: list[str]
 ) -> dict[str, Any]:
-    """A plugin's settings: its declared defaults updated from its table in the config."""
-    settings = dict(defaults)
-    for key, value in config.get("PLUGIN_SETTINGS", {}).get(plugin, {}).items():
-        default = defaults.get(key)
-        from_env = isinstance(value, str) and default is not None and not isinstance(default, str)
-        settings[key] = _parse_env(default, value) if from_env else value
-    return settings
+    """The settings ``layers`` give, validated by ``schema``; each mistake is
+    added to ``problems`` naming where the value came from. Issue 13's settings
+    stored in the database will be one more layer, on top."""
+    by_key = {field.data_key or name: field for name, field in schema.fields.items()}
+    chosen: dict[str, tuple[Any, str]] = {}
+    for layer in layers:
+        for key, value in layer.values.items():
+            where = layer.where(plugin, key)
+            field = by_key.get(key)
+            if field is None:
+                hint = difflib.get_close_matches(key, by_key, n=1)
+                suggestion = f" (did you mean {hint[0]}?)" if hint else ""
+                problems.append(f"{where}: unknown setting{suggestion}")
+                continue
+            try:
+                chosen[key] = (_typed(field, value, layer.text), where)
+            except ValueError as exc:
+                problems.append(f"{where}: {exc}" if layer.text else f"{where} {exc}")
+    try:
+        return dict(schema.load({key: value for key, (value, _) in chosen.items()}))
+    except ValidationError as exc:
+        for key, messages in sorted(exc.normalized_messages().items()):
+            where = chosen[key][1] if key in chosen else f"[{plugin}]"
+            problems.append(f"{where}: {_flatten(messages)}")
+        return {}
+
+
+def _typed(field: fields.Field, value: Any, text: bool) -> Any:
+    """``value`` checked against the kind of ``field`` (read from text first, for
+    environment variables); a ValueError says what was expected."""
+    expected = next((types for kind, types in FIELD_TYPES if isinstance(field, kind)), None)
+    if expected is None:
+        return value
+    if text:
+        return _from_text(expected, value)
+    if not isinstance(value, expected) or (bool not in expected and isinstance(value, bool)):
+        raise ValueError(f"must be {_kind_name(expected[0])}, not {_kind_name(type(value))}")
+    return value
+
+
+def _from_text(expected: tuple[type, ...], raw: str) -> Any:
+    if expected == (bool,):
+        return _parse_env(False, raw)
+    if expected == (int,):
+        return _parse_env(0, raw)
+    if float in expected:
+        try:
+            return int(raw)
+        except ValueError:
+            pass
+        try:
+            return float(raw)
+        except ValueError:
+            raise ValueError(f"{raw!r} is not a number") from None
+    if expected == (list,):
+        return _parse_env([], raw)
+    if expected == (dict,):
+        try:
+            parsed = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"not valid JSON: {exc}") from None
+        if not isinstance(parsed, dict):
+            raise ValueError(f"{raw!r} is not a JSON object")
+        return parsed
+    return raw
+
+
+def _flatten(messages: Any) -> str:
+    if isinstance(messages, dict):
+        return "; ".join(f"{key}: {_flatten(value)}" for key, value in messages.items())
+    if isinstance(messages, list):
+        return " ".join(_flatten(message) for message in messages)
+    return str(messages)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from flask import Flask
 from sqlalchemy import func, select
 
-from hub import auth
+from hub import auth, clock
 from hub.db import get_session, utcnow
 from hub.models import Location, OpeningTime, Person, User
 
@@ -53,7 +53,7 @@ def load(app: Flask, progress: Callable[[str], None]) -> dict[str, tuple[str, st
         progress("demo data already loaded")
         return logins
     rng = random.Random(2025)
-    today = dt.date.today()
+    today = clock.today()
     for role, email in LOGINS.items():
         name = f"Demo {role.title()}"
         session.add(
@@ -90,7 +90,9 @@ def load(app: Flask, progress: Callable[[str], None]) -> dict[str, tuple[str, st
     for name in plugins.enabled_names():
         if plugins.implements(name, "hub_demo_data"):
             progress(f"demo data: {name}")
-            plugins.call(name, "hub_demo_data", session=session, today=today, locations=locations)
+            plugins.call(
+                "hub_demo_data", plugin=name, session=session, today=today, locations=locations
+            )
             session.flush()
     session.commit()
     return logins

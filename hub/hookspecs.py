@@ -6,28 +6,31 @@ or object registered on the entry-point group ``hub.plugins``; the entry point's
 name is the plugin's name, and it is also the prefix of its tables, its URL
 segment (``/api/v1/<name>/``, ``/<name>/``) and its permissions (``<name>.*``).
 
-Implementations take any subset of a hook's arguments, by name, as pluggy allows.
-Hooks that collect contributions (navigation, panels, metrics, exporters...) are
-called once per enabled plugin through the core's plugin manager; a contribution
-that raises is logged under the plugin's name and skipped, so one broken plugin
-cannot take a page or the instance down. Hooks marked *required at start-up*
-instead stop start-up with one clear message naming the plugin.
+Implementations take any subset of a hook's arguments, by name, as pluggy allows,
+and may use pluggy's ``tryfirst``/``trylast`` ordering and new-style wrappers
+(``@api.hookimpl(wrapper=True)``: ``result = yield`` is the list of every other
+plugin's results, which the wrapper may change and must return). The core calls
+each hook once through pluggy, for every enabled plugin at once, and tags each
+result with the plugin that made it; its own navigation, permissions and pages
+are a plugin too (named ``core``), so a plugin can add to, wrap or reorder them.
 
-Plugins import only :mod:`hub.plugin_api`, never other parts of the core and
-never another plugin.
+Each hook declares what happens when an implementation raises: its *policy*,
+one of :data:`POLICIES`. Plugins import only :mod:`hub.plugin_api`, never other
+parts of the core and never another plugin.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import pluggy
 
 if TYPE_CHECKING:
     import click
     from flask import Blueprint, Flask
+    from marshmallow import Schema
     from sqlalchemy.orm import Session
 
     from hub.migrate import PluginModels
@@ -43,15 +46,51 @@ if TYPE_CHECKING:
         User,
     )
 
-hookspec = pluggy.HookspecMarker("hub")
+Policy = Literal["startup", "strict", "robust", "isolated"]
+
+POLICIES: dict[Policy, str] = {
+    "startup": "called while the application is built; an implementation that raises "
+    "stops start-up with one line naming the plugin and the hook, because running "
+    "half a plugin is worse than running none",
+    "strict": "part of one operation that must be whole (an export, an erasure); an "
+    "implementation that raises aborts the operation with an error naming the plugin, "
+    "and nothing is changed",
+    "robust": "an optional contribution; an implementation that raises is logged under "
+    "the plugin's name, shown on the admin's plugins page and by `hub plugins`, and "
+    "skipped: the page or command carries on without it",
+    "isolated": "each plugin's outcome stands alone; a plugin whose implementation raises "
+    "is reported as failed (log, `hub plugins`, the admin's plugins page, and the output "
+    "of `hub metrics`, `hub federation publish` and `/api/v1/metrics`) and every other "
+    "plugin's figures are still computed and published",
+}
+
+F = TypeVar("F", bound=Callable[..., Any])
+_marker = pluggy.HookspecMarker("hub")
+
+
+def hookspec(policy: Policy, **options: Any) -> Callable[[F], F]:
+    """Declare a hook with its failure ``policy`` and any of pluggy's spec options."""
+    if policy not in POLICIES:
+        raise ValueError(f"unknown hook policy {policy!r}")
+
+    def declare(function: F) -> F:
+        function.hub_policy = policy  # type: ignore[attr-defined]
+        return _marker(**options)(function)
+
+    return declare
+
+
+def policy_of(hook: str) -> Policy | None:
+    """The failure policy of the hook named ``hook``, or ``None`` if there is no such hook."""
+    return getattr(globals().get(hook), "hub_policy", None)
 
 
 # ---------------------------------------------------------------------------
-# Start-up: what a plugin adds to the application (required at start-up)
+# Start-up: what a plugin adds to the application
 # ---------------------------------------------------------------------------
 
 
-@hookspec
+@hookspec("startup")
 def hub_models() -> PluginModels:
     """Declare the plugin's database tables and migrations.
 
@@ -62,21 +101,28 @@ def hub_models() -> PluginModels:
     own branch with their own version table (``alembic_version_<name>``), so a
     plugin can be enabled, upgraded or disabled without touching the others.
     ``hub db upgrade`` upgrades the core first, then every enabled plugin.
-    Required at start-up.
     """
 
 
-@hookspec
-def hub_settings() -> dict[str, Any]:
-    """Return the plugin's settings and their defaults, in one place.
+@hookspec("startup")
+def hub_settings() -> type[Schema]:
+    """Declare the plugin's settings: a marshmallow ``Schema`` class.
 
-    An admin overrides them in ``hub.toml`` under a table named after the
+    Every field needs a ``load_default`` (a plugin must run with no settings at
+    all). An admin overrides them in ``hub.toml`` under a table named after the
     plugin (``[repaircafe]``) or with ``HUB_<PLUGIN>_<KEY>`` environment
-    variables; read them with :func:`hub.plugin_api.plugin_settings`.
+    variables, which are read as the field's type (``HUB_FOODBANK_POLICY_DAYS=90``
+    is the number 90). They are validated when the hub starts, together with the
+    rest of the configuration: a misspelt key ("did you mean ...?"), a value of
+    the wrong type or one the field's validators refuse stops start-up with one
+    line per mistake. Read the validated values with
+    :func:`hub.plugin_api.plugin_settings`. Returning a plain ``dict`` of
+    defaults (the first version of this hook) still works, typed from the
+    defaults, with a ``DeprecationWarning``.
     """
 
 
-@hookspec
+@hookspec("startup")
 def hub_blueprints(app: Flask) -> Iterable[Blueprint]:
     """Return the Flask blueprints the plugin contributes.
 
@@ -84,7 +130,7 @@ def hub_blueprints(app: Flask) -> Iterable[Blueprint]:
     ``url_prefix="/api/v1/<name>"``; their operations are validated by
     marshmallow and appear in ``/api/v1/openapi.json``. Page blueprints use
     ``url_prefix="/<name>"`` and extend the core's ``hub/base.html`` template.
-    A disabled plugin's blueprints are never registered. Required at start-up.
+    A disabled plugin's blueprints are never registered.
 
     Arguments:
 
@@ -92,7 +138,7 @@ def hub_blueprints(app: Flask) -> Iterable[Blueprint]:
     """
 
 
-@hookspec
+@hookspec("startup")
 def hub_permissions() -> Iterable[Permission]:
     """Return the finer permissions the plugin defines.
 
@@ -103,26 +149,29 @@ def hub_permissions() -> Iterable[Permission]:
     """
 
 
-@hookspec
+@hookspec("startup")
 def hub_cli_commands() -> Iterable[click.Command]:
     """Return click commands added to the ``hub`` command line.
 
     They appear as ``hub <plugin name> <command>``, run inside an application
-    context, and should print one clear line and exit non-zero on error.
+    context, and should print one clear line and exit non-zero on error
+    (raise ``click.ClickException``).
     """
 
 
 # ---------------------------------------------------------------------------
-# Pages: contributions to the web shell (robust: one that raises is skipped)
+# Pages: contributions to the web shell
 # ---------------------------------------------------------------------------
 
 
-@hookspec
+@hookspec("robust")
 def hub_nav_items(user: User) -> Iterable[NavItem]:
     """Return navigation entries for the signed-in ``user``.
 
-    Each :class:`hub.plugin_api.NavItem` has a label, an endpoint and an
-    optional permission; entries the user may not use are hidden by the core.
+    Each :class:`hub.plugin_api.NavItem` has a label, an endpoint, an optional
+    permission and an ``order`` (the core's own entries run from 0, Dashboard,
+    to 950, Account); entries the user may not use are hidden by the core, and
+    an entry whose endpoint does not exist is reported and left out.
 
     Arguments:
 
@@ -130,13 +179,14 @@ def hub_nav_items(user: User) -> Iterable[NavItem]:
     """
 
 
-@hookspec
+@hookspec("robust")
 def hub_dashboard_panels(user: User, session: Session, today: dt.date) -> Iterable[Panel]:
     """Return dashboard panels for ``user``.
 
     A :class:`hub.plugin_api.Panel` carries a title, a template name (rendered
     with its ``context``) and an optional permission. Panels are small: a
     figure or two, a chart from :mod:`hub.plugin_api` chart helpers, a link.
+    A panel whose template fails to render is reported and left out too.
 
     Arguments:
 
@@ -151,7 +201,7 @@ def hub_dashboard_panels(user: User, session: Session, today: dt.date) -> Iterab
 # ---------------------------------------------------------------------------
 
 
-@hookspec
+@hookspec("isolated")
 def hub_metrics() -> Iterable[Metric]:
     """Declare the metrics the plugin publishes.
 
@@ -165,15 +215,45 @@ def hub_metrics() -> Iterable[Metric]:
     """
 
 
-@hookspec
-def hub_compute_metrics(session: Session, period: Period) -> dict[str, int]:
-    """Compute the plugin's raw figures for ``period``.
+@hookspec("isolated")
+def hub_compute_metrics_for_periods(
+    session: Session, periods: Sequence[Period]
+) -> Mapping[Period, Mapping[str, int]]:
+    """Compute the plugin's raw figures for every period in ``periods`` at once.
 
-    Return a mapping of every declared metric name (codelist metrics expanded
-    as ``<name>.<code>``) to an integer, including zeros: a summary is always
-    whole. The core applies disclosure control afterwards; return true counts.
-    Must be read-only and must not depend on personal data that erasure
-    removes, so that published figures survive erasure.
+    Return a mapping with exactly the requested periods as keys, each mapped to
+    every declared metric name (codelist metrics expanded as ``<name>.<code>``)
+    and its integer value, zeros included: a summary is always whole. Compute
+    with one query per metric grouped by period (the SQL helpers in
+    :mod:`hub.plugin_api` give the start of the week or month containing a date
+    column on SQLite and PostgreSQL alike), not one query per period. The core
+    applies disclosure control afterwards; return true counts. Must be
+    read-only and must not depend on personal data that erasure removes, so
+    that published figures survive erasure.
+
+    Arguments:
+
+    - ``session``: the SQLAlchemy session of the current request or command.
+    - ``periods``: the :class:`hub.plugin_api.Period` objects wanted (ISO weeks and
+      months, in no particular order); each covers records dated from
+      ``period.start`` up to, not including, ``period.end``.
+    """
+
+
+@hookspec(
+    "isolated",
+    warn_on_impl=DeprecationWarning(
+        "hub_compute_metrics is deprecated and will be removed in plugin API 2.0: "
+        "implement hub_compute_metrics_for_periods, which computes every period at once"
+    ),
+)
+def hub_compute_metrics(session: Session, period: Period) -> dict[str, int]:
+    """Compute the plugin's raw figures for one ``period`` (deprecated).
+
+    The first version of :func:`hub_compute_metrics_for_periods`: the core calls
+    it once per period for a plugin that does not implement the batch hook, and
+    warns (``DeprecationWarning``) when such a plugin is loaded. It returns what
+    the batch hook returns for one period.
 
     Arguments:
 
@@ -183,7 +263,7 @@ def hub_compute_metrics(session: Session, period: Period) -> dict[str, int]:
     """
 
 
-@hookspec
+@hookspec("isolated")
 def hub_metric_periods(session: Session) -> Iterable[dt.date]:
     """Return the dates on which the plugin has activity.
 
@@ -202,13 +282,14 @@ def hub_metric_periods(session: Session) -> Iterable[dt.date]:
 # ---------------------------------------------------------------------------
 
 
-@hookspec
+@hookspec("strict")
 def hub_demo_data(session: Session, today: dt.date, locations: list[Any]) -> None:
     """Fill a new demo instance with realistic data for the plugin.
 
     Called once by ``hub demo`` after the core has created its users, people
     and ``locations``. Use a seeded random generator so the demo is
-    reproducible; cover about a year up to ``today``.
+    reproducible; cover about a year up to ``today``. If one plugin fails, no
+    demo data is stored and ``hub demo`` names it.
 
     Arguments:
 
@@ -219,7 +300,7 @@ def hub_demo_data(session: Session, today: dt.date, locations: list[Any]) -> Non
     """
 
 
-@hookspec
+@hookspec("robust")
 def hub_exporters() -> Iterable[Exporter]:
     """Return the export formats the plugin offers.
 
@@ -227,11 +308,12 @@ def hub_exporters() -> Iterable[Exporter]:
     ``ical``, ``foodbank-parcels``...), a description, a media type and a
     function ``write(session, stream: TextIO, options: dict) -> int`` that
     writes the export and returns the number of records written. Used by
-    ``hub export FORMAT`` and the admin's export page.
+    ``hub export FORMAT`` and the admin's export page. A plugin whose listing
+    raises offers no formats until it is fixed; the others are still offered.
     """
 
 
-@hookspec
+@hookspec("robust")
 def hub_importers() -> Iterable[Importer]:
     """Return the import formats the plugin accepts.
 
@@ -244,6 +326,7 @@ def hub_importers() -> Iterable[Importer]:
     named differently from sheet to sheet lists ``fields``; the admin's choice
     of column for each arrives as ``options["map.FIELD"]`` (the Imports page
     offers one per field, ``--option map.FIELD=HEADER`` on the command line).
+    A plugin whose listing raises offers no formats until it is fixed.
     """
 
 
@@ -252,12 +335,14 @@ def hub_importers() -> Iterable[Importer]:
 # ---------------------------------------------------------------------------
 
 
-@hookspec
+@hookspec("strict")
 def hub_person_data(session: Session, person: Person) -> dict[str, Any] | None:
     """Return everything the plugin holds about ``person``, as JSON-ready data.
 
-    Used for subject-access requests (``hub person export ID``). Return
-    ``None`` if the plugin holds nothing about this person.
+    Used for subject-access requests (``hub person export ID``, the API and
+    the person's page). Return ``None`` if the plugin holds nothing about this
+    person. A plugin that raises stops the export: a partial answer to a
+    subject-access request is a wrong one.
 
     Arguments:
 
@@ -266,7 +351,7 @@ def hub_person_data(session: Session, person: Person) -> dict[str, Any] | None:
     """
 
 
-@hookspec
+@hookspec("strict")
 def hub_erase_person(session: Session, person: Person) -> int:
     """Erase or anonymise everything the plugin holds about ``person``.
 
@@ -274,7 +359,7 @@ def hub_erase_person(session: Session, person: Person) -> int:
     computed from (a parcel stays a parcel; the household it went to loses its
     identifying details), so that published metrics are unchanged. Return the
     number of records touched. Runs inside the core's transaction: do not
-    commit.
+    commit. If any plugin raises, nothing is erased anywhere.
 
     Arguments:
 
@@ -283,14 +368,14 @@ def hub_erase_person(session: Session, person: Person) -> int:
     """
 
 
-@hookspec
+@hookspec("strict")
 def hub_apply_retention(session: Session, today: dt.date) -> int:
     """Anonymise the plugin's own personal records that are past retention.
 
     People in the core registry are handled by the core (which calls
     :func:`hub_erase_person` for each); implement this only for personal data
     the plugin keeps with its own retention rule. Return the number of records
-    anonymised. Do not commit.
+    anonymised. Do not commit; if any plugin raises, the whole run is undone.
 
     Arguments:
 

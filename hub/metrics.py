@@ -9,13 +9,18 @@ Counts of events and quantities (parcels, repairs, grams) are exact.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
 from sqlalchemy.orm import Session
 
-from hub.periods import Period
+from hub.periods import Period, periods_for_dates
+from hub.plugin_manager import Failure, Results
+
+if TYPE_CHECKING:
+    from hub.plugin_manager import PluginManager
 
 Counts = Literal["events", "people", "households", "quantity"]
 PEOPLE_COUNTS: frozenset[str] = frozenset({"people", "households"})
@@ -57,7 +62,7 @@ class Metric:
 
 
 class MetricsError(ValueError):
-    """A plugin computed figures that do not match what it declared."""
+    """Figures that do not match what their plugin declared."""
 
 
 def suppress(value: int, threshold: int) -> int | None:
@@ -70,28 +75,30 @@ def suppress(value: int, threshold: int) -> int | None:
     return ((value + 2) // 5) * 5
 
 
-def publishable(
-    definitions: Iterable[Metric], raw: Mapping[str, int], threshold: int, plugin: str
-) -> dict[str, int | None]:
+def publishable(definitions: Iterable[Metric], raw: Any, threshold: int) -> dict[str, int | None]:
     """Check ``raw`` against ``definitions`` and apply disclosure control.
 
     Every declared name must be present (summaries are whole) as an integer
     within ±(2^53-1); undeclared names are refused.
     """
+    if not isinstance(raw, Mapping):
+        raise MetricsError(
+            f"figures must be a mapping of names to integers, not {type(raw).__name__}"
+        )
     published: dict[str, int | None] = {}
     for definition in definitions:
         for name in definition.names():
             if name not in raw:
-                raise MetricsError(f"plugin {plugin!r} did not compute metric {name!r}")
+                raise MetricsError(f"did not compute metric {name!r}")
             value = raw[name]
             if isinstance(value, bool) or not isinstance(value, int):
-                raise MetricsError(f"plugin {plugin!r}: metric {name!r} is not an integer")
+                raise MetricsError(f"metric {name!r} is not an integer")
             if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
-                raise MetricsError(f"plugin {plugin!r}: metric {name!r} is out of range")
+                raise MetricsError(f"metric {name!r} is out of range")
             published[name] = suppress(value, threshold) if definition.counts_people else value
     extra = set(raw) - set(published)
     if extra:
-        raise MetricsError(f"plugin {plugin!r} computed undeclared metrics: {sorted(extra)}")
+        raise MetricsError(f"computed undeclared metrics: {sorted(extra, key=str)}")
     return published
 
 
@@ -105,49 +112,136 @@ class PluginFigures:
         return {"plugin": self.plugin, "period": str(self.period), "metrics": self.metrics}
 
 
+@dataclass
+class Figures:
+    """What :func:`compute` found: each plugin's figures per period, in plugin
+    then period order, and the plugins whose figures could not be computed."""
+
+    figures: list[PluginFigures] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+
+    def as_json(self, *, details: bool = True) -> list[dict[str, Any]]:
+        """The ``hub metrics --json`` list: each figure, then one entry per failed
+        plugin with ``period`` and ``metrics`` null and ``error`` saying why
+        (``details=False``: only that it failed, for those who may not see why)."""
+        failed = [
+            {
+                "plugin": failure.plugin,
+                "period": None,
+                "metrics": None,
+                "error": str(failure) if details else "its figures could not be computed",
+            }
+            for failure in self.failures
+        ]
+        return [figure.as_json() for figure in self.figures] + failed
+
+
+def definitions(plugins: PluginManager, plugin: str | None = None) -> Results:
+    """Each enabled plugin's metric definitions (``hub_metrics``, isolated)."""
+    return plugins.collect("hub_metrics", Metric, plugin=plugin)
+
+
 def compute(
     session: Session,
-    plugins: Any,
+    plugins: PluginManager,
     threshold: int,
     *,
     plugin: str | None = None,
     period: Period | None = None,
-) -> list[PluginFigures]:
+    also: Mapping[str, Iterable[Period]] | None = None,
+) -> Figures:
     """The published figures of every enabled plugin (or one) for every period
-    with activity (or one), in plugin then period order."""
-    results = []
-    for name in plugins.enabled_names():
-        if plugin is not None and name != plugin:
+    with activity (or only ``period``), and for a plugin's periods in ``also``;
+    each plugin computes all its periods in one call. A plugin that fails is
+    reported in the result, and every other plugin is computed all the same."""
+    found = Figures()
+    declared = definitions(plugins, plugin)
+    steps = [declared]
+    if period is None:
+        steps.append(plugins.collect("hub_metric_periods", dt.date, plugin=plugin, session=session))
+    for step in steps:
+        found.failures.extend(step.failed().values())
+    failed = {failure.plugin for failure in found.failures}
+    active = (
+        {name: periods_for_dates(days) for name, days in steps[-1].values} if period is None else {}
+    )
+    for name, metrics in declared.values:
+        if not metrics or name in failed:
             continue
-        definitions = _calling(name, "hub_metrics", plugins.metric_definitions, name)
-        if not definitions:
+        wanted = {period} if period else set(active.get(name, ()))
+        wanted.update((also or {}).get(name, ()))
+        periods = sorted(wanted, key=lambda each: (each.start, each.kind))
+        try:
+            raw = _compute(session, plugins, name, periods)
+            published = [
+                _published(plugins, name, metrics, raw, each, threshold) for each in periods
+            ]
+        except _Failed as failed_plugin:
+            found.failures.append(failed_plugin.failure)
             continue
-        periods = (
-            [period]
-            if period
-            else _calling(name, "hub_metric_periods", plugins.activity_periods, name, session)
+        found.figures.extend(
+            PluginFigures(name, each, figures)
+            for each, figures in zip(periods, published, strict=True)
         )
-        for each in periods:
-            raw = _calling(
-                name,
-                "hub_compute_metrics",
-                plugins.call,
-                name,
-                "hub_compute_metrics",
-                session=session,
-                period=each,
-            )
-            if not isinstance(raw, Mapping):
-                raise MetricsError(f"plugin {name!r}: hub_compute_metrics must return a mapping")
-            results.append(
-                PluginFigures(name, each, publishable(definitions, raw, threshold, name))
-            )
-    return results
+    return found
 
 
-def _calling(plugin: str, hook: str, function: Any, *args: Any, **kwargs: Any) -> Any:
-    """Run a plugin's metrics hook; a failure becomes a MetricsError naming it."""
+BATCH_HOOK = "hub_compute_metrics_for_periods"
+LEGACY_HOOK = "hub_compute_metrics"
+
+
+class _Failed(Exception):
+    def __init__(self, failure: Failure) -> None:
+        self.failure = failure
+
+
+def _refuse(plugins: PluginManager, plugin: str, problem: str) -> NoReturn:
+    """A plugin's figures break the contract: note it like a failing hook, and stop."""
+    hook = BATCH_HOOK if plugins.implements(plugin, BATCH_HOOK) else LEGACY_HOOK
+    failure = Failure(plugin, hook, problem)
+    plugins.note_failure(failure)
+    raise _Failed(failure)
+
+
+def _compute(
+    session: Session, plugins: PluginManager, name: str, periods: list[Period]
+) -> Mapping[Period, Any]:
+    """``name``'s raw figures for ``periods``: the batch hook, or the deprecated
+    per-period hook called once per period for a plugin written before it."""
+    if not periods:
+        return {}
+    if plugins.implements(name, BATCH_HOOK):
+        results = plugins.call(BATCH_HOOK, plugin=name, session=session, periods=periods)
+        _raise_failure(results)
+        raw = results.by_plugin().get(name)
+        if not isinstance(raw, Mapping):
+            _refuse(plugins, name, f"returned {type(raw).__name__}, not a mapping of periods")
+        missing = [str(each) for each in periods if each not in raw]
+        if missing:
+            _refuse(plugins, name, f"computed no figures for {', '.join(missing)}")
+        return raw
+    figures = {}
+    for each in periods:
+        results = plugins.call(LEGACY_HOOK, plugin=name, session=session, period=each)
+        _raise_failure(results)
+        figures[each] = results.by_plugin().get(name)
+    return figures
+
+
+def _raise_failure(results: Results) -> None:
+    for failure in results.failures:
+        raise _Failed(failure)
+
+
+def _published(
+    plugins: PluginManager,
+    plugin: str,
+    metrics: list[Metric],
+    raw: Mapping[Period, Any],
+    period: Period,
+    threshold: int,
+) -> dict[str, int | None]:
     try:
-        return function(*args, **kwargs)
-    except Exception as exc:
-        raise MetricsError(f"plugin {plugin!r}: {hook} failed: {exc}") from exc
+        return publishable(metrics, raw[period], threshold)
+    except MetricsError as exc:
+        _refuse(plugins, plugin, f"{period}: {exc}")

@@ -155,3 +155,23 @@ class AuditEntry(Model):
     entity: Mapped[str] = mapped_column(String(80))
     entity_id: Mapped[str] = mapped_column(String(64), default="")
     changes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class PluginFailure(Model):
+    """A part of a plugin that failed and was skipped (a navigation entry, its
+    metrics, a panel), kept so that ``hub plugins`` and the admin's plugins page
+    show it whichever process it happened in. One row per plugin version and
+    part; an upgrade of the plugin starts with a clean slate."""
+
+    __tablename__ = "plugin_failure"
+    __audited__ = False
+    __table_args__ = (UniqueConstraint("plugin", "version", "part"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plugin: Mapped[str] = mapped_column(String(40))
+    version: Mapped[str] = mapped_column(String(40), default="")
+    part: Mapped[str] = mapped_column(String(200))
+    error: Mapped[str] = mapped_column(Text)
+    count: Mapped[int] = mapped_column(default=1)
+    first_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -38,7 +38,7 @@ def export(session: Session, plugins: PluginManager, person: Person) -> dict[str
     }
     held = {
         name: data
-        for name, data in plugins.each("hub_person_data", session=session, person=person)
+        for name, data in plugins.call("hub_person_data", session=session, person=person).values
         if data
     }
     audit.record(session, "export", "person", person.id)
@@ -65,7 +65,9 @@ def _erase(session: Session, plugins: PluginManager, person: Person) -> dict[str
     with audit.capture(session) as changed:
         touched = {
             name: count
-            for name, count in plugins.each("hub_erase_person", session=session, person=person)
+            for name, count in plugins.call(
+                "hub_erase_person", session=session, person=person
+            ).values
         }
         person.name = ERASED_NAME
         person.email = None
@@ -88,7 +90,7 @@ def apply_retention(session: Session, plugins: PluginManager, today: dt.date) ->
     for person in due:
         _erase(session, plugins, person)
     counts = {"people": len(due)}
-    for name, count in plugins.each("hub_apply_retention", session=session, today=today):
+    for name, count in plugins.call("hub_apply_retention", session=session, today=today).values:
         counts[name] = count
     session.commit()
     remove_remnants(session)

@@ -1,4 +1,5 @@
-"""Reporting periods: ISO weeks (``2025-W07``) and calendar months (``2025-02``)."""
+"""Reporting periods: ISO weeks (``2025-W07``) and calendar months (``2025-02``),
+and the SQL to compute figures for many of them in one query."""
 
 from __future__ import annotations
 
@@ -6,7 +7,11 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, Date
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 PeriodKind = Literal["week", "month"]
 
@@ -92,3 +97,124 @@ def periods_for_dates(
         if "month" in wanted:
             found.add(Period.month_of(day))
     return sorted(found, key=lambda p: (p.start, p.kind))
+
+
+# --- computing figures for many periods at once (hub_compute_metrics_for_periods) ---
+
+
+class _WeekStart(FunctionElement[dt.date]):
+    """The Monday of the ISO week containing a date."""
+
+    type = Date()
+    inherit_cache = True
+
+
+class _MonthStart(FunctionElement[dt.date]):
+    """The first day of the month containing a date."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(_WeekStart, "postgresql")
+def _week_start_postgresql(element: _WeekStart, compiler: Any, **kw: Any) -> str:
+    # date_trunc('week', ...) is ISO: the Monday of the date's ISO week.
+    return f"CAST(date_trunc('week', {compiler.process(element.clauses, **kw)}) AS DATE)"
+
+
+@compiles(_MonthStart, "postgresql")
+def _month_start_postgresql(element: _MonthStart, compiler: Any, **kw: Any) -> str:
+    return f"CAST(date_trunc('month', {compiler.process(element.clauses, **kw)}) AS DATE)"
+
+
+@compiles(_WeekStart, "sqlite")
+def _week_start_sqlite(element: _WeekStart, compiler: Any, **kw: Any) -> str:
+    # On to the coming Sunday (the same day for a Sunday), then back to its Monday.
+    return f"date({compiler.process(element.clauses, **kw)}, 'weekday 0', '-6 days')"
+
+
+@compiles(_MonthStart, "sqlite")
+def _month_start_sqlite(element: _MonthStart, compiler: Any, **kw: Any) -> str:
+    return f"date({compiler.process(element.clauses, **kw)}, 'start of month')"
+
+
+def period_start(column: ColumnElement[Any], kind: PeriodKind) -> ColumnElement[dt.date]:
+    """An SQL expression: the first day of the ISO week (``kind="week"``) or the
+    month (``"month"``) containing the date in ``column``, on SQLite and
+    PostgreSQL alike. Group by it to count every period in one query::
+
+        start = api.period_start(Loan.lent_on, "week")
+        select(start, func.count()).where(...).group_by(start)
+
+    A timestamp column is taken as a UTC date.
+    """
+    if kind == "week":
+        return _WeekStart(column)
+    if kind == "month":
+        return _MonthStart(column)
+    raise ValueError(f"period kind must be 'week' or 'month', not {kind!r}")
+
+
+class PeriodFigures(dict[Period, dict[str, int]]):
+    """What ``hub_compute_metrics_for_periods`` returns: every declared figure
+    for every period asked for, each starting at 0, filled from grouped rows.
+
+        figures = api.PeriodFigures(periods, metrics.DEFINITIONS)
+        for kind in figures.kinds():
+            start = api.period_start(Loan.lent_on, kind)
+            since, until = figures.span(kind)
+            rows = session.execute(
+                select(start, func.count())
+                .where(Loan.lent_on >= since, Loan.lent_on < until)
+                .group_by(start)
+            )
+            figures.add("loans", kind, rows)
+        return figures
+    """
+
+    def __init__(self, periods: Iterable[Period], names: Iterable[Any]) -> None:
+        every = [
+            name for each in names for name in (each.names() if hasattr(each, "names") else [each])
+        ]
+        super().__init__({period: dict.fromkeys(every, 0) for period in periods})
+
+    def kinds(self) -> list[PeriodKind]:
+        """The kinds of period asked for ("week", "month"): one query per kind."""
+        return sorted({period.kind for period in self})
+
+    def span(self, kind: PeriodKind) -> tuple[dt.date, dt.date]:
+        """The first day of the earliest period of ``kind`` asked for, and the
+        day after the latest: bounds for the query's WHERE clause."""
+        periods = [period for period in self if period.kind == kind]
+        if not periods:
+            raise ValueError(f"no {kind} was asked for")
+        return min(p.start for p in periods), max(p.end for p in periods)
+
+    def add(
+        self, name: str, kind: PeriodKind, rows: Iterable[tuple[dt.date | str, int | None]]
+    ) -> None:
+        """Add each ``(period start, value)`` row to figure ``name`` of that
+        ``kind`` of period; rows for periods not asked for are ignored."""
+        for start, value in rows:
+            figures = self.get(Period(kind, _as_date(start)))
+            if figures is not None:
+                figures[name] = figures.get(name, 0) + int(value or 0)
+
+    def add_codes(
+        self,
+        name: str,
+        kind: PeriodKind,
+        rows: Iterable[tuple[dt.date | str, str, int | None]],
+    ) -> None:
+        """Add each ``(period start, code, value)`` row to ``<name>.<code>``,
+        for a metric with a codelist."""
+        for start, code, value in rows:
+            self.add(f"{name}.{code}", kind, [(start, value)])
+
+
+def _as_date(value: dt.date | str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])

@@ -5,6 +5,8 @@ party's plugin would; the core may change its insides, not these names.
 
     from hub import plugin_api as api
 
+    HUB_API = ">=1.1,<2"  # the versions of this module the plugin is written for
+
     @api.hookimpl
     def hub_metrics():
         return [api.Metric("loans", "loans", "Tools lent", counts="events")]
@@ -12,6 +14,7 @@ party's plugin would; the core may change its insides, not these names.
 
 from __future__ import annotations
 
+import copy
 import warnings
 from typing import Any
 
@@ -22,7 +25,6 @@ from marshmallow import validate
 from hub import audit, charts, fields
 from hub.auth import Permission, can, current_user, require_permission
 from hub.clock import now, today
-from hub.config import plugin_settings as _plugin_settings
 from hub.db import Model, UTCDateTime, get_or_404, get_session
 from hub.errors import ApiError, FieldError
 from hub.exchange import (
@@ -39,7 +41,8 @@ from hub.metrics import Metric
 from hub.migrate import PluginModels
 from hub.models import Location, Person, User, personal
 from hub.paging import Page, paginate, requested_page
-from hub.periods import Period, PeriodError, periods_for_dates
+from hub.periods import Period, PeriodError, PeriodFigures, period_start, periods_for_dates
+from hub.plugin_manager import API_VERSION
 from hub.rest import ApiBlueprint
 from hub.search import text_search
 from hub.shell import NavItem, Panel
@@ -51,10 +54,9 @@ record_created = audit.record_created
 
 
 def plugin_settings(plugin: str) -> dict[str, Any]:
-    """The plugin's settings: its ``hub_settings`` defaults, overridden by the config."""
-    manager = current_app.extensions["hub.plugins"]
-    defaults = manager.call(plugin, "hub_settings") or {}
-    return _plugin_settings(current_app.config, plugin, defaults)
+    """The plugin's settings as its ``hub_settings`` schema loaded them at start-up
+    (its defaults, then ``hub.toml``, then the environment); a copy to read."""
+    return copy.deepcopy(current_app.config["PLUGIN_SETTINGS"][plugin])
 
 
 def instance_info() -> dict[str, Any]:
@@ -92,6 +94,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "API_VERSION",
     "ApiBlueprint",
     "ApiError",
     "Exporter",
@@ -107,6 +110,7 @@ __all__ = [
     "Panel",
     "Period",
     "PeriodError",
+    "PeriodFigures",
     "Permission",
     "Person",
     "PluginModels",
@@ -127,6 +131,7 @@ __all__ = [
     "instance_info",
     "now",
     "paginate",
+    "period_start",
     "periods_for_dates",
     "personal",
     "plugin_settings",

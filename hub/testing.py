@@ -264,8 +264,8 @@ def load_demo_data(app: Flask, plugin: str, today: dt.date | None = None) -> Non
         session = get_session()
         locations = list(session.scalars(select(Location)))
         app.extensions["hub.plugins"].call(
-            plugin,
             "hub_demo_data",
+            plugin=plugin,
             session=session,
             today=today or hub_clock.today(),
             locations=locations,

@@ -7,10 +7,10 @@ from typing import Any
 from flask import Blueprint, current_app
 from marshmallow import Schema, fields, validate
 
-from hub import auth, plugin_manager
+from hub import auth, plugin_status
 from hub.db import get_session
 from hub.errors import ApiError
-from hub.metrics import MetricsError, compute
+from hub.metrics import compute
 from hub.periods import Period, PeriodError
 from hub.rest import ApiBlueprint
 
@@ -27,24 +27,47 @@ class MetricDefinitionSchema(Schema):
     codes = fields.Dict(keys=fields.String(), values=fields.String(), allow_none=True)
 
 
+class PluginFailureSchema(Schema):
+    part = fields.String(metadata={"description": "The hook, or the part of what it contributed."})
+    error = fields.String(metadata={"description": "What went wrong (shown to admins only)."})
+    count = fields.Integer()
+    first_at = fields.String(allow_none=True)
+    last_at = fields.String(allow_none=True)
+
+
 class PluginSchema(Schema):
     name = fields.String()
     version = fields.String()
     state = fields.String(metadata={"enum": ["enabled", "disabled", "failed"]})
     error = fields.String(
-        allow_none=True, metadata={"description": "Why it failed (shown to admins only)."}
+        allow_none=True, metadata={"description": "Why it failed to load (shown to admins only)."}
     )
+    default = fields.Boolean(metadata={"description": "The core's own default plugin."})
     hooks = fields.List(fields.String())
     metrics = fields.List(fields.Nested(MetricDefinitionSchema))
+    failures = fields.List(
+        fields.Nested(PluginFailureSchema),
+        metadata={"description": "Parts of the plugin that failed and were skipped."},
+    )
 
 
 class FiguresSchema(Schema):
     plugin = fields.String()
-    period = fields.String(metadata={"description": "ISO week (2025-W07) or month (2025-02)"})
+    period = fields.String(
+        allow_none=True,
+        metadata={"description": "ISO week (2025-W07) or month (2025-02); null for a failure."},
+    )
     metrics = fields.Dict(
         keys=fields.String(),
         values=fields.Integer(allow_none=True),
-        metadata={"description": "null: suppressed (a small count of people)."},
+        allow_none=True,
+        metadata={"description": "null values: suppressed (a small count of people)."},
+    )
+    error = fields.String(
+        metadata={
+            "description": "Only on an entry for a plugin whose figures could not be "
+            "computed (period and metrics are null); the other plugins' figures are listed."
+        }
     )
 
 
@@ -64,10 +87,12 @@ class MetricsQuery(Schema):
     many=True,
 )
 def list_plugins() -> list[dict[str, Any]]:
-    rows = plugin_manager.overview(current_app.extensions["hub.plugins"])
-    if not auth.can(auth.current_user(), "users.manage"):
+    rows = plugin_status.overview(current_app, get_session())
+    if not auth.can(auth.current_user(), "plugins.view"):
         for row in rows:
             row["error"] = "failed to load" if row["error"] else None
+            for failure in row["failures"]:
+                failure["error"] = "failed"
     return rows
 
 
@@ -80,7 +105,9 @@ def list_plugins() -> list[dict[str, Any]]:
     many=True,
 )
 def list_metrics(query: dict[str, Any]) -> list[dict[str, Any]]:
-    """The same list of ``{"plugin", "period", "metrics"}`` as ``hub metrics --json``."""
+    """The same list of ``{"plugin", "period", "metrics"}`` as ``hub metrics --json``,
+    with one ``{"plugin", "period": null, "metrics": null, "error"}`` entry for
+    each plugin whose figures could not be computed."""
     manager = current_app.extensions["hub.plugins"]
     try:
         period = Period.parse(query["period"]) if "period" in query else None
@@ -89,18 +116,15 @@ def list_metrics(query: dict[str, Any]) -> list[dict[str, Any]]:
     plugin = query.get("plugin")
     if plugin is not None and plugin not in manager.enabled_names():
         raise ApiError(422, "invalid query string", {"plugin": [f"{plugin!r} is not enabled"]})
-    try:
-        figures = compute(
-            get_session(),
-            manager,
-            current_app.config["SUPPRESSION_THRESHOLD"],
-            plugin=plugin,
-            period=period,
-        )
-    except MetricsError as exc:
-        # The plugin broke its contract: the admin needs its name, the caller cannot fix it.
-        raise ApiError(500, "a plugin computed invalid figures", {"plugin": [str(exc)]}) from None
-    return [each.as_json() for each in figures]
+    found = compute(
+        get_session(),
+        manager,
+        current_app.config["SUPPRESSION_THRESHOLD"],
+        plugin=plugin,
+        period=period,
+    )
+    # A plugin's failure is the admin's to fix, not the caller's: the others' figures stand.
+    return found.as_json(details=auth.can(auth.current_user(), "plugins.view"))
 
 
 def blueprints() -> list[Blueprint]:

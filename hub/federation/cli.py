@@ -21,7 +21,6 @@ from flask import Flask
 from hub.db import get_session
 from hub.federation import sync
 from hub.federation.net import Client
-from hub.metrics import MetricsError
 
 LOCK_FILE = "federation.lock"
 
@@ -179,7 +178,7 @@ def _locked_run(app: Flask) -> Iterator[None]:
 @network_options
 def publish_command(offline: bool, timeout: float, retries: int) -> None:
     """Compute, sign and store this instance's summaries (new revisions only where changed)."""
-    from hub.cli import plugins_of
+    from hub.cli import plugins_of, report_failures
 
     with _app_context() as app, _locked_run(app), _client(app, timeout, retries) as client:
         from hub.federation.store import PublishReport
@@ -189,7 +188,7 @@ def publish_command(offline: bool, timeout: float, retries: int) -> None:
             if not offline:
                 sync.learn_own_revisions(app, client, learned)
             report = sync.publish(app, plugins_of(app))
-        except (sync.FederationError, MetricsError) as exc:
+        except sync.FederationError as exc:
             raise click.ClickException(str(exc)) from None
     if learned.adopted:
         click.echo(
@@ -199,6 +198,9 @@ def publish_command(offline: bool, timeout: float, retries: int) -> None:
     click.echo(
         f"Published: {report.new} new, {report.revised} revised, {report.unchanged} unchanged."
     )
+    if report.failures:
+        report_failures(report.failures)
+        sys.exit(1)
 
 
 @federation.command("push")

@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, jsonify
 from werkzeug.wrappers import Response
 
 from hub.federation import identity
+from hub.metrics import definitions
 
 PROTOCOL = "hub-federation/1"
 
@@ -20,6 +21,8 @@ def describe(app: Any) -> dict[str, Any]:
     from hub import __version__
 
     plugins = app.extensions["hub.plugins"]
+    declared = definitions(plugins)
+    failed = declared.failed()
     key = identity.load_private_key(Path(app.instance_path)).public_key()
     return {
         "id": app.config["BASE_URL"],
@@ -30,13 +33,15 @@ def describe(app: Any) -> dict[str, Any]:
         "public_key": identity.encode_public_key(key),
         # Receivers need the threshold to know how much a suppressed cell may hide.
         "disclosure": {"threshold": app.config["SUPPRESSION_THRESHOLD"], "rounding": 5},
+        # A plugin whose definitions fail is left out (and reported on the plugins page).
         "plugins": [
             {
                 "name": name,
                 "version": plugins.records[name].version,
-                "metrics": [metric.describe() for metric in plugins.metric_definitions(name)],
+                "metrics": [metric.describe() for metric in declared.by_plugin().get(name, ())],
             }
             for name in plugins.enabled_names()
+            if name not in failed
         ],
     }
 

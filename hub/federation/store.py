@@ -15,7 +15,7 @@ import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import Flask
@@ -37,6 +37,9 @@ from hub.federation.documents import (
     verify,
 )
 from hub.federation.models import FeedState, Origin, Refusal, Summary
+
+if TYPE_CHECKING:
+    from hub.plugin_manager import Failure
 
 log = logging.getLogger("hub.federation")
 
@@ -500,6 +503,7 @@ class PublishReport:
     revised: int = 0
     unchanged: int = 0
     adopted: int = 0
+    failures: list[Failure] = field(default_factory=list)  # plugins that published nothing
 
 
 def store_own(

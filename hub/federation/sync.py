@@ -381,24 +381,22 @@ def publish(app: Flask, plugins: Any) -> store.PublishReport:
     """Compute, sign and store this instance's figures for every period with activity.
 
     Periods published before but without activity now are recomputed too, so a
-    figure that fell to zero is published as 0 rather than left stale.
+    figure that fell to zero is published as 0 rather than left stale. A plugin
+    whose figures cannot be computed is in the report's failures, and the other
+    plugins are published all the same.
     """
     session = get_session()
     node = store.Node.of(app)
     own_descriptor(app, session, node)
-    threshold = app.config["SUPPRESSION_THRESHOLD"]
-    figures = {(f.plugin, str(f.period)): f.metrics for f in compute(session, plugins, threshold)}
-    enabled = set(plugins.enabled_names())
-    published = session.execute(
+    published: dict[str, list[Period]] = {}
+    for plugin, period in session.execute(
         select(Summary.plugin, Summary.period).where(Summary.origin == node.id)
-    ).all()
-    for plugin, period in published:
-        if plugin in enabled and (plugin, period) not in figures:
-            for again in compute(
-                session, plugins, threshold, plugin=plugin, period=Period.parse(period)
-            ):
-                figures[(plugin, period)] = again.metrics
-    report = store.PublishReport()
+    ):
+        published.setdefault(plugin, []).append(Period.parse(period))
+    found = compute(session, plugins, app.config["SUPPRESSION_THRESHOLD"], also=published)
+    figures = {(f.plugin, str(f.period)): f.metrics for f in found.figures}
+    # A plugin that failed publishes nothing new; what it published before stands.
+    report = store.PublishReport(failures=found.failures)
     store.store_own(
         session, node, ((p, period, m) for (p, period), m in sorted(figures.items())), report
     )

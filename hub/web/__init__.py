@@ -26,6 +26,7 @@ from hub.web import (
 
 log = logging.getLogger(__name__)
 
+# The core's pages, registered through hub_blueprints by its default plugin (hub.defaults).
 BLUEPRINTS = (
     signin.bp,
     dashboard.bp,
@@ -43,8 +44,6 @@ ERROR_PAGES = (400, 403, 404, 405, 413, 429, 500, 503)
 
 
 def init_app(app: Flask) -> None:
-    for blueprint in BLUEPRINTS:
-        app.register_blueprint(blueprint)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.context_processor(_shell_context)
     for status in ERROR_PAGES:

@@ -8,7 +8,6 @@ shown on the admin's plugins page, and left out; the page still renders.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
 
 from flask import Blueprint, current_app, render_template, request, url_for
 from markupsafe import Markup
@@ -20,17 +19,6 @@ from hub.plugin_manager import PluginManager
 from hub.shell import NavItem, Panel
 
 bp = Blueprint("shell", __name__)
-
-CORE = "core"
-CORE_NAV = [
-    NavItem("Dashboard", "shell.dashboard", None, order=0),
-    NavItem("People", "people.index", "people.view", order=10),
-    NavItem("Locations", "locations.index", "locations.view", order=20),
-    NavItem("Network", "federation_pages.network", "metrics.view", order=800),
-    # Every admin page needs an admin-only permission; the index lists those a user has.
-    NavItem("Admin", "admin.index", "users.manage", order=900),
-    NavItem("Account", "account.index", None, order=950),
-]
 
 
 @dataclass(frozen=True)
@@ -60,15 +48,10 @@ def dashboard() -> str:
 def panels(user: User | None) -> list[RenderedPanel]:
     """Each enabled plugin's panels that ``user`` may see, rendered."""
     plugins = plugin_manager()
-    offered = plugins.contributions(
-        "hub_dashboard_panels", user=user, session=get_session(), today=clock.today()
-    )
-    wanted = [
-        (plugin, panel)
-        for plugin, panel in offered
-        if _is(plugins, plugin, panel, Panel, "hub_dashboard_panels")
-        and auth.can(user, panel.permission)
-    ]
+    offered = plugins.collect(
+        "hub_dashboard_panels", Panel, user=user, session=get_session(), today=clock.today()
+    ).items()
+    wanted = [(plugin, panel) for plugin, panel in offered if auth.can(user, panel.permission)]
     wanted.sort(key=lambda pair: (pair[1].order, pair[1].title))
     rendered = (_render(plugins, plugin, panel) for plugin, panel in wanted)
     return [panel for panel in rendered if panel is not None]
@@ -89,11 +72,7 @@ def navigation(user: User | None) -> list[NavLink]:
     if user is None:
         return []
     plugins = plugin_manager()
-    offered = [(CORE, item) for item in CORE_NAV] + [
-        (plugin, item)
-        for plugin, item in plugins.contributions("hub_nav_items", user=user)
-        if _is(plugins, plugin, item, NavItem, "hub_nav_items")
-    ]
+    offered = plugins.collect("hub_nav_items", NavItem, user=user).items()
     links = []
     for plugin, item in sorted(offered, key=lambda pair: (pair[1].order, pair[1].label)):
         if not auth.can(user, item.permission):
@@ -101,8 +80,6 @@ def navigation(user: User | None) -> list[NavLink]:
         try:
             url = url_for(item.endpoint)
         except Exception as exc:
-            if plugin == CORE:
-                raise
             plugins.note_hook_error(plugin, f"navigation entry {item.label!r}", exc)
             continue
         links.append(NavLink(item.label, url, False))
@@ -124,12 +101,3 @@ def _is_under(url: str) -> bool:
     if url == "/":
         return request.path == "/"
     return request.path == url or request.path.startswith(url.rstrip("/") + "/")
-
-
-def _is(plugins: PluginManager, plugin: str, value: Any, kind: type, hook: str) -> bool:
-    if isinstance(value, kind):
-        return True
-    plugins.note_hook_error(
-        plugin, hook, TypeError(f"expected {kind.__name__}, got {type(value).__name__}")
-    )
-    return False

@@ -1,42 +1,36 @@
-"""Admin: the installed plugins, their state, errors and published metrics."""
+"""Admin: the installed plugins, their state, failures and published metrics."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 
-from hub import auth
-from hub.metrics import Metric
-from hub.plugin_manager import PluginRecord
+from hub import auth, plugin_status
+from hub.db import get_session
 from hub.web.dashboard import plugin_manager
 
 bp = Blueprint("plugins", __name__, url_prefix="/admin/plugins")
 
 
-@dataclass
-class PluginStatus:
-    record: PluginRecord
-    metrics: list[Metric]
-    permissions: list[auth.Permission]
-
-
 @bp.get("/")
 @auth.require_permission("plugins.view")
 def index() -> str:
-    manager = plugin_manager()
-    statuses = []
-    for name, record in sorted(manager.records.items()):
-        metrics: list[Metric] = []
-        if record.state == "enabled":
-            try:
-                metrics = manager.metric_definitions(name)
-            except Exception as exc:
-                manager.note_hook_error(name, "hub_metrics", exc)
-        permissions = [
-            permission
-            for permission in auth.permissions().values()
-            if permission.name.startswith(f"{name}.")
-        ]
-        statuses.append(PluginStatus(record, metrics, permissions))
-    return render_template("hub/admin/plugins.html", plugins=statuses)
+    rows = plugin_status.overview(current_app, get_session())
+    permissions = auth.permissions().values()
+    for row in rows:
+        row["permissions"] = [p for p in permissions if p.name.startswith(f"{row['name']}.")]
+    return render_template("hub/admin/plugins.html", plugins=rows)
+
+
+@bp.post("/<name>/failures/clear")
+@auth.require_permission("plugins.view")
+def clear_failures(name: str) -> Any:
+    """Forget a plugin's failures once they are dealt with (new ones show again)."""
+    if name not in plugin_manager().records:
+        abort(404)
+    session = get_session()
+    plugin_status.forget(session, plugin_manager(), name)
+    session.commit()
+    flash(f"The errors of {name} are cleared.", "success")
+    return redirect(url_for("plugins.index"))

@@ -12,7 +12,7 @@ def test_plugins_list_state_and_metric_definitions(visits_client, visits_account
     assert plugin["state"] == "enabled"
     assert plugin["version"] == "1.0"
     assert plugin["error"] is None
-    assert "hub_compute_metrics" in plugin["hooks"]
+    assert "hub_compute_metrics_for_periods" in plugin["hooks"]
     visitors = next(m for m in plugin["metrics"] if m["name"] == "visitors")
     assert visitors == {
         "name": "visitors",

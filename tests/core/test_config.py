@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import pytest
+from marshmallow import Schema, fields
 
 from hub import config
 from hub.cli import main
@@ -116,25 +117,36 @@ def test_unreadable_toml(tmp_path):
     assert problem.startswith(f"{instance / 'hub.toml'}: not valid TOML: ")
 
 
+class FoodbankSettings(Schema):
+    parcel_days = fields.Integer(strict=True, load_default=7)
+    voucher_required = fields.Boolean(load_default=True)
+    label = fields.String(load_default="")
+    max_per_month = fields.Integer(strict=True, load_default=4)
+
+
 def test_plugin_settings_tables(tmp_path, monkeypatch):
     instance = write(
         tmp_path,
         f'SECRET_KEY = "{SECRET}"\n[foodbank]\nparcel_days = 3\nvoucher_required = true\n'
-        "[toolshed]\nloan_days = 7\n",
+        "[toolshed]\nloan_days = 7\n[foodbnk]\nparcel_days = 2\n",
     )
-    assert problems(instance) == ["hub.toml: unknown setting 'toolshed'"]
+    assert problems(instance) == [
+        "hub.toml: unknown setting 'toolshed'",
+        "hub.toml: unknown setting 'foodbnk' (did you mean [foodbank]?)",
+    ]
     instance = write(
         tmp_path, f'SECRET_KEY = "{SECRET}"\n[foodbank]\nparcel_days = 3\nlabel = "Parcel"\n'
     )
     monkeypatch.setenv("HUB_FOODBANK_VOUCHER_REQUIRED", "false")
     monkeypatch.setenv("HUB_FOODBANK_PARCEL_DAYS", "5")
     settings = load(instance)
-    defaults = {"parcel_days": 7, "voucher_required": True, "label": "", "max_per_month": 4}
-    assert config.plugin_settings(settings, "foodbank", defaults) == {
-        "parcel_days": 5,
-        "voucher_required": False,
-        "label": "Parcel",
-        "max_per_month": 4,
+    assert config.plugin_settings(settings, [("foodbank", FoodbankSettings)]) == {
+        "foodbank": {
+            "parcel_days": 5,
+            "voucher_required": False,
+            "label": "Parcel",
+            "max_per_month": 4,
+        }
     }
 
 

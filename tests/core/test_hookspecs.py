@@ -29,8 +29,25 @@ def test_every_hook_is_documented_and_annotated():
             assert f"- ``{parameter.name}``:" in doc, f"{name}: describe ``{parameter.name}``"
 
 
+def test_every_hook_declares_its_failure_policy():
+    for name, function in hooks().items():
+        policy = getattr(function, "hub_policy", None)
+        assert policy in hookspecs.POLICIES, f"{name} has no failure policy"
+        assert hookspecs.policy_of(name) == policy
+    assert hookspecs.policy_of("hub_not_a_hook") is None
+    startup = {name for name, function in hooks().items() if function.hub_policy == "startup"}
+    assert startup == {
+        "hub_models",
+        "hub_settings",
+        "hub_blueprints",
+        "hub_permissions",
+        "hub_cli_commands",
+    }
+
+
 def test_the_test_plugin_exercises_most_of_the_contract(visits_app):
     """The third-party test plugin implements every hook but the dashboard
-    panel (whose robust handling has its own test)."""
+    panel (whose robust handling has its own test) and the deprecated per-period
+    metrics hook (tested in test_compatibility.py)."""
     record = visits_app.extensions["hub.plugins"].records["testvisits"]
-    assert set(hooks()) - set(record.hooks) == {"hub_dashboard_panels"}
+    assert set(hooks()) - set(record.hooks) == {"hub_dashboard_panels", "hub_compute_metrics"}

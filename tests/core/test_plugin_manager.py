@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
+from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect
@@ -13,7 +15,7 @@ from hub import create_app
 from hub.cli import main
 from hub.db import database
 from hub.plugin_manager import PluginError
-from hub.testing import HubRunner, create_account, login, make_instance
+from hub.testing import HubRunner, create_account, csrf_token, login, make_instance
 
 GOOD = """
 from flask import Blueprint
@@ -43,8 +45,8 @@ def hub_metrics():
 
 
 @api.hookimpl
-def hub_compute_metrics(session, period):
-    return {"things": 3}
+def hub_compute_metrics_for_periods(session, periods):
+    return {period: {"things": 3} for period in periods}
 
 
 @api.hookimpl
@@ -204,8 +206,8 @@ def test_a_robust_hook_that_raises_is_logged_and_skipped(make_app, install_plugi
 @pytest.mark.parametrize(
     ("source", "message"),
     [
-        (BROKEN_MODELS, "plugin 'bad': hub_models failed: cannot find my tables"),
-        (BROKEN_BLUEPRINTS, "plugin 'bad': hub_blueprints failed: 'templates'"),
+        (BROKEN_MODELS, "plugin 'bad': hub_models failed: RuntimeError: cannot find my tables"),
+        (BROKEN_BLUEPRINTS, "plugin 'bad': hub_blueprints failed: KeyError: 'templates'"),
         (UNPREFIXED_TABLE, "plugin 'bad': table 'visit' must start with bad_"),
         (
             WRONG_PREFIX_BLUEPRINT,
@@ -273,8 +275,11 @@ def test_an_enabled_plugin_gets_its_own_tables_and_version_table(visits_app):
     assert {"testvisits_visit", "alembic_version_testvisits", "alembic_version"} <= set(tables)
 
 
-BAD_FIGURES = """
+FAILING_FIGURES = """
 import datetime
+from pathlib import Path
+
+from flask import current_app
 from hub import plugin_api as api
 
 
@@ -289,32 +294,123 @@ def hub_metric_periods(session):
 
 
 @api.hookimpl
-def hub_compute_metrics(session, period):
-    return {"meals": 1 / 0}
+def hub_compute_metrics_for_periods(session, periods):
+    fixed = (Path(current_app.instance_path) / "meals-fixed").exists()
+    return {period: {"meals": 1 if fixed else 1 / 0} for period in periods}
 """
 
+MEALS_FAILED = (
+    "plugin 'meals': hub_compute_metrics_for_periods failed: ZeroDivisionError: division by zero"
+)
+GOOD_FIGURES = [
+    {"plugin": "good", "period": "2025-03", "metrics": {"things": 3}},
+    {"plugin": "good", "period": "2025-W10", "metrics": {"things": 3}},
+]
 
-def test_a_plugin_computing_figures_badly_is_named(make_app, install_plugin):
+
+def test_a_plugin_whose_figures_fail_is_named_and_the_others_still_publish(
+    make_app, install_plugin
+):
     install_plugin("good", GOOD)
-    install_plugin("meals", BAD_FIGURES)
+    install_plugin("meals", FAILING_FIGURES)
     app = make_app(plugins=["good", "meals"])
     runner = HubRunner(app)
-    failed = runner.invoke("metrics")
-    assert failed.exit_code == 1
-    assert failed.output == (
-        "Error: plugin 'meals': hub_compute_metrics failed: division by zero\n"
-    )
-    good = runner.invoke("metrics", "--plugin", "good", "--json")
-    assert json.loads(good.output) == [
-        {"plugin": "good", "period": "2025-03", "metrics": {"things": 3}},
-        {"plugin": "good", "period": "2025-W10", "metrics": {"things": 3}},
+
+    listed = runner.invoke("metrics")
+    assert listed.exit_code == 1
+    assert listed.stdout.splitlines() == [
+        "good 2025-03",
+        "  things                                   3",
+        "good 2025-W10",
+        "  things                                   3",
     ]
+    assert listed.stderr == f"error: {MEALS_FAILED}\n"
+    as_json = runner.invoke("metrics", "--json")
+    assert as_json.exit_code == 1
+    failed_entry = {"plugin": "meals", "period": None, "metrics": None, "error": MEALS_FAILED}
+    assert json.loads(as_json.stdout) == [*GOOD_FIGURES, failed_entry]
+    assert runner.invoke("metrics", "--plugin", "good").exit_code == 0
+
+    client = app.test_client()
+    admin = create_account(app, "admin")
     viewer = create_account(app, "viewer")
-    response = app.test_client().get("/api/v1/metrics", headers=viewer.headers)
-    assert response.status_code == 500
-    assert response.json["details"] == {
-        "plugin": ["plugin 'meals': hub_compute_metrics failed: division by zero"]
-    }
+    response = client.get("/api/v1/metrics", headers=viewer.headers)
+    assert response.status_code == 200
+    assert response.json == [
+        *GOOD_FIGURES,
+        {**failed_entry, "error": "its figures could not be computed"},
+    ]
+    assert client.get("/api/v1/metrics", headers=admin.headers).json[-1] == failed_entry
+
+    published = runner.invoke("federation", "publish", "--offline")
+    assert published.exit_code == 1
+    assert published.stdout == "Published: 2 new, 0 revised, 0 unchanged.\n"
+    assert published.stderr == f"error: {MEALS_FAILED}\n"
+    feed = client.get("/federation/v1/summaries").json
+    assert sorted(json.loads(item["payload"])["plugin"] for item in feed["items"]) == [
+        "good",
+        "good",
+    ]
+
+    # Once fixed it publishes; broken again, what it published stands, unrevised.
+    (Path(app.instance_path) / "meals-fixed").touch()
+    assert runner.invoke("federation", "publish", "--offline").exit_code == 0
+    (Path(app.instance_path) / "meals-fixed").unlink()
+    again = runner.invoke("federation", "publish", "--offline")
+    assert (again.exit_code, again.stdout) == (1, "Published: 0 new, 0 revised, 2 unchanged.\n")
+    feed = client.get("/federation/v1/summaries").json
+    assert sorted(json.loads(item["payload"])["plugin"] for item in feed["items"]) == [
+        "good",
+        "good",
+        "meals",
+        "meals",
+    ]
+
+    # Every process's failures are kept: the API's, and these commands'.
+    plugins = runner.invoke("plugins")
+    assert plugins.exit_code == 0
+    lines = plugins.output.splitlines()
+    meals = lines.index(next(line for line in lines if line.startswith("meals")))
+    assert lines[meals + 1] == "    metrics: meals"
+    assert re.fullmatch(
+        r"    failed: hub_compute_metrics_for_periods: ZeroDivisionError: division by zero "
+        r"\(\dx, last 20\d\d-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00\)",
+        lines[meals + 2],
+    )
+    rows = {row["name"]: row for row in json.loads(runner.invoke("plugins", "--json").output)}
+    assert rows["good"]["failures"] == []
+    assert rows["meals"]["state"] == "enabled"
+    [failure] = rows["meals"]["failures"]
+    assert failure["part"] == "hub_compute_metrics_for_periods"
+    seen_by_viewer = client.get("/api/v1/plugins", headers=viewer.headers).json
+    assert next(p for p in seen_by_viewer if p["name"] == "meals")["failures"][0]["error"] == (
+        "failed"
+    )
+
+    login(client, admin)
+    page = client.get("/admin/plugins/").get_data(as_text=True)
+    assert "ZeroDivisionError: division by zero" in page
+    assert "1 failing" in page
+    token = csrf_token(page)
+    cleared = client.post("/admin/plugins/meals/failures/clear", data={"csrf_token": token})
+    assert cleared.status_code == 302
+    assert "ZeroDivisionError" not in client.get("/admin/plugins/").get_data(as_text=True)
+    assert "ZeroDivisionError" not in runner.invoke("plugins").output
+
+
+def test_a_plugin_breaking_the_figures_contract_is_named(make_app, install_plugin):
+    install_plugin("good", GOOD)
+    install_plugin(
+        "meals",
+        FAILING_FIGURES.replace('{"meals": 1 if fixed else 1 / 0}', '{"meals": 2, "extra": 1}'),
+    )
+    app = make_app(plugins=["good", "meals"])
+    result = HubRunner(app).invoke("metrics", "--json")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)[-1]["error"] == (
+        "plugin 'meals': hub_compute_metrics_for_periods failed: "
+        "2025-03: computed undeclared metrics: ['extra']"
+    )
 
 
 FAILS_TO_ERASE = """
@@ -338,7 +434,7 @@ def test_an_erasure_a_plugin_cannot_finish_changes_nothing(
     response = client.post(f"/api/v1/people/{person['id']}/erase", headers=admin)
     assert response.status_code == 500
     assert response.json["details"] == {
-        "plugin": ["plugin 'locked': hub_erase_person failed: records are locked"]
+        "plugin": ["plugin 'locked': hub_erase_person failed: RuntimeError: records are locked"]
     }
     assert client.get(f"/api/v1/people/{person['id']}", headers=admin).json["name"] == "Nia Bevan"
     status, _, err = run_main(
@@ -346,6 +442,6 @@ def test_an_erasure_a_plugin_cannot_finish_changes_nothing(
     )
     assert (status, err) == (
         1,
-        "hub: plugin 'locked': hub_erase_person failed: records are locked\n",
+        "hub: plugin 'locked': hub_erase_person failed: RuntimeError: records are locked\n",
     )
     assert client.get(f"/api/v1/people/{person['id']}", headers=admin).json["name"] == "Nia Bevan"

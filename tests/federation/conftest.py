@@ -75,12 +75,13 @@ def hub_metric_periods(session):
 
 
 @api.hookimpl
-def hub_compute_metrics(session, period):
-    totals = dict.fromkeys(NAMES, 0)
+def hub_compute_metrics_for_periods(session, periods):
+    totals = {period: dict.fromkeys(NAMES, 0) for period in periods}
     for day, row in _days():
-        if day in period:
-            for name in NAMES:
-                totals[name] += row.get(name, 0)
+        for period in periods:
+            if day in period:
+                for name in NAMES:
+                    totals[period][name] += row.get(name, 0)
     return totals
 '''
 METADATA = "Metadata-Version: 2.1\nName: hub-testmetrics\nVersion: 0.1\nSummary: Test figures\n"

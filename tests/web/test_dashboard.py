@@ -173,7 +173,7 @@ def test_failures_are_listed_on_the_admin_plugins_page(shell_app):
     assert "hub_nav_items: RuntimeError: no navigation today" in html
     assert "dashboard panel &#39;Divides by zero&#39;: ZeroDivisionError" in html
     assert "dashboard panel &#39;Missing template&#39;: TemplateNotFound" in html
-    assert "hub_dashboard_panels: TypeError: expected Panel, got str" in html
+    assert "hub_dashboard_panels: returned str in its list, not Panel" in html
     assert "navigation entry &#39;Nowhere&#39;: BuildError" in html
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +35,8 @@ def hub_models() -> api.PluginModels:
 
 
 @api.hookimpl
-def hub_settings() -> dict[str, Any]:
-    return settings.DEFAULTS
+def hub_settings() -> type[settings.SettingsSchema]:
+    return settings.SettingsSchema
 
 
 @api.hookimpl
@@ -79,8 +79,11 @@ def hub_metrics() -> Iterable[api.Metric]:
 
 
 @api.hookimpl
-def hub_compute_metrics(session: Session, period: api.Period) -> dict[str, int]:
-    return metrics.compute(session, settings.current(), period)
+def hub_compute_metrics_for_periods(
+    session: Session, periods: Sequence[api.Period]
+) -> dict[api.Period, dict[str, int]]:
+    config = settings.current()
+    return {period: metrics.compute(session, config, period) for period in periods}
 
 
 @api.hookimpl

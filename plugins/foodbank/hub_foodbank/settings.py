@@ -17,55 +17,92 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from marshmallow import Schema, fields, validate
+
 from hub.plugin_api import plugin_settings
 from hub_foodbank import codes
 
-DEFAULTS: dict[str, Any] = {
+
+def _grams() -> fields.Integer:
+    return fields.Integer(strict=True, validate=validate.Range(min=0))
+
+
+def _days(default: int) -> fields.Integer:
+    return fields.Integer(strict=True, validate=validate.Range(min=1), load_default=default)
+
+
+class SettingsSchema(Schema):
+    """Every setting with its type and default (the ``hub_settings`` hook)."""
+
     # The reasons offered on vouchers: code -> the group's own label.
-    "referral_reasons": dict(codes.REFERRAL_REASONS),
+    referral_reasons = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        load_default=lambda: dict(codes.REFERRAL_REASONS),
+    )
     # A group's own reason codes mapped onto the published codelist (unmapped: "other").
-    "referral_reason_codes": {},
-    "voucher_valid_days": 14,
+    referral_reason_codes = fields.Dict(
+        keys=fields.String(), values=fields.String(), load_default=dict
+    )
+    voucher_valid_days = _days(14)
     # Flag a household that has had this many parcels within this many days.
-    "policy_parcels": 3,
-    "policy_days": 180,
+    policy_parcels = fields.Integer(strict=True, validate=validate.Range(min=1), load_default=3)
+    policy_days = _days(180)
     # Pre-filled parcel weights: a fixed part plus a part per person fed.
-    "parcel_grams_base": {
-        "emergency": 4000,
-        "top_up": 2000,
-        "baby": 3000,
-        "hygiene": 1500,
-        "dietary": 3000,
-    },
-    "parcel_grams_per_person": {
-        "emergency": 3000,
-        "top_up": 1500,
-        "baby": 0,
-        "hygiene": 300,
-        "dietary": 2500,
-    },
-    # How a parcel's weight is drawn from stock, in percent of its weight per category.
-    "parcel_contents": {
-        "emergency": {
-            "tinned_veg": 20,
-            "tinned_meat_fish": 15,
-            "pasta_rice": 20,
-            "cereal": 10,
-            "tinned_fruit": 10,
-            "soup_sauces": 10,
-            "milk_drinks": 10,
-            "snacks": 5,
+    parcel_grams_base = fields.Dict(
+        keys=fields.String(),
+        values=_grams(),
+        load_default=lambda: {
+            "emergency": 4000,
+            "top_up": 2000,
+            "baby": 3000,
+            "hygiene": 1500,
+            "dietary": 3000,
         },
-        "top_up": {"tinned_veg": 30, "pasta_rice": 30, "soup_sauces": 20, "milk_drinks": 20},
-        "baby": {"baby": 100},
-        "hygiene": {"toiletries": 100},
-        "dietary": {"tinned_veg": 35, "pasta_rice": 25, "tinned_fruit": 20, "other": 20},
-    },
-    "low_stock_grams": {category: 25_000 for category in codes.STOCK_CATEGORIES},
-    "expiry_warning_days": 21,
+    )
+    parcel_grams_per_person = fields.Dict(
+        keys=fields.String(),
+        values=_grams(),
+        load_default=lambda: {
+            "emergency": 3000,
+            "top_up": 1500,
+            "baby": 0,
+            "hygiene": 300,
+            "dietary": 2500,
+        },
+    )
+    # How a parcel's weight is drawn from stock, in percent of its weight per category.
+    parcel_contents = fields.Dict(
+        keys=fields.String(),
+        values=fields.Dict(
+            keys=fields.String(),
+            values=fields.Integer(strict=True, validate=validate.Range(min=0, max=100)),
+        ),
+        load_default=lambda: {
+            "emergency": {
+                "tinned_veg": 20,
+                "tinned_meat_fish": 15,
+                "pasta_rice": 20,
+                "cereal": 10,
+                "tinned_fruit": 10,
+                "soup_sauces": 10,
+                "milk_drinks": 10,
+                "snacks": 5,
+            },
+            "top_up": {"tinned_veg": 30, "pasta_rice": 30, "soup_sauces": 20, "milk_drinks": 20},
+            "baby": {"baby": 100},
+            "hygiene": {"toiletries": 100},
+            "dietary": {"tinned_veg": 35, "pasta_rice": 25, "tinned_fruit": 20, "other": 20},
+        },
+    )
+    low_stock_grams = fields.Dict(
+        keys=fields.String(),
+        values=_grams(),
+        load_default=lambda: {category: 25_000 for category in codes.STOCK_CATEGORIES},
+    )
+    expiry_warning_days = _days(21)
     # Households with no parcel for this long are anonymised.
-    "retention_days": 1095,
-}
+    retention_days = _days(1095)
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,11 @@ def test_demo_year(app, fb, published, runner):
         session.flush()
         plugins = app.extensions["hub.plugins"]
         plugins.call(
-            "foodbank", "hub_demo_data", session=session, today=today, locations=[hall, centre]
+            "hub_demo_data",
+            plugin="foodbank",
+            session=session,
+            today=today,
+            locations=[hall, centre],
         )
         session.commit()
 

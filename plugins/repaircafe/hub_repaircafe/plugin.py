@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask
+from marshmallow import Schema, fields
 from sqlalchemy.orm import Session
 
 from hub import plugin_api as api
@@ -23,17 +24,19 @@ def hub_models() -> api.PluginModels:
     return api.PluginModels(MODELS, Path(__file__).parent / "migrations" / "versions")
 
 
-@api.hookimpl
-def hub_settings() -> dict[str, Any]:
+class SettingsSchema(Schema):
     # Empty data_provider and group_identifier fall back to the instance's name;
     # an empty id_prefix is made from the data provider's letters.
-    return {
-        "data_provider": "",
-        "group_identifier": "",
-        "country": "GBR",
-        "id_prefix": "",
-        "timezone": "Europe/London",
-    }
+    data_provider = fields.String(load_default="")
+    group_identifier = fields.String(load_default="")
+    country = fields.String(load_default="GBR")
+    id_prefix = fields.String(load_default="")
+    timezone = fields.String(load_default="Europe/London")
+
+
+@api.hookimpl
+def hub_settings() -> type[Schema]:
+    return SettingsSchema
 
 
 @api.hookimpl
@@ -77,8 +80,10 @@ def hub_metrics() -> list[api.Metric]:
 
 
 @api.hookimpl
-def hub_compute_metrics(session: Session, period: api.Period) -> dict[str, int]:
-    return metrics.compute(session, period)
+def hub_compute_metrics_for_periods(
+    session: Session, periods: Sequence[api.Period]
+) -> dict[api.Period, dict[str, int]]:
+    return {period: metrics.compute(session, period) for period in periods}
 
 
 @api.hookimpl

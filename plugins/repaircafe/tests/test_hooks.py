@@ -206,7 +206,7 @@ def test_importer_hook_reports_progress(app, tmp_path):
     path.write_text(HEADER + "".join(lines))
     [importer] = [
         item
-        for _, item in app.extensions["hub.plugins"].contributions("hub_importers")
+        for _, item in app.extensions["hub.plugins"].call("hub_importers").items()
         if item.format == "ords"
     ]
     seen: list[tuple[int, int]] = []

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import hashlib
 import random
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -100,11 +101,20 @@ def hub_metrics() -> list[api.Metric]:
 
 
 @api.hookimpl
-def hub_compute_metrics(session: Any, period: api.Period) -> dict[str, int]:
-    in_period = (Visit.day >= period.start) & (Visit.day < period.end)
-    visits = session.scalar(select(func.count()).where(in_period)) or 0
-    visitors = session.scalar(select(func.count(func.distinct(Visit.visitor))).where(in_period))
-    return {"visits": visits, "visitors": visitors or 0}
+def hub_compute_metrics_for_periods(
+    session: Any, periods: Sequence[api.Period]
+) -> dict[api.Period, dict[str, int]]:
+    """One query per metric and kind of period, grouped by period."""
+    figures = api.PeriodFigures(periods, hub_metrics())
+    for kind in figures.kinds():
+        start = api.period_start(Visit.day, kind)
+        since, until = figures.span(kind)
+        in_span = (Visit.day >= since) & (Visit.day < until)
+        visits = select(start, func.count()).where(in_span).group_by(start)
+        figures.add("visits", kind, session.execute(visits))
+        visitors = select(start, func.count(func.distinct(Visit.visitor)))
+        figures.add("visitors", kind, session.execute(visitors.where(in_span).group_by(start)))
+    return figures
 
 
 @api.hookimpl
@@ -120,9 +130,13 @@ def hub_person_data(session: Any, person: api.Person) -> dict[str, Any] | None:
     return {"visits": [{"day": v.day.isoformat(), "note": v.note} for v in visits]}
 
 
+class SettingsSchema(Schema):
+    note_days = fields.Integer(strict=True, validate=validate.Range(min=1), load_default=365)
+
+
 @api.hookimpl
-def hub_settings() -> dict[str, Any]:
-    return {"note_days": 365}
+def hub_settings() -> type[Schema]:
+    return SettingsSchema
 
 
 @api.hookimpl

@@ -1,0 +1,42 @@
+"""The core's own navigation, permissions and pages, contributed through the same
+hooks as a plugin's (as datasette registers its defaults), as the plugin ``core``.
+
+They are ``trylast``, so a plugin's implementations run first, and a plugin can
+add to them, or wrap the hook (``@api.hookimpl(wrapper=True)``) to reorder or
+hide the core's entries. ``hub plugins --all`` lists this plugin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask import Blueprint
+
+from hub import auth, web
+from hub.plugin_api import Permission, hookimpl
+from hub.shell import NavItem
+
+NAVIGATION = (
+    NavItem("Dashboard", "shell.dashboard", None, order=0),
+    NavItem("People", "people.index", "people.view", order=10),
+    NavItem("Locations", "locations.index", "locations.view", order=20),
+    NavItem("Network", "federation_pages.network", "metrics.view", order=800),
+    # Every admin page needs an admin-only permission; the index lists those a user has.
+    NavItem("Admin", "admin.index", "users.manage", order=900),
+    NavItem("Account", "account.index", None, order=950),
+)
+
+
+@hookimpl(trylast=True)
+def hub_nav_items() -> Iterable[NavItem]:
+    return list(NAVIGATION)
+
+
+@hookimpl(trylast=True)
+def hub_permissions() -> Iterable[Permission]:
+    return list(auth.CORE_PERMISSIONS)
+
+
+@hookimpl(trylast=True)
+def hub_blueprints() -> Iterable[Blueprint]:
+    return list(web.BLUEPRINTS)
