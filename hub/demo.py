@@ -45,6 +45,23 @@ LOCATIONS = (
 )
 
 
+def demo_locations() -> list[Location]:
+    """The demo's two halls, with their opening times (plugins' demo sessions follow them)."""
+    locations = []
+    for name, address, postcode, hours in LOCATIONS:
+        location = Location(name=name, address=address, postcode=postcode)
+        for weekday, opens, closes in hours:
+            location.opening_times.append(
+                OpeningTime(
+                    weekday=weekday,
+                    opens=dt.time.fromisoformat(opens),
+                    closes=dt.time.fromisoformat(closes),
+                )
+            )
+        locations.append(location)
+    return locations
+
+
 def load(app: Flask, progress: Callable[[str], None]) -> dict[str, tuple[str, str]]:
     """Fill an empty instance; an instance that has users already is left alone."""
     session = get_session()
@@ -59,19 +76,8 @@ def load(app: Flask, progress: Callable[[str], None]) -> dict[str, tuple[str, st
         session.add(
             User(email=email, name=name, role=role, password_hash=auth.hash_password(DEMO_PASSWORD))
         )
-    locations = []
-    for name, address, postcode, hours in LOCATIONS:
-        location = Location(name=name, address=address, postcode=postcode)
-        for weekday, opens, closes in hours:
-            location.opening_times.append(
-                OpeningTime(
-                    weekday=weekday,
-                    opens=dt.time.fromisoformat(opens),
-                    closes=dt.time.fromisoformat(closes),
-                )
-            )
-        session.add(location)
-        locations.append(location)
+    locations = demo_locations()
+    session.add_all(locations)
     for name in NAMES:
         consented = rng.random() < 0.8
         session.add(

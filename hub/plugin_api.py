@@ -41,7 +41,14 @@ from hub.metrics import Metric
 from hub.migrate import PluginModels
 from hub.models import Location, Person, User, personal
 from hub.paging import Page, paginate, requested_page
-from hub.periods import Period, PeriodError, PeriodFigures, period_start, periods_for_dates
+from hub.periods import (
+    Period,
+    PeriodError,
+    PeriodFigures,
+    PeriodKind,
+    period_start,
+    periods_for_dates,
+)
 from hub.plugin_manager import API_VERSION
 from hub.rest import ApiBlueprint
 from hub.search import text_search
@@ -111,6 +118,7 @@ __all__ = [
     "Period",
     "PeriodError",
     "PeriodFigures",
+    "PeriodKind",
     "Permission",
     "Person",
     "PluginModels",

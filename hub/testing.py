@@ -256,13 +256,19 @@ def csrf_token(html: str) -> str:
 
 
 def load_demo_data(app: Flask, plugin: str, today: dt.date | None = None) -> None:
-    """Fill ``app``'s database with ``plugin``'s demo data, as ``hub demo`` does (after the
-    core's own: here, none), up to ``today`` (default: the hub's clock)."""
+    """Fill ``app``'s database with ``plugin``'s demo data as ``hub demo`` does, up to
+    ``today`` (default: the hub's clock). Plugins' demo sessions follow the locations'
+    opening times: the demo's halls are added first if no location opens at all."""
+    from hub.demo import demo_locations
     from hub.models import Location
 
     with app.app_context():
         session = get_session()
-        locations = list(session.scalars(select(Location)))
+        locations = [each for each in session.scalars(select(Location)) if each.opening_times]
+        if not locations:
+            locations = demo_locations()
+            session.add_all(locations)
+            session.flush()
         app.extensions["hub.plugins"].call(
             "hub_demo_data",
             plugin=plugin,

@@ -37,8 +37,7 @@ def compute(session: Session, periods: Sequence[api.Period]) -> api.PeriodFigure
             .where(Donation.given_on >= since, Donation.given_on < until)
             .group_by(start, Donation.source)
         ).all()
-        for code in SOURCES:
-            figures.add(f"donations.{code}", kind, [(s, n) for s, c, n, _ in given if c == code])
+        figures.add_codes("donations", kind, [(s, code, n) for s, code, n, _ in given])
         figures.add("grams_donated", kind, [(s, grams) for s, _, _, grams in given])
         start = api.period_start(Visit.visited_on, kind)
         visits = session.execute(

@@ -29,7 +29,6 @@ from hub_repaircafe.codes import (
     STATUSES,
     categories,
 )
-from hub_repaircafe.metrics import forget as forget_figures
 from hub_repaircafe.models import RepairEvent, RepairRecord
 
 FIELDS = (
@@ -302,7 +301,6 @@ def read(
             events_created=len(new_events),
             problems=len(report.problems),
         )
-        forget_figures(session)  # the driver-level insert bypasses the ORM's events
     progress(len(rows), len(rows))
     return report
 

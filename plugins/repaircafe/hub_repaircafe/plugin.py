@@ -8,12 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask
-from marshmallow import Schema, fields
 from sqlalchemy.orm import Session
 
 from hub import plugin_api as api
 from hub_repaircafe import api as repaircafe_api
-from hub_repaircafe import demo, exchange, metrics, panels, views
+from hub_repaircafe import demo, exchange, metrics, panels, settings, views
 from hub_repaircafe.models import MODELS
 
 ALL_ROLES = ("coordinator", "volunteer", "viewer")
@@ -24,19 +23,9 @@ def hub_models() -> api.PluginModels:
     return api.PluginModels(MODELS, Path(__file__).parent / "migrations" / "versions")
 
 
-class SettingsSchema(Schema):
-    # Empty data_provider and group_identifier fall back to the instance's name;
-    # an empty id_prefix is made from the data provider's letters.
-    data_provider = fields.String(load_default="")
-    group_identifier = fields.String(load_default="")
-    country = fields.String(load_default="GBR")
-    id_prefix = fields.String(load_default="")
-    timezone = fields.String(load_default="Europe/London")
-
-
 @api.hookimpl
-def hub_settings() -> type[Schema]:
-    return SettingsSchema
+def hub_settings() -> type[settings.SettingsSchema]:
+    return settings.SettingsSchema
 
 
 @api.hookimpl
@@ -83,7 +72,7 @@ def hub_metrics() -> list[api.Metric]:
 def hub_compute_metrics_for_periods(
     session: Session, periods: Sequence[api.Period]
 ) -> dict[api.Period, dict[str, int]]:
-    return {period: metrics.compute(session, period) for period in periods}
+    return metrics.compute(session, periods)
 
 
 @api.hookimpl
