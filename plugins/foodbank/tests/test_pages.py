@@ -61,21 +61,25 @@ def test_quick_log_pages_and_double_tap(app, fb):
     assert "No voucher or household has the code" in unknown
 
 
-def test_quick_log_form_errors_name_the_field(app, fb):
-    household = fb.household(adults=2)
+def _parcel_form(app, fb, adults):
+    """A volunteer signed in, and the quick log's form for a new household, filled in."""
+    household = fb.household(adults=adults)
     volunteer = _signed_in(app, fb.accounts["volunteer"])
     html = volunteer.get(f"/foodbank/quick/log?household_id={household['id']}").get_data(
         as_text=True
     )
-    data = {
+    filled = {
         **_form_fields(html),
         "location_id": str(fb.location_id),
         "parcel_type": "emergency",
-        "adults": "2",
-        "children": "0",
-        "weight_kg": "heavy",
         "method": "collected",
     }
+    return volunteer, filled
+
+
+def test_quick_log_form_errors_name_the_field(app, fb):
+    volunteer, filled = _parcel_form(app, fb, adults=2)
+    data = {**filled, "adults": "2", "children": "0", "weight_kg": "heavy"}
     response = volunteer.post("/foodbank/quick/log", data=data)
     assert response.status_code == 422
     assert 'id="weight_kg-error"' in response.get_data(as_text=True)
@@ -83,17 +87,7 @@ def test_quick_log_form_errors_name_the_field(app, fb):
 
 
 def test_quick_log_refuses_the_worst_input_box_by_box(app, fb):
-    household = fb.household(adults=1)
-    volunteer = _signed_in(app, fb.accounts["volunteer"])
-    html = volunteer.get(f"/foodbank/quick/log?household_id={household['id']}").get_data(
-        as_text=True
-    )
-    base = {
-        **_form_fields(html),
-        "location_id": str(fb.location_id),
-        "parcel_type": "emergency",
-        "method": "collected",
-    }
+    volunteer, base = _parcel_form(app, fb, adults=1)
     cases = [
         ({"weight_kg": "9" * 10_000}, "weight_kg", "Enter a weight in kg"),
         ({"weight_kg": "-5"}, "weight_kg", "0.001 kg (1 g) to 200 kg"),
