@@ -43,11 +43,34 @@ from hub.cli import write_config
 from hub.db import database, get_session
 from hub.federation import identity, store, sync
 from hub.federation.checking import ParallelChecker
-from hub.federation.documents import Signed, b64decode
+from hub.federation.documents import Signed
+from hub.federation.grammar import b64url
 from hub.federation.net import Client
 from hub.periods import Period
 
 TARGET_PER_SECOND = 5_000
+# What every member's descriptor declares (receivers check summaries against it).
+PLUGIN = {
+    "name": "repaircafe",
+    "version": "0.1.0",
+    "metrics": [
+        {
+            "name": name,
+            "unit": unit,
+            "description": name,
+            "counts": counts,
+            "counts_people": counts == "people",
+            "window": "period",
+            "codes": None,
+        }
+        for name, unit, counts in (
+            ("items_brought", "items", "events"),
+            ("items_fixed", "items", "events"),
+            ("waste_prevented_g", "grams", "quantity"),
+            ("visitors", "people", "people"),
+        )
+    ],
+}
 BATCH = 1000  # the largest page a feed serves
 
 
@@ -90,7 +113,10 @@ def members_and_summaries(members: int, weeks: int) -> tuple[list[dict[str, Any]
                     "region": f"Region {n % 9}",
                     "country": "GB",
                 },
+                "protocol": "hub-federation/1",
                 "public_key": identity.encode_public_key(key.public_key()),
+                "disclosure": {"threshold": 5, "rounding": 5},
+                "plugins": [PLUGIN],
             }
         )
         for week, period in enumerate(periods):
@@ -118,7 +144,9 @@ def baseline(items: list[Any], keys: dict[str, Any]) -> float:
     prepared = []
     for item in items:
         origin = json.loads(item["payload"])["origin"]
-        prepared.append((keys[origin], b64decode(item["signature"]), item["payload"].encode()))
+        prepared.append(
+            (keys[origin], b64url(item["signature"], 64, "signature"), item["payload"].encode())
+        )
     start = time.perf_counter()
     for key, signature, payload in prepared:
         key.verify(payload, signature)
@@ -140,7 +168,7 @@ def ingest_all(app: Flask, items: list[Any]) -> tuple[float, store.Outcome]:
                 following = store.summary_pairs(items[first + BATCH : first + 2 * BATCH])
 
                 def check_next(pairs: list[tuple[str, str]] = following) -> None:
-                    checker.prefetch(pairs, store.pinned_keys(session))
+                    checker.prefetch(pairs, store.rules_for(session, store.claimed_origins(pairs)))
 
                 outcome.add(
                     store.ingest(
@@ -221,7 +249,7 @@ def main() -> None:
         follower = make_app(root, "follower", "http://127.0.0.1:2", args.database_url)
         try:
             with follower.app_context(), Client(allow_private=True) as client:
-                sync.follow(follower, get_session(), client, url, None)
+                sync.follow(follower, get_session(), client, url, None, "aggregator")
                 get_session().commit()
                 start = time.perf_counter()
                 sync.sync(follower, client, limit=1000)

@@ -62,6 +62,7 @@ CORE_PERMISSIONS = (
     Permission("users.manage", "Add users, change their roles, disable them", ()),
     Permission("audit.view", "Read the audit log", ()),
     Permission("plugins.view", "See each plugin's state, errors and metrics", ()),
+    Permission("health.view", "See what hub doctor finds needs doing on the instance", ()),
     Permission("exports.download", "Download whole-service exports (ORDS, calendars...)", ()),
     Permission("imports.run", "Import records from files (spreadsheets, ORDS CSV)", ()),
     Permission("metrics.view", "See the figures this instance publishes", ROLES),

@@ -24,11 +24,11 @@ from typing import Any, TypeVar
 import click
 from flask import Flask
 from sqlalchemy import func, select
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, ProgrammingError
+from sqlalchemy.exc import DBAPIError
 
-from hub import audit, auth, config, migrate, people, scaffold
+from hub import audit, auth, config, dbmove, doctor, migrate, people, scaffold
 from hub.config import ConfigError
-from hub.db import database, get_session
+from hub.db import database, describe_error, get_session
 from hub.exchange import Exporter, Importer, ImportFileError, parse_options, run_import
 from hub.federation.cli import federation
 from hub.metrics import compute
@@ -171,6 +171,8 @@ def initialise(
 @click.option("--database-url", default="", help="Leave empty for SQLite in the instance folder.")
 def init(name: str, base_url: str, town: str, region: str, country: str, database_url: str) -> None:
     """Create the instance: folder, hub.toml, signing key and database."""
+    from hub.federation import sync as federation_sync
+
     instance = config.instance_path_from_env()
     locality = {"town": town, "region": region, "country": country}
     created = initialise(
@@ -179,6 +181,7 @@ def init(name: str, base_url: str, town: str, region: str, country: str, databas
     click.echo(f"{'Created' if created else 'Found'} instance at {instance}")
     with app_context() as app:
         migrate.upgrade(app, progress=lambda msg: click.echo(f"  {msg}"))
+        federation_sync.pin_own_key(app)  # before anyone can join: the id is taken
     click.echo("Database is up to date. Next: hub user create EMAIL --role admin")
 
 
@@ -206,6 +209,9 @@ def db_status() -> None:
     if behind:
         raise click.ClickException(f"needs upgrade: {', '.join(behind)} (run: hub db upgrade)")
     click.echo("Database is up to date.")
+
+
+db.add_command(dbmove.move_command)
 
 
 @db.command("revision")
@@ -247,6 +253,8 @@ def backup_command(output: Path | None, keep: int | None) -> None:
             raise click.ClickException(
                 f"cannot write a backup to {folder}: {exc.strerror}"
             ) from None
+        doctor.record_run(get_session(), doctor.BACKUP_RUN, archive=str(archive))
+        get_session().commit()
     if keep is not None:
         for old in backup.prune(folder, keep):
             click.echo(f"removed old backup {old.name}", err=True)
@@ -263,15 +271,10 @@ def restore_command(archive: Path, stop_server: bool, yes: bool) -> None:
     Refused while the server runs (stop it, or pass --stop). Everything since the
     backup was made is lost; followers of the feed read it again from its start."""
     from hub import backup
-    from hub.federation.cli import run_lock
 
     app = _create_app()
     try:
-        with _stopped_server(app, stop_server), run_lock(app) as federation_free:
-            if not federation_free:
-                raise click.ClickException(
-                    "a hub federation command is running; wait for it to finish"
-                )
+        with instance_alone(app, stop_server):
             if not yes:
                 click.confirm(
                     f"Replace the database of {app.instance_path} with {archive.name}? "
@@ -288,6 +291,18 @@ def restore_command(archive: Path, stop_server: bool, yes: bool) -> None:
         f"Restored the backup of {manifest['created_at']}. Start the server again "
         "(systemctl start hub); if the instance is in a network, run hub federation publish."
     )
+
+
+@contextmanager
+def instance_alone(app: Flask, stop_server: bool) -> Iterator[None]:
+    """Hold the instance for a command that replaces its database (hub restore, hub db
+    move): no server (``stop_server`` stops a running one) and no federation run."""
+    from hub.federation.cli import run_lock
+
+    with _stopped_server(app, stop_server), run_lock(app) as federation_free:
+        if not federation_free:
+            raise click.ClickException("a hub federation command is running; wait for it to finish")
+        yield
 
 
 @contextmanager
@@ -535,7 +550,7 @@ def _find(app: Flask, hook: str, kind: type[T], wanted: str) -> T:
     return found[wanted][1]
 
 
-def _progress_printer() -> tuple[Callable[[int, int], None], Callable[[], None]]:
+def progress_printer(label: str) -> tuple[Callable[[int, int], None], Callable[[], None]]:
     """A progress callback drawing a bar on a terminal, and a function to close it."""
     bar: dict[str, Any] = {}
 
@@ -543,7 +558,7 @@ def _progress_printer() -> tuple[Callable[[int, int], None], Callable[[], None]]
         if not sys.stderr.isatty():
             return
         if "bar" not in bar:
-            bar["bar"] = click.progressbar(length=total, label="Importing", file=sys.stderr)
+            bar["bar"] = click.progressbar(length=total, label=label, file=sys.stderr)
             bar["bar"].__enter__()
         bar["bar"].update(done - bar["bar"].pos)
 
@@ -567,7 +582,7 @@ def import_command(
 ) -> None:
     """Import FILE in FORMAT (formats come from plugins, e.g. ords)."""
     extra = _parse_options(options)
-    progress, close = _progress_printer()
+    progress, close = progress_printer("Importing")
     with app_context() as app:
         importer = _find(app, "hub_importers", Importer, format_name)
         try:
@@ -688,10 +703,13 @@ def retention_command(today: dt.datetime | None) -> None:
         uploads = Path(app.instance_path) / imports.UPLOADS
         if uploads.is_dir():
             counts["abandoned uploads"] = imports.forget_old_uploads(uploads)
+        doctor.record_run(session, doctor.RETENTION_RUN, counts=counts)
+        session.commit()
     click.echo("Anonymised: " + ", ".join(f"{name} {count}" for name, count in counts.items()))
 
 
 cli.add_command(federation)
+cli.add_command(doctor.doctor_command)
 cli.add_command(scaffold.plugin)
 
 
@@ -713,15 +731,9 @@ def main() -> None:
     except PluginError as exc:
         click.echo(f"hub: {exc}", err=True)
         sys.exit(1)
-    except (OperationalError, ProgrammingError, InterfaceError) as exc:
-        click.echo(f"hub: database: {_database_problem(exc)}", err=True)
+    except migrate.MigrationError as exc:
+        click.echo(f"hub: database: {exc}", err=True)
         sys.exit(1)
-
-
-def _database_problem(exc: DBAPIError) -> str:
-    """One line for an unreachable database or one that was never upgraded."""
-    lines = str(exc.orig).strip().splitlines() or [type(exc.orig).__name__]
-    reason = lines[0]
-    if "no such table" in reason or "does not exist" in reason:
-        reason += " (run: hub db upgrade)"
-    return reason
+    except DBAPIError as exc:  # unreachable, never upgraded, or a migration refused
+        click.echo(f"hub: database: {describe_error(exc)}", err=True)
+        sys.exit(1)

@@ -197,7 +197,7 @@ def _validate(config: dict[str, Any], installed: set[str], problems: list[str]) 
             wrong.add(key)
     checks = {
         "SECRET_KEY": _check_secret_key,
-        "DATABASE_URL": _check_database_url,
+        "DATABASE_URL": check_database_url,
         "BASE_URL": _check_base_url,
         "PLUGINS": lambda value: _check_plugins(value, installed),
         "SUPPRESSION_THRESHOLD": _check_threshold,
@@ -236,7 +236,7 @@ def _check_secret_key(value: str) -> list[str]:
     return []
 
 
-def _check_database_url(value: str) -> list[str]:
+def check_database_url(value: str) -> list[str]:
     try:
         backend = make_url(value).get_backend_name()
     except ArgumentError:

@@ -91,6 +91,20 @@ def _private_file(path: Path, _dbapi_connection: Any, _record: Any) -> None:
         path.chmod(0o600)
 
 
+def first_line(exc: DBAPIError) -> str:
+    """The database's own message for ``exc``, in one line."""
+    lines = str(exc.orig).strip().splitlines() or [type(exc.orig).__name__]
+    return lines[0]
+
+
+def describe_error(exc: DBAPIError) -> str:
+    """One line for a database that cannot be reached, or was never upgraded."""
+    reason = first_line(exc)
+    if "no such table" in reason or "does not exist" in reason:
+        reason += " (run: hub db upgrade)"
+    return reason
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")

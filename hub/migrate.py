@@ -7,15 +7,19 @@ a plugin never disturbs the others.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from alembic import command
+from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
+from sqlalchemy import Connection, Engine
 
 from hub.db import Model, database
 
@@ -55,6 +59,18 @@ def core_tables() -> frozenset[str]:
     )
 
 
+def only_tables(tables: frozenset[str]) -> Callable[..., bool]:
+    """An autogenerate filter: ``tables`` and their indexes and constraints, nothing else."""
+
+    def include(obj: Any, name: str | None, type_: str, *_: Any) -> bool:
+        if type_ == "table":
+            return name in tables
+        table = getattr(obj, "table", None)
+        return table is None or table.name in tables
+
+    return include
+
+
 def _alembic_config(component: Component, connection: object) -> Config:
     config = Config()
     config.set_main_option("script_location", str(SCRIPT_LOCATION))
@@ -66,13 +82,62 @@ def _alembic_config(component: Component, connection: object) -> Config:
     return config
 
 
-def upgrade(app: Flask, progress: Callable[[str], None] = lambda _msg: None) -> None:
-    """Bring the core and every enabled plugin to their latest revision."""
+def upgrade(
+    app: Flask,
+    progress: Callable[[str], None] = lambda _msg: None,
+    *,
+    connection: Connection | None = None,
+) -> None:
+    """Bring the core and every enabled plugin to their latest revision, each in
+    its own transaction; or all within the transaction of ``connection``, on the
+    database it reaches (``hub db move`` makes its target so)."""
     engine = database(app).engine
     for component in components(app):
         progress(f"upgrading {component.name}")
-        with engine.begin() as connection:
-            command.upgrade(_alembic_config(component, connection), "head")
+        with _migrating(engine) if connection is None else nullcontext(connection) as each:
+            command.upgrade(_alembic_config(component, each), "head")
+
+
+class MigrationError(RuntimeError):
+    """A migration left the database inconsistent; it was not committed."""
+
+
+@contextmanager
+def _migrating(engine: Engine) -> Iterator[Connection]:
+    """A transaction to migrate in. On SQLite, foreign keys are not enforced meanwhile:
+    a migration that rebuilds a table (how SQLite alters one) drops the old table,
+    and the drop would cascade to every row referring to it (rebuilding ``user``
+    deleted every API token). What a migration breaks is found before committing."""
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:  # only outside a transaction does SQLite take this pragma
+            _pragma(connection, "foreign_keys=OFF")
+        try:
+            with connection.begin():
+                before = _broken_references(connection) if sqlite else set()
+                yield connection
+                broken = sorted(_broken_references(connection) - before) if sqlite else []
+                if broken:
+                    table, row, parent = broken[0]
+                    raise MigrationError(
+                        f"the migration left {table} row {row} referring to a row of {parent} "
+                        f"that does not exist ({len(broken)} such rows); nothing was committed"
+                    )
+        finally:
+            if sqlite:
+                _pragma(connection, "foreign_keys=ON")
+
+
+def _broken_references(connection: Connection) -> set[tuple[str, int, str]]:
+    return {
+        (table, row, parent)
+        for table, row, parent, _key in connection.exec_driver_sql("PRAGMA foreign_key_check")
+    }
+
+
+def _pragma(connection: Connection, setting: str) -> None:
+    connection.exec_driver_sql(f"PRAGMA {setting}")
+    connection.commit()  # ends what SQLAlchemy began; SQLite itself began nothing
 
 
 def pending(app: Flask) -> list[str]:
@@ -89,6 +154,24 @@ def pending(app: Flask) -> list[str]:
             if set(context.get_current_heads()) != heads:
                 behind.append(component.name)
     return behind
+
+
+def schema_differences(app: Flask, connection: Connection) -> dict[str, list[Any]]:
+    """What autogenerate finds between each component's models and the database
+    (nothing, when the migrations made it): the changes ``hub db revision`` would write."""
+    differences = {}
+    for component in components(app):
+        context = MigrationContext.configure(
+            connection,
+            opts={
+                "target_metadata": Model.metadata,
+                "include_object": only_tables(component.tables),
+                "compare_type": True,
+                "version_table": component.version_table,
+            },
+        )
+        differences[component.name] = compare_metadata(context, Model.metadata)
+    return differences
 
 
 def revision(app: Flask, component_name: str, message: str) -> None:

@@ -15,8 +15,11 @@ from sqlalchemy.sql.functions import FunctionElement
 
 PeriodKind = Literal["week", "month"]
 
-_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+# Whole-string ASCII grammars: ``\d`` would take any script's digits and ``$`` a final newline.
+_WEEK = re.compile(r"([0-9]{4})-W([0-9]{2})")
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
+# Every period in this range, and the day after it, is a date Python can hold.
+YEARS = range(1900, 3000)
 
 
 class PeriodError(ValueError):
@@ -32,14 +35,18 @@ class Period:
 
     @classmethod
     def parse(cls, text: str) -> Period:
-        """Parse ``2025-W07`` or ``2025-02``; raise :class:`PeriodError` otherwise."""
-        if match := _WEEK.match(text):
+        """Parse ``2025-W07`` or ``2025-02`` (a year from 1900 to 2999); raise
+        :class:`PeriodError` otherwise."""
+        match = _WEEK.fullmatch(text) or _MONTH.fullmatch(text)
+        if match and int(match[1]) not in YEARS:
+            raise PeriodError(f"{text!r}: the year must be from {YEARS[0]} to {YEARS[-1]}")
+        if match and match.re is _WEEK:
             year, week = int(match[1]), int(match[2])
             try:
                 return cls("week", dt.date.fromisocalendar(year, week, 1))
             except ValueError:
                 raise PeriodError(f"{text!r}: {year} has no ISO week {week}") from None
-        if match := _MONTH.match(text):
+        if match:
             year, month = int(match[1]), int(match[2])
             if not 1 <= month <= 12:
                 raise PeriodError(f"{text!r}: month must be 01 to 12")

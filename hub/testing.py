@@ -28,6 +28,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from hub import auth, create_app, migrate
 from hub import clock as hub_clock
@@ -37,6 +38,9 @@ from hub.federation import identity
 from hub.models import ROLES, User
 
 TEST_DATABASE_ENV = "HUB_TEST_DATABASE_URL"
+# CI's PostgreSQL (and this project's development machines'): the target of moves
+# from SQLite, which are tested whichever database the rest of the suite runs on.
+LOCAL_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PASSWORD = "correct horse battery staple"
 
 
@@ -55,10 +59,10 @@ def schema_url(base: str, schema: str) -> str:
 class Databases:
     """Hands out empty databases: SQLite files, or PostgreSQL schemas dropped at the end."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, base: str | None = None) -> None:
         self.root = root
         self.schemas: list[str] = []
-        self.base = postgres_url()
+        self.base = base or postgres_url()
 
     def new(self, name: str) -> str:
         if self.base is None:
@@ -86,6 +90,23 @@ class Databases:
 @pytest.fixture(scope="session")
 def hub_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
     databases = Databases(tmp_path_factory.mktemp("databases"))
+    yield databases
+    databases.drop_all()
+
+
+@pytest.fixture(scope="session")
+def postgres_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
+    """Empty PostgreSQL schemas even when the suite runs on SQLite; the tests that
+    need them are skipped on a machine without PostgreSQL."""
+    base = postgres_url() or LOCAL_POSTGRES
+    engine = create_engine(base)
+    try:
+        engine.connect().close()
+    except OperationalError:
+        pytest.skip(f"no PostgreSQL at {make_url(base).render_as_string()}")
+    finally:
+        engine.dispose()
+    databases = Databases(tmp_path_factory.mktemp("postgres"), base)
     yield databases
     databases.drop_all()
 

@@ -28,6 +28,7 @@ from hub.federation.models import Origin, Summary
 from hub.periods import Period
 
 DEFAULT_THRESHOLD = 5
+MAX_SAFE_INTEGER = 2**53 - 1
 HIDDEN_SHARE = 10  # a total is published if suppressed cells could add at most 1/10 of it
 
 
@@ -38,6 +39,7 @@ class Total:
     value: int | None
     cells: int
     suppressed: int
+    out_of_range: bool = False  # the sum left ±(2^53-1): no JSON reader could hold it
 
 
 @dataclass
@@ -77,10 +79,24 @@ def combine(cells: Iterable[Cell]) -> dict[str, Total]:
     totals = {}
     for name in sorted(counted):
         value: int | None = known[name]
-        if suppressed[name] and hidden[name] * HIDDEN_SHARE > known[name]:
+        out_of_range = abs(known[name]) > MAX_SAFE_INTEGER
+        if out_of_range or (suppressed[name] and hidden[name] * HIDDEN_SHARE > known[name]):
             value = None
-        totals[name] = Total(value, counted[name], suppressed[name])
+        totals[name] = Total(value, counted[name], suppressed[name], out_of_range)
     return totals
+
+
+def _answer(plugin: str, period: str, cells: list[Cell]) -> dict[str, Any]:
+    """The totals of one plugin and period, as the API and the open data give them."""
+    combined = combine(cells)
+    return {
+        "plugin": plugin,
+        "period": period,
+        "origins": len(cells),
+        "metrics": {name: total.value for name, total in combined.items()},
+        "suppressed": {name: t.suppressed for name, t in combined.items() if t.suppressed},
+        "out_of_range": [name for name, total in combined.items() if total.out_of_range],
+    }
 
 
 def origins(session: Session, region: str | None = None) -> dict[str, OriginInfo]:
@@ -119,15 +135,7 @@ def _cells(
 def totals(session: Session, plugin: str, period: str, region: str | None = None) -> dict[str, Any]:
     """The network's totals for one plugin and period (optionally one region)."""
     known = origins(session, region)
-    cells = [cell for _, cell in _cells(session, plugin, [period], known)]
-    combined = combine(cells)
-    result: dict[str, Any] = {
-        "plugin": plugin,
-        "period": period,
-        "origins": len(cells),
-        "metrics": {name: total.value for name, total in combined.items()},
-        "suppressed": {name: t.suppressed for name, t in combined.items() if t.suppressed},
-    }
+    result = _answer(plugin, period, [cell for _, cell in _cells(session, plugin, [period], known)])
     if region:
         result["region"] = region
     return result
@@ -211,18 +219,9 @@ def all_totals(session: Session, own: str | None = None) -> list[dict[str, Any]]
     for origin, plugin, period, metrics in session.execute(query):
         if origin in known:
             groups[(plugin, period)].append(Cell(origin, metrics, known[origin].threshold))
-    results = []
-    for (plugin, period), cells in sorted(
-        groups.items(), key=lambda kv: (kv[0][0], Period.parse(kv[0][1]))
-    ):
-        combined = combine(cells)
-        results.append(
-            {
-                "plugin": plugin,
-                "period": period,
-                "origins": len(cells),
-                "metrics": {name: total.value for name, total in combined.items()},
-                "suppressed": {n: t.suppressed for n, t in combined.items() if t.suppressed},
-            }
+    return [
+        _answer(plugin, period, cells)
+        for (plugin, period), cells in sorted(
+            groups.items(), key=lambda kv: (kv[0][0], Period.parse(kv[0][1]))
         )
-    return results
+    ]

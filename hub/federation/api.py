@@ -2,29 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields
 
 from hub.db import get_session
 from hub.federation import aggregates
+from hub.federation.grammar import PLUGIN_NAME, Refused, matching, text
 from hub.periods import Period, PeriodError
 from hub.rest import ApiBlueprint
 
 bp = ApiBlueprint("api_network", __name__, url_prefix="/api/v1/network", tag="network")
 
 
-def _period(text: str) -> None:
-    try:
-        Period.parse(text)
-    except PeriodError as exc:
-        raise ValidationError(str(exc)) from None
+def _validator(check: Callable[[str], object]) -> Callable[[str], None]:
+    """A field validator from one of the protocol's grammars (or the period parser)."""
+
+    def validate_field(value: str) -> None:
+        try:
+            check(value)
+        except (Refused, PeriodError) as exc:
+            raise ValidationError(str(exc)) from None
+
+    return validate_field
 
 
 class TotalsQuery(Schema):
-    plugin = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z0-9]{1,30}$"))
-    period = fields.String(required=True, validate=_period)
-    region = fields.String(validate=validate.Length(min=1, max=120))
+    plugin = fields.String(
+        required=True, validate=_validator(lambda value: matching(value, PLUGIN_NAME, "plugin"))
+    )
+    period = fields.String(required=True, validate=_validator(Period.parse))
+    region = fields.String(validate=_validator(lambda value: text(value, "region", 120)))
 
 
 class TotalsSchema(Schema):
@@ -41,6 +50,10 @@ class TotalsSchema(Schema):
         keys=fields.String(),
         values=fields.Integer(),
         metadata={"description": "Metric name to the number of suppressed cells it covers."},
+    )
+    out_of_range = fields.List(
+        fields.String(),
+        metadata={"description": "Metrics whose total left ±(2^53-1), published as null."},
     )
 
 

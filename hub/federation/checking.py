@@ -1,9 +1,10 @@
 """Checking signed summaries: pure, CPU-bound work that can run in other processes.
 
 :func:`check_summaries` parses each payload strictly, verifies its signature
-against the pinned key of the origin it names, and checks its fields. It
-touches no database, so :class:`ParallelChecker` can spread large batches over
-the machine's cores (a sync of a big feed is bound by Ed25519 verification).
+against the pinned key of the origin it names, and checks its fields and its
+figures against what that origin's descriptor declares. It touches no
+database, so :class:`ParallelChecker` can spread large batches over the
+machine's cores (a sync of a big feed is bound by Ed25519 verification).
 """
 
 from __future__ import annotations
@@ -16,7 +17,23 @@ from typing import Any, NamedTuple
 
 from nacl.signing import VerifyKey
 
-from hub.federation.documents import Refused, Signed, check_summary, read_payload, verify
+from hub.federation.documents import (
+    Figures,
+    Refused,
+    Signed,
+    check_summary,
+    read_payload,
+    verify,
+)
+from hub.federation.grammar import shown
+
+
+class Rules(NamedTuple):
+    """What a summary from one origin is checked against: the key pinned for it and
+    the figures its descriptor declares (None: this instance's own, taken back)."""
+
+    key: bytes
+    figures: Figures | None
 
 
 class Checked(NamedTuple):
@@ -66,17 +83,17 @@ def _info(document: dict[str, Any] | None) -> dict[str, Any]:
     return {k: document.get(k) for k in ("origin", "plugin", "period", "revision")}
 
 
-def check_one(payload: str, signature: str, keys: Mapping[str, bytes]) -> Result:
+def check_one(payload: str, signature: str, rules: Mapping[str, Rules]) -> Result:
     signed = Signed(payload, signature)
     document = None
     try:
-        document = read_payload(signed, integers_checked=True)
+        document = read_payload(signed)
         origin = document.get("origin")
-        raw_key = keys.get(origin) if isinstance(origin, str) else None
-        if raw_key is None:
-            raise Refused(f"unknown origin {origin!r}: no key is pinned for it here")
-        verify(signed, VerifyKey(raw_key))
-        check_summary(document)
+        found = rules.get(origin) if isinstance(origin, str) else None
+        if found is None:
+            raise Refused(f"unknown origin {shown(origin)!r}: no key is pinned for it here")
+        verify(signed, VerifyKey(found.key))
+        check_summary(document, found.figures)
     except Refused as exc:
         return str(exc), _info(document)
     return Checked(
@@ -91,12 +108,12 @@ def check_one(payload: str, signature: str, keys: Mapping[str, bytes]) -> Result
     )
 
 
-def check_summaries(pairs: Sequence[tuple[str, str]], keys: Mapping[str, bytes]) -> list[Result]:
-    """Check ``(payload, signature)`` pairs against ``keys`` (origin -> raw key)."""
-    return [check_one(payload, signature, keys) for payload, signature in pairs]
+def check_summaries(pairs: Sequence[tuple[str, str]], rules: Mapping[str, Rules]) -> list[Result]:
+    """Check ``(payload, signature)`` pairs against ``rules`` (origin -> its rules)."""
+    return [check_one(payload, signature, rules) for payload, signature in pairs]
 
 
-def _check_chunk(job: tuple[Sequence[tuple[str, str]], Mapping[str, bytes]]) -> list[Result]:
+def _check_chunk(job: tuple[Sequence[tuple[str, str]], Mapping[str, Rules]]) -> list[Result]:
     return check_summaries(*job)
 
 
@@ -113,13 +130,13 @@ class ParallelChecker:
         self.workers = workers or os.cpu_count() or 1
         self.threshold = threshold
         self._pool: ProcessPoolExecutor | None = None
-        self._ahead: tuple[list[tuple[str, str]], dict[str, bytes], list[Future[Any]]] | None = None
+        self._ahead: tuple[list[tuple[str, str]], dict[str, Rules], list[Future[Any]]] | None = None
 
     def _parallel(self, pairs: Sequence[tuple[str, str]]) -> bool:
         return self.workers >= 2 and len(pairs) >= self.threshold
 
     def _submit(
-        self, pairs: Sequence[tuple[str, str]], keys: Mapping[str, bytes]
+        self, pairs: Sequence[tuple[str, str]], rules: Mapping[str, Rules]
     ) -> list[Future[Any]]:
         if self._pool is None:
             # spawn, not fork: the parent holds database connections and threads.
@@ -128,24 +145,26 @@ class ParallelChecker:
             )
         size = -(-len(pairs) // (self.workers * 2))
         return [
-            self._pool.submit(_check_chunk, (pairs[i : i + size], keys))
+            self._pool.submit(_check_chunk, (pairs[i : i + size], rules))
             for i in range(0, len(pairs), size)
         ]
 
-    def prefetch(self, pairs: Sequence[tuple[str, str]], keys: Mapping[str, bytes]) -> None:
+    def prefetch(self, pairs: Sequence[tuple[str, str]], rules: Mapping[str, Rules]) -> None:
         """Start checking a batch that the next call will (probably) ask for."""
         if self._parallel(pairs):
-            self._ahead = (list(pairs), dict(keys), self._submit(pairs, keys))
+            self._ahead = (list(pairs), dict(rules), self._submit(pairs, rules))
 
-    def __call__(self, pairs: Sequence[tuple[str, str]], keys: Mapping[str, bytes]) -> list[Result]:
+    def __call__(
+        self, pairs: Sequence[tuple[str, str]], rules: Mapping[str, Rules]
+    ) -> list[Result]:
         ahead = self._ahead
-        if ahead is not None and ahead[0] == list(pairs) and ahead[1] == keys:
+        if ahead is not None and ahead[0] == list(pairs) and ahead[1] == rules:
             self._ahead = None
             futures = ahead[2]
         elif self._parallel(pairs):
-            futures = self._submit(pairs, keys)
+            futures = self._submit(pairs, rules)
         else:
-            return check_summaries(pairs, keys)
+            return check_summaries(pairs, rules)
         return [result for future in futures for result in future.result()]
 
     def close(self) -> None:

@@ -1,4 +1,5 @@
-"""``hub federation ...``: invite, join, follow, publish, push, sync, status.
+"""``hub federation ...``: invite, join, follow, publish, push, sync, status, and the
+operator's actions: remove, block, unblock, unfollow, role.
 
 publish, push and sync are safe to run from cron every few minutes: a run
 that finds another still going leaves at once (exit 0, one line on standard
@@ -19,7 +20,7 @@ import click
 from flask import Flask
 
 from hub.db import get_session
-from hub.federation import sync
+from hub.federation import moderation, store, sync
 from hub.federation.net import Client
 
 LOCK_FILE = "federation.lock"
@@ -114,14 +115,26 @@ def federation() -> None:
     """Share signed, non-personal summaries with a network of hubs."""
 
 
+def _role(aggregator: bool) -> str:
+    return "aggregator" if aggregator else "instance"
+
+
+AS_AGGREGATOR = click.option(
+    "--aggregator",
+    is_flag=True,
+    help="Trust it as an aggregator: its statements vouch for its members' keys.",
+)
+
+
 @federation.command("invite")
 @click.option("--note", default="", help="Who the invite is for.")
 @click.option("--days", default=14, show_default=True, type=click.IntRange(1, 365))
-def invite_command(note: str, days: int) -> None:
+@AS_AGGREGATOR
+def invite_command(note: str, days: int, aggregator: bool) -> None:
     """Print a one-time token a group uses to join this aggregator."""
     with _app_context() as app:
         session = get_session()
-        token = sync.invite(session, note, days)
+        token = sync.invite(session, note, days, _role(aggregator))
         session.commit()
         base = app.config["BASE_URL"]
     click.echo(token)
@@ -147,13 +160,16 @@ def join_command(aggregator_url: str, token: str, timeout: float, retries: int) 
 @federation.command("follow")
 @click.argument("url")
 @click.option("--expect-key", default=None, help="Refuse unless the peer's key is this one.")
+@AS_AGGREGATOR
 @network_options
-def follow_command(url: str, expect_key: str | None, timeout: float, retries: int) -> None:
+def follow_command(
+    url: str, expect_key: str | None, aggregator: bool, timeout: float, retries: int
+) -> None:
     """Pull the feed of the instance or aggregator at URL from now on."""
     with _app_context() as app, _client(app, timeout, retries) as client:
         session = get_session()
         try:
-            peer = sync.follow(app, session, client, url, expect_key)
+            peer = sync.follow(app, session, client, url, expect_key, _role(aggregator))
         except sync.FederationError as exc:
             raise click.ClickException(str(exc)) from None
         session.commit()
@@ -238,7 +254,7 @@ def _exchange(
 @federation.command("status")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def status_command(as_json: bool) -> None:
-    """Each peer: last success, last error, lag and counts."""
+    """Each peer: last success, last error, lag and counts; who is trusted, who is blocked."""
     with _app_context() as app:
         found = sync.status(app)
     if as_json:
@@ -248,11 +264,24 @@ def status_command(as_json: bool) -> None:
         f"{found['id']}: {found['summaries']} summaries held ({found['own_summaries']} own), "
         f"{found['origins']} origins pinned, {found['refusals']} documents refused"
     )
+    trusted = found["trusted"]
+    relations = ", ".join(
+        f"{sum(t['relation'] == relation for t in trusted)} {label}"
+        for relation, label in (
+            ("member", "members"),
+            ("followed", "followed"),
+            ("aggregator", "joined"),
+        )
+    )
+    aggregators = [t["id"] for t in trusted if t["role"] == "aggregator"]
+    click.echo(f"Trusted directly: {relations}; as aggregators: {', '.join(aggregators) or 'none'}")
+    for block in found["blocks"]:
+        click.echo(f"Blocked {block['value']} since {block['at']}: {block['reason']}")
     if not found["peers"]:
         click.echo("No peers yet: hub federation join URL TOKEN, or hub federation follow URL.")
     for peer in found["peers"]:
         lag = "never" if peer["lag_seconds"] is None else f"{peer['lag_seconds']}s ago"
-        click.echo(f"{peer['direction']:<5} {peer['url']}  last success {lag}")
+        click.echo(f"{peer['direction']:<5} {peer['url']} ({peer['role']})  last success {lag}")
         counts = (
             f"received {peer['received']}, accepted {peer['accepted']}, refused {peer['refused']}"
         )
@@ -261,3 +290,66 @@ def status_command(as_json: bool) -> None:
         click.echo(f"      {counts}")
         if peer["last_error"]:
             click.echo(f"      last error ({peer['last_error_at']}): {peer['last_error']}")
+
+
+@contextmanager
+def _moderating() -> Iterator[tuple[Any, store.Node]]:
+    """A session and this instance, for an operator's action; committed if it succeeds."""
+    with _app_context() as app:
+        session = get_session()
+        try:
+            yield session, store.Node.of(app)
+        except moderation.ModerationError as exc:
+            raise click.ClickException(str(exc)) from None
+        session.commit()
+
+
+def _unpinned(count: int) -> str:
+    return f"{count} pinned {'origin' if count == 1 else 'origins'} forgotten, with their summaries"
+
+
+@federation.command("remove")
+@click.argument("instance_id")
+def remove_command(instance_id: str) -> None:
+    """Remove the member (or other instance) INSTANCE_ID and what is held for it."""
+    with _moderating() as (session, node):
+        gone = moderation.remove(session, node, instance_id)
+    click.echo(f"Removed {instance_id}: {_unpinned(gone)}. It may join again with a new invite.")
+
+
+@federation.command("block")
+@click.argument("id_or_key")
+@click.option("--reason", required=True, help="Why: kept, shown in status and in the log.")
+def block_command(id_or_key: str, reason: str) -> None:
+    """Block an instance id or a public key (ed25519:...): never pinned again."""
+    with _moderating() as (session, node):
+        gone = moderation.block(session, node, id_or_key, reason)
+    click.echo(f"Blocked {id_or_key}: {_unpinned(gone)}.")
+
+
+@federation.command("unblock")
+@click.argument("id_or_key")
+def unblock_command(id_or_key: str) -> None:
+    """Lift a block (nothing is pinned again until it joins or is followed)."""
+    with _moderating() as (session, _node):
+        moderation.unblock(session, id_or_key)
+    click.echo(f"Unblocked {id_or_key}.")
+
+
+@federation.command("unfollow")
+@click.argument("url")
+def unfollow_command(url: str) -> None:
+    """Stop pulling URL's feed, and forget it unless it is also a member."""
+    with _moderating() as (session, _node):
+        gone = moderation.unfollow(session, url)
+    click.echo(f"No longer following {url}: {_unpinned(gone)}.")
+
+
+@federation.command("role")
+@click.argument("instance_id")
+@click.argument("role", type=click.Choice(store.ROLES))
+def role_command(instance_id: str, role: str) -> None:
+    """Trust INSTANCE_ID as an aggregator (it may vouch for other ids) or an instance."""
+    with _moderating() as (session, node):
+        origin = moderation.set_role(session, node, instance_id, role)
+    click.echo(f"{origin} is trusted here as an {role}.")

@@ -9,9 +9,8 @@ from flask import Blueprint, current_app, jsonify
 from werkzeug.wrappers import Response
 
 from hub.federation import identity
+from hub.federation.grammar import PROTOCOL
 from hub.metrics import definitions
-
-PROTOCOL = "hub-federation/1"
 
 bp = Blueprint("federation_descriptor", __name__)
 

@@ -5,15 +5,17 @@ is the RFC 8785 canonical JSON of the document and ``SIG`` the origin's
 Ed25519 signature over its UTF-8 bytes, base64url without padding. A receiver
 verifies those exact bytes and then reads only them, refusing anything that is
 not canonical, so a document means the same thing at every level it is relayed.
+
+Everything that arrives as JSON (payloads, request bodies, peers' answers) is
+read by :func:`parse_json`, one parser with one set of rules; the fields are
+then checked against the grammars of :mod:`hub.federation.grammar`.
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import functools
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -23,23 +25,50 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from nacl.exceptions import CryptoError
 from nacl.signing import VerifyKey
 
+from hub.federation.grammar import (
+    CODE,
+    MAX_SAFE_INTEGER,
+    METRIC_BASE,
+    METRIC_NAME,
+    PLUGIN_NAME,
+    PROTOCOL,
+    TIME_FORMAT,
+    WORD,
+    Refused,
+    b64encode,
+    b64url,
+    exact_fields,
+    instance_id,
+    integer,
+    matching,
+    shown,
+    text,
+)
+from hub.federation.grammar import timestamp as check_timestamp
+from hub.federation.identity import raw_public_key
 from hub.periods import Period, PeriodError
+
+__all__ = ["Refused", "Signed", "b64encode"]
 
 SUMMARY_FIELDS = frozenset({"origin", "plugin", "period", "metrics", "revision", "generated_at"})
 STATEMENT_FIELDS = frozenset({"aggregator", "descriptor", "issued_at"})
-DESCRIPTOR_FIELDS = frozenset(
-    {"id", "name", "locality", "software", "protocol", "public_key", "plugins", "disclosure"}
+DESCRIPTOR_REQUIRED = frozenset({"id", "public_key", "protocol"})
+DESCRIPTOR_FIELDS = DESCRIPTOR_REQUIRED | {"name", "locality", "software", "plugins", "disclosure"}
+LOCALITY_LIMITS = {"town": 120, "region": 120, "country": 10}
+METRIC_FIELDS = frozenset(
+    {"name", "unit", "description", "counts", "counts_people", "window", "codes"}
 )
+COUNTS_PEOPLE = {"events": False, "quantity": False, "people": True, "households": True}
+ROUNDING = 5  # people counts are published rounded to the nearest 5
+MAX_THRESHOLD = 1000
+MAX_PLUGINS = 100
+MAX_METRICS = 2000  # published names per summary, codes included
 MAX_PAYLOAD_BYTES = 64 * 1024
-MAX_SAFE_INTEGER = 2**53 - 1  # as hub.metrics; not imported, to keep verifying processes light
-PLUGIN_NAME = re.compile(r"^[a-z][a-z0-9]{1,30}$")
-METRIC_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}(\.[A-Za-z0-9_-]{1,64})?$")
-TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
-SIGNATURE_TEXT = re.compile(r"[A-Za-z0-9_-]{1,200}")
+SIGNATURE_BYTES = 64
+_MAX_INTEGER_DIGITS = len(str(MAX_SAFE_INTEGER))
 
-
-class Refused(ValueError):
-    """A document that must not be stored; ``str()`` is the reason, for the log."""
+# What an origin publishes, from its descriptor: plugin -> published name -> counts people?
+Figures = Mapping[str, Mapping[str, bool]]
 
 
 def canonical(document: Mapping[str, Any]) -> bytes:
@@ -47,19 +76,9 @@ def canonical(document: Mapping[str, Any]) -> bytes:
     return rfc8785.dumps(document)
 
 
-def b64encode(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def b64decode(text: str) -> bytes:
-    if not isinstance(text, str) or not SIGNATURE_TEXT.fullmatch(text):
-        raise Refused("signature is not base64url text")
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 def timestamp(moment: dt.datetime) -> str:
     """UTC time to the second, as documents carry it: ``2025-02-17T10:00:00Z``."""
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(dt.UTC).strftime(TIME_FORMAT)
 
 
 @dataclass(frozen=True)
@@ -78,16 +97,26 @@ class Signed:
         return {"payload": self.payload, "signature": self.signature}
 
 
-def envelope(item: Any) -> Signed:
-    """Read ``{"payload", "signature"}`` from a request or feed, refusing anything else."""
-    if not isinstance(item, dict) or set(item) != {"payload", "signature"}:
-        raise Refused('an item is {"payload": TEXT, "signature": SIG} and nothing else')
-    payload, signature = item["payload"], item["signature"]
-    if not isinstance(payload, str) or not isinstance(signature, str):
-        raise Refused("payload and signature must be strings")
-    if len(payload) > MAX_PAYLOAD_BYTES:
-        raise Refused(f"payload is larger than {MAX_PAYLOAD_BYTES} bytes")
-    return Signed(payload, signature)
+# --- reading JSON ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Malformed:
+    """Where a container (a request body, a feed page) held something no document
+    may: it stands in for that value, so that the one item holding it is refused
+    and the items around it are still read."""
+
+    reason: str
+
+
+def _integer_literal(literal: str) -> int:
+    if len(literal.lstrip("-")) > _MAX_INTEGER_DIGITS or abs(int(literal)) > MAX_SAFE_INTEGER:
+        raise Refused(f"the integer {shown(literal, 24)} is outside ±(2^53-1)")
+    return int(literal)
+
+
+def _refuse_fraction(literal: str) -> Any:
+    raise Refused(f"the non-integer number {shown(literal, 24)} is not allowed in documents")
 
 
 def _refuse_constant(name: str) -> Any:
@@ -101,46 +130,107 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+def _marking(check: Any) -> Any:
+    def marked(*args: Any) -> Any:
+        try:
+            return check(*args)
+        except Refused as exc:
+            return Malformed(str(exc))
+
+    return marked
+
+
+_STRICT = {
+    "parse_float": _refuse_fraction,
+    "parse_constant": _refuse_constant,
+    "object_pairs_hook": _no_duplicates,
+}
+# Decoders made once: json.loads with hooks builds a new one for every call.
+_STRICT_DECODER = json.JSONDecoder(**_STRICT)
+# In a container an integer out of range marks its own item, and its length is
+# checked before Python converts it (it refuses to past 4,300 digits).
+_MARKING_DECODER = json.JSONDecoder(
+    **{name: _marking(check) for name, check in _STRICT.items()},
+    parse_int=_marking(_integer_literal),
+)
+
+
+def parse_json(data: str | bytes, what: str = "payload", *, container: bool = False) -> Any:
+    """Parse JSON by the protocol's rules: UTF-8, no duplicate keys, no fractions,
+    exponents, NaN or Infinity. (Integers are range-checked by the grammar of the
+    field that holds them: every integer a document may hold is in one.)
+
+    With ``container``, a breach of those rules inside the text becomes a
+    :class:`Malformed` value in its place rather than a refusal of the whole.
+    """
+    if isinstance(data, bytes):
+        try:
+            data = data.decode()
+        except UnicodeDecodeError:
+            raise Refused(f"{what} is not UTF-8") from None
+    try:
+        return (_MARKING_DECODER if container else _STRICT_DECODER).decode(data)
+    except Refused:
+        raise
+    except json.JSONDecodeError as exc:
+        raise Refused(f"{what} is not JSON: {exc.msg}") from None
+    except ValueError:  # Python's limit on the digits of an integer
+        raise Refused(f"{what} holds an integer outside ±(2^53-1)") from None
+    except RecursionError:
+        raise Refused(f"{what} is nested too deeply to read") from None
+
+
+def envelope(item: Any) -> Signed:
+    """Read ``{"payload", "signature"}`` from a request or feed, refusing anything else."""
+    if isinstance(item, Malformed):
+        raise Refused(f"the item is malformed: {item.reason}")
+    if not isinstance(item, dict) or item.keys() != {"payload", "signature"}:
+        raise Refused('an item is {"payload": TEXT, "signature": SIG} and nothing else')
+    payload, signature = item["payload"], item["signature"]
+    if not isinstance(payload, str) or not isinstance(signature, str):
+        marked = [value.reason for value in (payload, signature) if isinstance(value, Malformed)]
+        raise Refused(
+            f"the item is malformed: {marked[0]}"
+            if marked
+            else "payload and signature must be strings"
+        )
+    size = len(payload)
+    if not payload.isascii():
+        try:
+            size = len(payload.encode())
+        except UnicodeEncodeError:  # a lone surrogate: not text at all
+            raise Refused("payload is not UTF-8 text") from None
+    if size > MAX_PAYLOAD_BYTES:
+        raise Refused(f"payload is larger than {MAX_PAYLOAD_BYTES} bytes")
+    return Signed(payload, signature)
+
+
 def _plain_canonical(document: dict[str, Any], payload: str) -> bool:
     """A cheap proof of canonical form for the common case.
 
     For ASCII text holding only strings, integers, booleans and null (the parser
-    has already refused floats, NaN and duplicate keys), RFC 8785 and Python's
-    sorted, compact ``json.dumps`` write the same bytes: keys sort the same in
-    UTF-16 and code points, and strings escape the same. The one difference,
-    integers beyond ±(2^53-1), is refused by the field checks that follow.
-    Anything else goes through the full RFC 8785 serialiser.
+    has already refused fractions, NaN, duplicate keys and integers beyond
+    ±(2^53-1)), RFC 8785 and Python's sorted, compact ``json.dumps`` write the
+    same bytes: keys sort the same in UTF-16 and code points, and strings
+    escape the same. Anything else goes through the full RFC 8785 serialiser.
     """
     return payload.isascii() and payload == json.dumps(
         document, sort_keys=True, separators=(",", ":"), ensure_ascii=False
     )
 
 
-def read_payload(signed: Signed, *, integers_checked: bool = False) -> dict[str, Any]:
-    """Parse a payload strictly: JSON, no floats, NaN or duplicate keys, canonical form.
-
-    ``integers_checked``: the caller range-checks every integer afterwards
-    (summaries do), which allows the cheap proof of canonical form.
-    """
-    try:
-        document = json.loads(
-            signed.payload,
-            parse_float=lambda text: _refuse_constant(f"the non-integer number {text}"),
-            parse_constant=_refuse_constant,
-            object_pairs_hook=_no_duplicates,
-        )
-    except json.JSONDecodeError as exc:
-        raise Refused(f"payload is not JSON: {exc.msg}") from None
-    except RecursionError:
-        raise Refused("payload is nested too deeply to read") from None
+def read_payload(signed: Signed) -> dict[str, Any]:
+    """Parse a payload strictly (:func:`parse_json`) and refuse it unless it is an
+    object in RFC 8785 canonical form."""
+    document = parse_json(signed.payload)
     if not isinstance(document, dict):
         raise Refused("payload is not a JSON object")
-    if integers_checked and _plain_canonical(document, signed.payload):
-        return document
     try:
+        if _plain_canonical(document, signed.payload):
+            return document
         canonical_form = canonical(document)
-    except (rfc8785.CanonicalizationError, ValueError) as exc:
-        raise Refused(f"payload cannot be canonicalised: {exc}") from None
+    except (rfc8785.CanonicalizationError, ValueError, RecursionError) as exc:
+        raise Refused(f"payload cannot be canonicalised: {shown(str(exc))}") from None
     if canonical_form != signed.payload.encode():
         raise Refused("payload is not in RFC 8785 canonical form")
     return document
@@ -149,8 +239,8 @@ def read_payload(signed: Signed, *, integers_checked: bool = False) -> dict[str,
 def verify_bytes(data: bytes, signature: str, public_key: VerifyKey) -> None:
     """Refuse unless ``signature`` (base64url) is ``public_key``'s signature over ``data``."""
     try:
-        public_key.verify(data, b64decode(signature))
-    except CryptoError:  # a bad signature, or one of the wrong length
+        public_key.verify(data, b64url(signature, SIGNATURE_BYTES, "the signature"))
+    except CryptoError:
         raise Refused("bad signature: it does not match the origin's key") from None
 
 
@@ -158,17 +248,16 @@ def verify(signed: Signed, public_key: VerifyKey) -> None:
     verify_bytes(signed.payload.encode(), signed.signature, public_key)
 
 
-def _integer(value: Any, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise Refused(f"{what} must be an integer")
-    if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
-        raise Refused(f"{what} is outside ±(2^53-1)")
-    return value
+# --- summaries --------------------------------------------------------------------------
 
 
-def _text(value: Any, what: str, limit: int = 300) -> str:
-    if not isinstance(value, str) or not value or len(value) > limit:
-        raise Refused(f"{what} must be text of 1 to {limit} characters")
+def check_period(value: Any) -> str:
+    """An ISO week or a month (:meth:`Period.parse`)."""
+    if not isinstance(value, str) or len(value) > 8:
+        raise Refused("period must be an ISO week (2025-W07) or a month (2025-02)")
+    problem = _period_problem(value)
+    if problem is not None:
+        raise Refused(problem)
     return value
 
 
@@ -183,61 +272,141 @@ def _period_problem(text: str) -> str | None:
     return None
 
 
-def check_summary(document: dict[str, Any]) -> dict[str, Any]:
-    """Check a parsed summary's fields and values; return it unchanged."""
-    if document.keys() != SUMMARY_FIELDS:
-        unknown = set(document) - SUMMARY_FIELDS
-        if unknown:
-            raise Refused(f"unknown fields {sorted(unknown)}")
-        raise Refused(f"missing fields {sorted(SUMMARY_FIELDS - set(document))}")
-    _text(document["origin"], "origin")
-    if not isinstance(document["plugin"], str) or not PLUGIN_NAME.match(document["plugin"]):
-        raise Refused("plugin must be a plugin name")
-    problem = _period_problem(_text(document["period"], "period", 10))
-    if problem is not None:
-        raise Refused(problem)
-    if _integer(document["revision"], "revision") < 1:
-        raise Refused("revision must be at least 1")
-    if not isinstance(document["generated_at"], str) or not TIMESTAMP.match(
-        document["generated_at"]
-    ):
-        raise Refused("generated_at must be a UTC time like 2025-02-17T10:00:00Z")
+def check_summary(document: dict[str, Any], figures: Figures | None) -> dict[str, Any]:
+    """Check a parsed summary's fields, and its figures against what its origin's
+    descriptor declares (``figures``; None only for taking back this instance's own)."""
+    exact_fields(document, SUMMARY_FIELDS, "a summary")
+    instance_id(document["origin"], "origin")
+    plugin = matching(document["plugin"], PLUGIN_NAME, "plugin")
+    check_period(document["period"])
+    integer(document["revision"], "revision", low=1)
+    check_timestamp(document["generated_at"], "generated_at")
     metrics = document["metrics"]
-    if not isinstance(metrics, dict) or len(metrics) > 2000:
-        raise Refused("metrics must be an object of at most 2000 names")
+    if not isinstance(metrics, dict) or len(metrics) > MAX_METRICS:
+        raise Refused(f"metrics must be an object of at most {MAX_METRICS} names")
     for name, value in metrics.items():
-        if not METRIC_NAME.match(name):
-            raise Refused(f"metric name {name!r} is not allowed")
+        matching(name, METRIC_NAME, "metric name")
         if value is not None:
-            _integer(value, f"metric {name!r}")
+            integer(value, f"metric {name!r}", low=0)
+    if figures is not None:
+        _check_figures(plugin, metrics, figures)
     return document
+
+
+def _check_figures(plugin: str, metrics: dict[str, int | None], figures: Figures) -> None:
+    declared = figures.get(plugin)
+    if declared is None:
+        raise Refused(f"plugin {plugin!r} is not in the descriptor pinned for this origin")
+    if metrics.keys() != declared.keys():
+        extra, missing = metrics.keys() - declared.keys(), declared.keys() - metrics.keys()
+        if extra:
+            raise Refused(f"metrics {sorted(extra)[:5]} are not declared by plugin {plugin!r}")
+        raise Refused(f"metrics {sorted(missing)[:5]} are missing: a revision is whole")
+    for name, value in metrics.items():
+        people = declared[name]
+        if value is None and not people:
+            raise Refused(f"metric {name!r} is not a people count, so it cannot be suppressed")
+        if people and value is not None and value % ROUNDING:
+            raise Refused(f"metric {name!r} counts people and is not rounded to {ROUNDING}")
+
+
+# --- statements and descriptors -------------------------------------------------------------
 
 
 def check_statement(document: dict[str, Any]) -> dict[str, Any]:
     """Check an aggregator's statement vouching for a member's descriptor."""
-    if set(document) != STATEMENT_FIELDS:
-        raise Refused(f"a statement has exactly the fields {sorted(STATEMENT_FIELDS)}")
-    _text(document["aggregator"], "aggregator")
-    if not isinstance(document["issued_at"], str) or not TIMESTAMP.match(document["issued_at"]):
-        raise Refused("issued_at must be a UTC time like 2025-02-17T10:00:00Z")
+    exact_fields(document, STATEMENT_FIELDS, "a statement")
+    instance_id(document["aggregator"], "aggregator")
+    check_timestamp(document["issued_at"], "issued_at")
     check_descriptor(document["descriptor"])
     return document
 
 
 def check_descriptor(descriptor: Any) -> dict[str, Any]:
-    """Check the parts of a descriptor that federation relies on."""
-    if not isinstance(descriptor, dict):
-        raise Refused("descriptor must be an object")
-    unknown = set(descriptor) - DESCRIPTOR_FIELDS
-    if unknown:
-        raise Refused(f"descriptor has unknown fields {sorted(unknown)}")
-    _text(descriptor.get("id"), "descriptor id")
-    _text(descriptor.get("public_key"), "descriptor public_key", 100)
-    locality = descriptor.get("locality", {})
-    if not isinstance(locality, dict) or any(
-        not isinstance(v, str) or len(v) > 120 for v in locality.values()
-    ):
-        raise Refused("descriptor locality must map town, region, country to text")
-    if "name" in descriptor and not isinstance(descriptor["name"], str):
-        raise Refused("descriptor name must be text")
+    """Check every field of a descriptor (§1): what a receiver pins and relays."""
+    exact_fields(descriptor, DESCRIPTOR_REQUIRED, "the descriptor", DESCRIPTOR_FIELDS)
+    instance_id(descriptor["id"], "the descriptor's id")
+    raw_public_key(descriptor["public_key"])
+    if descriptor["protocol"] != PROTOCOL:
+        raise Refused(f"the descriptor's protocol must be {PROTOCOL}")
+    if "name" in descriptor:
+        text(descriptor["name"], "the descriptor's name", 200, empty=True)
+    if "locality" in descriptor:
+        locality = exact_fields(
+            descriptor["locality"], frozenset(), "locality", frozenset(LOCALITY_LIMITS)
+        )
+        for part, value in locality.items():
+            text(value, f"locality {part}", LOCALITY_LIMITS[part], empty=True)
+    if "software" in descriptor:
+        software = exact_fields(descriptor["software"], frozenset({"name", "version"}), "software")
+        text(software["name"], "software name", 100)
+        text(software["version"], "software version", 40)
+    if "disclosure" in descriptor:
+        disclosure = exact_fields(
+            descriptor["disclosure"], frozenset({"threshold", "rounding"}), "disclosure"
+        )
+        threshold = integer(disclosure["threshold"], "disclosure threshold", low=3)
+        if threshold > MAX_THRESHOLD:
+            raise Refused(f"disclosure threshold must be at most {MAX_THRESHOLD}")
+        if disclosure["rounding"] != ROUNDING:
+            raise Refused(f"disclosure rounding must be {ROUNDING}")
+    if "plugins" in descriptor:
+        _check_plugins(descriptor["plugins"])
     return descriptor
+
+
+def _check_plugins(plugins: Any) -> None:
+    if not isinstance(plugins, list) or len(plugins) > MAX_PLUGINS:
+        raise Refused(f"plugins must be a list of at most {MAX_PLUGINS}")
+    names = set()
+    for plugin in plugins:
+        exact_fields(plugin, frozenset({"name", "version", "metrics"}), "a plugin")
+        name = matching(plugin["name"], PLUGIN_NAME, "plugin name")
+        if name in names:
+            raise Refused(f"plugin {name!r} is listed twice")
+        names.add(name)
+        text(plugin["version"], f"plugin {name!r} version", 40)
+        metrics = plugin["metrics"]
+        if not isinstance(metrics, list):
+            raise Refused(f"plugin {name!r} metrics must be a list")
+        published = sum(_check_metric(metric, name) for metric in metrics)
+        if published > MAX_METRICS or len({m["name"] for m in metrics}) != len(metrics):
+            raise Refused(f"plugin {name!r} declares metrics twice or more than {MAX_METRICS}")
+
+
+def _check_metric(metric: Any, plugin: str) -> int:
+    """Check one metric definition; return how many names it publishes."""
+    exact_fields(metric, METRIC_FIELDS, f"a metric of plugin {plugin!r}")
+    name = matching(metric["name"], METRIC_BASE, "metric name")
+    text(metric["unit"], f"metric {name!r} unit", 40)
+    text(metric["description"], f"metric {name!r} description", 300, empty=True)
+    matching(metric["window"], WORD, f"metric {name!r} window")
+    counts = metric["counts"]
+    if counts not in COUNTS_PEOPLE or metric["counts_people"] is not COUNTS_PEOPLE[counts]:
+        raise Refused(
+            f"metric {name!r}: counts must be {sorted(COUNTS_PEOPLE)}, agreeing with counts_people"
+        )
+    codes = metric["codes"]
+    if codes is None:
+        return 1
+    if not isinstance(codes, dict) or not 1 <= len(codes) <= MAX_METRICS:
+        raise Refused(f"metric {name!r} codes must be null or an object of 1 to {MAX_METRICS}")
+    for code, label in codes.items():
+        matching(code, CODE, f"metric {name!r} code")
+        text(label, f"metric {name!r} code label", 200)
+    return len(codes)
+
+
+def declared_figures(descriptor: Mapping[str, Any]) -> dict[str, dict[str, bool]]:
+    """What a checked descriptor says its origin publishes: plugin -> name -> counts people."""
+    figures: dict[str, dict[str, bool]] = {}
+    for plugin in descriptor.get("plugins", ()):
+        names = figures[plugin["name"]] = {}
+        for metric in plugin["metrics"]:
+            people = COUNTS_PEOPLE[metric["counts"]]
+            codes = metric["codes"]
+            if codes is None:
+                names[metric["name"]] = people
+            else:
+                names.update((f"{metric['name']}.{code}", people) for code in codes)
+    return figures

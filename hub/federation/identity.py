@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import base64
 import functools
 import os
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from nacl.bindings import crypto_core_ed25519_is_valid_point
 from nacl.signing import VerifyKey
 
+from hub.federation.grammar import Refused, b64encode, b64url
+
 KEY_FILE = "signing_key.pem"
-_BASE64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+KEY_PREFIX = "ed25519:"
 
 
 def key_path(instance_path: Path) -> Path:
@@ -49,21 +51,26 @@ def load_private_key(instance_path: Path) -> Ed25519PrivateKey:
 def encode_public_key(key: Ed25519PublicKey) -> str:
     """The public key as published: ``ed25519:`` and the raw 32 bytes in base64url."""
     raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return "ed25519:" + base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return KEY_PREFIX + b64encode(raw)
+
+
+def raw_public_key(text: object) -> bytes:
+    """The 32 raw bytes of a published public key; :class:`Refused` if it is not one."""
+    if not isinstance(text, str) or not text.startswith(KEY_PREFIX):
+        raise Refused("a public key is written ed25519: and 43 base64url characters")
+    return _checked_key(text)
 
 
 @functools.lru_cache(maxsize=65536)
-def raw_public_key(text: str) -> bytes:
-    """The 32 raw bytes of a published public key; raises ValueError if it is not one."""
-    scheme, _, data = text.partition(":")
-    if scheme != "ed25519" or not data or not set(data) <= _BASE64URL:
-        raise ValueError("public keys are written ed25519:BASE64URL")
-    raw = base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
-    if len(raw) != 32:
-        raise ValueError("an Ed25519 public key is 32 bytes")
+def _checked_key(text: str) -> bytes:
+    raw = b64url(text[len(KEY_PREFIX) :], 32, "a public key")
+    # A key off the curve, or of small order, would let signatures "verify" that
+    # nobody made: such a key is never pinned, whatever signed it.
+    if not crypto_core_ed25519_is_valid_point(raw):
+        raise Refused("the public key is not a valid Ed25519 point of prime order")
     return raw
 
 
-def decode_public_key(text: str) -> VerifyKey:
-    """Parse a published public key for verifying; raises ValueError if it is not one."""
+def decode_public_key(text: object) -> VerifyKey:
+    """Parse a published public key for verifying; :class:`Refused` if it is not one."""
     return VerifyKey(raw_public_key(text))

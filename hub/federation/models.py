@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db import Model, utcnow
@@ -45,10 +45,16 @@ class Origin(Model):
     town: Mapped[str] = mapped_column(String(120), default="")
     region: Mapped[str] = mapped_column(String(120), default="", index=True)
     country: Mapped[str] = mapped_column(String(10), default="")
-    # self | member (joined us with a token) | followed (we follow it) | vouched
+    # self | member (joined us with a token) | followed (we follow it)
+    # | aggregator (we joined it) | vouched (an aggregator's statement)
     relation: Mapped[str] = mapped_column(String(20))
+    # instance | aggregator: only an origin trusted as an aggregator vouches for others
+    role: Mapped[str] = mapped_column(String(20), default="instance", server_default="instance")
     vouched_by: Mapped[str | None] = mapped_column(String(300))
     descriptor: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # issued_at of the statement the descriptor came from (None: learnt directly);
+    # an older statement never replaces a newer one.
+    described_at: Mapped[str | None] = mapped_column(String(20))
     # This instance's signed statement vouching for the key, relayed in its feed.
     statement: Mapped[str | None] = mapped_column(Text)
     statement_signature: Mapped[str | None] = mapped_column(String(100))
@@ -56,7 +62,7 @@ class Origin(Model):
     pinned_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     # The audit log records who pinned which key; the signed copies are not news.
-    __audit_exclude__ = ("descriptor", "statement", "statement_signature", "seq")
+    __audit_exclude__ = ("descriptor", "statement", "statement_signature", "seq", "described_at")
 
 
 class Summary(Model):
@@ -77,7 +83,7 @@ class Summary(Model):
     origin: Mapped[str] = mapped_column(String(300))
     plugin: Mapped[str] = mapped_column(String(40))
     period: Mapped[str] = mapped_column(String(10))
-    revision: Mapped[int]
+    revision: Mapped[int] = mapped_column(BigInteger)  # up to 2^53-1, as documents allow
     metrics: Mapped[dict[str, Any]]
     payload: Mapped[str] = mapped_column(Text)
     signature: Mapped[str] = mapped_column(String(100))
@@ -135,12 +141,33 @@ class Invite(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     note: Mapped[str] = mapped_column(String(200), default="")
+    # The role the group that joins with it is trusted in (see Origin.role).
+    role: Mapped[str] = mapped_column(String(20), default="instance", server_default="instance")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[dt.datetime]
     used_at: Mapped[dt.datetime | None]
     used_by: Mapped[str | None] = mapped_column(String(300))
 
     __audit_exclude__ = ("token_hash",)
+
+
+class Block(Model):
+    """An instance id or a public key an operator blocked, and why.
+
+    A blocked id or key is never pinned; what was pinned under it is forgotten
+    when the block is made. Refusals it causes are logged with the reason.
+    """
+
+    __tablename__ = "federation_block"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))  # id | key
+    value: Mapped[str] = mapped_column(String(300), unique=True)
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    def refusal(self) -> str:
+        return f"{self.value} is blocked here: {self.reason}"
 
 
 class Refusal(Model):

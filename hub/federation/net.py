@@ -12,7 +12,6 @@ admin sets ``FEDERATION_ALLOW_PRIVATE``.
 from __future__ import annotations
 
 import ipaddress
-import json
 import socket
 import time
 from dataclasses import dataclass
@@ -22,6 +21,8 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from hub import __version__
+from hub.federation.documents import parse_json
+from hub.federation.grammar import Refused, instance_id, shown
 
 USER_AGENT = f"community-hub/{__version__} (hub-federation/1)"
 MAX_RESPONSE_BYTES = 16 * 1024 * 1024
@@ -36,13 +37,24 @@ class PeerError(Exception):
 
 
 def normalise_url(url: str) -> str:
-    """A peer's base URL as its id: ``scheme://host[:port]``, or ValueError."""
+    """A peer's base URL as its id: ``scheme://host[:port]`` (docs/federation.md §1),
+    lower case and without the scheme's default port, or ValueError."""
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError(f"{url!r} is not an http(s) URL")
     if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
         raise ValueError(f"{url!r}: give the instance's base URL, with no path, query or login")
-    return urlunsplit((parts.scheme, parts.netloc.lower(), "", "", "")).rstrip("/")
+    netloc = parts.netloc.lower().removesuffix(":443" if parts.scheme == "https" else ":80")
+    if netloc.startswith("["):  # an IPv6 address, as an operator may write it: its shortest form
+        literal, _, port = netloc[1:].partition("]")
+        try:
+            netloc = f"[{ipaddress.IPv6Address(literal).compressed}]{port}"
+        except ValueError:
+            raise ValueError(f"{url!r} has a malformed IPv6 address") from None
+    try:
+        return instance_id(urlunsplit((parts.scheme, netloc, "", "", "")), "the URL")
+    except Refused as exc:
+        raise ValueError(str(exc)) from None
 
 
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
@@ -218,9 +230,11 @@ class Client:
 
     @staticmethod
     def _decode(where: str, status: int, body: bytes) -> Any:
+        # By the protocol's rules; a breach inside one item of a feed page marks
+        # that item (refused on its own), not the page.
         try:
-            data = json.loads(body) if body else None
-        except (ValueError, UnicodeDecodeError, RecursionError):
+            data = parse_json(body, "the answer", container=True) if body else None
+        except Refused:
             data = None
             if status < 400:
                 raise PeerError(
@@ -230,5 +244,6 @@ class Client:
             raise PeerError(f"{where} answered {status}", retry=True)
         if status >= 300:
             detail = data.get("error") if isinstance(data, dict) else None
-            raise PeerError(f"{where} answered {status}" + (f": {detail}" if detail else ""))
+            # The peer's words go into the log and the peer's row: printable, bounded.
+            raise PeerError(f"{where} answered {status}" + (f": {shown(detail)}" if detail else ""))
         return data

@@ -9,8 +9,10 @@ revision never overwrites, and the same revision with other content is refused.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
+import re
 import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,35 +21,40 @@ from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import Flask
-from sqlalchemy import JSON, Connection, Table, bindparam, insert, select, update
+from sqlalchemy import JSON, Connection, Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from hub.db import utcnow
 from hub.federation import identity
-from hub.federation.checking import Checked, check_summaries
+from hub.federation.checking import Checked, Rules, check_summaries
 from hub.federation.documents import (
     DESCRIPTOR_FIELDS,
+    Figures,
     Refused,
     Signed,
     check_descriptor,
     check_statement,
+    declared_figures,
     envelope,
     read_payload,
     timestamp,
     verify,
 )
-from hub.federation.models import FeedState, Origin, Refusal, Summary
+from hub.federation.grammar import TIME_FORMAT, instance_id, shown
+from hub.federation.models import Block, FeedState, Origin, Refusal, Summary
 
 if TYPE_CHECKING:
     from hub.plugin_manager import Failure
 
 log = logging.getLogger("hub.federation")
 
-# Who vouches for whom: only instances this one trusts directly may vouch.
-DIRECT = ("self", "member", "followed", "aggregator")
+# Remote relations an operator chose; only these sign statements a receiver reads.
+DIRECT = ("member", "followed", "aggregator")
 STRENGTH = {"vouched": 0, "aggregator": 1, "followed": 1, "member": 2, "self": 3}
-# Keys this instance vouches for to the level above: its members' and what it pulls.
-RELAYED = ("member", "followed", "vouched")
+# Keys this instance signs statements for, in its feed: its own (so that whoever
+# pulls or is pushed its feed learns a changed descriptor), its members' and what it pulls.
+RELAYED = ("self", "member", "followed", "vouched")
+ROLES = ("instance", "aggregator")
 STATEMENT_PREFIX = '{"aggregator":'  # canonical form sorts keys, so statements start so
 
 
@@ -122,6 +129,9 @@ def cursor_of(state: FeedState | None, seq: int) -> str:
     return f"{state.epoch if state else '0'}-{seq}"
 
 
+CURSOR = re.compile(r"([0-9a-f]{1,32})-(0|[1-9][0-9]{0,14})")
+
+
 def parse_cursor(text: str, state: FeedState | None) -> int:
     """The sequence number after which a feed request starts.
 
@@ -131,12 +141,12 @@ def parse_cursor(text: str, state: FeedState | None) -> int:
     """
     if not text:
         return 0
-    epoch, sep, number = text.partition("-")
-    if not sep or not number.isdigit() or len(number) > 15:
+    match = CURSOR.fullmatch(text)
+    if match is None:
         raise ValueError("not a cursor this feed gave out")
-    if state is None or epoch != state.epoch or int(number) >= state.next_seq:
+    if state is None or match[1] != state.epoch or int(match[2]) >= state.next_seq:
         return 0
-    return int(number)
+    return int(match[2])
 
 
 # --- pinning keys ------------------------------------------------------------------
@@ -147,58 +157,115 @@ def public_descriptor(descriptor: Mapping[str, Any]) -> dict[str, Any]:
     return {key: descriptor[key] for key in sorted(DESCRIPTOR_FIELDS) if key in descriptor}
 
 
+def blocked(session: Session, *values: str) -> Block | None:
+    """The operator's block on any of these ids or keys, if there is one."""
+    return session.scalar(select(Block).where(Block.value.in_(values)).limit(1))
+
+
 def pin(
     session: Session,
     node: Node,
     descriptor: Mapping[str, Any],
     *,
     relation: str,
+    role: str = "instance",
     vouched_by: str | None = None,
-) -> Origin:
-    """Pin ``descriptor``'s key for its origin, or confirm the key already pinned.
+    issued_at: str | None = None,
+) -> tuple[Origin, bool]:
+    """Pin ``descriptor``'s key for its origin, or confirm the key already pinned;
+    return the row and whether anything about it changed.
 
     A different key for a pinned origin is refused: keys do not change in
-    protocol version 1. A stronger relation (followed, member) replaces a
-    weaker one (vouched). The statement vouching for the key to the level
-    above is signed and given a feed position only when something changed.
+    protocol version 1. Nobody but this instance may claim its own id, and a
+    blocked id or key is never pinned. A stronger relation (followed, member)
+    replaces a weaker one (vouched); a statement (``issued_at``) replaces a
+    descriptor only if it is newer than the statement that gave the one held.
+    The statement vouching for the key to the level above is signed and given
+    a feed position only when something changed.
     """
     described = check_descriptor(public_descriptor(descriptor))
+    origin_id, key = described["id"], described["public_key"]
+    if origin_id == node.id and relation != "self":
+        raise Refused(f"{origin_id} is this instance's own id: no one else may claim it")
+    block = blocked(session, origin_id, key)
+    if block is not None:
+        raise Refused(block.refusal())
     # The feed lock first, as every writer takes it: a join and a relayed statement
     # about the same member then queue instead of deadlocking on each other's rows.
     state = lock_feed(session)
-    origin_id = described["id"]
     row = session.scalar(select(Origin).where(Origin.origin == origin_id))
-    if row is not None and row.public_key != described["public_key"]:
+    if row is not None and row.public_key != key:
         raise Refused(
             f"{origin_id} is pinned with another key ({row.public_key}); keys cannot change"
         )
     if row is None:
-        row = Origin(origin=origin_id, public_key=described["public_key"], relation=relation)
+        row = Origin(origin=origin_id, public_key=key, relation=relation, role=role)
         session.add(row)
     elif STRENGTH[relation] < STRENGTH[row.relation]:
-        return row  # what we know directly beats what we were told
-    changed = row.descriptor != described or row.relation != relation
-    row.relation = relation
+        return row, False  # what we know directly beats what we were told
+    elif issued_at is not None and row.described_at is not None and issued_at <= row.described_at:
+        if row.descriptor == described:
+            return row, False
+        raise Refused(
+            f"a statement issued at {issued_at} about {origin_id} is not newer than "
+            f"the one its descriptor came from ({row.described_at})"
+        )
+    changed = (row.descriptor, row.relation) != (described, relation)
+    row.relation, row.role = relation, role
     row.vouched_by = vouched_by if relation == "vouched" else None
+    row.described_at = issued_at
     row.descriptor = described
-    row.name = str(described.get("name", ""))[:200]
-    locality = described.get("locality") or {}
-    row.town = str(locality.get("town", ""))[:120]
-    row.region = str(locality.get("region", ""))[:120]
-    row.country = str(locality.get("country", ""))[:10]
+    row.name = described.get("name", "")
+    locality = described.get("locality", {})
+    row.town, row.region = locality.get("town", ""), locality.get("region", "")
+    row.country = locality.get("country", "")
     if relation in RELAYED and (changed or row.statement is None):
         statement = Signed.make(
-            {"aggregator": node.id, "descriptor": described, "issued_at": timestamp(utcnow())},
+            {"aggregator": node.id, "descriptor": described, "issued_at": _issue_time(row)},
             node.key,
         )
         row.statement, row.statement_signature = statement.payload, statement.signature
         row.seq = take_seqs(state, 1)[0]
     session.flush()
-    return row
+    return row, changed
+
+
+def _issue_time(row: Origin) -> str:
+    """Now, or a second after this instance's last statement about the same origin:
+    receivers order statements by their time, so they must never repeat one."""
+    now = utcnow().replace(microsecond=0)
+    if row.statement is not None:
+        last = dt.datetime.strptime(json.loads(row.statement)["issued_at"], TIME_FORMAT)
+        now = max(now, last.replace(tzinfo=dt.UTC) + dt.timedelta(seconds=1))
+    return timestamp(now)
 
 
 def pin_self(session: Session, node: Node, descriptor: Mapping[str, Any]) -> Origin:
-    return pin(session, node, descriptor, relation="self")
+    """Pin this instance's own key. A key pinned for its id under another relation
+    (possible only before ids were checked on arrival) was someone else's claim to
+    be this instance: it is unpinned, with everything held under it."""
+    forged = session.scalar(
+        select(Origin.public_key).where(Origin.origin == node.id, Origin.relation != "self")
+    )
+    if forged is not None:
+        log.warning("unpinned %s, claimed for this instance's own id %s", forged, node.id)
+        forget(session, node.id)
+    return pin(session, node, descriptor, relation="self")[0]
+
+
+def forget(session: Session, origin_id: str) -> int:
+    """Unpin an origin, with the summaries held for it and the ids it alone vouched
+    for (and theirs): a summary is held only while its origin is pinned.
+    Returns how many origins were unpinned."""
+    gone = [
+        origin_id,
+        *session.scalars(select(Origin.origin).where(Origin.vouched_by == origin_id)),
+    ]
+    session.execute(delete(Summary).where(Summary.origin.in_(gone)))
+    for row in session.scalars(select(Origin).where(Origin.origin.in_(gone))):
+        session.delete(row)
+    session.flush()
+    return len(gone)
 
 
 # --- receiving ----------------------------------------------------------------------
@@ -207,35 +274,73 @@ def pin_self(session: Session, node: Node, descriptor: Mapping[str, Any]) -> Ori
 def _refuse(
     session: Session, source: str, reason: str, info: Mapping[str, Any], outcome: Outcome
 ) -> None:
+    # What a refused document claims is not trusted: it is kept and logged only
+    # as printable ASCII, bounded to the columns it goes in.
+    claimed = {name: shown(info[name], limit) for name, limit in CLAIMED if info.get(name)}
     revision = info.get("revision")
     session.add(
         Refusal(
-            source=source[:300],
-            origin=str(info.get("origin", ""))[:300],
-            plugin=str(info.get("plugin", ""))[:40],
-            period=str(info.get("period", ""))[:10],
+            source=shown(source, 300),
             revision=revision if isinstance(revision, int) and abs(revision) < 2**31 else None,
-            reason=reason,
+            reason=shown(reason, 2000),
+            **claimed,
         )
     )
-    where = " ".join(str(info[k]) for k in ("origin", "plugin", "period") if info.get(k))
-    message = f"{where or 'item'}: {reason}"
+    where = " ".join(claimed[name] for name, _ in CLAIMED if name in claimed)
+    message = f"{where or 'item'}: {shown(reason, 2000)}"
     outcome.refused.append(message)
-    log.warning("refused a document from %s: %s", source, message)
+    log.warning("refused a document from %s: %s", shown(source, 300), message)
 
 
-def _statement(session: Session, node: Node, signed: Signed) -> dict[str, Any]:
-    document = check_statement(read_payload(signed))
-    signer = session.scalar(select(Origin).where(Origin.origin == document["aggregator"]))
+CLAIMED = (("origin", 300), ("plugin", 40), ("period", 10))
+
+
+def _receive_statement(session: Session, node: Node, signed: Signed, source: str) -> bool:
+    """Verify a statement and pin what it vouches for; return whether anything changed.
+
+    An aggregator's statement about another id is read only if this instance
+    trusts its signer as an aggregator; a statement about its own signer (a
+    changed descriptor) only from that signer itself, by push or pull.
+    """
+    document = read_payload(signed)
+    signer_id = instance_id(document.get("aggregator"), "the statement's signer")
+    if signer_id == node.id:
+        raise Refused("a statement signed in this instance's own name is not taken back")
+    signer = session.scalar(select(Origin).where(Origin.origin == signer_id))
     if signer is None or signer.relation not in DIRECT:
+        block = blocked(session, signer_id)
         raise Refused(
-            f"statement signed by {document['aggregator']}, which this instance does not trust directly"
+            block.refusal()
+            if block
+            else f"statement signed by {signer_id}, which this instance does not trust directly"
         )
     verify(signed, identity.decode_public_key(signer.public_key))
-    return document
+    check_statement(document)
+    described, issued_at = document["descriptor"], document["issued_at"]
+    subject = described["id"]
+    if subject == node.id:
+        raise Refused(f"a statement about this instance itself ({subject}): no one vouches for it")
+    if subject == signer_id:
+        if source != signer_id:
+            raise Refused(f"{signer_id}'s statement about itself is taken only from {signer_id}")
+        return pin(
+            session,
+            node,
+            described,
+            relation=signer.relation,
+            role=signer.role,
+            issued_at=issued_at,
+        )[1]
+    if signer.role != "aggregator":
+        raise Refused(
+            f"{signer_id} is not trusted here as an aggregator, so it cannot vouch for {subject}"
+        )
+    return pin(
+        session, node, described, relation="vouched", vouched_by=signer_id, issued_at=issued_at
+    )[1]
 
 
-CheckFunction = Callable[[Sequence[tuple[str, str]], Mapping[str, bytes]], list[Any]]
+CheckFunction = Callable[[Sequence[tuple[str, str]], Mapping[str, Rules]], list[Any]]
 
 
 def ingest(
@@ -266,17 +371,12 @@ def ingest(
             summaries.append(signed)
             continue
         try:
-            document = _statement(session, node, signed)
-            described = document["descriptor"]
-            if described["id"] != node.id:
-                before = session.scalar(select(Origin.seq).where(Origin.origin == described["id"]))
-                row = pin(
-                    session, node, described, relation="vouched", vouched_by=document["aggregator"]
-                )
-                outcome.accepted += row.seq != before
-                outcome.unchanged += row.seq == before
-        except (Refused, ValueError) as exc:
+            changed = _receive_statement(session, node, signed, source)
+        except Refused as exc:
             _refuse(session, source, str(exc), {"origin": _peek_origin(signed)}, outcome)
+            continue
+        outcome.accepted += changed
+        outcome.unchanged += not changed
     _store_summaries(session, state, summaries, source, check, outcome, after_check)
     return outcome
 
@@ -297,14 +397,48 @@ def summary_pairs(raw_items: Iterable[Any]) -> list[tuple[str, str]]:
 
 def _peek_origin(signed: Signed) -> str:
     try:
-        return str(read_payload(signed).get("descriptor", {}).get("id", ""))
-    except (Refused, AttributeError):
+        described = json.loads(signed.payload).get("descriptor", {})
+        return str(described.get("id", "")) if isinstance(described, dict) else ""
+    except (ValueError, AttributeError, RecursionError):
         return ""
 
 
-def pinned_keys(session: Session) -> dict[str, bytes]:
-    rows = session.execute(select(Origin.origin, Origin.public_key)).all()
-    return {origin: identity.raw_public_key(key) for origin, key in rows}
+def claimed_origins(pairs: Iterable[tuple[str, str]]) -> set[str]:
+    return {origin for origin in (_claimed_origin(payload) for payload, _ in pairs) if origin}
+
+
+# Declared figures by the signature of this instance's statement about the descriptor
+# they come from: the signature covers the descriptor, so it names one figures for
+# good, and a batch need not read and parse every origin's descriptor again.
+_FIGURES: dict[str, Figures] = {}
+_MAX_CACHED = 50_000
+
+
+def rules_for(session: Session, origins: set[str]) -> dict[str, Rules]:
+    """The key and declared figures of each of these origins that is pinned."""
+    if not origins:
+        return {}
+    rows = session.execute(
+        select(Origin.origin, Origin.public_key, Origin.statement_signature).where(
+            Origin.origin.in_(origins)
+        )
+    ).all()
+    loaded: dict[str, Figures] = {}
+    missing = {origin for origin, _, signature in rows if signature not in _FIGURES}
+    if missing:
+        if len(_FIGURES) > _MAX_CACHED:
+            _FIGURES.clear()
+        described = select(Origin.origin, Origin.descriptor, Origin.statement_signature)
+        for origin, descriptor, signature in session.execute(
+            described.where(Origin.origin.in_(missing))
+        ):
+            loaded[origin] = declared_figures(descriptor)
+            if signature is not None:
+                _FIGURES[signature] = loaded[origin]
+    return {
+        origin: Rules(identity.raw_public_key(key), loaded.get(origin) or _FIGURES[signature])
+        for origin, key, signature in rows
+    }
 
 
 def _store_summaries(
@@ -334,15 +468,25 @@ def _store_summaries(
             outcome.unchanged += 1
         else:
             fresh.append(signed)
-    results = check([(s.payload, s.signature) for s in fresh], pinned_keys(session))
+    pairs = [(s.payload, s.signature) for s in fresh]
+    origins = claimed_origins(pairs)
+    results = check(pairs, rules_for(session, origins))
     after_check()  # e.g. start checking the next page while this one is stored
     checked: list[Checked] = []
+    blocks: dict[str, Block] | None = None
     for result in results:
         if isinstance(result, Checked):
             checked.append(result)
-        else:
-            reason, info = result
-            _refuse(session, source, reason, info, outcome)
+            continue
+        reason, info = result
+        if blocks is None:  # looked up only for a batch with refusals: the reason names the block
+            blocks = {
+                b.value: b for b in session.scalars(select(Block).where(Block.value.in_(origins)))
+            }
+        block = blocks.get(info["origin"]) if isinstance(info.get("origin"), str) else None
+        if block is not None:
+            reason = block.refusal()
+        _refuse(session, source, reason, info, outcome)
     pending: dict[tuple[str, str, str], dict[str, Any]] = {}
     for doc in checked:
         key = (doc.origin, doc.plugin, doc.period)
@@ -376,18 +520,27 @@ def _store_summaries(
     write_rows(session, state, list(pending.values()))
 
 
-def _claimed_key(payload: str) -> tuple[str, str, str] | None:
-    """The origin, plugin and period a payload claims, read before any check.
+# In canonical form a summary's keys are sorted: metrics (whose names hold no
+# quotes), then origin, period and plugin side by side. A claim is read from the
+# raw text with these, and is only ever a lookup: nothing is trusted until verified.
+_ORIGIN = re.compile(r'"origin":"([^"\\\x00-\x1f]{1,255})"')
+_CLAIM = re.compile(
+    r'"origin":"([^"\\\x00-\x1f]{1,255})","period":"([^"\\\x00-\x1f]{1,16})",'
+    r'"plugin":"([^"\\\x00-\x1f]{1,40})","revision":'
+)
 
-    Used only to find the row held for that key (one indexed lookup instead of
-    an index over random signatures); nothing is trusted until it is verified.
-    """
-    try:
-        document = json.loads(payload)
-        key = (document["origin"], document["plugin"], document["period"])
-    except (ValueError, TypeError, KeyError, RecursionError):
-        return None
-    return key if all(isinstance(part, str) for part in key) else None
+
+def _claimed_origin(payload: str) -> str | None:
+    """The origin a payload claims: whose key and declared figures to check it with."""
+    match = _ORIGIN.search(payload)
+    return match[1] if match else None
+
+
+def _claimed_key(payload: str) -> tuple[str, str, str] | None:
+    """The origin, plugin and period a payload claims: where to look for the summary
+    held for them (one indexed lookup instead of an index over random signatures)."""
+    match = _CLAIM.search(payload)
+    return (match[1], match[3], match[2]) if match else None
 
 
 def _held(
@@ -561,7 +714,7 @@ def adopt_own(session: Session, node: Node, items: Iterable[Any], report: Publis
     revisions than the database (it was restored from a backup), so that no
     revision number is ever issued twice with different content."""
     state = lock_feed(session)
-    own_key = {node.id: identity.raw_public_key(node.public_key)}
+    own_key = {node.id: Rules(identity.raw_public_key(node.public_key), None)}
     signed = []
     for item in items:
         try:

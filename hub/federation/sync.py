@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -26,7 +27,8 @@ from hub.federation import identity, store
 from hub.federation.checking import ParallelChecker
 from hub.federation.descriptor import PROTOCOL
 from hub.federation.documents import Refused, Signed, b64encode, envelope, read_payload, verify
-from hub.federation.models import Invite, Origin, Peer, Refusal, Summary
+from hub.federation.grammar import shown
+from hub.federation.models import Block, Invite, Origin, Peer, Refusal, Summary
 from hub.federation.net import Client, PeerError, normalise_url
 from hub.federation.protocol import hash_invite
 from hub.metrics import compute
@@ -39,6 +41,7 @@ INBOX_PATH = "/federation/v1/inbox"
 JOIN_PATH = "/federation/v1/join"
 DESCRIPTOR_PATH = "/.well-known/hub"
 MAX_BACKOFF = dt.timedelta(hours=1)
+CURSOR = re.compile(r"[!-~]{0,80}")  # opaque to followers, but stored: printable ASCII
 RECENT_REFUSALS = 20
 
 Progress = Callable[[str, int], None]  # (peer, items handled so far)
@@ -60,22 +63,36 @@ class PeerReport:
 
 
 def own_descriptor(app: Flask, session: Session, node: store.Node) -> dict[str, Any]:
-    """This instance's descriptor; also pins its own key (once)."""
+    """This instance's descriptor; also pins its own key, and signs a new statement
+    about itself when the descriptor changed (a plugin enabled, a new version)."""
     described = descriptors.describe(app)
-    store.pin_self(session, node, described)
+    try:
+        store.pin_self(session, node, described)
+    except Refused as exc:
+        raise FederationError(f"this instance's own descriptor is not valid: {exc}") from None
     return described
+
+
+def pin_own_key(app: Flask) -> None:
+    """Pin this instance's own key for its id (``hub init`` does, before anyone can
+    join): nobody else may then claim the id, whatever happens first."""
+    session = get_session()
+    own_descriptor(app, session, store.Node.of(app))
+    session.commit()
 
 
 # --- membership -----------------------------------------------------------------------
 
 
-def invite(session: Session, note: str, days: int) -> str:
-    """Make a one-time invite token (shown once, stored hashed)."""
+def invite(session: Session, note: str, days: int, role: str = "instance") -> str:
+    """Make a one-time invite token (shown once, stored hashed); the group that joins
+    with it is trusted in ``role`` (only an aggregator vouches for other ids)."""
     token = "hubinv_" + secrets.token_urlsafe(24)
     session.add(
         Invite(
             token_hash=hash_invite(token),
             note=note,
+            role=role,
             expires_at=utcnow() + dt.timedelta(days=days),
         )
     )
@@ -93,7 +110,10 @@ def join(app: Flask, session: Session, client: Client, aggregator_url: str, toke
     except PeerError as exc:
         raise FederationError(f"could not join {url}: {exc}") from None
     described = _aggregator_descriptor(answer, url)
-    store.pin(session, node, described, relation="aggregator")
+    try:
+        store.pin(session, node, described, relation="aggregator", role="aggregator")
+    except Refused as exc:
+        raise FederationError(f"cannot pin {url}'s key: {exc}") from None
     peer = _peer(session, url, "push")
     peer.name = str(described.get("name", ""))[:200]
     return peer
@@ -103,8 +123,8 @@ def _aggregator_descriptor(answer: Any, url: str) -> dict[str, Any]:
     try:
         signed = envelope(answer.get("aggregator") if isinstance(answer, dict) else None)
         described = read_payload(signed)
-        verify(signed, identity.decode_public_key(str(described.get("public_key"))))
-    except (Refused, ValueError) as exc:
+        verify(signed, identity.decode_public_key(described.get("public_key")))
+    except Refused as exc:
         raise FederationError(f"{url} answered the join with a bad descriptor: {exc}") from None
     if described.get("id") != url:
         raise FederationError(f"{url} says its id is {described.get('id')!r}; use that URL")
@@ -112,9 +132,15 @@ def _aggregator_descriptor(answer: Any, url: str) -> dict[str, Any]:
 
 
 def follow(
-    app: Flask, session: Session, client: Client, peer_url: str, expect_key: str | None
+    app: Flask,
+    session: Session,
+    client: Client,
+    peer_url: str,
+    expect_key: str | None,
+    role: str = "instance",
 ) -> Peer:
-    """Pin a peer's key from its descriptor and pull its feed from now on."""
+    """Pin a peer's key from its descriptor and pull its feed from now on; trust it
+    in ``role`` (an aggregator's statements vouch for its members' keys)."""
     node = store.Node.of(app)
     own_descriptor(app, session, node)
     url = _peer_url(peer_url)
@@ -126,6 +152,9 @@ def follow(
         raise FederationError(f"could not read {url}{DESCRIPTOR_PATH}: {exc}") from None
     if not isinstance(described, dict) or described.get("protocol") != PROTOCOL:
         raise FederationError(f"{url} does not speak {PROTOCOL}")
+    # A fetched descriptor may carry fields this version does not know: they are
+    # left out, and the rest is pinned and relayed only if it is well formed.
+    described = store.public_descriptor(described)
     if described.get("id") != url:
         raise FederationError(f"{url} says its id is {described.get('id')!r}; follow that URL")
     if expect_key and described.get("public_key") != expect_key:
@@ -133,9 +162,9 @@ def follow(
             f"{url} has key {described.get('public_key')}, not the expected {expect_key}"
         )
     try:
-        store.pin(session, node, described, relation="followed")
+        store.pin(session, node, described, relation="followed", role=role)
     except Refused as exc:
-        raise FederationError(str(exc)) from None
+        raise FederationError(f"cannot pin {url}'s key: {exc}") from None
     peer = _peer(session, url, "pull")
     peer.name = str(described.get("name", ""))[:200]
     return peer
@@ -241,7 +270,7 @@ def sync(
 
         def fetch(cursor: str, report: PeerReport, url: str) -> tuple[list[Any], str, bool]:
             report.requests += 1
-            return _feed_page(client.get(url + FEED_PATH, {"since": cursor, "limit": limit}), url)
+            return feed_page(client, url, {"since": cursor, "limit": limit})
 
         def pull(peer: Peer, report: PeerReport) -> None:
             page = fetch(peer.cursor, report, peer.url)
@@ -259,7 +288,8 @@ def sync(
 
                 def check_next(pairs: list[tuple[str, str]] = ahead) -> None:
                     if pairs:
-                        checker.prefetch(pairs, store.pinned_keys(session))
+                        rules = store.rules_for(session, store.claimed_origins(pairs))
+                        checker.prefetch(pairs, rules)
 
                 outcome = store.ingest(
                     session, node, items, source=peer.url, check=checker, after_check=check_next
@@ -282,16 +312,21 @@ def sync(
         checker.close()
 
 
-def _feed_page(answer: Any, url: str) -> tuple[list[Any], str, bool]:
+def feed_page(client: Client, url: str, params: dict[str, Any]) -> tuple[list[Any], str, bool]:
+    """One page of ``url``'s feed after ``params["since"]``: ``(items, next, more)``."""
+    answer = client.get(url + FEED_PATH, params)
     if not isinstance(answer, dict) or not {"items", "next", "more"} <= set(answer):
         raise PeerError(f"{url} sent a feed page without items, next and more")
     items, cursor, more = answer["items"], answer["next"], answer["more"]
     if not isinstance(items, list) or not isinstance(cursor, str) or not isinstance(more, bool):
         raise PeerError(f"{url} sent a malformed feed page")
-    if len(cursor) > 80:
-        raise PeerError(f"{url} sent a cursor longer than 80 characters")
+    if not CURSOR.fullmatch(cursor):
+        raise PeerError(f"{url} sent a cursor that is not 0 to 80 printable ASCII characters")
     if answer.get("publisher") not in (None, url):
-        raise PeerError(f"{url} publishes as {answer.get('publisher')!r}")
+        raise PeerError(f"{url} publishes as {shown(answer.get('publisher'))!r}")
+    if more and (not items or cursor == params["since"]):
+        # A page that says more is waiting must move on, or the sync never ends.
+        raise PeerError(f"{url} says more is waiting but its page did not move on")
     return items, cursor, more
 
 
@@ -321,13 +356,19 @@ def push(
             headers = {"Hub-Origin": node.id, "Hub-Signature": b64encode(node.key.sign(body))}
             answer = client.post(peer.url + INBOX_PATH, body, headers)
             report.requests += 1
-            if not isinstance(answer, dict) or not isinstance(answer.get("refused"), list):
+            if (
+                not isinstance(answer, dict)
+                or not isinstance(answer.get("refused"), list)
+                or isinstance(answer.get("accepted", 0), bool)
+                or not isinstance(answer.get("accepted", 0), int)
+            ):
                 raise PeerError(f"{peer.url} answered the push with something unexpected")
-            for reason in answer["refused"][:20]:
+            refused = [shown(reason, 2000) for reason in answer["refused"]]
+            for reason in refused[:20]:
                 log.warning("federation: %s refused: %s", peer.url, reason)
             report.sent += len(items)
-            report.outcome.accepted += int(answer.get("accepted", 0))
-            report.outcome.refused += [str(r) for r in answer["refused"]]
+            report.outcome.accepted += answer.get("accepted", 0)
+            report.outcome.refused += refused
             peer.pushed_seq = last
             peer.sent += len(items)
             peer.refused += len(answer["refused"])
@@ -351,10 +392,9 @@ def learn_own_revisions(app: Flask, client: Client, report: store.PublishReport)
         cursor = ""
         try:
             while True:
-                answer = client.get(
-                    peer.url + FEED_PATH, {"origin": node.id, "since": cursor, "limit": 1000}
+                page, cursor, more = feed_page(
+                    client, peer.url, {"origin": node.id, "since": cursor, "limit": 1000}
                 )
-                page, cursor, more = _feed_page(answer, peer.url)
                 items += page
                 if not more:
                     break
@@ -412,12 +452,20 @@ def status(app: Flask) -> dict[str, Any]:
     session = get_session()
     node_id = app.config["BASE_URL"]
     now = utcnow()
+    trusted = [
+        {"id": row.origin, "name": row.name, "relation": row.relation, "role": row.role}
+        for row in session.scalars(
+            select(Origin).where(Origin.relation.in_(store.DIRECT)).order_by(Origin.origin)
+        )
+    ]
+    roles = {row["id"]: row["role"] for row in trusted}
     peers = []
     for peer in session.scalars(select(Peer).order_by(Peer.direction, Peer.url)):
         row = {
             "url": peer.url,
             "name": peer.name,
             "direction": peer.direction,
+            "role": roles.get(peer.url, "unpinned"),
             "last_success": _iso(peer.last_success_at),
             "last_error": peer.last_error,
             "last_error_at": _iso(peer.last_error_at),
@@ -458,6 +506,11 @@ def status(app: Flask) -> dict[str, Any]:
             )
         ],
         "peers": peers,
+        "trusted": trusted,
+        "blocks": [
+            {"kind": b.kind, "value": b.value, "reason": b.reason, "at": _iso(b.created_at)}
+            for b in session.scalars(select(Block).order_by(Block.id))
+        ],
     }
 
 

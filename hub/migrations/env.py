@@ -8,23 +8,15 @@ revision never touches the core's tables or another plugin's.
 from alembic import context
 
 from hub.db import Model
+from hub.migrate import only_tables
 
 config = context.config
-owned = config.attributes["owned_tables"]
-
-
-def include_object(obj, name, type_, reflected, compare_to):
-    if type_ == "table":
-        return name in owned
-    table = getattr(obj, "table", None)
-    return table is None or table.name in owned
-
 
 context.configure(
     connection=config.attributes["connection"],
     target_metadata=Model.metadata,
     version_table=config.attributes["version_table"],
-    include_object=include_object,
+    include_object=only_tables(config.attributes["owned_tables"]),
     render_as_batch=True,  # SQLite alters tables by copying them
     compare_type=True,
 )

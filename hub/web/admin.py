@@ -1,12 +1,13 @@
-"""The admin area's front page: the admin pages this user may open."""
+"""The admin area's front page: the admin pages this user may open, and (for
+admins) what ``hub doctor`` finds needs doing."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, render_template, url_for
+from flask import Blueprint, abort, current_app, render_template, url_for
 
-from hub import auth
+from hub import auth, doctor
 
 
 @dataclass(frozen=True)
@@ -51,4 +52,10 @@ def index() -> str:
     if not allowed:
         abort(403)
     links = [(section, url_for(section.endpoint)) for section in allowed]
-    return render_template("hub/admin/index.html", sections=links)
+    # A page must not wait long on a peer that does not answer.
+    findings = (
+        doctor.examine(current_app, doctor.Limits(timeout=2.0))
+        if auth.can(user, "health.view")
+        else None
+    )
+    return render_template("hub/admin/index.html", sections=links, findings=findings)

@@ -3,15 +3,16 @@ pending work reported, and a migrated schema identical to the models."""
 
 from __future__ import annotations
 
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
+import sys
+
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import text
 
 from hub import migrate
-from hub.cli import cli
-from hub.db import Model, database
-from hub.testing import make_instance
+from hub.cli import cli, main
+from hub.db import database
+from hub.testing import make_instance, postgres_url
 
 
 def versions(app):
@@ -57,28 +58,8 @@ def test_status_reports_pending_components_and_serve_refuses(
 
 
 def schema_differences(app):
-    """What ``hub db revision`` would generate for each component: nothing, if in step."""
-    differences = {}
     with database(app).engine.connect() as connection:
-        for component in migrate.components(app):
-
-            def owned(obj, name, type_, reflected, compare_to, tables=component.tables):
-                if type_ == "table":
-                    return name in tables
-                table = getattr(obj, "table", None)
-                return table is None or table.name in tables
-
-            context = MigrationContext.configure(
-                connection,
-                opts={
-                    "target_metadata": Model.metadata,
-                    "include_object": owned,
-                    "compare_type": True,
-                    "version_table": component.version_table,
-                },
-            )
-            differences[component.name] = compare_metadata(context, Model.metadata)
-    return differences
+        return migrate.schema_differences(app, connection)
 
 
 def test_migrated_core_schema_matches_the_models(visits_app):
@@ -92,3 +73,67 @@ def test_every_installed_plugin_schema_matches_its_models(full_app):
     out_of_step = {name: diff for name, diff in schema_differences(full_app).items() if diff}
     # Spelled out in full, so a plugin author sees which column to migrate.
     assert not out_of_step, "\n".join(f"{name}: {diff!r}" for name, diff in out_of_step.items())
+
+
+ORPHANS = """
+from sqlalchemy import ForeignKey
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hub import plugin_api as api
+
+
+class Row(api.Model):
+    __tablename__ = "orphans_row"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+
+
+@api.hookimpl
+def hub_models():
+    return api.PluginModels((Row,), VERSIONS)
+"""
+ORPHANS_MIGRATION = """
+import sqlalchemy as sa
+from alembic import op
+
+revision = "orphans_0001"
+down_revision = None
+branch_labels = ("orphans",)
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        "orphans_row",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("person_id", sa.Integer(), sa.ForeignKey("person.id"), nullable=False),
+    )
+    op.execute("INSERT INTO orphans_row (id, person_id) VALUES (1, 999)")
+"""
+
+
+def test_a_migration_leaving_a_row_pointing_nowhere_is_not_committed(
+    install_plugin, tmp_path, hub_databases, monkeypatch, capsys
+):
+    """SQLite does not enforce foreign keys while migrating (rebuilding a table would
+    cascade to the rows referring to it), so it checks them before committing."""
+    versions = tmp_path / "orphans-versions"
+    versions.mkdir()
+    (versions / "orphans_0001.py").write_text(ORPHANS_MIGRATION)
+    install_plugin("orphans", f"VERSIONS = {str(versions)!r}\n{ORPHANS}")
+    instance = make_instance(
+        tmp_path / "orphans", hub_databases.new("orphans"), plugins=["orphans"]
+    )
+    monkeypatch.setenv("HUB_INSTANCE_PATH", str(instance))
+    monkeypatch.setattr(sys, "argv", ["hub", "db", "upgrade"])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    assert exited.value.code == 1
+    error = capsys.readouterr().err
+    assert error.startswith("hub: database: ")
+    if postgres_url() is None:
+        assert "left orphans_row row 1 referring to a row of person that does not exist" in error
+    else:
+        assert "violates foreign key constraint" in error
+    status = CliRunner().invoke(cli, ["db", "status"], env={"HUB_INSTANCE_PATH": str(instance)})
+    assert "needs upgrade: orphans" in status.output

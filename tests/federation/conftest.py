@@ -10,6 +10,7 @@ except where a test needs to kill one mid-run.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import os
 import signal
@@ -29,7 +30,7 @@ from click.testing import CliRunner, Result
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import create_engine, text
 
-from hub import create_app, migrate
+from hub import create_app
 from hub.cli import cli
 from hub.db import database
 from hub.federation import identity
@@ -88,6 +89,45 @@ METADATA = "Metadata-Version: 2.1\nName: hub-testmetrics\nVersion: 0.1\nSummary:
 ENTRY_POINTS = "[hub.plugins]\ntestmetrics = hub_testmetrics\n"
 
 
+def _metric(name: str, unit: str, description: str, counts: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "unit": unit,
+        "description": description,
+        "counts": counts,
+        "counts_people": counts == "people",
+        "window": "period",
+        "codes": None,
+    }
+
+
+# The plugin's entry in a descriptor, as /.well-known/hub of an instance running it has it.
+TESTMETRICS = {
+    "name": "testmetrics",
+    "version": "0.1",
+    "metrics": [
+        _metric("repairs", "items", "Items brought for repair", "events"),
+        _metric("fixed", "items", "Items fixed", "events"),
+        _metric("waste_prevented_g", "grams", "Weight of the items fixed", "quantity"),
+        _metric("visitors", "people", "Visitors (each counted once a session)", "people"),
+    ],
+}
+
+
+def descriptor_of(url: str, key: Ed25519PrivateKey, name: str = "Joining group") -> dict[str, Any]:
+    """A complete descriptor for an instance at ``url`` with ``key``, publishing testmetrics."""
+    return {
+        "id": url,
+        "name": name,
+        "locality": {"town": name, "region": "Elsewhere", "country": "GB"},
+        "software": {"name": "fake", "version": "0"},
+        "protocol": "hub-federation/1",
+        "public_key": identity.encode_public_key(key.public_key()),
+        "disclosure": {"threshold": 5, "rounding": 5},
+        "plugins": [TESTMETRICS],
+    }
+
+
 def write_distribution(folder: Path) -> Path:
     """Write the plugin as an installed distribution (module and .dist-info) into ``folder``."""
     (folder / "hub_testmetrics").mkdir(parents=True, exist_ok=True)
@@ -131,9 +171,7 @@ class Hub:
             **settings,
         )
         self.process: subprocess.Popen[bytes] | None = None
-        app = create_app(instance_path=self.path)
-        migrate.upgrade(app)
-        database(app).engine.dispose()
+        self.cli("init")  # as an operator does: the database, and this instance's own key pinned
 
     def days(self, rows: list[dict[str, Any]]) -> None:
         (self.path / "testmetrics.json").write_text(json.dumps(rows))
@@ -245,9 +283,11 @@ class Network:
         *,
         serve: bool = False,
         plugins: tuple[str, ...] = ("testmetrics",),
+        db_url: str | None = None,
         **settings: Any,
     ) -> Hub:
-        made = Hub(self.root, name, self.databases.new(name), self.plugin_path, plugins, **settings)
+        db_url = db_url or self.databases.new(name)
+        made = Hub(self.root, name, db_url, self.plugin_path, plugins, **settings)
         self.hubs.append(made)
         if serve:
             made.start()
@@ -283,6 +323,18 @@ def network(
     made.close()
 
 
+@pytest.fixture(scope="module")
+def module_network(
+    tmp_path_factory: pytest.TempPathFactory, hub_databases: Databases, plugin_path: Path
+) -> Iterator[Network]:
+    """A network shared by a module's tests, for those that each leave it as they found it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.syspath_prepend(str(plugin_path))
+        made = Network(tmp_path_factory.mktemp("network"), hub_databases, plugin_path)
+        yield made
+        made.close()
+
+
 class FakePeer:
     """A misbehaving or hostile peer: a real HTTP server on loopback whose answers a
     test sets, with its own Ed25519 key for signing whatever it likes."""
@@ -316,16 +368,10 @@ class FakePeer:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.descriptor = {
-            "id": self.url,
-            "name": name,
-            "locality": {"town": name, "region": "Elsewhere", "country": "GB"},
-            "software": {"name": "fake", "version": "0"},
-            "protocol": "hub-federation/1",
-            "public_key": identity.encode_public_key(self.key.public_key()),
-            "plugins": [],
-        }
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.descriptor = descriptor_of(self.url, self.key, name)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self.thread.start()
 
     def sign(self, document: dict[str, Any], key: Any = None) -> dict[str, str]:
@@ -342,6 +388,71 @@ class FakePeer:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+class Member:
+    """An instance written by hand: its id, key and descriptor, to sign whatever it
+    likes (canonical or not, with its own key or another's) and to build the bodies
+    and headers of its joins and pushes, honest or hostile."""
+
+    JSON = {"Content-Type": "application/json"}
+
+    def __init__(self, url: str, name: str = "Tregaron") -> None:
+        self.url = url
+        self.key = Ed25519PrivateKey.generate()
+        self.descriptor = descriptor_of(url, self.key, name)
+
+    def sign(self, document: dict[str, Any], key: Any = None) -> dict[str, str]:
+        return Signed.make(document, key or self.key).as_json()
+
+    def sign_text(self, payload: str, key: Any = None) -> dict[str, str]:
+        """Sign text as it is, canonical or not (what a hostile member can do)."""
+        signature = (key or self.key).sign(payload.encode("utf-8", "surrogatepass"))
+        return {"payload": payload, "signature": b64encode(signature)}
+
+    def summary(self, period: str = "2025-05", revision: int = 1, **metrics: Any) -> dict[str, Any]:
+        """A summary of testmetrics that a receiver accepts (unless ``metrics`` says otherwise)."""
+        figures = {"repairs": 30, "fixed": 20, "waste_prevented_g": 9_000, "visitors": 25}
+        return {
+            "origin": self.url,
+            "plugin": "testmetrics",
+            "period": period,
+            "metrics": {**figures, **metrics},
+            "revision": revision,
+            "generated_at": "2025-06-01T09:00:00Z",
+        }
+
+    def join_body(self, token: str, descriptor: dict[str, Any] | None = None) -> bytes:
+        signed = self.sign(descriptor or self.descriptor)
+        return json.dumps({"token": token, "descriptor": signed}).encode()
+
+    def push_request(self, items: Any, key: Any = None) -> tuple[bytes, dict[str, str]]:
+        """The body and headers of a push of ``items``, signed by this member."""
+        body = items if isinstance(items, bytes) else json.dumps({"items": items}).encode()
+        signature = b64encode((key or self.key).sign(body))
+        return body, {**self.JSON, "Hub-Origin": self.url, "Hub-Signature": signature}
+
+
+@pytest.fixture(scope="session")
+def member() -> Any:
+    """``member(url, name)``: a :class:`Member` with a new key."""
+    return Member
+
+
+def load_corpus() -> Any:
+    """tests/federation/corpus.py, the hostile documents by class (a helper, not a test)."""
+    name = "federation_corpus"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("corpus.py"))
+        assert spec is not None and spec.loader is not None
+        sys.modules[name] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules[name])
+    return sys.modules[name]
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Any:
+    return load_corpus()
 
 
 @pytest.fixture

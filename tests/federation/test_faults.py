@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hub.federation import identity
 from hub.federation.documents import canonical
@@ -85,12 +84,17 @@ def town_key(town: Any) -> Any:
     return identity.load_private_key(Path(town.path))
 
 
-def test_forged_tampered_and_replayed_documents_are_refused(network, fake_peer):
+def summaries_of(items: list[dict[str, str]]) -> list[dict[str, str]]:
+    return [item for item in items if not item["payload"].startswith('{"aggregator"')]
+
+
+def test_forged_tampered_and_replayed_documents_are_refused(network, fake_peer, member):
+    """[R2.3] [R3.1] [R7.2] [R2.6]"""
     town = network.hub("town")
     town.days(weekly_sessions("2025-03-03", 2))
     town.cli("federation", "publish")
     network.serve(town)
-    first = town.get("/federation/v1/summaries").json()["items"]
+    first = summaries_of(town.get("/federation/v1/summaries").json()["items"])
     town.days(weekly_sessions("2025-03-03", 2, base=20))
     assert "3 revised" in town.cli("federation", "publish").stdout
     hub = network.hub("aggregator")
@@ -98,13 +102,13 @@ def test_forged_tampered_and_replayed_documents_are_refused(network, fake_peer):
     hub.cli("federation", "sync")
     held = {
         json.loads(i["payload"])["period"]: i
-        for i in town.get("/federation/v1/summaries").json()["items"]
+        for i in summaries_of(town.get("/federation/v1/summaries").json()["items"])
     }
     current = json.loads(held["2025-03"]["payload"])
     assert current["revision"] == 2
 
     relay = fake_peer("relay")
-    hub.cli("federation", "follow", relay.url)
+    hub.cli("federation", "follow", relay.url, "--aggregator")
     tampered = dict(current, metrics=dict(current["metrics"], repairs=9_999))
     own = {
         "origin": relay.url,
@@ -114,19 +118,14 @@ def test_forged_tampered_and_replayed_documents_are_refused(network, fake_peer):
         "revision": 1,
         "generated_at": "2025-04-01T08:00:00Z",
     }
-    newcomer_key = Ed25519PrivateKey.generate()
-    newcomer = {
-        "id": "https://newtown.example",
-        "name": "Newtown Repair Cafe",
-        "locality": {"town": "Newtown", "region": "Elsewhere", "country": "GB"},
-        "public_key": identity.encode_public_key(newcomer_key.public_key()),
-    }
+    newtown = member("https://newtown.example", "Newtown")
+    newcomer, newcomer_key = newtown.descriptor, newtown.key
     vouch = {"aggregator": relay.url, "descriptor": newcomer, "issued_at": "2025-04-01T08:00:00Z"}
     items = [
         next(i for i in first if json.loads(i["payload"])["period"] == "2025-03"),  # replayed rev 1
         {"payload": canonical(tampered).decode(), "signature": held["2025-03"]["signature"]},
         relay.sign(dict(current, revision=3)),  # forged: the town's origin, the relay's key
-        relay.sign(dict(current, revision=2, metrics={"repairs": 1}), town_key(town)),  # same rev
+        relay.sign(dict(current, metrics=dict(current["metrics"], repairs=1)), town_key(town)),
         relay.sign(dict(own, origin="https://nowhere.example")),
         {
             "payload": canonical(own).decode().replace('"fixed":2', '"fixed":2.5'),
@@ -189,7 +188,7 @@ def test_an_aggregator_killed_mid_sync_resumes_without_duplicates_or_gaps(networ
     region.cli("federation", "follow", town.url)
     region.cli("federation", "sync")
     nation = network.hub("nation")
-    nation.cli("federation", "follow", region.url)
+    nation.cli("federation", "follow", region.url, "--aggregator")
 
     running = nation.spawn("federation", "sync", "--limit", "1")
     deadline = time.monotonic() + 30
@@ -211,4 +210,6 @@ def test_an_aggregator_killed_mid_sync_resumes_without_duplicates_or_gaps(networ
         i["payload"] for i in held if not i["payload"].startswith('{"aggregator"')
     ) == sorted(i["payload"] for i in summaries)
     peer = status_of(nation)[region.url]
-    assert peer["accepted"] == len(expected)  # every item once: nothing twice, nothing missed
+    # Every item once: nothing twice, nothing missed. All are new but the region's
+    # statement about itself, which says what following it had already pinned.
+    assert peer["received"] == len(expected) and peer["accepted"] == len(expected) - 1

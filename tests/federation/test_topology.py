@@ -92,7 +92,7 @@ def test_towns_region_nation_totals_equal_the_towns_figures(network):
     # Cardigan is reachable: the region pulls it, and the nation pulls it directly too.
     region.cli("federation", "follow", cardigan.url)
     region.cli("federation", "sync")
-    nation.cli("federation", "follow", region.url)
+    nation.cli("federation", "follow", region.url, "--aggregator")
     nation.cli("federation", "follow", cardigan.url)
     first = nation.cli("federation", "sync").stdout
     assert "0 refused" in first
