@@ -17,6 +17,8 @@ from hub_seedlibrary import api as seed_api
 from hub_seedlibrary import cli, demo, exchange, metrics, personal, views
 from hub_seedlibrary.models import Loan, Variety
 
+# The plugin API it is written for: the batch metrics hook and schema settings came in 1.1.
+HUB_API = ">=1.1,<2"
 HERE = Path(__file__).parent
 
 

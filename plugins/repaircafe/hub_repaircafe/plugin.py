@@ -15,6 +15,8 @@ from hub import plugin_api as api
 from hub_repaircafe import demo, ical, metrics, ords, panels, service
 from hub_repaircafe.models import MODELS
 
+# The plugin API it is written for: the batch metrics hook and schema settings came in 1.1.
+HUB_API = ">=1.1,<2"
 ALL_ROLES = ("coordinator", "volunteer", "viewer")
 
 
