@@ -3,17 +3,19 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PLUGIN_PROJECTS := $(wildcard plugins/*/pyproject.toml)
+# Every third-party package at the version the suite passed with (refresh: make constraints).
+CONSTRAINTS := constraints.txt
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: demo test install lint benchmarks clean
+.PHONY: demo test install lint benchmarks clean constraints
 
 # Reinstall only when a project file changes: editable installs pick up code changes by themselves.
-$(STAMP): pyproject.toml $(PLUGIN_PROJECTS)
+$(STAMP): pyproject.toml $(PLUGIN_PROJECTS) $(CONSTRAINTS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]' $(foreach p,$(PLUGIN_PROJECTS),-e $(dir $(p)))
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[test]' $(foreach p,$(PLUGIN_PROJECTS),-e $(dir $(p)))
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -24,7 +26,8 @@ demo: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	PYTHONPATH=examples/hub-fridge $(BIN)/lint-imports  # the worked example is checked, not installed
+	# The worked example is checked, not installed; tests/ holds the plugin_files contract type.
+	PYTHONPATH=examples/hub-fridge:tests $(BIN)/lint-imports
 
 test: lint
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
@@ -32,5 +35,15 @@ test: lint
 benchmarks: install
 	for b in benchmarks/[a-z]*.py; do $(BIN)/python -m benchmarks.$$(basename $$b .py) || exit 1; done
 
+# The newest release of every dependency, resolved afresh in a scratch environment and
+# written to constraints.txt. Then run make test, and commit both if it passes.
+FRESH := $(VENV)-constraints
+constraints:
+	rm -rf $(FRESH) && $(PYTHON) -m venv $(FRESH)
+	$(FRESH)/bin/python -m pip install --quiet --upgrade pip
+	$(FRESH)/bin/python -m pip install --quiet '.[test]' $(foreach p,$(PLUGIN_PROJECTS),$(dir $(p)))
+	{ sed -n '/^#/p' $(CONSTRAINTS); $(FRESH)/bin/python -m pip freeze | grep -v ' @ '; } > $(CONSTRAINTS).new
+	mv $(CONSTRAINTS).new $(CONSTRAINTS) && rm -rf $(FRESH)
+
 clean:
-	rm -rf $(VENV) demo-instance
+	rm -rf $(VENV) $(FRESH) demo-instance

@@ -440,6 +440,48 @@ def user_unlock(email: str) -> None:
     click.echo(f"Unlocked {email.strip().lower()} ({forgotten} failed attempts forgotten)")
 
 
+def _user(email: str) -> User:
+    found = get_session().scalar(
+        select(User).where(func.lower(User.email) == email.strip().lower())
+    )
+    if found is None:
+        raise click.ClickException(f"no user with email {email}")
+    return found
+
+
+@user.command("export")
+@click.argument("email")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path))
+def user_export(email: str, output: Path | None) -> None:
+    """Export everything held about the user EMAIL (a volunteer's subject access
+    request): the account, its tokens, what they did, what every plugin links to them."""
+    with app_context() as app:
+        session = get_session()
+        data = people.export_user(session, plugins_of(app), _user(email))
+        session.commit()
+    _write_json(data, output)
+
+
+@user.command("erase")
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def user_erase(email: str, yes: bool) -> None:
+    """Erase the user EMAIL's account everywhere: blanked, disabled, unlinked in every
+    plugin; the records they made stay, so published figures do not change."""
+    with app_context() as app:
+        session = get_session()
+        found = _user(email)
+        if not yes:
+            click.confirm(f"Erase the account of {found.email} from every service?", abort=True)
+        try:
+            touched = people.erase_user(session, plugins_of(app), found)
+        except people.AccountError as exc:
+            raise click.ClickException(str(exc)) from None
+        session.commit()
+        erased = found.id
+    click.echo(f"Erased user {erased} ({_touched(touched)})")
+
+
 @cli.group()
 def token() -> None:
     """API tokens for scripts and apps."""
@@ -660,12 +702,20 @@ def person_export(person_id: int, output: Path | None) -> None:
         session = get_session()
         data = people.export(session, plugins_of(app), _person(person_id))
         session.commit()
+    _write_json(data, output)
+
+
+def _write_json(data: dict[str, Any], output: Path | None) -> None:
     text = json.dumps(data, indent=2, ensure_ascii=False)
     if output is None:
         click.echo(text)
     else:
         output.write_text(text + "\n", encoding="utf-8")
         click.echo(f"Wrote {output}", err=True)
+
+
+def _touched(counts: dict[str, int]) -> str:
+    return ", ".join(f"{name}: {count}" for name, count in counts.items()) or "no plugin records"
 
 
 @person.command("erase")
@@ -683,8 +733,8 @@ def person_erase(person_id: int, yes: bool) -> None:
                 f"Erase person {person_id} ({found.name}) from every service?", abort=True
             )
         touched = people.erase(session, plugins_of(app), found)
-    detail = ", ".join(f"{name}: {count}" for name, count in touched.items()) or "no plugin records"
-    click.echo(f"Erased person {person_id} ({detail})")
+        session.commit()
+    click.echo(f"Erased person {person_id} ({_touched(touched)})")
 
 
 @cli.command("retention")

@@ -184,7 +184,9 @@ def _nested_rows(
     nested: marshmallow.fields.Nested, rows: dict[int, MultiDict[str, str]], unticked: bool
 ) -> tuple[list[dict[str, Any]], dict[int, Any], list[int]]:
     schema = nested.schema
-    data, errors, numbers = [], {}, []
+    data: list[dict[str, Any]] = []
+    errors: dict[int, Any] = {}
+    numbers: list[int] = []
     for index in sorted(rows):
         if not any(text.strip() for text in rows[index].values()):
             continue  # a blank row offered for adding one

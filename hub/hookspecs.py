@@ -382,3 +382,43 @@ def hub_apply_retention(session: Session, today: dt.date) -> int:
     - ``session``: the SQLAlchemy session of the current request or command.
     - ``today``: the date retention is judged against (tests pass their own).
     """
+
+
+@hookspec("strict")
+def hub_user_data(session: Session, user: User) -> dict[str, Any] | None:
+    """Return everything the plugin links to the volunteer ``user``, as JSON-ready data.
+
+    A user is someone who signs in (a volunteer, a coordinator, an admin), not
+    one of the people a group serves (those are :func:`hub_person_data`'s). A
+    plugin that records who did something (the fixer of a repair, the volunteer
+    on a rota, the hours someone gave) reports it here for a volunteer's own
+    subject-access request: ``hub user export EMAIL``,
+    ``GET /api/v1/users/<id>/export`` and the user's admin page. The core adds
+    the account, its API tokens and what the audit log says the user did. Return
+    ``None`` if the plugin holds nothing about this user. A plugin that raises
+    stops the export.
+
+    Arguments:
+
+    - ``session``: the SQLAlchemy session of the current request or command.
+    - ``user``: the core :class:`hub.plugin_api.User` asked about.
+    """
+
+
+@hookspec("strict")
+def hub_erase_user(session: Session, user: User) -> int:
+    """Erase or unlink what the plugin links to ``user``, whose account is being erased.
+
+    Called when an admin erases a volunteer's account (``hub user erase EMAIL``,
+    ``POST /api/v1/users/<id>/erase``, the user's admin page), which also disables
+    it. Remove what identifies them (unset the link to the user, blank free text
+    about them) but keep the records figures are computed from, so published
+    metrics are unchanged. The account row stays, blanked, so links that are kept
+    point at "someone". Return the number of records touched. Runs inside the
+    core's transaction: do not commit. If any plugin raises, nothing is erased.
+
+    Arguments:
+
+    - ``session``: the SQLAlchemy session of the current request or command.
+    - ``user``: the core :class:`hub.plugin_api.User` being erased.
+    """

@@ -77,6 +77,7 @@ def _alembic_config(component: Component, connection: object) -> Config:
     config.set_main_option("version_locations", str(component.versions))
     config.set_main_option("path_separator", "os")
     config.attributes["connection"] = connection
+    config.attributes["component"] = component.name
     config.attributes["version_table"] = component.version_table
     config.attributes["owned_tables"] = component.tables
     return config

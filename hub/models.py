@@ -30,8 +30,12 @@ class User(Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[dt.datetime | None]
+    # Set when an admin erased the account (hub user erase): blanked, disabled, kept.
+    erased_at: Mapped[dt.datetime | None]
 
-    tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete")
+    tokens: Mapped[list[ApiToken]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
 
     __audit_exclude__ = ("password_hash", "last_login_at")
 

@@ -60,9 +60,9 @@ class Page(Generic[T]):
 
     def url(self, number: int) -> str:
         """This page's address with another page number, keeping its filters."""
-        args = request.args.to_dict()
-        args["page"] = str(number)
-        return url_for(request.endpoint or "", **(request.view_args or {}), **args)
+        values: dict[str, Any] = {**(request.view_args or {}), **request.args.to_dict()}
+        values["page"] = str(number)
+        return url_for(request.endpoint or "", **values)
 
     @property
     def previous_url(self) -> str | None:

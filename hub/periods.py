@@ -114,6 +114,9 @@ class _WeekStart(FunctionElement[dt.date]):
 
     type = Date()
     inherit_cache = True
+    unit = "week"  # PostgreSQL's date_trunc('week') is ISO: Monday
+    # SQLite: on to the coming Sunday (the same day for a Sunday), then back to its Monday.
+    modifiers = "'weekday 0', '-6 days'"
 
 
 class _MonthStart(FunctionElement[dt.date]):
@@ -121,28 +124,20 @@ class _MonthStart(FunctionElement[dt.date]):
 
     type = Date()
     inherit_cache = True
+    unit = "month"
+    modifiers = "'start of month'"
 
 
 @compiles(_WeekStart, "postgresql")
-def _week_start_postgresql(element: _WeekStart, compiler: Any, **kw: Any) -> str:
-    # date_trunc('week', ...) is ISO: the Monday of the date's ISO week.
-    return f"CAST(date_trunc('week', {compiler.process(element.clauses, **kw)}) AS DATE)"
-
-
 @compiles(_MonthStart, "postgresql")
-def _month_start_postgresql(element: _MonthStart, compiler: Any, **kw: Any) -> str:
-    return f"CAST(date_trunc('month', {compiler.process(element.clauses, **kw)}) AS DATE)"
+def _period_start_postgresql(element: _WeekStart | _MonthStart, compiler: Any, **kw: Any) -> str:
+    return f"CAST(date_trunc('{element.unit}', {compiler.process(element.clauses, **kw)}) AS DATE)"
 
 
 @compiles(_WeekStart, "sqlite")
-def _week_start_sqlite(element: _WeekStart, compiler: Any, **kw: Any) -> str:
-    # On to the coming Sunday (the same day for a Sunday), then back to its Monday.
-    return f"date({compiler.process(element.clauses, **kw)}, 'weekday 0', '-6 days')"
-
-
 @compiles(_MonthStart, "sqlite")
-def _month_start_sqlite(element: _MonthStart, compiler: Any, **kw: Any) -> str:
-    return f"date({compiler.process(element.clauses, **kw)}, 'start of month')"
+def _period_start_sqlite(element: _WeekStart | _MonthStart, compiler: Any, **kw: Any) -> str:
+    return f"date({compiler.process(element.clauses, **kw)}, {element.modifiers})"
 
 
 def period_start(column: ColumnElement[Any], kind: PeriodKind) -> ColumnElement[dt.date]:

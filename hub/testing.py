@@ -1,6 +1,9 @@
 """Pytest fixtures for the hub and its plugins (a plugin's tests use them too).
 
-Enable with ``pytest_plugins = ["hub.testing"]`` in a ``conftest.py``. Every test
+Enable with ``pytest_plugins = ["hub.testing"]`` in a ``conftest.py``. Besides
+``hub.plugin_api``, this is the one module of the core a plugin's tests may
+import (the import contracts allow it); ``login``, ``csrf_token`` and
+``main_menu`` are fixtures and plain functions alike. Every test
 gets real instances: an instance folder with ``hub.toml`` and a signing key, and
 a real database migrated by the real migrations. Tests run on SQLite unless
 ``HUB_TEST_DATABASE_URL`` names a PostgreSQL database; there each instance gets
@@ -322,6 +325,18 @@ def install_plugin(project: Path, site: Path, monkeypatch: pytest.MonkeyPatch) -
     return folder
 
 
+@pytest.fixture(name="login")
+def login_fixture() -> Callable[[FlaskClient, Account], None]:
+    """``login(client, account)``: sign a test client in through the real form."""
+    return login
+
+
+@pytest.fixture(name="csrf_token")
+def csrf_token_fixture() -> Callable[[str], str]:
+    """``csrf_token(html)``: the CSRF token of a page, to post its form."""
+    return csrf_token
+
+
 class HubRunner:
     """Runs ``hub`` commands against one test instance, as an admin would."""
 
@@ -421,6 +436,12 @@ def main_menu(page: Any) -> Any:
     if summary.is_visible() and not menu.evaluate("menu => menu.open"):
         summary.click()
     return nav
+
+
+@pytest.fixture(name="main_menu")
+def main_menu_fixture() -> Callable[[Any], Any]:
+    """``main_menu(page)``: the main navigation, opened on a phone, at any size."""
+    return main_menu
 
 
 def browser_login(page: Any, account: Account) -> None:

@@ -175,8 +175,13 @@ def export_person(person_id: int) -> Response:
     session = get_session()
     data = people.export(session, current_app.extensions["hub.plugins"], _get(person_id))
     session.commit()
+    return json_attachment(data, f"person-{person_id}.json")
+
+
+def json_attachment(data: dict[str, Any], filename: str) -> Response:
+    """A subject-access export, offered as a file download ready to hand over."""
     response = jsonify(data)
-    response.headers["Content-Disposition"] = f'attachment; filename="person-{person_id}.json"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 

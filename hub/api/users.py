@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app
+from flask import Blueprint, Response, current_app
 from marshmallow import ValidationError, validate, validates
 from sqlalchemy import Select, func, select
 
-from hub import auth, fields
+from hub import auth, fields, people
+from hub.api.people import json_attachment
 from hub.db import get_or_404, get_session
 from hub.errors import ApiError
 from hub.forms import Schema
@@ -27,6 +28,9 @@ class ManagedUserSchema(Schema):
     active = fields.Boolean()
     created_at = fields.DateTime()
     last_login_at = fields.DateTime(allow_none=True)
+    erased_at = fields.DateTime(
+        allow_none=True, metadata={"description": "When the account was erased, if it was."}
+    )
 
 
 class UserChangeSchema(Schema):
@@ -132,10 +136,12 @@ def update_user(user_id: int, body: dict[str, Any]) -> User:
     """The last active admin cannot be demoted or disabled (409)."""
     session = get_session()
     user = _get(user_id)
+    if user.erased_at is not None:
+        raise ApiError(409, "user was erased", {"id": [f"user {user_id} was erased"]})
     demoted = body.get("role", user.role) != "admin"
     disabled = body.get("active", True) is False
     is_active_admin = user.role == "admin" and user.active
-    if is_active_admin and (demoted or disabled) and _other_active_admins(user) == 0:
+    if is_active_admin and (demoted or disabled) and people.other_active_admins(session, user) == 0:
         raise ApiError(
             409,
             "last active admin",
@@ -151,11 +157,52 @@ def update_user(user_id: int, body: dict[str, Any]) -> User:
     return user
 
 
-def _other_active_admins(user: User) -> int:
-    count = select(func.count()).where(
-        User.role == "admin", User.active.is_(True), User.id != user.id
+class UserErasureSchema(Schema):
+    id = fields.Integer()
+    erased_at = fields.DateTime()
+    plugins = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={"description": "Records touched in each plugin."},
     )
-    return get_session().scalar(count) or 0
+
+
+@bp.operation(
+    "/users/<int:user_id>/export",
+    summary="Everything held about a user (a volunteer's subject access request)",
+    permission="users.manage",
+)
+def export_user(user_id: int) -> Response:
+    """The account, its tokens, what the audit log says the user did and what
+    every enabled plugin links to them, as one JSON document to download."""
+    session = get_session()
+    data = people.export_user(session, current_app.extensions["hub.plugins"], _get(user_id))
+    session.commit()
+    return json_attachment(data, f"user-{user_id}.json")
+
+
+@bp.operation(
+    "/users/<int:user_id>/erase",
+    method="POST",
+    summary="Erase a user's account and what every plugin links to it",
+    permission="users.manage",
+    response=UserErasureSchema,
+)
+def erase_user(user_id: int) -> dict[str, Any]:
+    """Blanks and disables the account, ends its sessions, deletes its tokens and
+    unlinks it in every plugin; records stay, so published figures do not change.
+    Not the last active admin, nor twice (409). Cannot be undone."""
+    session = get_session()
+    user = _get(user_id)
+    me = auth.current_user()
+    if me is not None and me.id == user.id:
+        raise ApiError(409, "cannot erase yourself", {"id": ["ask another admin"]})
+    try:
+        touched = people.erase_user(session, current_app.extensions["hub.plugins"], user)
+    except people.AccountError as exc:
+        raise ApiError(409, "cannot erase this user", {"id": [str(exc)]}) from None
+    session.commit()
+    return {"id": user.id, "erased_at": user.erased_at, "plugins": touched}
 
 
 def _get(user_id: int) -> User:

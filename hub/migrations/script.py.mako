@@ -6,7 +6,11 @@ Create Date: ${create_date}
 """
 from alembic import op
 import sqlalchemy as sa
+% if config.attributes.get("component") == "core":
 import hub.db
+% else:
+from hub import plugin_api  # a plugin's migrations use only the public API, like the plugin
+% endif
 ${imports if imports else ""}
 
 revision = ${repr(up_revision)}

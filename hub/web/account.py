@@ -38,7 +38,7 @@ def check_password(field: str, password: str, known: Iterable[str | None]) -> No
         raise FieldError(field, f"The password {problem}.")
 
 
-def required(message: str) -> dict[str, str]:
+def required(message: str) -> dict[str, Any]:
     return {"required": message}
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 from flask import (
@@ -28,6 +27,7 @@ from hub.models import Person
 from hub.paging import requested_page
 from hub.search import text_search
 from hub.web.dashboard import plugin_manager
+from hub.web.downloads import json_download
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 PER_PAGE = 25
@@ -143,13 +143,7 @@ def export(person_id: int) -> Response:
     person = get_or_404(Person, person_id)
     data = people.export(session, plugin_manager(), person)
     session.commit()
-    body = json.dumps(data, indent=2, ensure_ascii=False, default=str)
-    filename = f"person-{person.id}-{clock.today().isoformat()}.json"
-    return Response(
-        body,
-        mimetype="application/json",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return json_download(data, f"person-{person.id}")
 
 
 @bp.route("/<int:person_id>/erase", methods=["GET", "POST"])
@@ -172,7 +166,17 @@ def erase(person_id: int) -> Any:
             )
             return redirect(url_for("people.index"))
         error = "Tick the box to confirm the erasure."
-    page = render_template("hub/people/erase.html", person=person, error=error)
+    page = render_template(
+        "hub/confirm_erase.html",
+        title=f"Erase {person.name}?",
+        back=url_for("people.show", person_id=person.id),
+        back_label=person.name,
+        explanation="This removes their name, contact details and notes here and in every "
+        "service (visits, loans, hours, repairs become anonymous). Figures already counted "
+        "stay the same.",
+        confirm=f"I am sure: erase person {person.id} everywhere",
+        error=error,
+    )
     return page, 400 if error else 200
 
 

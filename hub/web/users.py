@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from marshmallow import validate, validates, validates_schema
 from sqlalchemy import func, select
 
-from hub import auth, fields
+from hub import auth, fields, people
 from hub.api.users import UserChangeSchema, UserCreateSchema
 from hub.db import get_or_404, get_session
 from hub.errors import FieldError
 from hub.forms import Form
 from hub.models import ROLES, User
 from hub.web.account import check_password
+from hub.web.dashboard import plugin_manager
+from hub.web.downloads import json_download
 
 bp = Blueprint("users", __name__, url_prefix="/admin/users")
 
@@ -96,6 +98,8 @@ def create() -> Any:
 @auth.require_permission("users.manage")
 def edit(user_id: int) -> Any:
     user = get_or_404(User, user_id)
+    if user.erased_at is not None:
+        return render_template("hub/admin/user_form.html", form=None, user=user)
     form = Form(UserChange, user, inputs={"password": "new_password"})
     if form.submit(lambda data: _apply(user, data)):
         get_session().commit()
@@ -133,3 +137,55 @@ def _apply(user: User, data: dict[str, Any]) -> User:
     elif was_active and not user.active:
         auth.end_sessions(user, keep_current=False)
     return user
+
+
+@bp.post("/<int:user_id>/export")
+@auth.require_permission("users.manage")
+def export(user_id: int) -> Response:
+    """A volunteer's own subject-access request: their account and what every plugin holds."""
+    session = get_session()
+    user = get_or_404(User, user_id)
+    data = people.export_user(session, plugin_manager(), user)
+    session.commit()
+    return json_download(data, f"user-{user.id}")
+
+
+@bp.route("/<int:user_id>/erase", methods=["GET", "POST"])
+@auth.require_permission("users.manage")
+def erase(user_id: int) -> Any:
+    session = get_session()
+    user = get_or_404(User, user_id)
+    back = url_for("users.edit", user_id=user.id)
+    me = auth.current_user()
+    if me is not None and me.id == user.id:
+        flash("You cannot erase your own account; ask another admin.", "error")
+        return redirect(back)
+    error = None
+    if request.method == "POST":
+        if request.form.get("confirm") == "yes":
+            try:
+                touched = people.erase_user(session, plugin_manager(), user)
+            except people.AccountError as exc:
+                flash(f"Not erased: {exc}.", "error")
+                return redirect(back)
+            session.commit()
+            flash(
+                f"User {user.id}'s account is erased ({sum(touched.values())} records in "
+                "services unlinked). What they recorded is kept.",
+                "success",
+            )
+            return redirect(url_for("users.index"))
+        error = "Tick the box to confirm the erasure."
+    page = render_template(
+        "hub/confirm_erase.html",
+        title=f"Erase the account of {user.email}?",
+        back=back,
+        back_label=user.email,
+        explanation="This removes their name and email here and their name from what "
+        "every service recorded (repairs they fixed, shifts they took), signs them out "
+        "everywhere and deletes their API tokens. What they recorded stays, so figures "
+        "already counted stay the same.",
+        confirm=f"I am sure: erase the account of user {user.id}",
+        error=error,
+    )
+    return page, 400 if error else 200

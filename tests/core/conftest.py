@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -85,3 +86,25 @@ def install_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[
         importlib.invalidate_caches()
 
     return install
+
+
+@pytest.fixture
+def run_hub(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[..., tuple[Any, str, str]]:
+    """``run_hub(instance, *args)``: run the real ``hub`` entry point, as an admin's
+    shell would; gives (exit status, standard output, standard error)."""
+    from hub.cli import main
+
+    def run(instance: Path | str, *args: str) -> tuple[Any, str, str]:
+        monkeypatch.setenv("HUB_INSTANCE_PATH", str(instance))
+        monkeypatch.setattr(sys, "argv", ["hub", *args])
+        try:
+            main()
+            status: Any = 0
+        except SystemExit as exc:
+            status = exc.code
+        captured = capsys.readouterr()
+        return status, captured.out, captured.err
+
+    return run

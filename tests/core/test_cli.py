@@ -4,25 +4,15 @@ from __future__ import annotations
 
 import json
 import stat
-import sys
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import text
 
-from hub.cli import cli, main
+from hub.cli import cli
 from hub.testing import make_instance
 
 PASSWORD = "a long enough password"
-
-
-def run_main(monkeypatch, capsys, instance, *args):
-    monkeypatch.setenv("HUB_INSTANCE_PATH", str(instance))
-    monkeypatch.setattr(sys, "argv", ["hub", *args])
-    with pytest.raises(SystemExit) as exited:
-        main()
-    captured = capsys.readouterr()
-    return exited.value.code, captured.err
 
 
 def test_init_creates_the_instance_once(tmp_path, hub_databases):
@@ -142,20 +132,20 @@ def test_import_and_export_unknown_formats(runner, tmp_path):
     assert (option.exit_code, option.output) == (1, "Error: --option 'novalue': use KEY=VALUE\n")
 
 
-def test_unreachable_database_is_one_line(tmp_path, monkeypatch, capsys):
+def test_unreachable_database_is_one_line(tmp_path, run_hub):
     instance = make_instance(
         tmp_path / "offline", "postgresql+psycopg://hub@127.0.0.1:1/hub?connect_timeout=2"
     )
-    status, err = run_main(monkeypatch, capsys, instance, "db", "upgrade")
+    status, _, err = run_hub(instance, "db", "upgrade")
     assert status == 1
     assert len(err.splitlines()) == 1
     assert err.startswith("hub: database: connection failed:")
     assert "port 1 failed" in err
 
 
-def test_database_never_upgraded_is_one_line(tmp_path, monkeypatch, capsys, hub_databases):
+def test_database_never_upgraded_is_one_line(tmp_path, run_hub, hub_databases):
     instance = make_instance(tmp_path / "new", hub_databases.new("never"))
-    status, err = run_main(monkeypatch, capsys, instance, "token", "create", "someone@example.org")
+    status, _, err = run_hub(instance, "token", "create", "someone@example.org")
     assert status == 1
     assert len(err.splitlines()) == 1
     assert err.startswith("hub: database: ")

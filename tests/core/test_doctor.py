@@ -210,7 +210,7 @@ def test_a_plugin_stopping_start_up_is_found(healthy, runner, install_plugin):
     code, [finding] = doctor(runner)
     assert code == 1 and finding["check"] == "plugins"
     assert (
-        "the hub cannot start: plugin 'nomodels': hub_models failed: no models today"
+        "the hub cannot start: plugin 'nomodels': hub_models failed: RuntimeError: no models today"
         in finding["problem"]
     )
 

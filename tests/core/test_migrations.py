@@ -27,7 +27,7 @@ def test_upgrade_is_idempotent_with_a_version_table_per_component(visits_app, vi
     first = versions(visits_app)
     [core_head] = first["alembic_version"]
     assert core_head.startswith("core_")
-    assert first["alembic_version_testvisits"] == ["testvisits_0001"]
+    assert first["alembic_version_testvisits"] == ["testvisits_0002"]
     for _ in range(2):
         result = visits_runner.invoke("db", "upgrade")
         assert result.exit_code == 0, result.output

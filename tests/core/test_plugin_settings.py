@@ -4,12 +4,9 @@ variables read as each field's type, the values given to the plugin typed."""
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 
 from hub import create_app
-from hub.cli import main
 from hub.config import ConfigError
 from hub.plugin_manager import PluginError
 from hub.testing import HubRunner, make_instance
@@ -51,18 +48,6 @@ def hub_cli_commands():
 """
 
 
-def run_main(monkeypatch, capsys, instance, *args):
-    monkeypatch.setenv("HUB_INSTANCE_PATH", str(instance))
-    monkeypatch.setattr(sys, "argv", ["hub", *args])
-    try:
-        main()
-        status = 0
-    except SystemExit as exc:
-        status = exc.code
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
-
-
 @pytest.fixture
 def instance(install_plugin, hub_databases, tmp_path):
     install_plugin("seeds", SEEDS)
@@ -75,34 +60,25 @@ def instance(install_plugin, hub_databases, tmp_path):
     return make
 
 
-def test_every_mistake_is_one_line_naming_where_it_is(instance, monkeypatch, capsys):
-    path = instance(
-        seeds={
-            "max_packets_per_lone": 3,
-            "note_retention_days": "a year",
-            "open_to_all": 1,
-            "crops": "beans",
-        },
-        SUPPRESSION_THRESHOLD=2,
-    )
+def test_every_mistake_is_one_line_naming_where_it_is(instance, monkeypatch, run_hub):
+    mistakes = {
+        "max_packets_per_lone": 3,
+        "note_retention_days": "a year",
+        "open_to_all": 1,
+        "crops": "beans",
+    }
+    path = instance(seeds=mistakes, SUPPRESSION_THRESHOLD=2)
     monkeypatch.setenv("HUB_SEEDS_MAX_PACKETS_PER_LOAN", "0")
     monkeypatch.setenv("HUB_SEEDS_GRAMS_PER_PACKET", "heavy")
     monkeypatch.setenv("HUB_SEEDS_LABELS", "[1, 2]")
-    status, out, err = run_main(monkeypatch, capsys, path, "db", "upgrade")
+    status, out, err = run_hub(path, "db", "upgrade")
     assert (status, out) == (1, "")
     # The core's settings first; once they are right, the plugins'.
     assert err.splitlines() == [
         "hub: configuration: SUPPRESSION_THRESHOLD must be at least 3: smaller counts can identify people"
     ]
-    path = instance(
-        seeds={
-            "max_packets_per_lone": 3,
-            "note_retention_days": "a year",
-            "open_to_all": 1,
-            "crops": "beans",
-        }
-    )
-    status, out, err = run_main(monkeypatch, capsys, path, "db", "upgrade")
+    path = instance(seeds=mistakes)
+    status, out, err = run_hub(path, "db", "upgrade")
     assert status == 1
     assert sorted(err.splitlines()) == sorted(
         [
@@ -121,15 +97,15 @@ def test_every_mistake_is_one_line_naming_where_it_is(instance, monkeypatch, cap
     )
 
 
-def test_values_are_layered_and_typed(instance, monkeypatch, capsys):
+def test_values_are_layered_and_typed(instance, monkeypatch, run_hub):
     path = instance(seeds={"max_packets_per_loan": 3, "welcome": "Croeso", "crops": ["leeks"]})
     monkeypatch.setenv("HUB_SEEDS_MAX_PACKETS_PER_LOAN", "7")
     monkeypatch.setenv("HUB_SEEDS_OPEN_TO_ALL", "yes")
     monkeypatch.setenv("HUB_SEEDS_LABELS", '{"beans": "Ffa"}')
     monkeypatch.setenv("HUB_SEEDS_GRAMS_PER_PACKET", "3")
-    assert run_main(monkeypatch, capsys, path, "db", "upgrade")[0] == 0
+    assert run_hub(path, "db", "upgrade")[0] == 0
     for _ in range(2):
-        status, out, err = run_main(monkeypatch, capsys, path, "seeds", "settings")
+        status, out, err = run_hub(path, "seeds", "settings")
         assert (status, err) == (0, "")
         assert out.splitlines() == [
             "crops=['leeks']",

@@ -227,3 +227,86 @@ def test_nginx_logs_no_query_strings():
         assert leaky not in log_format
     servers = site.split("server {")[1:]
     assert all("access_log /var/log/nginx/hub.access.log hub_private;" in s for s in servers[1:])
+
+
+ROOT = DEPLOY.parent
+PIN = re.compile(r"^([A-Za-z0-9._-]+)==(\S+)$")
+
+
+def pinned() -> dict[str, str]:
+    lines = (ROOT / "constraints.txt").read_text().splitlines()
+    pins = {}
+    for line in lines:
+        if line.startswith("#") or not line.strip():
+            continue
+        match = PIN.match(line)
+        assert match, f"constraints.txt: {line!r} is not NAME==VERSION"
+        pins[canonical(match[1])] = match[2]
+    return pins
+
+
+def canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def declared_requirements() -> set[str]:
+    """Every third-party requirement of the core (with its test tools) and the plugins."""
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    projects = [ROOT / "pyproject.toml", *ROOT.glob("plugins/*/pyproject.toml")]
+    names = set()
+    for path in projects:
+        project = tomllib.loads(path.read_text())["project"]
+        requirements = [*project.get("dependencies", ())]
+        for extra in project.get("optional-dependencies", {}).values():
+            requirements += extra
+        names |= {canonical(Requirement(text).name) for text in requirements}
+    return names - {"community-hub"}
+
+
+def test_every_dependency_is_pinned_and_installed_at_its_pin():
+    import importlib.metadata
+
+    pins = pinned()
+    missing = declared_requirements() - set(pins)
+    assert not missing, f"constraints.txt does not pin {sorted(missing)}: run make constraints"
+    assert not {"community-hub", "hub-foodbank", "hub-repaircafe"} & set(pins)
+    # What the suite runs against is what is pinned (make install uses the file).
+    installed = {
+        canonical(dist.metadata["Name"]): dist.version
+        for dist in importlib.metadata.distributions()
+    }
+    differing = {
+        name: (version, installed[name])
+        for name, version in pins.items()
+        if name in installed and installed[name] != version
+    }
+    assert not differing, f"installed versions differ from constraints.txt: {differing}"
+
+
+def test_every_install_uses_the_constraints():
+    makefile = (ROOT / "Makefile").read_text()
+    assert "-c $(CONSTRAINTS) -e '.[test]'" in makefile
+    assert "CONSTRAINTS := constraints.txt" in makefile
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
+    assert "pip install --no-cache-dir -c constraints.txt ." in (DEPLOY / "Dockerfile").read_text()
+    guide = (ROOT / "docs" / "admin.md").read_text()
+    installs = [line for line in guide.splitlines() if "/bin/pip install" in line]
+    assert len(installs) >= 2
+    assert all("-c /opt/hub/src/constraints.txt" in line for line in installs), installs
+    assert "make constraints" in (ROOT / "README.md").read_text()
+
+
+def test_plugins_depend_on_a_range_of_core_releases():
+    import tomllib
+
+    from packaging.requirements import Requirement
+    from packaging.version import Version
+
+    for path in [*ROOT.glob("plugins/*/pyproject.toml"), *ROOT.glob("examples/*/pyproject.toml")]:
+        requirements = tomllib.loads(path.read_text())["project"]["dependencies"]
+        [core] = [Requirement(r) for r in requirements if Requirement(r).name == "community-hub"]
+        assert core.specifier, f"{path}: community-hub needs a version range"
+        assert Version(hub.__version__) in core.specifier, path

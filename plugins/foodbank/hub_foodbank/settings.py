@@ -23,8 +23,12 @@ from hub.plugin_api import plugin_settings
 from hub_foodbank import codes
 
 
-def _grams() -> fields.Integer:
-    return fields.Integer(strict=True, validate=validate.Range(min=0))
+def _grams_by_code(default: dict[str, int]) -> fields.Dict:
+    return fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(strict=True, validate=validate.Range(min=0)),
+        load_default=lambda: dict(default),
+    )
 
 
 def _days(default: int) -> fields.Integer:
@@ -49,27 +53,11 @@ class SettingsSchema(Schema):
     policy_parcels = fields.Integer(strict=True, validate=validate.Range(min=1), load_default=3)
     policy_days = _days(180)
     # Pre-filled parcel weights: a fixed part plus a part per person fed.
-    parcel_grams_base = fields.Dict(
-        keys=fields.String(),
-        values=_grams(),
-        load_default=lambda: {
-            "emergency": 4000,
-            "top_up": 2000,
-            "baby": 3000,
-            "hygiene": 1500,
-            "dietary": 3000,
-        },
+    parcel_grams_base = _grams_by_code(
+        {"emergency": 4000, "top_up": 2000, "baby": 3000, "hygiene": 1500, "dietary": 3000}
     )
-    parcel_grams_per_person = fields.Dict(
-        keys=fields.String(),
-        values=_grams(),
-        load_default=lambda: {
-            "emergency": 3000,
-            "top_up": 1500,
-            "baby": 0,
-            "hygiene": 300,
-            "dietary": 2500,
-        },
+    parcel_grams_per_person = _grams_by_code(
+        {"emergency": 3000, "top_up": 1500, "baby": 0, "hygiene": 300, "dietary": 2500}
     )
     # How a parcel's weight is drawn from stock, in percent of its weight per category.
     parcel_contents = fields.Dict(
@@ -95,11 +83,7 @@ class SettingsSchema(Schema):
             "dietary": {"tinned_veg": 35, "pasta_rice": 25, "tinned_fruit": 20, "other": 20},
         },
     )
-    low_stock_grams = fields.Dict(
-        keys=fields.String(),
-        values=_grams(),
-        load_default=lambda: {category: 25_000 for category in codes.STOCK_CATEGORIES},
-    )
+    low_stock_grams = _grams_by_code(dict.fromkeys(codes.STOCK_CATEGORIES, 25_000))
     expiry_warning_days = _days(21)
     # Households with no parcel for this long are anonymised.
     retention_days = _days(1095)

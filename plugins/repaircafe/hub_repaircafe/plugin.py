@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session
 
 from hub import plugin_api as api
 from hub_repaircafe import api as repaircafe_api
-from hub_repaircafe import demo, exchange, metrics, panels, settings, views
+from hub_repaircafe import demo, exchange, metrics, panels, service, settings, views
 from hub_repaircafe.models import MODELS
 
+# The plugin API it is written for: the batch metrics hook and schema settings came in 1.1.
+HUB_API = ">=1.1,<2"
 ALL_ROLES = ("coordinator", "volunteer", "viewer")
 
 
@@ -93,3 +95,13 @@ def hub_exporters() -> Iterable[api.Exporter]:
 @api.hookimpl
 def hub_demo_data(session: Session, today: dt.date, locations: list[Any]) -> None:
     demo.load(session, today, locations)
+
+
+@api.hookimpl
+def hub_user_data(session: Session, user: api.User) -> dict[str, Any] | None:
+    return service.fixer_records(session, user)
+
+
+@api.hookimpl
+def hub_erase_user(session: Session, user: api.User) -> int:
+    return service.forget_fixer(session, user)

@@ -101,3 +101,36 @@ def apply_record(session: Session, record: RepairRecord, values: dict[str, Any])
     if record.id is None:
         session.add(record)
     return record
+
+
+def fixer_records(session: Session, user: api.User) -> dict[str, Any] | None:
+    """What the café holds about a volunteer: the repairs they are named as fixer of."""
+    rows = session.execute(
+        select(
+            RepairRecord.id, RepairEvent.date, RepairRecord.product_category_id, RepairRecord.status
+        )
+        .join(RepairRecord.event)
+        .where(RepairRecord.fixer_id == user.id)
+        .order_by(RepairEvent.date, RepairRecord.id)
+    ).all()
+    if not rows:
+        return None
+    return {
+        "repairs_fixed": [
+            {
+                "record": id_,
+                "date": day.isoformat(),
+                "product_category_id": category,
+                "status": status,
+            }
+            for id_, day, category, status in rows
+        ]
+    }
+
+
+def forget_fixer(session: Session, user: api.User) -> int:
+    """Unlink an erased volunteer from their repairs; the repairs stay, and count."""
+    records = session.scalars(select(RepairRecord).where(RepairRecord.fixer_id == user.id)).all()
+    for record in records:
+        record.fixer_id = None
+    return len(records)

@@ -221,3 +221,27 @@ def test_openapi_lists_the_operations(client):
     ):
         assert path in paths
     assert {"get", "patch", "delete"} <= set(paths["/api/v1/repaircafe/records/{record_id}"])
+
+
+def test_a_fixers_repairs_are_in_their_export_and_unlinked_when_they_are_erased(
+    client, accounts, runner
+):
+    event = make_event(client, accounts)
+    for status in ("fixed", "repairable"):
+        assert log(client, accounts["volunteer"], event["id"], status=status).status_code == 201
+    admin = accounts["admin"].headers
+    volunteer_id = accounts["volunteer"].id
+    before = runner.invoke("metrics", "--plugin", "repaircafe", "--period", "2025-03", "--json")
+    exported = client.get(f"/api/v1/users/{volunteer_id}/export", headers=admin).json
+    fixed = exported["plugins"]["repaircafe"]["repairs_fixed"]
+    assert [(r["date"], r["status"]) for r in fixed] == [
+        ("2025-03-08", "fixed"),
+        ("2025-03-08", "repairable"),
+    ]
+    erased = client.post(f"/api/v1/users/{volunteer_id}/erase", headers=admin)
+    assert erased.status_code == 200, erased.json
+    assert erased.json["plugins"] == {"repaircafe": 2}
+    records = client.get(f"{BASE}/records", headers=accounts["viewer"].headers).json["items"]
+    assert [r["fixer_id"] for r in records] == [None, None]
+    after = runner.invoke("metrics", "--plugin", "repaircafe", "--period", "2025-03", "--json")
+    assert after.output == before.output

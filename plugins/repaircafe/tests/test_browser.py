@@ -8,11 +8,11 @@ import pytest
 from hub_repaircafe.models import RepairEvent, RepairRecord
 
 from hub.plugin_api import get_session
-from hub.testing import browser_login, main_menu
+from hub.testing import browser_login
 
 
 @pytest.mark.browser
-def test_fixer_logs_items_from_a_phone(app, accounts, phone_page):
+def test_fixer_logs_items_from_a_phone(app, accounts, phone_page, main_menu):
     with app.app_context():
         session = get_session()
         session.add(RepairEvent(title="Riverside Repair Café", date=dt.date.today()))

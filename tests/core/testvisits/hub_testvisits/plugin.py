@@ -43,7 +43,9 @@ class VisitSchema(Schema):
 def log_visit(body: dict[str, Any]) -> Visit:
     # Deliberately no check that the person exists: the core answers 409 when
     # the database refuses the foreign key, which the tests rely on.
-    visit = Visit(visitor=_visitor_key(body["person_id"]), **body)
+    visit = Visit(
+        visitor=_visitor_key(body["person_id"]), logged_by_id=api.current_user().id, **body
+    )
     session = api.get_session()
     session.add(visit)
     session.commit()
@@ -156,6 +158,21 @@ def hub_erase_person(session: Any, person: api.Person) -> int:
         visit.person_id = None
         visit.note = ""
     return len(visits)
+
+
+@api.hookimpl
+def hub_user_data(session: Any, user: api.User) -> dict[str, Any] | None:
+    days = session.scalars(select(Visit.day).where(Visit.logged_by_id == user.id)).all()
+    return {"visits_logged": [day.isoformat() for day in days]} if days else None
+
+
+@api.hookimpl
+def hub_erase_user(session: Any, user: api.User) -> int:
+    """The visits stay (they are counted); who logged them is forgotten."""
+    logged = session.scalars(select(Visit).where(Visit.logged_by_id == user.id)).all()
+    for visit in logged:
+        visit.logged_by_id = None
+    return len(logged)
 
 
 def _write_csv(session: Any, stream: TextIO, options: dict[str, Any]) -> int:

@@ -6,7 +6,7 @@ Create Date: 2026-11-25 10:56:43.817742
 """
 from alembic import op
 import sqlalchemy as sa
-import hub.db
+from hub import plugin_api
 
 
 revision = 'foodbank_0001'
@@ -22,7 +22,7 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('agency_type', sa.String(length=30), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', hub.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', plugin_api.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_foodbank_agency')),
     sa.UniqueConstraint('name', name=op.f('uq_foodbank_agency_name'))
     )
@@ -31,7 +31,7 @@ def upgrade() -> None:
     sa.Column('received_on', sa.Date(), nullable=False),
     sa.Column('donor_type', sa.String(length=20), nullable=False),
     sa.Column('source', sa.String(length=200), nullable=False),
-    sa.Column('created_at', hub.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', plugin_api.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_foodbank_donation'))
     )
     with op.batch_alter_table('foodbank_donation', schema=None) as batch_op:
@@ -43,7 +43,7 @@ def upgrade() -> None:
     sa.Column('category', sa.String(length=30), nullable=False),
     sa.Column('grams', sa.Integer(), nullable=False),
     sa.Column('reason', sa.String(length=200), nullable=False),
-    sa.Column('created_at', hub.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', plugin_api.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_foodbank_stock_adjustment'))
     )
     with op.batch_alter_table('foodbank_stock_adjustment', schema=None) as batch_op:
@@ -73,8 +73,8 @@ def upgrade() -> None:
     sa.Column('allergies', sa.Text(), nullable=False),
     sa.Column('postcode_district', sa.String(length=4), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', hub.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('anonymised_at', hub.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', plugin_api.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('anonymised_at', plugin_api.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_foodbank_household_person_id_person'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_foodbank_household')),
     sa.UniqueConstraint('code', name=op.f('uq_foodbank_household_code'))
@@ -91,7 +91,7 @@ def upgrade() -> None:
     sa.Column('valid_until', sa.Date(), nullable=False),
     sa.Column('redeemed_on', sa.Date(), nullable=True),
     sa.Column('notes', sa.Text(), nullable=False),
-    sa.Column('created_at', hub.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', plugin_api.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['agency_id'], ['foodbank_agency.id'], name=op.f('fk_foodbank_voucher_agency_id_foodbank_agency')),
     sa.ForeignKeyConstraint(['household_id'], ['foodbank_household.id'], name=op.f('fk_foodbank_voucher_household_id_foodbank_household')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_foodbank_voucher')),
@@ -114,7 +114,7 @@ def upgrade() -> None:
     sa.Column('weight_grams', sa.Integer(), nullable=False),
     sa.Column('method', sa.String(length=10), nullable=False),
     sa.Column('idempotency_key', sa.String(length=100), nullable=True),
-    sa.Column('created_at', hub.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', plugin_api.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['household_id'], ['foodbank_household.id'], name=op.f('fk_foodbank_parcel_household_id_foodbank_household')),
     sa.ForeignKeyConstraint(['location_id'], ['location.id'], name=op.f('fk_foodbank_parcel_location_id_location')),
     sa.ForeignKeyConstraint(['voucher_id'], ['foodbank_voucher.id'], name=op.f('fk_foodbank_parcel_voucher_id_foodbank_voucher')),

@@ -6,7 +6,7 @@ Create Date: 2026-11-25 10:56:44.731035
 """
 from alembic import op
 import sqlalchemy as sa
-import hub.db
+from hub import plugin_api
 
 
 revision = 'repaircafe_0001'
@@ -22,7 +22,7 @@ def upgrade() -> None:
     sa.Column('weight_g', sa.Integer(), nullable=False),
     sa.Column('co2e_g_per_kg', sa.Integer(), nullable=False),
     sa.Column('source', sa.String(length=300), nullable=False),
-    sa.Column('updated_at', hub.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', plugin_api.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('product_category_id', name=op.f('pk_repaircafe_category_impact'))
     )
     op.create_table('repaircafe_event',
@@ -37,8 +37,8 @@ def upgrade() -> None:
     sa.Column('group_identifier', sa.String(length=200), nullable=False),
     sa.Column('public', sa.Boolean(), nullable=False),
     sa.Column('notes', sa.Text(), nullable=False),
-    sa.Column('created_at', hub.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', hub.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', plugin_api.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', plugin_api.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['location_id'], ['location.id'], name=op.f('fk_repaircafe_event_location_id_location'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_repaircafe_event'))
     )
@@ -65,8 +65,8 @@ def upgrade() -> None:
     sa.Column('parts_needed', sa.Text(), nullable=False),
     sa.Column('advice', sa.Text(), nullable=False),
     sa.Column('weight_g', sa.Integer(), nullable=True),
-    sa.Column('created_at', hub.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', hub.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', plugin_api.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', plugin_api.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['event_id'], ['repaircafe_event.id'], name=op.f('fk_repaircafe_record_event_id_repaircafe_event'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['fixer_id'], ['user.id'], name=op.f('fk_repaircafe_record_fixer_id_user'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_repaircafe_record')),

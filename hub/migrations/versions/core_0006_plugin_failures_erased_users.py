@@ -1,7 +1,7 @@
-"""plugin failures: parts of plugins that failed, for hub plugins and the admin page
+"""plugin failures, for hub plugins and the admin page; when a user's account was erased
 
-Revision ID: core_0005
-Revises: core_0004
+Revision ID: core_0006
+Revises: core_0005
 Create Date: 2026-12-02 10:00:00.000000
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 import hub.db
 
-revision = "core_0005"
-down_revision = "core_0004"
+revision = "core_0006"
+down_revision = "core_0005"
 branch_labels = None
 depends_on = None
 
@@ -32,7 +32,11 @@ def upgrade() -> None:
             "plugin", "version", "part", name=op.f("uq_plugin_failure_plugin_version_part")
         ),
     )
+    with op.batch_alter_table("user", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("erased_at", hub.db.UTCDateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("user", schema=None) as batch_op:
+        batch_op.drop_column("erased_at")
     op.drop_table("plugin_failure")

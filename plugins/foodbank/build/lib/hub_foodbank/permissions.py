@@ -1,0 +1,33 @@
+"""The food bank's permissions: who sees households, who logs parcels, who manages."""
+
+from __future__ import annotations
+
+from hub.plugin_api import Permission
+
+VIEW = "foodbank.view"
+HOUSEHOLDS = "foodbank.households"
+LOG = "foodbank.log"
+MANAGE = "foodbank.manage"
+
+PERMISSIONS = (
+    Permission(
+        VIEW,
+        "See parcels, donations, stock and the food bank's figures (nothing about households)",
+        ("coordinator", "volunteer", "viewer"),
+    ),
+    Permission(
+        HOUSEHOLDS,
+        "See households and their vouchers (personal data)",
+        ("coordinator", "volunteer"),
+    ),
+    Permission(
+        LOG,
+        "Register households, issue vouchers, log parcels and record donations",
+        ("coordinator", "volunteer"),
+    ),
+    Permission(
+        MANAGE,
+        "Manage referral agencies, correct stock and import spreadsheets",
+        ("coordinator",),
+    ),
+)

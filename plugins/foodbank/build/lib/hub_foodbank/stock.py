@@ -1,0 +1,106 @@
+"""Stock on hand by category, estimated from what came in and what went out.
+
+Donations are weighed in by category. Parcels are weighed out whole, so each
+parcel type's usual contents (``parcel_contents`` in the settings) say how its
+weight is drawn from each category; stock counts and waste are recorded as
+adjustments. Items close to expiry are found by assuming the oldest stock goes
+out first: the newest donations that make up what is on hand are what is left.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hub_foodbank import codes
+from hub_foodbank.models import Donation, DonationLine, Parcel, StockAdjustment
+from hub_foodbank.settings import Settings
+
+
+@dataclass
+class Expiring:
+    best_before: dt.date
+    grams: int
+
+
+@dataclass
+class CategoryStock:
+    category: str
+    label: str
+    donated: int
+    distributed: int
+    adjusted: int
+    low_threshold: int
+    expiring: list[Expiring] = field(default_factory=list)
+
+    @property
+    def on_hand(self) -> int:
+        return max(0, self.donated + self.adjusted - self.distributed)
+
+    @property
+    def low(self) -> bool:
+        return self.on_hand < self.low_threshold
+
+    @property
+    def expiring_grams(self) -> int:
+        return sum(item.grams for item in self.expiring)
+
+
+def _sums(session: Session, column, key) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    return {k: int(v or 0) for k, v in session.execute(select(key, func.sum(column)).group_by(key))}
+
+
+def distributed_by_category(session: Session, settings: Settings) -> dict[str, int]:
+    by_type = _sums(session, Parcel.weight_grams, Parcel.parcel_type)
+    out: dict[str, int] = {}
+    for parcel_type, grams in by_type.items():
+        for category, percent in settings.contents(parcel_type).items():
+            out[category] = out.get(category, 0) + grams * percent // 100
+    return out
+
+
+def _expiring(session: Session, category: str, on_hand: int, horizon: dt.date) -> list[Expiring]:
+    if on_hand <= 0:
+        return []
+    newest_first = session.execute(
+        select(DonationLine.grams, DonationLine.best_before)
+        .join(Donation)
+        .where(DonationLine.category == category)
+        .order_by(Donation.received_on.desc(), DonationLine.id.desc())
+        .execution_options(yield_per=200)
+    )
+    found: list[Expiring] = []
+    remaining = on_hand
+    for grams, best_before in newest_first:
+        still_here = min(grams, remaining)
+        if best_before is not None and best_before <= horizon:
+            found.append(Expiring(best_before, still_here))
+        remaining -= still_here
+        if remaining <= 0:
+            break
+    newest_first.close()
+    return sorted(found, key=lambda item: item.best_before)
+
+
+def levels(session: Session, settings: Settings, today: dt.date) -> list[CategoryStock]:
+    """Stock on hand in every category, with low-stock flags and items close to expiry."""
+    donated = _sums(session, DonationLine.grams, DonationLine.category)
+    adjusted = _sums(session, StockAdjustment.grams, StockAdjustment.category)
+    distributed = distributed_by_category(session, settings)
+    horizon = today + dt.timedelta(days=int(settings.expiry_warning_days))
+    result = []
+    for category, label in codes.STOCK_CATEGORIES.items():
+        stock = CategoryStock(
+            category=category,
+            label=label,
+            donated=donated.get(category, 0),
+            distributed=distributed.get(category, 0),
+            adjusted=adjusted.get(category, 0),
+            low_threshold=settings.low_stock(category),
+        )
+        stock.expiring = _expiring(session, category, stock.on_hand, horizon)
+        result.append(stock)
+    return result

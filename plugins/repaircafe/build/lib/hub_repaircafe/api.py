@@ -1,0 +1,210 @@
+"""The repair café JSON API under ``/api/v1/repaircafe``: events, records, categories."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from hub import plugin_api as api
+from hub_repaircafe import schemas
+from hub_repaircafe.impact import impact_rows, set_impact
+from hub_repaircafe.models import RepairEvent, RepairRecord
+from hub_repaircafe.service import (
+    FieldError,
+    apply_event,
+    apply_record,
+    events_query,
+    records_query,
+)
+
+bp = api.ApiBlueprint("repaircafe_api", __name__, url_prefix="/api/v1/repaircafe", tag="repaircafe")
+
+
+def _commit(work: Any) -> Any:
+    """Run ``work()`` and commit; a reference that does not fit is a 422 naming the field."""
+    session = api.get_session()
+    try:
+        result = work()
+    except FieldError as exc:
+        session.rollback()
+        raise api.ApiError(422, "invalid body", {exc.field: [str(exc)]}) from None
+    session.commit()
+    return result
+
+
+def _event(event_id: int) -> RepairEvent:
+    event = api.get_session().get(RepairEvent, event_id)
+    if event is None:
+        raise api.not_found("event", event_id)
+    return event
+
+
+def _record(record_id: int) -> RepairRecord:
+    record = api.get_session().get(RepairRecord, record_id)
+    if record is None:
+        raise api.not_found("repair record", record_id)
+    return record
+
+
+# --- events -------------------------------------------------------------------------
+
+
+@bp.operation(
+    "/events",
+    summary="List repair café events",
+    permission="repaircafe.view",
+    query=schemas.EventQuery,
+    response=schemas.EventOut,
+    paginate=True,
+)
+def list_events(query: dict[str, Any]) -> Any:
+    """Newest first; with ``upcoming=true``, soonest first."""
+    return events_query(query, dt.date.today())
+
+
+@bp.operation(
+    "/events",
+    method="POST",
+    summary="Plan an event",
+    permission="repaircafe.manage",
+    body=schemas.EventIn,
+    response=schemas.EventOut,
+    status=201,
+)
+def create_event(body: dict[str, Any]) -> Any:
+    return _commit(lambda: apply_event(api.get_session(), RepairEvent(), body))
+
+
+@bp.operation(
+    "/events/<int:event_id>",
+    summary="One event",
+    permission="repaircafe.view",
+    response=schemas.EventOut,
+)
+def get_event(event_id: int) -> Any:
+    return _event(event_id)
+
+
+@bp.operation(
+    "/events/<int:event_id>",
+    method="PATCH",
+    summary="Change an event",
+    permission="repaircafe.manage",
+    body=schemas.EventPatch,
+    response=schemas.EventOut,
+)
+def update_event(event_id: int, body: dict[str, Any]) -> Any:
+    event = _event(event_id)
+    return _commit(lambda: apply_event(api.get_session(), event, body))
+
+
+@bp.operation(
+    "/events/<int:event_id>",
+    method="DELETE",
+    summary="Delete an event and its repair records",
+    permission="repaircafe.manage",
+)
+def delete_event(event_id: int) -> None:
+    session = api.get_session()
+    session.delete(_event(event_id))
+    session.commit()
+
+
+# --- repair records -------------------------------------------------------------------
+
+
+@bp.operation(
+    "/records",
+    summary="List repair records",
+    permission="repaircafe.view",
+    query=schemas.RecordQuery,
+    response=schemas.RecordOut,
+    paginate=True,
+)
+def list_records(query: dict[str, Any]) -> Any:
+    """Filter by event, ORDS category, status, barrier, brand, words or dates."""
+    return records_query(query)
+
+
+@bp.operation(
+    "/records",
+    method="POST",
+    summary="Log a repaired (or not) item",
+    permission="repaircafe.log",
+    body=schemas.RecordIn,
+    response=schemas.RecordOut,
+    status=201,
+)
+def create_record(body: dict[str, Any]) -> Any:
+    """The fixer defaults to the caller."""
+    body.setdefault("fixer_id", api.current_user().id)
+    return _commit(lambda: apply_record(api.get_session(), RepairRecord(), body))
+
+
+@bp.operation(
+    "/records/<int:record_id>",
+    summary="One repair record",
+    permission="repaircafe.view",
+    response=schemas.RecordOut,
+)
+def get_record(record_id: int) -> Any:
+    return _record(record_id)
+
+
+@bp.operation(
+    "/records/<int:record_id>",
+    method="PATCH",
+    summary="Change a repair record",
+    permission="repaircafe.manage",
+    body=schemas.RecordPatch,
+    response=schemas.RecordOut,
+)
+def update_record(record_id: int, body: dict[str, Any]) -> Any:
+    """Changing the status away from end of life clears the barrier."""
+    record = _record(record_id)
+    return _commit(lambda: apply_record(api.get_session(), record, body))
+
+
+@bp.operation(
+    "/records/<int:record_id>",
+    method="DELETE",
+    summary="Delete a repair record",
+    permission="repaircafe.manage",
+)
+def delete_record(record_id: int) -> None:
+    session = api.get_session()
+    session.delete(_record(record_id))
+    session.commit()
+
+
+# --- categories and impact factors ------------------------------------------------------
+
+
+@bp.operation(
+    "/categories",
+    summary="ORDS product categories with their weights and emission factors",
+    permission="repaircafe.view",
+    response=schemas.CategoryOut,
+    many=True,
+)
+def list_categories() -> Any:
+    return impact_rows(api.get_session())
+
+
+@bp.operation(
+    "/categories/<int:category_id>/impact",
+    method="PUT",
+    summary="Set a category's weight and emission factor (admins)",
+    permission="repaircafe.impact",
+    body=schemas.ImpactIn,
+    response=schemas.CategoryOut,
+)
+def put_impact(category_id: int, body: dict[str, Any]) -> Any:
+    """Setting the shipped defaults again removes the override."""
+    session = api.get_session()
+    rows = {row.category_id: row for row in impact_rows(session)}
+    if category_id not in rows:
+        raise api.not_found("product category", category_id)
+    set_impact(session, category_id, body["weight_g"], body["co2e_g_per_kg"], body["source"])
+    session.commit()
+    return {row.category_id: row for row in impact_rows(session)}[category_id]

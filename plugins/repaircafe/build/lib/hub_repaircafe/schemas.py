@@ -1,0 +1,156 @@
+"""Marshmallow schemas of the repair café API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from hub_repaircafe.codes import BARRIERS, STATUSES, categories
+
+STATUS_CODES = validate.OneOf(list(STATUSES))
+BARRIER_CODES = validate.OneOf(list(BARRIERS))
+
+
+def _category_ids() -> validate.OneOf:
+    return validate.OneOf(list(categories()), error="not an ORDS product category id (1-40)")
+
+
+class PartialSchema(Schema):
+    """For PATCH: every field optional, unknown fields still refused."""
+
+    def load(self, data: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("partial", True)
+        return super().load(data, **kwargs)
+
+
+# --- events -----------------------------------------------------------------------
+
+
+class EventOut(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    date = fields.Date()
+    starts_at = fields.Time(allow_none=True)
+    ends_at = fields.Time(allow_none=True)
+    location_id = fields.Integer(allow_none=True)
+    location_name = fields.Function(lambda e: e.location.name if e.location else None)
+    fixers_present = fields.Integer(allow_none=True)
+    visitors = fields.Integer(allow_none=True)
+    group_identifier = fields.String(metadata={"description": "Empty for this group's own events"})
+    public = fields.Boolean()
+    notes = fields.String()
+
+
+class EventIn(Schema):
+    title = fields.String(validate=validate.Length(min=1, max=200))
+    date = fields.Date(required=True)
+    starts_at = fields.Time(allow_none=True)
+    ends_at = fields.Time(allow_none=True)
+    location_id = fields.Integer(allow_none=True)
+    fixers_present = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=500))
+    visitors = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=100_000))
+    public = fields.Boolean()
+    notes = fields.String(validate=validate.Length(max=5000))
+
+    @validates_schema
+    def _times_in_order(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        starts, ends = data.get("starts_at"), data.get("ends_at")
+        if starts is not None and ends is not None and ends <= starts:
+            raise ValidationError("must be after starts_at", "ends_at")
+
+
+class EventPatch(PartialSchema, EventIn):
+    pass
+
+
+class EventQuery(Schema):
+    date_from = fields.Date(data_key="from")
+    date_to = fields.Date(data_key="to", metadata={"description": "Inclusive"})
+    upcoming = fields.Boolean(metadata={"description": "Only events from today on"})
+    location_id = fields.Integer()
+    own = fields.Boolean(metadata={"description": "Only this group's events (not imported ones)"})
+
+
+# --- repair records ---------------------------------------------------------------
+
+
+class RecordOut(Schema):
+    id = fields.Integer()
+    event_id = fields.Integer()
+    event_date = fields.Function(lambda r: r.event.date.isoformat())
+    ords_id = fields.String(allow_none=True)
+    product_category_id = fields.Integer()
+    product_category = fields.Function(lambda r: categories()[r.product_category_id].label)
+    partner_category = fields.String()
+    brand = fields.String()
+    year_of_manufacture = fields.Integer(allow_none=True)
+    product_age = fields.Float(allow_none=True)
+    problem = fields.String()
+    status = fields.String(metadata={"enum": list(STATUSES)})
+    barrier = fields.String(allow_none=True, metadata={"enum": list(BARRIERS)})
+    fixer_id = fields.Integer(allow_none=True)
+    parts_needed = fields.String()
+    advice = fields.String()
+    weight_g = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class RecordIn(Schema):
+    event_id = fields.Integer(required=True)
+    product_category_id = fields.Integer(required=True, validate=_category_ids())
+    partner_category = fields.String(validate=validate.Length(max=200))
+    brand = fields.String(validate=validate.Length(max=120))
+    year_of_manufacture = fields.Integer(
+        allow_none=True, validate=validate.Range(min=1800, max=2100)
+    )
+    product_age = fields.Float(allow_none=True, validate=validate.Range(min=0, max=200))
+    problem = fields.String(validate=validate.Length(max=5000))
+    status = fields.String(required=True, validate=STATUS_CODES)
+    barrier = fields.String(allow_none=True, validate=BARRIER_CODES)
+    fixer_id = fields.Integer(allow_none=True)
+    parts_needed = fields.String(validate=validate.Length(max=2000))
+    advice = fields.String(validate=validate.Length(max=2000))
+    weight_g = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=1_000_000))
+
+    @validates_schema
+    def _barrier_only_at_end_of_life(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        if data.get("barrier") and "status" in data and data["status"] != "end_of_life":
+            raise ValidationError(
+                "a barrier is given only when the status is end_of_life", "barrier"
+            )
+
+
+class RecordPatch(PartialSchema, RecordIn):
+    pass
+
+
+class RecordQuery(Schema):
+    event_id = fields.Integer()
+    category = fields.Integer(metadata={"description": "ORDS product category id"})
+    status = fields.String(validate=STATUS_CODES)
+    barrier = fields.String(validate=BARRIER_CODES)
+    brand = fields.String(metadata={"description": "Exact brand, any case"})
+    q = fields.String(metadata={"description": "Words in the problem, brand or group category"})
+    date_from = fields.Date(data_key="from")
+    date_to = fields.Date(data_key="to", metadata={"description": "Inclusive"})
+
+
+# --- categories and impact ---------------------------------------------------------
+
+
+class CategoryOut(Schema):
+    id = fields.Integer(attribute="category_id")
+    code = fields.Function(lambda row: categories()[row.category_id].code)
+    label = fields.String()
+    weight_g = fields.Integer()
+    co2e_g_per_kg = fields.Integer(metadata={"description": "grams CO2e avoided per kg fixed"})
+    source = fields.String()
+    overridden = fields.Boolean()
+
+
+class ImpactIn(Schema):
+    weight_g = fields.Integer(required=True, validate=validate.Range(min=1, max=1_000_000))
+    co2e_g_per_kg = fields.Integer(required=True, validate=validate.Range(min=0, max=10_000_000))
+    source = fields.String(required=True, validate=validate.Length(min=3, max=300))

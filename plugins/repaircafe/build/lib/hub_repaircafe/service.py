@@ -1,0 +1,137 @@
+"""Finding, creating and changing events and records: shared by the API and the pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from hub import plugin_api as api
+from hub_repaircafe.models import RepairEvent, RepairRecord
+
+
+class FieldError(ValueError):
+    """A value that is well-formed but refers to something that does not fit."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def events_query(filters: dict[str, Any], today: dt.date) -> Select[tuple[RepairEvent]]:
+    statement = select(RepairEvent).options(selectinload(RepairEvent.location))
+    if "date_from" in filters:
+        statement = statement.where(RepairEvent.date >= filters["date_from"])
+    if "date_to" in filters:
+        statement = statement.where(RepairEvent.date <= filters["date_to"])
+    if filters.get("upcoming"):
+        statement = statement.where(RepairEvent.date >= today)
+    if "location_id" in filters:
+        statement = statement.where(RepairEvent.location_id == filters["location_id"])
+    if filters.get("own"):
+        statement = statement.where(RepairEvent.group_identifier == "")
+    order = RepairEvent.date.asc() if filters.get("upcoming") else RepairEvent.date.desc()
+    return statement.order_by(order, RepairEvent.id.desc())
+
+
+def records_query(filters: dict[str, Any]) -> Select[tuple[RepairRecord]]:
+    statement = (
+        select(RepairRecord)
+        .join(RepairEvent, RepairEvent.id == RepairRecord.event_id)
+        .options(selectinload(RepairRecord.event), selectinload(RepairRecord.fixer))
+    )
+    if "event_id" in filters:
+        statement = statement.where(RepairRecord.event_id == filters["event_id"])
+    if "category" in filters:
+        statement = statement.where(RepairRecord.product_category_id == filters["category"])
+    if "status" in filters:
+        statement = statement.where(RepairRecord.status == filters["status"])
+    if "barrier" in filters:
+        statement = statement.where(RepairRecord.barrier == filters["barrier"])
+    if filters.get("brand"):
+        statement = statement.where(func.lower(RepairRecord.brand) == filters["brand"].lower())
+    if filters.get("q"):
+        for word in filters["q"].split()[:5]:
+            pattern = f"%{word.lower()}%"
+            statement = statement.where(
+                or_(
+                    func.lower(RepairRecord.problem).like(pattern),
+                    func.lower(RepairRecord.brand).like(pattern),
+                    func.lower(RepairRecord.partner_category).like(pattern),
+                )
+            )
+    if "date_from" in filters:
+        statement = statement.where(RepairEvent.date >= filters["date_from"])
+    if "date_to" in filters:
+        statement = statement.where(RepairEvent.date <= filters["date_to"])
+    return statement.order_by(RepairEvent.date.desc(), RepairRecord.id.desc())
+
+
+def _check_location(session: Session, location_id: int | None) -> None:
+    if location_id is not None and session.get(api.Location, location_id) is None:
+        raise FieldError("location_id", f"there is no location {location_id}")
+
+
+def apply_event(session: Session, event: RepairEvent, values: dict[str, Any]) -> RepairEvent:
+    """Set ``values`` on ``event`` (new or existing) after checking references."""
+    if "location_id" in values:
+        _check_location(session, values["location_id"])
+    for key, value in values.items():
+        setattr(event, key, value)
+    if event.starts_at and event.ends_at and event.ends_at <= event.starts_at:
+        raise FieldError("ends_at", "must be after starts_at")
+    if event.id is None:
+        session.add(event)
+    return event
+
+
+def apply_record(session: Session, record: RepairRecord, values: dict[str, Any]) -> RepairRecord:
+    """Set ``values`` on ``record``; a barrier stays only while the status is end of life."""
+    if "event_id" in values and session.get(RepairEvent, values["event_id"]) is None:
+        raise FieldError("event_id", f"there is no event {values['event_id']}")
+    if values.get("fixer_id") is not None and session.get(api.User, values["fixer_id"]) is None:
+        raise FieldError("fixer_id", f"there is no user {values['fixer_id']}")
+    for key, value in values.items():
+        setattr(record, key, value)
+    if record.status != "end_of_life":
+        if values.get("barrier"):
+            raise FieldError("barrier", "a barrier is given only when the status is end_of_life")
+        record.barrier = None
+    if record.id is None:
+        session.add(record)
+    return record
+
+
+def fixer_records(session: Session, user: api.User) -> dict[str, Any] | None:
+    """What the café holds about a volunteer: the repairs they are named as fixer of."""
+    rows = session.execute(
+        select(
+            RepairRecord.id, RepairEvent.date, RepairRecord.product_category_id, RepairRecord.status
+        )
+        .join(RepairRecord.event)
+        .where(RepairRecord.fixer_id == user.id)
+        .order_by(RepairEvent.date, RepairRecord.id)
+    ).all()
+    if not rows:
+        return None
+    return {
+        "repairs_fixed": [
+            {
+                "record": id_,
+                "date": day.isoformat(),
+                "product_category_id": category,
+                "status": status,
+            }
+            for id_, day, category, status in rows
+        ]
+    }
+
+
+def forget_fixer(session: Session, user: api.User) -> int:
+    """Unlink an erased volunteer from their repairs; the repairs stay, and count."""
+    records = session.scalars(select(RepairRecord).where(RepairRecord.fixer_id == user.id)).all()
+    for record in records:
+        record.fixer_id = None
+    return len(records)
