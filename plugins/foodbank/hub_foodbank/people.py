@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from hub.plugin_api import Person, now
@@ -77,7 +77,7 @@ def anonymise(session: Session, household: Household) -> int:
     household.postcode_district = ""
     household.person_id = None
     household.anonymised_at = now()
-    notes = session.execute(
+    notes: CursorResult[Any] = session.execute(  # type: ignore[assignment]
         update(Voucher)
         .where(Voucher.household_id == household.id, Voucher.notes != "")
         .values(notes="")

@@ -15,9 +15,9 @@ import functools
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Insert, Select, bindparam, func, insert, select
+from sqlalchemy import Insert, Select, Table, bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -235,7 +235,7 @@ def prefill(settings: Settings, household: Household, parcel_type: str = "emerge
 
 
 @functools.cache
-def _household_and_location_query() -> Select[tuple[Household, Location]]:
+def _household_and_location_query() -> Select[Household, Location]:
     # Parcels are logged in bursts at busy sessions: both rows in one round trip, from
     # a statement built once (building it cost more than running it).
     return (
@@ -428,7 +428,7 @@ _LOGGED_COLUMNS = (
 @functools.cache
 def _insert_parcel() -> Insert:
     # Built once: constructing the statement on every parcel cost more than running it.
-    return insert(Parcel.__table__)
+    return insert(cast(Table, Parcel.__table__))
 
 
 def _parcel_row(request: ParcelRequest) -> dict:
@@ -450,12 +450,14 @@ def _insert(session: Session, request: ParcelRequest) -> LoggedParcel:
     connection = session.connection()
     row = _parcel_row(request)
     # The new id by RETURNING where the database has it, else the cursor's last row id.
-    row["id"] = connection.execute(_insert_parcel(), row).inserted_primary_key[0]
+    inserted = connection.execute(_insert_parcel(), row).inserted_primary_key
+    assert inserted is not None
+    row["id"] = inserted[0]
     signposts = [
         {"parcel_id": row["id"], "code": code} for code in sorted(set(request.signposting))
     ]
     if signposts:
-        connection.execute(insert(ParcelSignpost.__table__), signposts)
+        connection.execute(insert(cast(Table, ParcelSignpost.__table__)), signposts)
     record_created(session, {Parcel: [row], ParcelSignpost: signposts})
     _redeem(request)
     return LoggedParcel(
@@ -548,7 +550,7 @@ def is_flagged(session: Session, settings: Settings, household_id: int, today: d
     return parcels_in_window(session, settings, household_id, today) >= int(settings.policy_parcels)
 
 
-def flagged_query(settings: Settings, today: dt.date) -> Select[tuple[int, int]]:
+def flagged_query(settings: Settings, today: dt.date) -> Select[int, int]:
     """Household ids and their parcel counts, for households the support policy flags."""
     count = func.count(Parcel.id).label("parcels")
     return (

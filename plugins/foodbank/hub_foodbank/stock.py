@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -49,7 +50,7 @@ class CategoryStock:
         return sum(item.grams for item in self.expiring)
 
 
-def _sums(session: Session, column, key) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def _sums(session: Session, column: Any, key: Any) -> dict[str, int]:
     return {k: int(v or 0) for k, v in session.execute(select(key, func.sum(column)).group_by(key))}
 
 

@@ -101,7 +101,7 @@ def quick() -> str:
     code = request.args.get("code", "")[:100]
     found = service.find_by_code(get_session(), code) if code.strip() else None
     voucher = found if isinstance(found, Voucher) else None
-    household = voucher.household if voucher else found
+    household = found.household if isinstance(found, Voucher) else found
     if household is not None and household.anonymised_at is not None:
         household = None
     return render_template(

@@ -119,7 +119,9 @@ def list_records(query: dict[str, Any]) -> Any:
 )
 def create_record(body: dict[str, Any]) -> Any:
     """The fixer defaults to the caller."""
-    body.setdefault("fixer_id", api.current_user().id)
+    caller = api.current_user()
+    assert caller is not None  # the operation needs a permission
+    body.setdefault("fixer_id", caller.id)
     return _saved(apply_record(api.get_session(), RepairRecord(), body))
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select, true
+from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.orm import Session
 
 from hub import plugin_api as api
@@ -102,7 +102,7 @@ def tallies(
     grouped queries (one over events, one over records), whatever the number of periods."""
     record, event = RepairRecord.__table__, RepairEvent.__table__
     bucket = api.period_start(event.c.date, kind).label("bucket")
-    in_range = true()
+    in_range: ColumnElement[bool] = true()
     if start is not None:
         in_range = in_range & (event.c.date >= start)
     if end is not None:

@@ -15,7 +15,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 import click
 from sqlalchemy import Table, bindparam, func, insert, select, update
@@ -278,7 +278,7 @@ def read(
     if new_events and not report.dry_run:
         bulk_insert(
             session,
-            RepairEvent.__table__,
+            cast(Table, RepairEvent.__table__),
             ("title", "date", "group_identifier"),
             [(_imported_title(group), date, group) for group, date in new_events],
             {**IMPORTED_EVENT, "created_at": now, "updated_at": now},
@@ -396,12 +396,12 @@ def _write(
     updates: list[dict[str, Any]],
     now: dt.datetime,
 ) -> None:
-    table = RepairRecord.__table__
+    table = cast(Table, RepairRecord.__table__)
     if inserts:
         constants = {**NEW_RECORD_DEFAULTS, "created_at": now, "updated_at": now}
         bulk_insert(session, table, ("event_id", *ROW_FIELDS), inserts, constants)
     if updates:
-        values = {name: bindparam(name) for name in COMPARED}
+        values: dict[str, Any] = {name: bindparam(name) for name in COMPARED}
         session.execute(
             update(table).where(table.c.id == bindparam("b_id")).values(updated_at=now, **values),
             updates,

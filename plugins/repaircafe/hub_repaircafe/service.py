@@ -15,7 +15,7 @@ from hub.plugin_api import FieldError
 from hub_repaircafe.models import RepairEvent, RepairRecord
 
 
-def events_query(filters: dict[str, Any], today: dt.date) -> Select[tuple[RepairEvent]]:
+def events_query(filters: dict[str, Any], today: dt.date) -> Select[RepairEvent]:
     """Events matching ``filters`` (as ``schemas.EventQuery`` loads them), newest first."""
     statement = select(RepairEvent).options(selectinload(RepairEvent.location))
     if "date_from" in filters:
@@ -32,7 +32,7 @@ def events_query(filters: dict[str, Any], today: dt.date) -> Select[tuple[Repair
     return statement.order_by(order, RepairEvent.id.desc())
 
 
-def records_query(filters: dict[str, Any]) -> Select[tuple[RepairRecord]]:
+def records_query(filters: dict[str, Any]) -> Select[RepairRecord]:
     """Records matching ``filters`` (as ``schemas.RecordQuery`` loads them): every word of
     ``q`` in the problem, brand or group category."""
     statement = (

@@ -169,7 +169,9 @@ def quick_log(event_id: int) -> Any:
     event = _event_or_404(event_id)
     form = api.Form(schemas.RecordIn)
     session = api.get_session()
-    fixer = {"fixer_id": api.current_user().id}
+    volunteer = api.current_user()
+    assert volunteer is not None  # the page needs a permission
+    fixer = {"fixer_id": volunteer.id}
     record = form.submit(
         lambda data: apply_record(session, RepairRecord(), {**fixer, **data}),
         _record_form(event_id),
