@@ -28,6 +28,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	# The worked example is checked, not installed; tests/ holds the plugin_files contract type.
 	PYTHONPATH=examples/hub-fridge:tests $(BIN)/lint-imports
+	$(BIN)/mypy  # what it checks: [tool.mypy] in pyproject.toml
 
 test: lint
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
@@ -43,7 +44,8 @@ constraints:
 	$(FRESH)/bin/python -m pip install --quiet --upgrade pip
 	$(FRESH)/bin/python -m pip install --quiet '.[test]' $(foreach p,$(PLUGIN_PROJECTS),$(dir $(p)))
 	{ sed -n '/^#/p' $(CONSTRAINTS); $(FRESH)/bin/python -m pip freeze | grep -v ' @ '; } > $(CONSTRAINTS).new
-	mv $(CONSTRAINTS).new $(CONSTRAINTS) && rm -rf $(FRESH)
+	mv $(CONSTRAINTS).new $(CONSTRAINTS)
+	rm -rf $(FRESH) build $(foreach p,$(PLUGIN_PROJECTS),$(dir $(p))build)  # pip's in-tree builds
 
 clean:
 	rm -rf $(VENV) $(FRESH) demo-instance

@@ -161,9 +161,10 @@ def scrub(session: Session, entries: Sequence[Mapping[str, Any]], before_id: int
     erasure changed in ``entries``: every value it changed (a household's code,
     the link to its person) and every personal field. Returns the entries changed."""
     fields: dict[tuple[str, str], set[str]] = {}
+    models: set[type[Model]] = {mapper.class_ for mapper in Model.registry.mappers}
     personal_by_table = {
         model.__tablename__: {key for key, personal in _audited_columns(model) if personal}
-        for model in {mapper.class_ for mapper in Model.registry.mappers}
+        for model in models
         if hasattr(model, "__tablename__")
     }
     for entry in entries:

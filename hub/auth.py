@@ -16,14 +16,15 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Flask, Response, abort, current_app, g, redirect, request, session, url_for
+from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from flask_wtf.csrf import validate_csrf
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import Select, bindparam, delete, func, or_, select, update
+from sqlalchemy import CursorResult, Select, bindparam, delete, func, or_, select, update
+from werkzeug.wrappers import Response as BaseResponse
 from wtforms import ValidationError as CSRFInvalid
 from zxcvbn import zxcvbn
 
@@ -192,7 +193,7 @@ def _key_hash(key: str) -> str:
 
 
 @functools.cache
-def _session_lookup() -> Select[tuple[User, int, dt.datetime]]:
+def _session_lookup() -> Select[User, int, dt.datetime]:
     return (
         select(User, UserSession.id, UserSession.expires_at)
         .select_from(UserSession)
@@ -360,7 +361,7 @@ def unlock(email: str) -> int:
             LoginAttempt.email == email.lower(), LoginAttempt.succeeded.is_(False)
         )
     )
-    return result.rowcount or 0
+    return cast(CursorResult[Any], result).rowcount or 0
 
 
 def _device_signer() -> URLSafeTimedSerializer:
@@ -382,7 +383,7 @@ def known_device(email: str) -> str:
     return device if isinstance(device, str) and len(device) <= 64 else ""
 
 
-def remember_device(response: Response, email: str) -> None:
+def remember_device(response: BaseResponse, email: str) -> None:
     """Give this browser a device cookie for ``email`` (after a successful sign-in)."""
     value = _device_signer().dumps({"email": email.lower(), "device": secrets.token_hex(16)})
     response.set_cookie(
@@ -429,9 +430,7 @@ def revoke_tokens(user: User) -> None:
 
 
 @functools.cache
-def _token_lookup() -> Select[
-    tuple[User, int, dt.datetime | None, dt.datetime, dt.datetime | None]
-]:
+def _token_lookup() -> Select[User, int, dt.datetime | None, dt.datetime, dt.datetime | None]:
     """The user and the token's few columns that matter, in one query built once:
     building it on every API request, and loading the token as an object with its
     user joined in, cost more than running it."""
@@ -487,9 +486,10 @@ def authenticate_api_request(permission: str | None) -> User:
         user = _user_from_bearer(header)
         _set_user(user, "api")
     else:
-        user = current_user()
-        if user is None:
+        signed_in = current_user()
+        if signed_in is None:
             raise ApiError(401, "authentication required", {"Authorization": ["use: Bearer TOKEN"]})
+        user = signed_in
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             try:
                 validate_csrf(request.headers.get("X-CSRFToken"))

@@ -44,12 +44,9 @@ class HubGroup(click.Group):
     """The core's commands, plus ``hub <plugin> ...`` for enabled plugins' commands."""
 
     def _plugin_groups(self) -> dict[str, click.Command]:
-        try:
-            app = _create_app()
-        except (ConfigError, PluginError, OSError):
-            return {}
+        app = _create_app()
         database(app).engine.dispose()
-        groups = {}
+        groups: dict[str, click.Command] = {}
         for name, commands in app.extensions["hub.cli_commands"]:
             group = click.Group(name, help=f"Commands of the {name} plugin.")
             for command in commands:
@@ -58,10 +55,22 @@ class HubGroup(click.Group):
         return groups
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(set(super().list_commands(ctx)) | set(self._plugin_groups()))
+        try:
+            plugin_groups = set(self._plugin_groups())
+        except (ConfigError, PluginError, OSError):
+            plugin_groups = set()  # `hub --help` still lists the core's commands
+        return sorted(set(super().list_commands(ctx)) | plugin_groups)
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        return super().get_command(ctx, name) or self._plugin_groups().get(name)
+        found = super().get_command(ctx, name)
+        if found is not None:
+            return found
+        # A plugin's command: if the instance cannot start (a ConfigError, a PluginError),
+        # main() says why in one line rather than "no such command".
+        try:
+            return self._plugin_groups().get(name)
+        except OSError:
+            return None
 
 
 def _in_app_context(command: click.Command) -> click.Command:
@@ -477,7 +486,6 @@ def user_erase(email: str, yes: bool) -> None:
             touched = people.erase_user(session, plugins_of(app), found)
         except people.AccountError as exc:
             raise click.ClickException(str(exc)) from None
-        session.commit()
         erased = found.id
     click.echo(f"Erased user {erased} ({_touched(touched)})")
 
@@ -733,7 +741,6 @@ def person_erase(person_id: int, yes: bool) -> None:
                 f"Erase person {person_id} ({found.name}) from every service?", abort=True
             )
         touched = people.erase(session, plugins_of(app), found)
-        session.commit()
     click.echo(f"Erased person {person_id} ({_touched(touched)})")
 
 

@@ -11,10 +11,20 @@ import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from flask import Flask, current_app, g
-from sqlalchemy import JSON, BigInteger, DateTime, Engine, Integer, MetaData, create_engine, event
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    Table,
+    create_engine,
+    event,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -53,6 +63,8 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 class Model(DeclarativeBase):
     """Base class of every table, the core's and the plugins'."""
 
+    # Every model here is declared with its columns, so it is mapped to a Table.
+    __table__: ClassVar[Table]
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {dt.datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
 
@@ -144,6 +156,12 @@ def database(app: Flask | None = None) -> Database:
     return (app or current_app).extensions["hub.db"]
 
 
+def bound_engine(session: Session) -> Engine:
+    """The engine ``session`` works on (a session is bound to its app's engine)."""
+    bind = session.get_bind()
+    return bind if isinstance(bind, Engine) else bind.engine
+
+
 def get_session() -> Session:
     """The session of the current application context (one per request or command)."""
     if "hub_session" not in g:
@@ -168,7 +186,7 @@ def get_or_404(model: type[M], ident: Any, what: str | None = None) -> M:
 def _largest_key(model: type[Model]) -> int:
     """The largest primary key ``model``'s table can hold: PostgreSQL refuses to look up
     a bigger one in a 32-bit column, which is what ``Integer`` makes there."""
-    columns = list(model.__table__.primary_key.columns)  # type: ignore[attr-defined]
+    columns = list(model.__table__.primary_key.columns)
     small = [
         c for c in columns if isinstance(c.type, Integer) and not isinstance(c.type, BigInteger)
     ]

@@ -17,7 +17,7 @@ from typing import Any, TextIO
 
 from sqlalchemy.orm import Session
 
-from hub.db import make_engine
+from hub.db import bound_engine, make_engine
 
 Progress = Callable[[int, int], None]
 # Long enough that commits cost little, short enough that a volunteer logging a
@@ -217,7 +217,7 @@ def run_import(
 def _working_session(session: Session, dry_run: bool) -> Iterator[Session]:
     """``session``, or for a dry run on SQLite a session on a scratch copy of the
     database beside it (SQLite's online backup: a consistent snapshot), deleted after."""
-    engine = session.get_bind()
+    engine = bound_engine(session)
     if not dry_run or engine.dialect.name != "sqlite" or not engine.url.database:
         yield session
         return

@@ -53,7 +53,7 @@ def core_tables() -> frozenset[str]:
     "all minus enabled plugins'", since a disabled plugin whose module was
     imported (``hub plugins`` reads its metrics) has its tables in the metadata too."""
     return frozenset(
-        mapper.local_table.name
+        mapper.class_.__table__.name
         for mapper in Model.registry.mappers
         if mapper.class_.__module__.split(".")[0] == "hub"
     )
@@ -203,4 +203,4 @@ class PluginModels:
 
     @property
     def tables(self) -> list[str]:
-        return [model.__table__.name for model in self.models]  # type: ignore[attr-defined]
+        return [model.__table__.name for model in self.models]

@@ -12,16 +12,18 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from hub import audit
-from hub.db import Model, is_busy, utcnow
-from hub.models import AuditEntry, Person, User, UserSession
+from hub import audit, auth
+from hub.db import Model, bound_engine, is_busy, utcnow
+from hub.models import AuditEntry, Person, User
 from hub.plugin_manager import PluginManager
 
 log = logging.getLogger(__name__)
@@ -34,8 +36,7 @@ VACUUM_LOCK_WAIT = "3s"
 def export(session: Session, plugins: PluginManager, person: Person) -> dict[str, Any]:
     """Everything this instance holds about ``person``, ready for JSON."""
     core = {
-        column.key: _jsonable(getattr(person, column.key))
-        for column in Person.__table__.columns  # type: ignore[attr-defined]
+        column.key: _jsonable(getattr(person, column.key)) for column in Person.__table__.columns
     }
     held = {
         name: data
@@ -62,14 +63,8 @@ def erase(session: Session, plugins: PluginManager, person: Person) -> dict[str,
 def _erase(session: Session, plugins: PluginManager, person: Person) -> dict[str, int]:
     """Every plugin first, then the core record; then the audit log forgets what the
     erased records said before (names, codes, links) in its earlier entries."""
-    before = audit.last_id(session)
-    with audit.capture(session) as changed:
-        touched = {
-            name: count
-            for name, count in plugins.call(
-                "hub_erase_person", session=session, person=person
-            ).values
-        }
+    with _forgetting(session):
+        touched = dict(plugins.call("hub_erase_person", session=session, person=person).values)
         person.name = ERASED_NAME
         person.email = None
         person.phone = None
@@ -77,10 +72,19 @@ def _erase(session: Session, plugins: PluginManager, person: Person) -> dict[str
         person.consent_given = False
         person.consent_purpose = ""
         person.anonymised_at = utcnow()
-        session.flush()
-    audit.scrub(session, [entry for entry in changed if entry["action"] == "update"], before)
     audit.record(session, "erase", "person", person.id, plugins=touched)
     return touched
+
+
+@contextmanager
+def _forgetting(session: Session) -> Iterator[None]:
+    """Around an erasure's changes: earlier audit entries about the records it
+    changed are scrubbed of the values it changed and of personal fields."""
+    before = audit.last_id(session)
+    with audit.capture(session) as changed:
+        yield
+        session.flush()
+    audit.scrub(session, [entry for entry in changed if entry["action"] == "update"], before)
 
 
 def apply_retention(session: Session, plugins: PluginManager, today: dt.date) -> dict[str, int]:
@@ -110,7 +114,7 @@ def remove_remnants(session: Session) -> None:
     it waits for its lock at most a few seconds; a table it cannot lock in time gets
     a plain VACUUM, and the warning says so.
     """
-    engine = session.get_bind()
+    engine = bound_engine(session)
     if engine.dialect.name == "sqlite":
         _checkpoint_sqlite(engine)
     elif engine.dialect.name == "postgresql":
@@ -133,9 +137,9 @@ def _checkpoint_sqlite(engine: Engine) -> None:
 def _personal_tables(engine: Engine) -> list[str]:
     present = set(sa_inspect(engine).get_table_names())
     holding = {
-        mapper.local_table.name
-        for mapper in Model.registry.mappers
-        if any(column.info.get("personal") for column in mapper.local_table.columns)
+        model.__table__.name
+        for model in (mapper.class_ for mapper in Model.registry.mappers)
+        if any(column.info.get("personal") for column in model.__table__.columns)
     }
     return sorted((holding | {AuditEntry.__tablename__}) & present)
 
@@ -208,35 +212,31 @@ TOKEN_FIELDS = ("name", "prefix", "created_at", "last_used_at", "revoked_at")
 
 
 def erase_user(session: Session, plugins: PluginManager, user: User) -> dict[str, int]:
-    """Erase ``user``'s account: every plugin unlinks what it holds, then the
-    account is blanked and disabled (its row stays, so kept records and audit
-    entries point at "someone"), its sessions end and its tokens are deleted.
-    The audit log's entries name them no more."""
+    """Erase ``user``'s account, commit, and clear the database's old copies: every
+    plugin unlinks what it holds, then the account is blanked and disabled (its row
+    stays, so kept records and audit entries point at "someone"), its sessions end,
+    its tokens are deleted, and the audit log names them no more."""
     if user.erased_at is not None:
         raise AccountError(f"user {user.id} was already erased")
     if user.role == "admin" and user.active and not other_active_admins(session, user):
         raise AccountError("cannot erase the last active admin; make another admin first")
-    touched = dict(plugins.call("hub_erase_user", session=session, user=user).values)
-    user.name = ERASED_NAME
-    user.email = f"erased-{user.id}@erased.invalid"
-    user.password_hash = ""
-    user.active = False
-    session.execute(delete(UserSession).where(UserSession.user_id == user.id))  # signed out
-    user.erased_at = utcnow()
-    user.tokens.clear()
+    with _forgetting(session):
+        touched = dict(plugins.call("hub_erase_user", session=session, user=user).values)
+        user.name = ERASED_NAME
+        user.email = f"erased-{user.id}@erased.invalid"
+        user.password_hash = ""
+        user.active = False
+        user.erased_at = utcnow()
+        user.tokens.clear()
+        auth.end_sessions(user, keep_current=False)
     session.execute(
         update(AuditEntry)
         .where(AuditEntry.user_id == user.id)
         .values(actor=f"user {user.id} ({ERASED_NAME})")
     )
-    about = select(AuditEntry).where(
-        AuditEntry.entity == User.__tablename__, AuditEntry.entity_id == str(user.id)
-    )
-    for entry in session.scalars(about):
-        named = {"email", "name"} & set(entry.changes)
-        if named:
-            entry.changes = {**entry.changes, **dict.fromkeys(named, ERASED_NAME)}
     audit.record(session, "erase", "user", user.id, plugins=touched)
+    session.commit()
+    remove_remnants(session)
     return touched
 
 

@@ -9,9 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Date
+from sqlalchemy import ColumnElement, ColumnExpressionArgument, Date
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.functions import FunctionElement
 
 PeriodKind = Literal["week", "month"]
@@ -141,9 +140,7 @@ def _period_start_sqlite(element: _WeekStart | _MonthStart, compiler: Any, **kw:
     return f"date({compiler.process(element.clauses, **kw)}, {element.modifiers})"
 
 
-def period_start(
-    column: ColumnElement[Any] | InstrumentedAttribute[Any], kind: PeriodKind
-) -> ColumnElement[dt.date]:
+def period_start(column: ColumnExpressionArgument[Any], kind: PeriodKind) -> ColumnElement[dt.date]:
     """An SQL expression: the first day of the ISO week (``kind="week"``) or the
     month (``"month"``) containing the date in ``column``, on SQLite and
     PostgreSQL alike. Group by it to count every period in one query::

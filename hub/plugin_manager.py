@@ -279,7 +279,7 @@ class PluginManager:
                 guarded.originals[hook] = function
                 wrap = self._guard_wrapper if options.get("wrapper") else self._guard_impl
                 function = wrap(name, hook, function)
-                function.hub_impl = options  # type: ignore[attr-defined]
+                function.hub_impl = options
             setattr(guarded, attribute, function)
         return guarded
 
@@ -439,10 +439,7 @@ class PluginManager:
     def formats(self, hook: str, kind: type[T]) -> dict[str, tuple[str, T]]:
         """The import or export formats (``kind``) enabled plugins offer through
         ``hook``, by format name, each with the plugin offering it."""
-        return {
-            item.format: (plugin, item)  # type: ignore[attr-defined]
-            for plugin, item in self.collect(hook, kind).items()
-        }
+        return {item.format: (plugin, item) for plugin, item in self.collect(hook, kind).items()}
 
 
 def _note(plugin: str, value: object) -> None:

@@ -201,7 +201,6 @@ def erase_user(user_id: int) -> dict[str, Any]:
         touched = people.erase_user(session, current_app.extensions["hub.plugins"], user)
     except people.AccountError as exc:
         raise ApiError(409, "cannot erase this user", {"id": [str(exc)]}) from None
-    session.commit()
     return {"id": user.id, "erased_at": user.erased_at, "plugins": touched}
 
 

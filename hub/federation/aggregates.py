@@ -69,13 +69,13 @@ def combine(cells: Iterable[Cell]) -> dict[str, Total]:
     suppressed: dict[str, int] = defaultdict(int)
     hidden: dict[str, int] = defaultdict(int)
     for cell in cells:
-        for name, value in cell.metrics.items():
+        for name, figure in cell.metrics.items():
             counted[name] += 1
-            if value is None:
+            if figure is None:
                 suppressed[name] += 1
                 hidden[name] += max(cell.threshold, 1) - 1
             else:
-                known[name] += value
+                known[name] += figure
     totals = {}
     for name in sorted(counted):
         value: int | None = known[name]

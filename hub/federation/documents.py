@@ -140,7 +140,7 @@ def _marking(check: Any) -> Any:
     return marked
 
 
-_STRICT = {
+_STRICT: dict[str, Any] = {
     "parse_float": _refuse_fraction,
     "parse_constant": _refuse_constant,
     "object_pairs_hook": _no_duplicates,

@@ -436,7 +436,7 @@ def rules_for(session: Session, origins: set[str]) -> dict[str, Rules]:
             if signature is not None:
                 _FIGURES[signature] = loaded[origin]
     return {
-        origin: Rules(identity.raw_public_key(key), loaded.get(origin) or _FIGURES[signature])
+        origin: Rules(identity.raw_public_key(key), loaded.get(origin) or _FIGURES[str(signature)])
         for origin, key, signature in rows
     }
 
@@ -598,7 +598,7 @@ def write_rows(session: Session, state: FeedState, rows: list[dict[str, Any]]) -
     elif new:
         connection.execute(insert(table), new)
     if replaced:
-        columns = {key: bindparam(key) for key in replaced[0] if key != "row_id"}
+        columns: dict[str, Any] = {key: bindparam(key) for key in replaced[0] if key != "row_id"}
         connection.execute(
             update(table).where(table.c.id == bindparam("row_id")).values(columns), replaced
         )
@@ -611,7 +611,9 @@ def _copy_rows(connection: Connection, table: Table, rows: list[dict[str, Any]])
     columns = list(rows[0])
     json_columns = {name for name in columns if isinstance(table.c[name].type, JSON)}
     statement = f"COPY {quote(table.name)} ({', '.join(map(quote, columns))}) FROM STDIN"
-    with connection.connection.cursor() as cursor, cursor.copy(statement) as copy:
+    driver = connection.connection.driver_connection  # psycopg's own connection
+    assert driver is not None
+    with driver.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
             copy.write_row(
                 [json.dumps(row[name]) if name in json_columns else row[name] for name in columns]
@@ -623,7 +625,7 @@ def _copy_rows(connection: Connection, table: Table, rows: list[dict[str, Any]])
 
 def feed(
     session: Session, since: int, limit: int, origin: str | None = None
-) -> tuple[list[dict[str, str]], int, bool]:
+) -> tuple[list[dict[str, Any]], int, bool]:
     """Up to ``limit`` feed items after ``since``: ``(items, last seq, more to come)``."""
     summaries = select(Summary.seq, Summary.payload, Summary.signature).where(Summary.seq > since)
     statements = select(Origin.seq, Origin.statement, Origin.statement_signature).where(
@@ -636,10 +638,10 @@ def feed(
         *session.execute(summaries.order_by(Summary.seq).limit(limit + 1)).all(),
         *session.execute(statements.order_by(Origin.seq).limit(limit + 1)).all(),
     ]
-    found.sort(key=lambda row: row[0])
+    found.sort(key=lambda row: int(row[0] or 0))  # every row has a seq: seq > since
     page = found[:limit]
     items = [{"payload": payload, "signature": signature} for _, payload, signature in page]
-    last = page[-1][0] if page else since
+    last = int(page[-1][0] or since) if page else since
     return items, last, len(found) > limit
 
 

@@ -83,7 +83,9 @@ def _upload_path(token: str) -> Path:
         abort(400)
     folder = _folder()
     forget_old_uploads(folder)
-    return folder / f"{auth.current_user().id}-{token}.csv"
+    user = auth.current_user()
+    assert user is not None  # the imports pages need a signed-in admin
+    return folder / f"{user.id}-{token}.csv"
 
 
 def _keep(upload: FileStorage) -> str:

@@ -168,7 +168,6 @@ def erase(user_id: int) -> Any:
             except people.AccountError as exc:
                 flash(f"Not erased: {exc}.", "error")
                 return redirect(back)
-            session.commit()
             flash(
                 f"User {user.id}'s account is erased ({sum(touched.values())} records in "
                 "services unlinked). What they recorded is kept.",

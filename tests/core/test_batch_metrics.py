@@ -11,7 +11,7 @@ from collections import Counter
 import pytest
 
 from hub.plugin_api import Period
-from hub.testing import HubRunner
+from hub.testing import HubRunner, create_account
 
 # Days either side of the edges: ISO years with 52 and 53 weeks, a Sunday and
 # the Monday after it, a leap day, month ends.
@@ -183,4 +183,25 @@ def test_a_plugin_written_to_the_first_api_still_works_with_warnings(make_app, i
         make_app(name="typed", plugins=["oldstyle"], oldstyle={"meals_per_visit": "many"})
     assert str(refused.value) == (
         "hub.toml: [oldstyle] meals_per_visit must be a whole number, not text"
+    )
+
+
+def test_a_per_period_hook_that_raises_fails_only_its_plugin(make_app, install_plugin):
+    install_plugin(
+        "oldstyle",
+        PER_PERIOD.replace('return {"meals"', 'raise LookupError("no table")\n    return {"meals"'),
+    )
+    install_plugin("good", COUNTING.replace('"meals"', '"things"'))
+    with pytest.warns(DeprecationWarning):
+        app = make_app(plugins=["oldstyle", "good"])
+    viewer = create_account(app, "viewer")
+    response = app.test_client().get("/api/v1/metrics", headers=viewer.headers)
+    assert response.status_code == 200
+    assert [entry["plugin"] for entry in response.json] == ["good"] * 4 + ["oldstyle"]
+    with pytest.warns(DeprecationWarning):
+        published = HubRunner(app).invoke("federation", "publish", "--offline")
+    assert published.exit_code == 1
+    assert published.stdout == "Published: 4 new, 0 revised, 0 unchanged.\n"
+    assert published.stderr == (
+        "error: plugin 'oldstyle': hub_compute_metrics failed: LookupError: no table\n"
     )

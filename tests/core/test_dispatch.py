@@ -332,3 +332,30 @@ def test_a_strict_hook_that_fails_stops_the_whole_operation(
     }
     result = HubRunner(app).invoke("person", "export", str(person["id"]))
     assert result.exit_code == 1
+
+
+RAISING_COMMANDS = """
+import click
+from hub import plugin_api as api
+
+
+@click.command("hello")
+def hello():
+    click.echo("hello")
+
+
+@api.hookimpl
+def hub_cli_commands():
+    raise ImportError("click extras missing")
+"""
+
+
+def test_a_plugins_command_on_an_instance_that_cannot_start_says_why(
+    install_plugin, hub_databases, tmp_path, run_hub
+):
+    install_plugin("greeter", RAISING_COMMANDS)
+    instance = make_instance(tmp_path / "i", hub_databases.new("greeter"), plugins=["greeter"])
+    why = "hub: plugin 'greeter': hub_cli_commands failed: ImportError: click extras missing\n"
+    assert run_hub(instance, "greeter", "hello") == (1, "", why)
+    status, out, _ = run_hub(instance, "--help")
+    assert status == 0 and "federation" in out

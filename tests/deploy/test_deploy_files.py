@@ -310,3 +310,13 @@ def test_plugins_depend_on_a_range_of_core_releases():
         [core] = [Requirement(r) for r in requirements if Requirement(r).name == "community-hub"]
         assert core.specifier, f"{path}: community-hub needs a version range"
         assert Version(hub.__version__) in core.specifier, path
+
+
+def test_make_test_runs_every_check_the_readme_names():
+    makefile = (ROOT / "Makefile").read_text()
+    lint = makefile[makefile.index("\nlint:") : makefile.index("\ntest:")]
+    for check in ("ruff check", "ruff format --check", "lint-imports", "mypy"):
+        assert f"$(BIN)/{check}" in lint, check
+    assert "\ntest: lint\n" in makefile
+    readme = (ROOT / "README.md").read_text().splitlines()
+    assert "mypy" in next(line for line in readme if line.startswith("make test"))

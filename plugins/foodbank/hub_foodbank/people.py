@@ -8,7 +8,7 @@ referral reasons stay, so every published figure is unchanged.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
@@ -77,12 +77,12 @@ def anonymise(session: Session, household: Household) -> int:
     household.postcode_district = ""
     household.person_id = None
     household.anonymised_at = now()
-    notes: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+    notes = session.execute(
         update(Voucher)
         .where(Voucher.household_id == household.id, Voucher.notes != "")
         .values(notes="")
     )
-    return 1 + (notes.rowcount or 0)
+    return 1 + (cast(CursorResult[Any], notes).rowcount or 0)
 
 
 def erase_person(session: Session, person: Person) -> int:

@@ -15,9 +15,9 @@ import functools
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
-from sqlalchemy import Insert, Select, Table, bindparam, func, insert, select
+from sqlalchemy import Insert, Select, bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -428,7 +428,7 @@ _LOGGED_COLUMNS = (
 @functools.cache
 def _insert_parcel() -> Insert:
     # Built once: constructing the statement on every parcel cost more than running it.
-    return insert(cast(Table, Parcel.__table__))
+    return insert(Parcel.__table__)
 
 
 def _parcel_row(request: ParcelRequest) -> dict:
@@ -457,7 +457,7 @@ def _insert(session: Session, request: ParcelRequest) -> LoggedParcel:
         {"parcel_id": row["id"], "code": code} for code in sorted(set(request.signposting))
     ]
     if signposts:
-        connection.execute(insert(cast(Table, ParcelSignpost.__table__)), signposts)
+        connection.execute(insert(ParcelSignpost.__table__), signposts)
     record_created(session, {Parcel: [row], ParcelSignpost: signposts})
     _redeem(request)
     return LoggedParcel(

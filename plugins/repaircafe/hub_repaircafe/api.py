@@ -192,3 +192,8 @@ def put_impact(category_id: int, body: dict[str, Any]) -> Any:
     set_impact(session, category_id, body["weight_g"], body["co2e_g_per_kg"], body["source"])
     session.commit()
     return {row.category_id: row for row in impact_rows(session)}[category_id]
+
+
+def _caller_id() -> int | None:
+    user = api.current_user()
+    return user.id if user is not None else None

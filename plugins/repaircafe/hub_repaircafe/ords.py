@@ -15,7 +15,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, TextIO, cast
+from typing import Any, TextIO
 
 import click
 from sqlalchemy import Table, bindparam, func, insert, select, update
@@ -278,7 +278,7 @@ def read(
     if new_events and not report.dry_run:
         bulk_insert(
             session,
-            cast(Table, RepairEvent.__table__),
+            RepairEvent.__table__,
             ("title", "date", "group_identifier"),
             [(_imported_title(group), date, group) for group, date in new_events],
             {**IMPORTED_EVENT, "created_at": now, "updated_at": now},
@@ -396,7 +396,7 @@ def _write(
     updates: list[dict[str, Any]],
     now: dt.datetime,
 ) -> None:
-    table = cast(Table, RepairRecord.__table__)
+    table = RepairRecord.__table__
     if inserts:
         constants = {**NEW_RECORD_DEFAULTS, "created_at": now, "updated_at": now}
         bulk_insert(session, table, ("event_id", *ROW_FIELDS), inserts, constants)
