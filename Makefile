@@ -27,7 +27,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	# The worked example is checked, not installed; tests/ holds the plugin_files contract type.
-	PYTHONPATH=examples/hub-seedlibrary:tests $(BIN)/lint-imports
+	PYTHONPATH=examples/hub-fridge:tests $(BIN)/lint-imports
 	$(BIN)/mypy  # what it checks: [tool.mypy] in pyproject.toml
 
 test: lint

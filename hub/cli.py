@@ -26,7 +26,7 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
-from hub import audit, auth, config, dbmove, doctor, migrate, people
+from hub import audit, auth, config, dbmove, doctor, migrate, people, scaffold
 from hub.config import ConfigError
 from hub.db import database, describe_error, get_session
 from hub.exchange import Exporter, Importer, ImportFileError, parse_options, run_import
@@ -767,6 +767,7 @@ def retention_command(today: dt.datetime | None) -> None:
 
 cli.add_command(federation)
 cli.add_command(doctor.doctor_command)
+cli.add_command(scaffold.plugin)
 
 
 def main() -> None:

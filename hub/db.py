@@ -8,16 +8,31 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from flask import Flask, current_app, g
-from sqlalchemy import JSON, DateTime, Engine, MetaData, Table, create_engine, event
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    Table,
+    create_engine,
+    event,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from hub import clock, search
+from hub.errors import ApiError
+from hub.fields import MAX_DB_INTEGER
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -54,8 +69,12 @@ class Model(DeclarativeBase):
     type_annotation_map = {dt.datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
 
 
+M = TypeVar("M", bound=Model)
+
+
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    """Now, in UTC, by the hub's clock (the default of every timestamp column)."""
+    return clock.now()
 
 
 @dataclass
@@ -108,6 +127,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # who copies the file: erasure must reach the bytes, not only the rows.
     cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+    dbapi_connection.create_function(
+        search.SQLITE_LOWER, 1, search.sqlite_lower, deterministic=True
+    )
 
 
 # PostgreSQL's codes for "not now": a lock not granted in time, a deadlock or
@@ -145,6 +167,30 @@ def get_session() -> Session:
     if "hub_session" not in g:
         g.hub_session = database().sessionmaker()
     return g.hub_session
+
+
+def get_or_404(model: type[M], ident: Any, what: str | None = None) -> M:
+    """The ``model`` row with primary key ``ident``, or a 404: JSON ``{"error": "<what> not
+    found"}`` on the API, the error page on pages. ``what`` defaults to the model's name
+    in words (``RepairEvent``: "repair event")."""
+    found = None
+    if not isinstance(ident, int) or abs(ident) <= _largest_key(model):
+        found = get_session().get(model, ident)
+    if found is None:
+        name = what or re.sub(r"(?<!^)(?=[A-Z])", " ", model.__name__).lower()
+        raise ApiError(404, f"{name} not found", {"id": ident})
+    return found
+
+
+@functools.cache
+def _largest_key(model: type[Model]) -> int:
+    """The largest primary key ``model``'s table can hold: PostgreSQL refuses to look up
+    a bigger one in a 32-bit column, which is what ``Integer`` makes there."""
+    columns = list(model.__table__.primary_key.columns)
+    small = [
+        c for c in columns if isinstance(c.type, Integer) and not isinstance(c.type, BigInteger)
+    ]
+    return 2**31 - 1 if len(columns) == 1 and small else MAX_DB_INTEGER
 
 
 def _close_session(_exc: BaseException | None) -> None:

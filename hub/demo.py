@@ -9,7 +9,7 @@ from collections.abc import Callable
 from flask import Flask
 from sqlalchemy import func, select
 
-from hub import auth
+from hub import auth, clock
 from hub.db import get_session, utcnow
 from hub.models import Location, OpeningTime, Person, User
 
@@ -45,20 +45,8 @@ LOCATIONS = (
 )
 
 
-def load(app: Flask, progress: Callable[[str], None]) -> dict[str, tuple[str, str]]:
-    """Fill an empty instance; an instance that has users already is left alone."""
-    session = get_session()
-    logins = {role: (email, DEMO_PASSWORD) for role, email in LOGINS.items()}
-    if session.scalar(select(func.count()).select_from(User)):
-        progress("demo data already loaded")
-        return logins
-    rng = random.Random(2025)
-    today = dt.date.today()
-    for role, email in LOGINS.items():
-        name = f"Demo {role.title()}"
-        session.add(
-            User(email=email, name=name, role=role, password_hash=auth.hash_password(DEMO_PASSWORD))
-        )
+def demo_locations() -> list[Location]:
+    """The demo's two halls, with their opening times (plugins' demo sessions follow them)."""
     locations = []
     for name, address, postcode, hours in LOCATIONS:
         location = Location(name=name, address=address, postcode=postcode)
@@ -70,8 +58,26 @@ def load(app: Flask, progress: Callable[[str], None]) -> dict[str, tuple[str, st
                     closes=dt.time.fromisoformat(closes),
                 )
             )
-        session.add(location)
         locations.append(location)
+    return locations
+
+
+def load(app: Flask, progress: Callable[[str], None]) -> dict[str, tuple[str, str]]:
+    """Fill an empty instance; an instance that has users already is left alone."""
+    session = get_session()
+    logins = {role: (email, DEMO_PASSWORD) for role, email in LOGINS.items()}
+    if session.scalar(select(func.count()).select_from(User)):
+        progress("demo data already loaded")
+        return logins
+    rng = random.Random(2025)
+    today = clock.today()
+    for role, email in LOGINS.items():
+        name = f"Demo {role.title()}"
+        session.add(
+            User(email=email, name=name, role=role, password_hash=auth.hash_password(DEMO_PASSWORD))
+        )
+    locations = demo_locations()
+    session.add_all(locations)
     for name in NAMES:
         consented = rng.random() < 0.8
         session.add(

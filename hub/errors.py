@@ -1,10 +1,12 @@
-"""Errors a client can fix, answered as ``{"error": ..., "details": ...}`` with a 4xx status."""
+"""Errors a client can fix: answered as ``{"error": ..., "details": ...}`` with a 4xx status
+on the API, and as the page's own error (a field marked, or the error page) on pages."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flask import Response, jsonify
+from marshmallow import ValidationError
 
 
 class ApiError(Exception):
@@ -21,6 +23,28 @@ class ApiError(Exception):
         if self.status == 401:
             response.headers["WWW-Authenticate"] = "Bearer"  # RFC 6750
         return response, self.status
+
+
+class FieldError(ValidationError):
+    """A value that is well formed but does not fit, named by its field ("no location 7",
+    "only 2 packets in stock").
+
+    Raise it from a service, or from a schema's validator: the API answers 422 with
+    ``{"details": {field: [message]}}``, and a page's :class:`hub.forms.Form` marks the
+    field. It is a marshmallow ``ValidationError``, so schemas treat it as their own.
+    """
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__([message], field_name=field)
+        self.field = field
+        self.message = message
+
+    @property
+    def details(self) -> dict[str, list[str]]:
+        return {self.field: [self.message]}
+
+    def __str__(self) -> str:
+        return self.message
 
 
 def not_found(what: str, ident: Any) -> ApiError:

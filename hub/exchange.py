@@ -1,8 +1,11 @@
-"""Imports and exports in formats that plugins contribute (ORDS CSV, iCalendar...)."""
+"""Imports and exports in formats that plugins contribute (ORDS CSV, iCalendar...), and
+the one CSV writer every export uses."""
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import decimal
 import sqlite3
 import tempfile
 import time
@@ -25,6 +28,58 @@ COMMIT_EVERY_SECONDS = 0.5
 # the volunteer's request waits on. After each commit on SQLite the import leaves
 # the lock free for one whole polling interval.
 SQLITE_YIELD_SECONDS = 0.11
+# What a spreadsheet reads as the start of a formula (OWASP, "CSV injection").
+FORMULA_START = frozenset("=+-@\t\r")
+
+
+class CsvWriter:
+    """Writes rows that a spreadsheet opens as data, never as formulas.
+
+    A text cell starting with ``= + - @``, a tab or a carriage return (after any
+    spaces) gets a leading ``'``, so ``=HYPERLINK(...)`` typed into a form arrives
+    in the sheet as the text it was. Numbers stay numbers (``-5`` as an integer is
+    written as it is), dates are written as ISO dates, ``None`` as an empty cell and
+    booleans as ``true``/``false``. Lines end as RFC 4180 says (CRLF).
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self._writer = csv.writer(stream)
+
+    def writerow(self, row: Iterable[Any]) -> None:
+        self._writer.writerow([cell(value) for value in row])
+
+    def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
+        for row in rows:
+            self.writerow(row)
+
+
+def csv_writer(stream: TextIO) -> CsvWriter:
+    """The CSV writer for every export: ``csv_writer(stream).writerow([...])``."""
+    return CsvWriter(stream)
+
+
+def csv_text(cell: str) -> str:
+    """A cell's text as it was before :class:`CsvWriter` kept it from reading as a formula
+    (``'=A1`` is ``=A1``), so an import of an export reads back what was exported."""
+    if cell[:1] == "'" and cell[1:].lstrip(" ")[:1] in FORMULA_START:
+        return cell[1:]
+    return cell
+
+
+def cell(value: Any) -> Any:
+    """One value as a safe CSV cell."""
+    if value is None:
+        return ""
+    if value is True or value is False:
+        return "true" if value else "false"
+    if isinstance(value, dt.date):  # datetimes too
+        return value.isoformat()
+    if isinstance(value, int | float | decimal.Decimal):
+        return value
+    text = str(value)
+    if text.lstrip(" ")[:1] in FORMULA_START:
+        return "'" + text
+    return text
 
 
 @dataclass

@@ -45,7 +45,9 @@ def _operation_doc(op: Operation, path_params: list[str]) -> dict[str, Any]:
     if op.body is not None:
         doc["requestBody"] = {
             "required": True,
-            "content": {"application/json": {"schema": op.body}},
+            "content": {
+                "application/json": {"schema": op.body(partial=True) if op.partial else op.body}
+            },
         }
         doc["responses"]["400"] = ERROR
         doc["responses"]["413"] = ERROR
@@ -78,6 +80,8 @@ def _schema_name(schema: Any) -> str:
     # Qualified by top-level package, so two plugins may both have an "EventSchema".
     cls = schema if isinstance(schema, type) else type(schema)
     name = cls.__name__.removesuffix("Schema")
+    if getattr(schema, "partial", False) is True:
+        name += "Partial"  # every field optional: a PATCH body
     package = cls.__module__.split(".")[0]
     return name if package == "hub" else f"{package}.{name}"
 

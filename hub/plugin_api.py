@@ -15,22 +15,43 @@ party's plugin would; the core may change its insides, not these names.
 from __future__ import annotations
 
 import copy
+import warnings
 from typing import Any
 
 import pluggy
 from flask import current_app
+from marshmallow import validate
 
-from hub import audit, charts
+from hub import audit, charts, fields
 from hub.auth import Permission, can, current_user, require_permission
-from hub.db import Model, UTCDateTime, get_session, utcnow
-from hub.errors import ApiError, not_found
-from hub.exchange import Exporter, Importer, ImportReport, Progress, RowProblem
+from hub.clock import now, today
+from hub.db import Model, UTCDateTime, get_or_404, get_session
+from hub.errors import ApiError, FieldError
+from hub.exchange import (
+    Exporter,
+    Importer,
+    ImportReport,
+    Progress,
+    RowProblem,
+    csv_text,
+    csv_writer,
+)
+from hub.forms import Form, Schema
 from hub.metrics import Metric
 from hub.migrate import PluginModels
 from hub.models import Location, Person, User, personal
-from hub.periods import Period, PeriodError, PeriodFigures, period_start, periods_for_dates
+from hub.paging import Page, paginate, requested_page
+from hub.periods import (
+    Period,
+    PeriodError,
+    PeriodFigures,
+    PeriodKind,
+    period_start,
+    periods_for_dates,
+)
 from hub.plugin_manager import API_VERSION
-from hub.rest import ApiBlueprint, PageQuery, load, read_json_body
+from hub.rest import ApiBlueprint
+from hub.search import text_search
 from hub.shell import NavItem, Panel
 
 hookimpl = pluggy.HookimplMarker("hub")
@@ -55,44 +76,78 @@ def instance_info() -> dict[str, Any]:
     }
 
 
+def _deprecated() -> dict[str, tuple[Any, str]]:
+    from hub import db, errors, forms, paging, rest
+
+    return {
+        "load": (forms.load_json, "ApiBlueprint.operation(body=..., query=...) or api.Form"),
+        "not_found": (errors.not_found, "api.get_or_404(Model, id)"),
+        "PageQuery": (paging.PageQuery, "ApiBlueprint.operation(paginate=True)"),
+        "read_json_body": (rest.read_json_body, "ApiBlueprint.operation(body=...)"),
+        "utcnow": (db.utcnow, "api.now"),
+    }
+
+
+def __getattr__(name: str) -> Any:
+    """Names of the plugin API before version 1.1, kept working for one release."""
+    replaced = _deprecated().get(name)
+    if replaced is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value, instead = replaced
+    warnings.warn(
+        f"hub.plugin_api.{name} is deprecated; use {instead}", DeprecationWarning, stacklevel=2
+    )
+    return value
+
+
 __all__ = [
     "API_VERSION",
     "ApiBlueprint",
     "ApiError",
     "Exporter",
+    "FieldError",
+    "Form",
     "ImportReport",
     "Importer",
     "Location",
     "Metric",
     "Model",
     "NavItem",
-    "PageQuery",
+    "Page",
     "Panel",
     "Period",
     "PeriodError",
     "PeriodFigures",
+    "PeriodKind",
     "Permission",
     "Person",
     "PluginModels",
     "Progress",
     "RowProblem",
+    "Schema",
     "UTCDateTime",
     "User",
     "can",
     "charts",
+    "csv_text",
+    "csv_writer",
     "current_user",
+    "fields",
+    "get_or_404",
     "get_session",
     "hookimpl",
     "instance_info",
-    "load",
-    "not_found",
+    "now",
+    "paginate",
     "period_start",
     "periods_for_dates",
     "personal",
     "plugin_settings",
-    "read_json_body",
     "record_audit",
     "record_created",
+    "requested_page",
     "require_permission",
-    "utcnow",
+    "text_search",
+    "today",
+    "validate",
 ]

@@ -10,30 +10,18 @@ document. Every failure is a 4xx JSON body ``{"error": ..., "details": ...}``.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
-from sqlalchemy import Select, func, select
+from marshmallow import Schema
 from werkzeug.exceptions import HTTPException
 
-from hub import auth
-from hub.db import get_session
+from hub import auth, fields, forms, paging
 from hub.errors import ApiError
-
-MAX_PER_PAGE = 200
-# The largest integer either database stores; bigger ids cannot exist and bigger
-# values cannot be stored, so they are refused before they reach a driver.
-MAX_DB_INTEGER = 2**63 - 1
-
-
-class PageQuery(Schema):
-    """Pagination parameters added to every paginated list operation."""
-
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PER_PAGE))
+from hub.fields import MAX_DB_INTEGER
 
 
 @dataclass
@@ -52,6 +40,7 @@ class Operation:
     many: bool
     paginate: bool
     status: int
+    partial: bool = False
     tags: list[str] = field(default_factory=list)
 
 
@@ -76,12 +65,14 @@ class ApiBlueprint(Blueprint):
         many: bool = False,
         paginate: bool = False,
         status: int = 200,
+        partial: bool = False,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Declare an operation; the view receives ``query=`` and ``body=`` when declared.
 
         ``permission=None`` means any signed-in user. With ``paginate=True`` the
         view returns a SQLAlchemy ``Select`` and the core pages through it. A view
-        returning ``None`` answers 204 No Content.
+        returning ``None`` answers 204 No Content. ``partial=True`` (for PATCH) makes
+        every field of ``body`` optional, in the validation and in the OpenAPI document.
         """
         if paginate:
             query = _with_paging(query)
@@ -100,6 +91,7 @@ class ApiBlueprint(Blueprint):
                 many=many or paginate,
                 paginate=paginate,
                 status=status,
+                partial=partial,
                 tags=[self.tag],
             )
             self.operations.append(op)
@@ -110,9 +102,11 @@ class ApiBlueprint(Blueprint):
                 _check_path_ids(path_args)
                 kwargs: dict[str, Any] = dict(path_args)
                 if query is not None:
-                    kwargs["query"] = load(query, request.args.to_dict(), "query string")
+                    kwargs["query"] = forms.load_query(query, request.args)
                 if body is not None:
-                    kwargs["body"] = load(body, read_json_body(), "body")
+                    kwargs["body"] = forms.load_json(
+                        body, read_json_body(), "body", partial=partial
+                    )
                 result = view(**kwargs)
                 return _respond(op, result, kwargs.get("query"))
 
@@ -124,8 +118,8 @@ class ApiBlueprint(Blueprint):
 
 def _with_paging(query: type[Schema] | None) -> type[Schema]:
     if query is None:
-        return PageQuery
-    return type(f"{query.__name__}Paged", (query, PageQuery), {})
+        return paging.PageQuery
+    return type(f"{query.__name__}Paged", (query, paging.PageQuery), {})
 
 
 def _check_path_ids(path_args: dict[str, Any]) -> None:
@@ -145,50 +139,11 @@ def read_json_body() -> Any:
     if not request.is_json:
         raise ApiError(415, "unsupported media type", {"Content-Type": ["use application/json"]})
     try:
-        data = request.get_json(silent=True)
+        return json.loads(request.get_data(cache=True), parse_int=fields.json_integer)
     except RecursionError:
         raise ApiError(400, "invalid JSON", {"body": ["the JSON is nested too deeply"]}) from None
-    if data is None:
-        raise ApiError(400, "invalid JSON", {"body": ["the body is not valid JSON"]})
-    return data
-
-
-@functools.cache
-def _instance(schema: type[Schema]) -> Schema:
-    """One instance per schema class: making one deep-copies every field, which
-    costs more than the validation itself on a busy endpoint. Loading and dumping
-    keep no state on the instance, so requests can share it."""
-    return schema(unknown=RAISE)
-
-
-def load(schema: type[Schema], data: Any, where: str) -> Any:
-    """Validate ``data`` with ``schema``; unknown fields and wrong types give a 422."""
-    if not isinstance(data, dict):
-        raise ApiError(400, f"the {where} must be a JSON object", {where: ["expected an object"]})
-    try:
-        loaded = _instance(schema).load(data)
-    except ValidationError as exc:
-        raise ApiError(422, f"invalid {where}", exc.messages) from None
-    problems: dict[str, list[str]] = {}
-    _find_unstorable(loaded, "", problems)
-    if problems:
-        raise ApiError(422, f"invalid {where}", problems)
-    return loaded
-
-
-def _find_unstorable(value: Any, path: str, problems: dict[str, list[str]]) -> None:
-    """Values marshmallow accepts but no database can store: NUL characters in
-    text (PostgreSQL refuses them) and integers beyond 64 bits."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            _find_unstorable(item, f"{path}.{key}" if path else str(key), problems)
-    elif isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            _find_unstorable(item, f"{path}.{index}" if path else str(index), problems)
-    elif isinstance(value, str) and "\x00" in value:
-        problems.setdefault(path, []).append("must not contain NUL characters")
-    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_DB_INTEGER:
-        problems.setdefault(path, []).append("is out of range")
+    except ValueError:  # not JSON, or not UTF-8
+        raise ApiError(400, "invalid JSON", {"body": ["the body is not valid JSON"]}) from None
 
 
 def _respond(op: Operation, result: Any, query: dict[str, Any] | None) -> Any:
@@ -198,25 +153,12 @@ def _respond(op: Operation, result: Any, query: dict[str, Any] | None) -> Any:
         return Response(status=204)
     if op.paginate:
         assert query is not None and op.response is not None
-        return jsonify(paginate(result, op.response, query["page"], query["per_page"])), op.status
+        page = paging.paginate(result, query["page"], query["per_page"])
+        schema = forms.output(op.response)
+        return jsonify(page.envelope(lambda rows: schema.dump(rows, many=True))), op.status
     if op.response is not None:
-        return jsonify(_instance(op.response).dump(result, many=op.many)), op.status
+        return jsonify(forms.output(op.response).dump(result, many=op.many)), op.status
     return jsonify(result), op.status
-
-
-def paginate(statement: Select[Any], schema: type[Schema], page: int, per_page: int) -> dict:
-    """Run ``statement`` for one page and wrap it in the list envelope."""
-    session = get_session()
-    total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
-    rows = session.scalars(statement.limit(per_page).offset((page - 1) * per_page)).all()
-    pages = max(1, -(-(total or 0) // per_page))
-    return {
-        "items": _instance(schema).dump(rows, many=True),
-        "page": page,
-        "per_page": per_page,
-        "total": total,
-        "pages": pages,
-    }
 
 
 def handle_http_error(exc: HTTPException) -> tuple[Response, int]:

@@ -12,10 +12,13 @@ its own schema, so several instances (federation tests) can share one server.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import importlib
 import os
 import re
 import threading
+import tomllib
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -26,11 +29,12 @@ import pytest
 from click.testing import CliRunner, Result
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from hub import auth, create_app, migrate
+from hub import clock as hub_clock
 from hub.cli import cli, write_config
 from hub.db import database, get_session
 from hub.federation import identity
@@ -145,6 +149,31 @@ def _no_stray_hub_environment(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(key)
 
 
+class Clock:
+    """The hub's clock (``api.today()``, ``api.now()``, new rows' timestamps), held still."""
+
+    def __init__(self) -> None:
+        self.moment = hub_clock.now()
+        hub_clock.set_to(self.moment)
+
+    def set(self, moment: dt.date | dt.datetime) -> None:
+        """Stop the clock at ``moment``; a date is that day at local noon."""
+        hub_clock.set_to(moment)
+        self.moment = hub_clock.now()
+
+    def advance(self, **delta: float) -> None:
+        """Move the clock on, as ``datetime.timedelta(**delta)``: ``advance(days=7)``."""
+        self.set(self.moment + dt.timedelta(**delta))
+
+
+@pytest.fixture
+def clock() -> Iterator[Clock]:
+    """The hub's clock, stopped for the test (at the moment it started) until it sets it:
+    ``clock.set(dt.date(2025, 3, 14))``. It runs again after the test."""
+    yield Clock()
+    hub_clock.set_to(None)
+
+
 @dataclass
 class Account:
     id: int
@@ -248,6 +277,52 @@ def csrf_token(html: str) -> str:
     )
     assert match, "no CSRF token on the page"
     return match[1]
+
+
+def load_demo_data(app: Flask, plugin: str, today: dt.date | None = None) -> None:
+    """Fill ``app``'s database with ``plugin``'s demo data as ``hub demo`` does, up to
+    ``today`` (default: the hub's clock). Plugins' demo sessions follow the locations'
+    opening times: the demo's halls are added first if no location opens at all."""
+    from hub.demo import demo_locations
+    from hub.models import Location
+
+    with app.app_context():
+        session = get_session()
+        locations = [each for each in session.scalars(select(Location)) if each.opening_times]
+        if not locations:
+            locations = demo_locations()
+            session.add_all(locations)
+            session.flush()
+        app.extensions["hub.plugins"].call(
+            "hub_demo_data",
+            plugin=plugin,
+            session=session,
+            today=today or hub_clock.today(),
+            locations=locations,
+        )
+        session.commit()
+
+
+def install_plugin(project: Path, site: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Install the plugin project in folder ``project`` as pip would, for one test: its
+    package on ``sys.path``, and the ``.dist-info`` folder (``METADATA`` and the entry
+    points of its ``pyproject.toml``) that registers it on ``hub.plugins``, in ``site``."""
+    project_table = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+    name, version = project_table["name"], project_table["version"]
+    folder = site / f"{name.replace('-', '_')}-{version}.dist-info"
+    folder.mkdir(parents=True)
+    (folder / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n", encoding="utf-8"
+    )
+    lines = []
+    for group, entries in project_table.get("entry-points", {}).items():
+        lines.append(f"[{group}]")
+        lines += [f"{key} = {value}" for key, value in entries.items()]
+    (folder / "entry_points.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(project))
+    monkeypatch.syspath_prepend(str(site))
+    importlib.invalidate_caches()
+    return folder
 
 
 @pytest.fixture(name="login")

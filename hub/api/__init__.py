@@ -19,7 +19,7 @@ from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from hub import openapi
 from hub.api import account, audit, instance, locations, people, users
 from hub.db import get_session, is_busy
-from hub.errors import ApiError, ServiceBusy
+from hub.errors import ApiError, FieldError, ServiceBusy
 from hub.plugin_manager import PluginError
 from hub.rest import handle_http_error
 
@@ -34,7 +34,8 @@ def init_app(app: Flask) -> None:
             app.register_blueprint(blueprint)
     app.add_url_rule("/api/v1/openapi.json", "openapi_json", _openapi_json)
     app.add_url_rule("/api/v1/docs", "api_docs", _api_docs)
-    app.register_error_handler(ApiError, lambda exc: exc.response())
+    app.register_error_handler(ApiError, _api_error)
+    app.register_error_handler(FieldError, _field_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(IntegrityError, _integrity_error)
     app.register_error_handler(DataError, _data_error)
@@ -74,6 +75,20 @@ def _reraise(exc: Exception) -> NoReturn:
     # Pages keep Flask's own handling (the web shell's error page, or the
     # traceback in tests); only the API paths answer in JSON here.
     raise exc
+
+
+def _api_error(exc: ApiError) -> Any:
+    if _on_api():
+        return exc.response()
+    from hub.web import error_page
+
+    return error_page(exc.status, exc.error)
+
+
+def _field_error(exc: FieldError) -> Any:
+    """A service refused a value and the view did not catch it: 422, naming the field."""
+    get_session().rollback()
+    return _api_error(ApiError(422, "invalid value", exc.details))
 
 
 def _integrity_error(exc: IntegrityError) -> Any:

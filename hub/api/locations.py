@@ -5,61 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import Select, select
 from sqlalchemy.orm import selectinload
 
-from hub.db import get_session
-from hub.errors import ApiError, not_found
+from hub import fields, locations
+from hub.db import get_or_404, get_session
+from hub.errors import ApiError
+from hub.forms import Schema
+from hub.locations import LocationChangeSchema, LocationSchema, OpeningTimeSchema
 from hub.models import Location, OpeningTime
 from hub.rest import ApiBlueprint
 
 bp = ApiBlueprint("api_locations", __name__, url_prefix="/api/v1", tag="locations")
-
-WEEKDAY = validate.Range(min=0, max=6, error="must be 0 (Monday) to 6 (Sunday)")
-POSTCODE = validate.Regexp(
-    r"^$|^[A-Za-z]{1,2}[0-9][A-Za-z0-9]? ?[0-9][A-Za-z]{2}$", error="is not a UK postcode"
-)
-
-
-class OpeningTimeSchema(Schema):
-    id = fields.Integer(dump_only=True)
-    weekday = fields.Integer(
-        required=True, validate=WEEKDAY, metadata={"description": "0 = Monday ... 6 = Sunday"}
-    )
-    opens = fields.Time(required=True, metadata={"description": "HH:MM[:SS], local time"})
-    closes = fields.Time(required=True, metadata={"description": "Later than opens"})
-
-    @validates_schema
-    def _closes_after_opens(self, data: dict[str, Any], **_kwargs: Any) -> None:
-        if "opens" in data and "closes" in data and data["closes"] <= data["opens"]:
-            raise ValidationError("must be later than opens", "closes")
-
-
-class LocationSchema(Schema):
-    id = fields.Integer(dump_only=True)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    address = fields.String(validate=validate.Length(max=2000))
-    postcode = fields.String(validate=POSTCODE)
-    notes = fields.String(validate=validate.Length(max=10_000))
-    active = fields.Boolean()
-    opening_times = fields.List(
-        fields.Nested(OpeningTimeSchema),
-        validate=validate.Length(max=100),
-        metadata={"description": "Replaces all opening times when given."},
-    )
-
-    @validates_schema
-    def _no_duplicate_sessions(self, data: dict[str, Any], **_kwargs: Any) -> None:
-        starts = [(t["weekday"], t["opens"]) for t in data.get("opening_times", ())]
-        if len(starts) != len(set(starts)):
-            raise ValidationError(
-                "two opening times start on the same day and time", "opening_times"
-            )
-
-
-class LocationChangeSchema(LocationSchema):
-    name = fields.String(validate=validate.Length(min=1, max=200))
 
 
 class LocationQuery(Schema):
@@ -97,8 +54,8 @@ def list_locations(query: dict[str, Any]) -> Select[Any]:
 )
 def create_location(body: dict[str, Any]) -> Location:
     location = Location()
-    _apply(location, body)
     session = get_session()
+    locations.apply(session, location, body)
     session.add(location)
     session.commit()
     return location
@@ -124,7 +81,7 @@ def get_location(location_id: int) -> Location:
 )
 def update_location(location_id: int, body: dict[str, Any]) -> Location:
     location = _get(location_id)
-    _apply(location, body)
+    locations.apply(get_session(), location, body)
     get_session().commit()
     return location
 
@@ -176,40 +133,13 @@ def delete_opening_time(location_id: int, opening_id: int) -> None:
     location = _get(location_id)
     opening = next((t for t in location.opening_times if t.id == opening_id), None)
     if opening is None:
-        raise not_found("opening time", opening_id)
+        raise ApiError(404, "opening time not found", {"id": opening_id})
     location.opening_times.remove(opening)
     get_session().commit()
 
 
 def _get(location_id: int) -> Location:
-    location = get_session().get(Location, location_id)
-    if location is None:
-        raise not_found("location", location_id)
-    return location
-
-
-def _apply(location: Location, values: dict[str, Any]) -> None:
-    for key, value in values.items():
-        if key == "opening_times":
-            _replace_opening_times(location, value)
-        elif key == "postcode":
-            location.postcode = value.upper()
-        else:
-            setattr(location, key, value)
-
-
-def _replace_opening_times(location: Location, wanted: list[dict[str, Any]]) -> None:
-    # Keep rows that are unchanged, so their ids (and audit history) stay put;
-    # flush removals first, since a new row may reuse a removed row's start.
-    keep = {(t["weekday"], t["opens"], t["closes"]) for t in wanted}
-    for opening in list(location.opening_times):
-        if (opening.weekday, opening.opens, opening.closes) not in keep:
-            location.opening_times.remove(opening)
-    get_session().flush()
-    have = {(t.weekday, t.opens, t.closes) for t in location.opening_times}
-    for each in wanted:
-        if (each["weekday"], each["opens"], each["closes"]) not in have:
-            location.opening_times.append(OpeningTime(**each))
+    return get_or_404(Location, location_id)
 
 
 def blueprints() -> list[Blueprint]:

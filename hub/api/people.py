@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify
-from marshmallow import Schema, fields, validate
-from sqlalchemy import Select, or_, select
+from marshmallow import validate
+from sqlalchemy import Select, select
 
-from hub import people
-from hub.db import get_session, utcnow
-from hub.errors import ApiError, not_found
+from hub import clock, fields, people
+from hub.db import get_or_404, get_session, utcnow
+from hub.errors import ApiError
+from hub.forms import Schema
 from hub.models import Person
 from hub.rest import ApiBlueprint
+from hub.search import text_search
 
 bp = ApiBlueprint("api_people", __name__, url_prefix="/api/v1", tag="people")
 
-PHONE = validate.Regexp(r"^\+?[0-9 ()-]{5,40}$", error="use digits, spaces, ( ) - and a leading +")
+PHONE = validate.Regexp(
+    r"^\+?[0-9 ()-]{5,40}$", error="Enter a phone number using digits, spaces and + ( ) - only."
+)
 
 
 class PersonSchema(Schema):
@@ -41,8 +44,12 @@ class PersonChangeSchema(Schema):
     """The fields a coordinator may set; all optional when changing a person."""
 
     name = fields.String(validate=validate.Length(min=1, max=200))
-    email = fields.Email(allow_none=True, validate=validate.Length(max=254))
-    phone = fields.String(allow_none=True, validate=PHONE)
+    email = fields.Email(
+        allow_none=True,
+        validate=validate.Length(max=254),
+        error_messages={"invalid": "Enter an email address like name@example.org."},
+    )
+    phone = fields.String(allow_none=True, validate=[validate.Length(max=40), PHONE])
     notes = fields.String(validate=validate.Length(max=10_000))
     consent_given = fields.Boolean()
     consent_purpose = fields.String(validate=validate.Length(max=300))
@@ -53,7 +60,11 @@ class PersonChangeSchema(Schema):
 
 
 class PersonCreateSchema(PersonChangeSchema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=200),
+        error_messages={"required": "Enter a name."},
+    )
 
 
 class PersonQuery(Schema):
@@ -96,13 +107,8 @@ class ErasureSchema(ErasedSchema):
 def list_people(query: dict[str, Any]) -> Select[Any]:
     statement = select(Person).order_by(Person.name, Person.id)
     if "q" in query:
-        text = query["q"].strip()
         statement = statement.where(
-            or_(
-                Person.name.icontains(text, autoescape=True),
-                Person.email.icontains(text, autoescape=True),
-                Person.phone.icontains(text, autoescape=True),
-            )
+            text_search(query["q"], Person.name, Person.email, Person.phone)
         )
     if "consent" in query:
         statement = statement.where(Person.consent_given.is_(query["consent"]))
@@ -127,7 +133,7 @@ def create_person(body: dict[str, Any]) -> Person:
     session = get_session()
     body.setdefault(
         "retention_until",
-        people.default_retention(dt.date.today(), current_app.config["RETENTION_DAYS"]),
+        people.default_retention(clock.today(), current_app.config["RETENTION_DAYS"]),
     )
     person = Person()
     _apply(person, body)
@@ -203,10 +209,7 @@ def erase_person(person_id: int) -> dict[str, Any]:
 
 
 def _get(person_id: int) -> Person:
-    person = get_session().get(Person, person_id)
-    if person is None:
-        raise not_found("person", person_id)
-    return person
+    return get_or_404(Person, person_id)
 
 
 def _apply(person: Person, values: dict[str, Any]) -> None:

@@ -5,15 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, current_app
-from marshmallow import Schema, ValidationError, fields, validate, validates
-from sqlalchemy import Select, func, or_, select
+from marshmallow import ValidationError, validate, validates
+from sqlalchemy import Select, func, select
 
-from hub import auth, people
+from hub import auth, fields, people
 from hub.api.people import ErasedSchema, json_attachment
-from hub.db import get_session
-from hub.errors import ApiError, not_found
+from hub.db import get_or_404, get_session
+from hub.errors import ApiError
+from hub.forms import Schema
 from hub.models import ROLES, User
 from hub.rest import ApiBlueprint
+from hub.search import text_search
 
 bp = ApiBlueprint("api_users", __name__, url_prefix="/api/v1", tag="users")
 
@@ -35,7 +37,7 @@ class UserChangeSchema(Schema):
     name = fields.String(validate=validate.Length(max=120))
     role = fields.String(validate=validate.OneOf(ROLES))
     active = fields.Boolean(metadata={"description": "False signs the user out everywhere."})
-    password = fields.String(
+    password = fields.Password(
         load_only=True,
         metadata={
             "description": "At least 10 characters, not easy to guess. Signs the user out "
@@ -53,7 +55,7 @@ class UserChangeSchema(Schema):
 class UserCreateSchema(UserChangeSchema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    password = fields.String(
+    password = fields.Password(
         required=True, load_only=True, metadata={"description": "At least 10 characters."}
     )
 
@@ -78,13 +80,7 @@ class UserQuery(Schema):
 def list_users(query: dict[str, Any]) -> Select[Any]:
     statement = select(User).order_by(User.email)
     if "q" in query:
-        text = query["q"].strip()
-        statement = statement.where(
-            or_(
-                User.email.icontains(text, autoescape=True),
-                User.name.icontains(text, autoescape=True),
-            )
-        )
+        statement = statement.where(text_search(query["q"], User.email, User.name))
     if "role" in query:
         statement = statement.where(User.role == query["role"])
     if "active" in query:
@@ -203,10 +199,7 @@ def erase_user(user_id: int) -> dict[str, Any]:
 
 
 def _get(user_id: int) -> User:
-    user = get_session().get(User, user_id)
-    if user is None:
-        raise not_found("user", user_id)
-    return user
+    return get_or_404(User, user_id)
 
 
 def blueprints() -> list[Blueprint]:

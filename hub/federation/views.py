@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from typing import Any
 
@@ -11,6 +10,7 @@ from sqlalchemy import select
 
 from hub import auth, charts
 from hub.db import get_session
+from hub.exchange import csv_writer
 from hub.federation import aggregates
 from hub.federation.models import Origin, Summary
 from hub.periods import Period
@@ -179,12 +179,12 @@ def network_csv() -> Response:
 
 
 def _csv(header: list[str], rows: list[list[Any]], filename: str) -> Response:
+    # Through the one CSV writer: names and origins come from other instances, and no
+    # cell of open data may start a spreadsheet formula.
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv_writer(buffer)
     writer.writerow(header)
-    writer.writerows(
-        ["true" if v is True else "false" if v is False else v for v in row] for row in rows
-    )
+    writer.writerows(rows)
     return _download(Response(buffer.getvalue(), mimetype="text/csv"), filename)
 
 

@@ -3,14 +3,13 @@ pages sit in. One module per concern, each with its own blueprint."""
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from typing import Any
 
 from flask import Flask, current_app, g, render_template, request
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
 
-from hub import auth
+from hub import auth, clock
 from hub.web import (
     account,
     admin,
@@ -61,8 +60,14 @@ def _shell_context() -> dict[str, Any]:
         "can": lambda permission: auth.can(user, permission),
         "nav_items": g.hub_nav,
         "instance_name": current_app.config["INSTANCE_NAME"],
-        "today": dt.date.today(),
+        "today": clock.today(),
     }
+
+
+def error_page(status: int, description: str) -> Any:
+    """The error page for ``status``, saying ``description`` (an API error raised on a page)."""
+    error = default_exceptions.get(status, InternalServerError)(description=description)
+    return _error_page(error)
 
 
 def _error_page(exc: Exception) -> Any:

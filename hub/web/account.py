@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask import (
@@ -15,48 +16,59 @@ from flask import (
     request,
     url_for,
 )
+from marshmallow import validate, validates_schema
 from sqlalchemy import select
 from werkzeug.wrappers import Response
-from wtforms import IntegerField, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional
 
-from hub import auth
+from hub import auth, fields
 from hub.db import get_session, utcnow
+from hub.errors import FieldError
+from hub.forms import Form, Schema
 from hub.models import ApiToken, User
-from hub.web.common import Form, acceptable_password, strip
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 
-class PasswordForm(Form):
-    current_password = PasswordField(
-        "Current password", [InputRequired("Enter your current password.")]
-    )
-    new_password = PasswordField(
-        "New password",
-        [InputRequired("Enter a new password."), acceptable_password],
-        description="At least 10 characters. A few unrelated words are easy to remember.",
-    )
-    confirm_password = PasswordField(
-        "New password again",
-        [
-            InputRequired("Enter the new password a second time."),
-            EqualTo("new_password", "The two new passwords are different."),
-        ],
-    )
+def check_password(field: str, password: str, known: Iterable[str | None]) -> None:
+    """A new password the hub accepts: long enough and hard to guess, knowing what else
+    is known about the account (its email and name, this instance's name)."""
+    context = [current_app.config["INSTANCE_NAME"], *(text or "" for text in known)]
+    problem = auth.validate_password(password, context)
+    if problem:
+        raise FieldError(field, f"The password {problem}.")
 
 
-class TokenForm(Form):
-    name = StringField(
-        "What the token is for",
-        [DataRequired("Name the token, so you know which to revoke later."), Length(max=120)],
-        filters=[strip],
-        description="For example: the till laptop's import script.",
+def required(message: str) -> dict[str, Any]:
+    return {"required": message}
+
+
+class PasswordChange(Schema):
+    current_password = fields.Password(
+        required=True, error_messages=required("Enter your current password.")
     )
-    days = IntegerField(
-        "Valid for (days)",
-        [Optional(), NumberRange(1, auth.MAX_TOKEN_DAYS, f"From 1 to {auth.MAX_TOKEN_DAYS} days.")],
-        description="It stops working after that; make a new one then.",
+    new_password = fields.Password(required=True, error_messages=required("Enter a new password."))
+    confirm_password = fields.Password(
+        required=True, error_messages=required("Enter the new password a second time.")
+    )
+
+    @validates_schema
+    def _acceptable_and_the_same_twice(self, data: dict[str, Any], **_: Any) -> None:
+        user = _user()
+        check_password("new_password", data["new_password"], (user.email, user.name))
+        if data["new_password"] != data["confirm_password"]:
+            raise FieldError("confirm_password", "The two new passwords are different.")
+
+
+class TokenRequest(Schema):
+    name = fields.String(
+        required=True,
+        validate=validate.Length(max=120),
+        error_messages=required("Name the token, so you know which to revoke later."),
+    )
+    days = fields.Integer(
+        validate=validate.Range(
+            1, auth.MAX_TOKEN_DAYS, error=f"From 1 to {auth.MAX_TOKEN_DAYS} days."
+        )
     )
 
 
@@ -68,8 +80,8 @@ def _user() -> User:
 
 def _page(
     *,
-    password_form: PasswordForm | None = None,
-    token_form: TokenForm | None = None,
+    password_form: Form | None = None,
+    token_form: Form | None = None,
     new_token: str | None = None,
     status: int = 200,
 ) -> Response:
@@ -81,9 +93,8 @@ def _page(
     return make_response(
         render_template(
             "hub/account.html",
-            password_form=password_form or PasswordForm(formdata=None),
-            token_form=token_form
-            or TokenForm(formdata=None, days=current_app.config["TOKEN_DAYS"]),
+            password_form=password_form or Form(PasswordChange),
+            token_form=token_form or Form(TokenRequest, {"days": current_app.config["TOKEN_DAYS"]}),
             tokens=list(tokens),
             new_token=new_token,
             now=utcnow(),
@@ -103,10 +114,10 @@ def index() -> Response:
 @auth.require_permission()
 def change_password() -> Any:
     user = _user()
-    form = PasswordForm()
+    form = Form(PasswordChange)
     session = get_session()
-    if not form.validate():
-        return _page(password_form=form, status=400)
+    if not form.validate_on_submit():
+        return _page(password_form=form, status=form.status)
     # Counted per session: a borrowed session must not guess freely, and its
     # guesses must not lock the owner out of signing in elsewhere.
     counter = auth.SignInCounter(
@@ -116,12 +127,12 @@ def change_password() -> Any:
     if attempt is None:
         flash("Too many wrong passwords. Wait a few minutes and try again.", "error")
         return _page(password_form=form, status=429)
-    if not auth.check_password(user, form.current_password.data):
+    if not auth.check_password(user, form.data["current_password"]):
         session.commit()
-        form.current_password.errors = ["That is not your current password."]
-        return _page(password_form=form, status=400)
+        form.errors["current_password"] = ["That is not your current password."]
+        return _page(password_form=form, status=form.status)
     attempt.succeeded = True
-    auth.set_password(user, form.new_password.data, keep_current=True)
+    auth.set_password(user, form.data["new_password"], keep_current=True)
     session.commit()
     flash(
         "Your password is changed. You are signed out everywhere else, "
@@ -134,10 +145,10 @@ def change_password() -> Any:
 @bp.post("/tokens")
 @auth.require_permission()
 def create_token() -> Any:
-    form = TokenForm()
-    if not form.validate():
-        return _page(token_form=form, status=400)
-    token = auth.create_token(_user(), form.name.data, form.days.data)
+    form = Form(TokenRequest)
+    if not form.validate_on_submit():
+        return _page(token_form=form, status=form.status)
+    token = auth.create_token(_user(), form.data["name"], form.data.get("days"))
     get_session().commit()
     # Shown in this response only (never put in the session cookie, which is
     # signed but readable); the browser must not keep the page either.

@@ -6,62 +6,69 @@ import datetime as dt
 from typing import Any
 
 from flask import Blueprint, render_template, request
-from sqlalchemy import select
-from wtforms import SelectChoice, SelectField, StringField
-from wtforms.validators import Length, Optional, ValidationError
+from marshmallow import validate, validates_schema
+from sqlalchemy import Select, select
 
-from hub import auth
+from hub import auth, fields
 from hub.db import get_session
+from hub.errors import FieldError
+from hub.forms import Form, Schema
 from hub.models import AuditEntry, User
-from hub.web.common import Date, Form, paginate, strip
+from hub.paging import requested_page
 
 bp = Blueprint("audit_log", __name__, url_prefix="/admin/audit")
+PER_PAGE = 25
+SYSTEM = "system"
 
 
-class AuditFilter(Form):
-    entity = SelectField("What", choices=[], validate_choice=False)
-    entity_id = StringField("Record number", [Optional(), Length(max=64)], filters=[strip])
-    user = SelectField("Who", choices=[], validate_choice=False)
-    since = Date("From", [Optional()])
-    until = Date("To", [Optional()])
+class AuditFilter(Schema):
+    entity = fields.String(validate=validate.Length(max=64))
+    entity_id = fields.String(validate=validate.Length(max=64))
+    user = fields.String(validate=validate.Length(max=20))
+    since = fields.Date()
+    until = fields.Date()
 
-    def validate_until(self, field: Any) -> None:
-        if field.data and self.since.data and field.data < self.since.data:
-            raise ValidationError("The end date is before the start date.")
+    @validates_schema
+    def _in_order(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("since") and data.get("until") and data["until"] < data["since"]:
+            raise FieldError("until", "The end date is before the start date.")
 
 
 @bp.get("/")
 @auth.require_permission("audit.view")
 def index() -> Any:
     session = get_session()
-    form = AuditFilter(request.args)
+    form = Form(AuditFilter)
+    valid = form.read(request.args)
     entities = session.scalars(select(AuditEntry.entity).distinct().order_by(AuditEntry.entity))
-    form.entity.choices = [SelectChoice("", "Anything")] + [SelectChoice(name) for name in entities]
     users = session.execute(select(User.id, User.email).order_by(User.email)).all()
-    form.user.choices = [
-        SelectChoice("", "Anyone"),
-        SelectChoice("system", "The system (commands, imports)"),
-    ] + [SelectChoice(str(user_id), email) for user_id, email in users]
-    statement = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-    if not form.validate():
-        return render_template("hub/admin/audit.html", form=form, page=None), 400
-    page = paginate(_filtered(statement, form))
-    return render_template("hub/admin/audit.html", form=form, page=page)
+    choices = {
+        "entities": [(name, name) for name in entities],
+        "users": [(SYSTEM, "The system (commands, imports)")]
+        + [(str(user_id), email) for user_id, email in users],
+    }
+    page = None
+    if valid:
+        statement = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        page = requested_page(_filtered(statement, form.data), PER_PAGE)
+    return render_template("hub/admin/audit.html", form=form, page=page, **choices), (
+        200 if valid else 422
+    )
 
 
-def _filtered(statement: Any, form: AuditFilter) -> Any:
-    if form.entity.data:
-        statement = statement.where(AuditEntry.entity == form.entity.data)
-    if form.entity_id.data:
-        statement = statement.where(AuditEntry.entity_id == form.entity_id.data)
-    if form.user.data == "system":
+def _filtered(statement: Select[Any], wanted: dict[str, Any]) -> Select[Any]:
+    if "entity" in wanted:
+        statement = statement.where(AuditEntry.entity == wanted["entity"])
+    if "entity_id" in wanted:
+        statement = statement.where(AuditEntry.entity_id == wanted["entity_id"])
+    if wanted.get("user") == SYSTEM:
         statement = statement.where(AuditEntry.user_id.is_(None))
-    elif form.user.data and form.user.data.isdigit():
-        statement = statement.where(AuditEntry.user_id == int(form.user.data))
-    if form.since.data:
-        statement = statement.where(AuditEntry.at >= _start_of(form.since.data))
-    if form.until.data and form.until.data < dt.date.max:
-        statement = statement.where(AuditEntry.at < _start_of(form.until.data + dt.timedelta(1)))
+    elif wanted.get("user", "").isdigit():
+        statement = statement.where(AuditEntry.user_id == int(wanted["user"]))
+    if "since" in wanted:
+        statement = statement.where(AuditEntry.at >= _start_of(wanted["since"]))
+    if "until" in wanted and wanted["until"] < dt.date.max:
+        statement = statement.where(AuditEntry.at < _start_of(wanted["until"] + dt.timedelta(1)))
     return statement
 
 

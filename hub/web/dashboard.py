@@ -7,13 +7,12 @@ shown on the admin's plugins page, and left out; the page still renders.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, replace
 
 from flask import Blueprint, current_app, render_template, request, url_for
 from markupsafe import Markup
 
-from hub import auth
+from hub import auth, clock
 from hub.db import get_session
 from hub.models import User
 from hub.plugin_manager import PluginManager
@@ -50,7 +49,7 @@ def panels(user: User | None) -> list[RenderedPanel]:
     """Each enabled plugin's panels that ``user`` may see, rendered."""
     plugins = plugin_manager()
     offered = plugins.collect(
-        "hub_dashboard_panels", Panel, user=user, session=get_session(), today=dt.date.today()
+        "hub_dashboard_panels", Panel, user=user, session=get_session(), today=clock.today()
     ).items()
     wanted = [(plugin, panel) for plugin, panel in offered if auth.can(user, panel.permission)]
     wanted.sort(key=lambda pair: (pair[1].order, pair[1].title))

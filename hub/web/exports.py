@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 
-from hub import audit, auth
+from hub import audit, auth, clock
 from hub.db import get_session
 from hub.exchange import Exporter
 from hub.web.dashboard import plugin_manager
@@ -46,7 +45,7 @@ def download(format_name: str) -> Any:
         return redirect(url_for("exports.index"))
     audit.record(session, "export", format_name, records=count)
     session.commit()
-    filename = f"{format_name}-{dt.date.today().isoformat()}.{exporter.extension}"
+    filename = f"{format_name}-{clock.today().isoformat()}.{exporter.extension}"
     return Response(
         stream.getvalue(),
         mimetype=exporter.media_type,

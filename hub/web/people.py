@@ -15,73 +15,52 @@ from flask import (
     request,
     url_for,
 )
-from sqlalchemy import func, or_, select
-from wtforms import BooleanField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from marshmallow import validate, validates_schema
+from sqlalchemy import select
 
-from hub import auth, people
-from hub.db import get_session, utcnow
+from hub import auth, clock, fields, people
+from hub.api.people import PersonCreateSchema
+from hub.db import get_or_404, get_session, utcnow
+from hub.errors import FieldError
+from hub.forms import Form
 from hub.models import Person
-from hub.web.common import (
-    Date,
-    Form,
-    blank_to_none,
-    email_address,
-    get_or_404,
-    json_download,
-    like_pattern,
-    paginate,
-    phone_number,
-    strip,
-)
+from hub.paging import requested_page
+from hub.search import text_search
 from hub.web.dashboard import plugin_manager
+from hub.web.downloads import json_download
 
 bp = Blueprint("people", __name__, url_prefix="/people")
+PER_PAGE = 25
 
 
-def not_in_future(_form: Any, field: Any) -> None:
-    if field.data and field.data > dt.date.today():
-        raise ValidationError("The date cannot be in the future.")
+def not_in_future(day: dt.date) -> None:
+    if day > clock.today():
+        raise FieldError("consent_date", "The date cannot be in the future.")
 
 
-def not_in_past(_form: Any, field: Any) -> None:
-    if field.data and field.data < dt.date.today():
-        raise ValidationError("The date cannot be in the past: their details would be erased.")
+def not_in_past(day: dt.date) -> None:
+    if day < clock.today():
+        raise FieldError(
+            "retention_until", "The date cannot be in the past: their details would be erased."
+        )
 
 
-class PersonForm(Form):
-    name = StringField("Name", [DataRequired("Enter a name."), Length(max=200)], filters=[strip])
-    email = StringField(
-        "Email (optional)", [Optional(), Length(max=254), email_address], filters=[blank_to_none]
+class PersonForm(PersonCreateSchema):
+    """The person page: the API's fields, with the day consent was given and a
+    retention date that must be given."""
+
+    consent_date = fields.Date(validate=not_in_future)
+    retention_until = fields.Date(
+        required=True,
+        validate=not_in_past,
+        error_messages={"required": "Enter the date after which their details are erased."},
     )
-    phone = StringField(
-        "Phone (optional)", [Optional(), Length(max=40), phone_number], filters=[blank_to_none]
-    )
-    notes = TextAreaField(
-        "Notes (optional)",
-        [Length(max=10_000)],
-        filters=[strip],
-        description="Only what the service needs. The person can ask to see everything written here.",
-    )
-    consent_given = BooleanField("They agreed to us keeping these details")
-    consent_purpose = StringField(
-        "What they agreed to",
-        [Length(max=300)],
-        filters=[strip],
-        description="For example: contact about food bank appointments.",
-    )
-    consent_date = Date(
-        "When they agreed", [Optional(), not_in_future], description="Leave empty for today."
-    )
-    retention_until = Date(
-        "Keep their details until",
-        [InputRequired("Enter the date after which their details are erased."), not_in_past],
-        description="After this date the hub erases their personal details automatically.",
-    )
+    consent_purpose = fields.String(validate=validate.Length(max=300))
 
-    def validate_consent_purpose(self, field: Any) -> None:
-        if self.consent_given.data and not field.data:
-            raise ValidationError("Say what they agreed to.")
+    @validates_schema
+    def _purpose_with_consent(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("consent_given") and not data.get("consent_purpose"):
+            raise FieldError("consent_purpose", "Say what they agreed to.")
 
 
 # The registry's views that personal data duties call for, by their query value.
@@ -93,7 +72,7 @@ SHOWS = {
     ),
     "retention-due": (
         "Past their retention date",
-        lambda: (Person.retention_until < dt.date.today()) & Person.anonymised_at.is_(None),
+        lambda: (Person.retention_until < clock.today()) & Person.anonymised_at.is_(None),
     ),
     "erased": ("Erased", lambda: Person.anonymised_at.is_not(None)),
 }
@@ -110,32 +89,19 @@ def index() -> str:
     condition = SHOWS[show][1]
     if condition is not None:
         statement = statement.where(condition())
-    if text:
-        pattern = like_pattern(text.lower())
-        statement = statement.where(
-            or_(
-                *(
-                    func.lower(column).like(pattern, escape="\\")
-                    for column in (Person.name, Person.email, Person.phone)
-                )
-            )
-        )
-    return render_template(
-        "hub/people/index.html", page=paginate(statement), q=text, show=show, shows=SHOWS
-    )
+    statement = statement.where(text_search(text, Person.name, Person.email, Person.phone))
+    page = requested_page(statement, PER_PAGE)
+    return render_template("hub/people/index.html", page=page, q=text, show=show, shows=SHOWS)
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @auth.require_permission("people.edit")
 def create() -> Any:
-    form = PersonForm()
-    if request.method == "GET":
-        form.retention_until.data = people.default_retention(
-            dt.date.today(), current_app.config["RETENTION_DAYS"]
-        )
-    elif form.validate():
+    retention = people.default_retention(clock.today(), current_app.config["RETENTION_DAYS"])
+    form = Form(PersonForm, {"retention_until": retention})
+    if form.validate_on_submit():
         person = Person()
-        _fill(person, form)
+        _fill(person, form.data)
         session = get_session()
         session.add(person)
         session.commit()
@@ -157,11 +123,13 @@ def edit(person_id: int) -> Any:
     if person.anonymised_at is not None:
         flash("This person was erased; there is nothing left to change.", "error")
         return redirect(url_for("people.show", person_id=person.id))
-    form = PersonForm(obj=person)
-    if request.method == "GET":
-        form.consent_date.data = person.consent_at.date() if person.consent_at else None
-    elif form.validate():
-        _fill(person, form)
+    shown = {
+        "consent_date": person.consent_at.date() if person.consent_at else None,
+        **{name: getattr(person, name) for name in PersonForm().fields if hasattr(person, name)},
+    }
+    form = Form(PersonForm, shown)
+    if form.validate_on_submit():
+        _fill(person, form.data)
         get_session().commit()
         flash("The changes are saved.", "success")
         return redirect(url_for("people.show", person_id=person.id))
@@ -212,27 +180,26 @@ def erase(person_id: int) -> Any:
     return page, 400 if error else 200
 
 
-def _fill(person: Person, form: PersonForm) -> None:
-    person.name = form.name.data
-    person.email = form.email.data
-    person.phone = form.phone.data
-    person.notes = form.notes.data or ""
-    person.retention_until = form.retention_until.data
-    person.consent_given = bool(form.consent_given.data)
+def _fill(person: Person, data: dict[str, Any]) -> None:
+    person.name = data["name"]
+    person.email = data["email"].lower() if data.get("email") else None
+    person.phone = data.get("phone")
+    person.notes = data.get("notes", "")
+    person.retention_until = data["retention_until"]
+    person.consent_given = data.get("consent_given", False)
     if not person.consent_given:
         person.consent_purpose = ""
         person.consent_at = None
         return
-    person.consent_purpose = form.consent_purpose.data
-    agreed = form.consent_date.data or dt.date.today()
+    person.consent_purpose = data["consent_purpose"]
+    agreed = data.get("consent_date") or clock.today()
     if person.consent_at is None or person.consent_at.date() != agreed:
         person.consent_at = (
             utcnow()
-            if agreed == dt.date.today()
+            if agreed == clock.today()
             else dt.datetime.combine(agreed, dt.time(12), tzinfo=dt.UTC)
         )
 
 
-def _form_page(form: PersonForm, person: Person | None) -> Any:
-    status = 400 if form.errors else 200
-    return render_template("hub/people/form.html", form=form, person=person), status
+def _form_page(form: Form, person: Person | None) -> Any:
+    return render_template("hub/people/form.html", form=form, person=person), form.status

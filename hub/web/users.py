@@ -5,22 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from marshmallow import validate, validates, validates_schema
 from sqlalchemy import func, select
-from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from hub import auth, people
-from hub.db import get_session
+from hub import auth, fields, people
+from hub.api.users import UserChangeSchema, UserCreateSchema
+from hub.db import get_or_404, get_session
+from hub.errors import FieldError
+from hub.forms import Form
 from hub.models import ROLES, User
-from hub.web.common import (
-    Form,
-    acceptable_password,
-    email_address,
-    get_or_404,
-    json_download,
-    strip,
-)
+from hub.web.account import check_password
 from hub.web.dashboard import plugin_manager
+from hub.web.downloads import json_download
 
 bp = Blueprint("users", __name__, url_prefix="/admin/users")
 
@@ -30,57 +26,44 @@ ROLE_DESCRIPTIONS = {
     "volunteer": "records the day's work",
     "viewer": "reads, never changes",
 }
-ROLE_CHOICES = [SelectChoice(role, f"{role.title()}: {ROLE_DESCRIPTIONS[role]}") for role in ROLES]
+ROLE_CHOICES = {role: f"{role.title()}: {ROLE_DESCRIPTIONS[role]}" for role in ROLES}
 
 
-def _lower_strip(value: Any) -> Any:
-    return value.strip().lower() if isinstance(value, str) else value
-
-
-class NewUserForm(Form):
-    email = StringField(
-        "Email",
-        [DataRequired("Enter their email address."), Length(max=254), email_address],
-        filters=[_lower_strip],
-        description="They sign in with it.",
+class NewUser(UserCreateSchema):
+    email = fields.Email(
+        required=True,
+        validate=validate.Length(max=254),
+        error_messages={
+            "required": "Enter their email address.",
+            "invalid": "Enter an email address like name@example.org.",
+        },
     )
-    name = StringField("Name", [Length(max=120)], filters=[strip])
-    role = SelectField("Role", choices=ROLE_CHOICES, default="volunteer")
-    password = PasswordField(
-        "First password",
-        [InputRequired("Set a first password."), acceptable_password],
-        description="Give it to them in person; they can change it on their account page.",
-    )
+    role = fields.Code(ROLE_CHOICES, required=True)
+    password = fields.Password(required=True, error_messages={"required": "Set a first password."})
 
-    def validate_email(self, field: Any) -> None:
+    @validates("email")
+    def _not_taken(self, value: str, **_: Any) -> None:
         taken = get_session().scalar(
-            select(User.id).where(func.lower(User.email) == (field.data or ""))
+            select(User.id).where(func.lower(User.email) == value.strip().lower())
         )
         if taken is not None:
-            raise ValidationError("There is already a user with this email.")
+            raise FieldError("email", "There is already a user with this email.")
+
+    @validates_schema
+    def _hard_to_guess(self, data: dict[str, Any], **_: Any) -> None:
+        check_password("password", data["password"], (data["email"], data.get("name")))
 
 
-class EditUserForm(Form):
-    name = StringField("Name", [Length(max=120)], filters=[strip])
-    role = SelectField("Role", choices=ROLE_CHOICES)
-    active = BooleanField("Can sign in")
-    new_password = PasswordField(
-        "New password (optional)",
-        [Optional(), acceptable_password],
-        description="Only if they forgot theirs. It signs them out everywhere and revokes their API tokens.",
-    )
+class UserChange(UserChangeSchema):
+    role = fields.Code(ROLE_CHOICES, required=True)
+    password = fields.Password()
 
-    def __init__(self, *args: Any, editing_self: bool, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.editing_self = editing_self
-
-    def validate_role(self, field: Any) -> None:
-        if self.editing_self and field.data != "admin":
-            raise ValidationError("You cannot take away your own admin role.")
-
-    def validate_active(self, field: Any) -> None:
-        if self.editing_self and not field.data:
-            raise ValidationError("You cannot disable your own account.")
+    @validates_schema
+    def _hard_to_guess(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("password"):
+            me = auth.current_user()
+            known = (data.get("name"), *((me.email, me.name) if me else ()))
+            check_password("password", data["password"], known)
 
 
 @bp.get("/")
@@ -94,21 +77,21 @@ def index() -> str:
 @bp.route("/new", methods=["GET", "POST"])
 @auth.require_permission("users.manage")
 def create() -> Any:
-    form = NewUserForm()
-    if request.method == "POST" and form.validate():
+    form = Form(NewUser, {"role": "volunteer"})
+    if form.validate_on_submit():
         session = get_session()
         user = User(
-            email=form.email.data,
-            name=form.name.data or "",
-            role=form.role.data,
-            password_hash=auth.hash_password(form.password.data),
+            email=form.data["email"].strip().lower(),
+            name=form.data.get("name", ""),
+            role=form.data["role"],
+            password_hash=auth.hash_password(form.data["password"]),
         )
         session.add(user)
         session.commit()
         flash(f"{user.email} can now sign in as {user.role}.", "success")
         return redirect(url_for("users.index"))
     page = render_template("hub/admin/user_form.html", form=form, user=None)
-    return page, 400 if form.errors else 200
+    return page, form.status
 
 
 @bp.route("/<int:user_id>", methods=["GET", "POST"])
@@ -117,17 +100,15 @@ def edit(user_id: int) -> Any:
     user = get_or_404(User, user_id)
     if user.erased_at is not None:
         return render_template("hub/admin/user_form.html", form=None, user=user)
-    me = auth.current_user()
-    form = EditUserForm(obj=user, editing_self=me is not None and me.id == user.id)
-    if request.method == "POST" and form.validate():
-        _apply(user, form)
+    form = Form(UserChange, user, inputs={"password": "new_password"})
+    if form.submit(lambda data: _apply(user, data)):
         get_session().commit()
         flash(f"{user.email} is saved.", "success")
         return redirect(url_for("users.index"))
     page = render_template(
         "hub/admin/user_form.html", form=form, user=user, locked=user.email in auth.locked_out()
     )
-    return page, 400 if form.errors else 200
+    return page, form.status
 
 
 @bp.post("/<int:user_id>/unlock")
@@ -141,14 +122,21 @@ def unlock(user_id: int) -> Any:
     return redirect(url_for("users.edit", user_id=user.id))
 
 
-def _apply(user: User, form: EditUserForm) -> None:
-    user.name = form.name.data or ""
-    user.role = form.role.data
-    was_active, user.active = user.active, bool(form.active.data)
-    if form.new_password.data:
-        auth.set_password(user, form.new_password.data, keep_current=False)
+def _apply(user: User, data: dict[str, Any]) -> User:
+    me = auth.current_user()
+    if me is not None and me.id == user.id:
+        if data["role"] != "admin":
+            raise FieldError("role", "You cannot take away your own admin role.")
+        if not data["active"]:
+            raise FieldError("active", "You cannot disable your own account.")
+    user.name = data.get("name", "")
+    user.role = data["role"]
+    was_active, user.active = user.active, data["active"]
+    if data.get("password"):
+        auth.set_password(user, data["password"], keep_current=False)
     elif was_active and not user.active:
         auth.end_sessions(user, keep_current=False)
+    return user
 
 
 @bp.post("/<int:user_id>/export")

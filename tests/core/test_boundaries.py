@@ -78,7 +78,7 @@ def test_the_contract_finds_imports_import_linter_cannot_see(tmp_path):
 
 def test_this_repositorys_plugins_keep_the_contract():
     folders = contracts.plugin_folders(["plugins/*", "examples/*"])
-    assert {"foodbank", "repaircafe", "hub-seedlibrary"} <= {folder.name for folder in folders}
+    assert {"foodbank", "repaircafe", "hub-fridge"} <= {folder.name for folder in folders}
     assert [str(bad) for bad in contracts.bad_imports(folders)] == []
 
 
@@ -97,7 +97,7 @@ class Stamp(api.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     label: Mapped[str] = mapped_column(String(40))
-    stamped_at: Mapped[dt.datetime] = mapped_column(default=api.utcnow)
+    stamped_at: Mapped[dt.datetime] = mapped_column(default=api.now)
 
 
 @api.hookimpl

@@ -64,7 +64,7 @@ def test_password_form_explains_each_mistake(app, as_role, accounts):
     ]
     for (current, new, again), messages in cases:
         response = change_password(browser, current, new, again)
-        assert response.status_code == 400
+        assert response.status_code == 422
         assert "There is a problem" in response.text
         for message in messages:
             assert message in response.text
@@ -75,7 +75,7 @@ def test_password_form_explains_each_mistake(app, as_role, accounts):
 def test_guessing_the_current_password_is_rate_limited(app, as_role, accounts):
     browser = as_role("volunteer")
     for _ in range(app.config["LOGIN_MAX_FAILURES"]):
-        assert change_password(browser, "guess", NEW_PASSWORD).status_code == 400
+        assert change_password(browser, "guess", NEW_PASSWORD).status_code == 422
     response = change_password(browser, accounts["volunteer"].password, NEW_PASSWORD)
     assert response.status_code == 429
     assert "Too many wrong passwords" in response.text
@@ -116,10 +116,10 @@ def test_a_token_is_shown_once_works_and_can_be_revoked(app, client, as_role):
 def test_tokens_need_a_name_and_others_tokens_cannot_be_revoked(app, as_role, accounts):
     browser = as_role("volunteer")
     response = browser.post("/account/tokens", {"name": "   "})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "Name the token" in response.text
     response = browser.post("/account/tokens", {"name": "x" * 121})
-    assert response.status_code == 400
+    assert response.status_code == 422
 
     with app.app_context():
         admins = get_session().scalar(

@@ -49,12 +49,12 @@ def test_new_user_form_explains_each_mistake(as_role, audit_entries):
         ({"email": ""}, "Enter their email address."),
         ({"email": "nope"}, "Enter an email address like"),
         ({"email": "ADMIN@example.org"}, "There is already a user with this email."),
-        ({"role": "superuser"}, "Not a valid choice"),
+        ({"role": "superuser"}, "must be one of: admin"),
         ({"password": "short"}, "at least 10 characters"),
     ]
     for changes, message in cases:
         response = admin.post("/admin/users/new", {**base, **changes})
-        assert response.status_code == 400 and message in response.text, changes
+        assert response.status_code == 422 and message in response.text, changes
     assert audit_entries() == before
 
 
@@ -87,10 +87,10 @@ def test_an_admin_cannot_disable_or_demote_themself(app, as_role, accounts):
     admin = as_role("admin")
     me = accounts["admin"].id
     response = admin.post(f"/admin/users/{me}", {"role": "admin"})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "You cannot disable your own account." in response.text
     response = admin.post(f"/admin/users/{me}", {"role": "viewer", "active": "y"})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "You cannot take away your own admin role." in response.text
     assert user(app, me).active and user(app, me).role == "admin"
     assert admin.get("/admin/").status_code == 200
@@ -207,10 +207,10 @@ def test_audit_log_filters_by_entity_user_and_date(app, as_role, accounts, recor
 def test_audit_log_filter_mistakes_are_explained(as_role):
     admin = as_role("admin")
     response = admin.get("/admin/audit/?since=2025-02-01&until=2025-01-01")
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "The end date is before the start date." in response.text
     response = admin.get("/admin/audit/?since=yesterday")
-    assert response.status_code == 400 and "Enter a real date" in response.text
+    assert response.status_code == 422 and "Enter a real date" in response.text
     assert admin.get("/admin/audit/?until=9999-12-31&user=abc&page=-3").status_code == 200
 
 

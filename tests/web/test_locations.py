@@ -100,7 +100,7 @@ def test_location_form_explains_each_mistake(as_role, app, records, audit_entrie
         (location_form(("2", "", "17:00")), "Enter the opening time."),
         (location_form(("", "09:00", "17:00")), "Choose the day, or clear the times."),
         (location_form(("2", "9 o'clock", "17:00")), "Enter a real time, like 09:30."),
-        (location_form(("9", "09:00", "17:00")), "Not a valid choice"),
+        (location_form(("9", "09:00", "17:00")), "must be 0 (Monday) to 6 (Sunday)"),
         (
             location_form(("3", "09:00", "12:00"), ("3", "09:00", "13:00")),
             "This day already has a time opening then.",
@@ -108,7 +108,7 @@ def test_location_form_explains_each_mistake(as_role, app, records, audit_entrie
     ]
     for form, message in cases:
         response = browser.post(f"/locations/{records.location_id}/edit", form)
-        assert response.status_code == 400, form
+        assert response.status_code == 422, form
         assert message in response.text, form
     assert audit_entries() == before
     assert hours_of(app, records.location_id) == [(1, dt.time(10), dt.time(13))]

@@ -1,22 +1,18 @@
-"""The food bank's JSON API under ``/api/v1/foodbank``."""
+"""The food bank's JSON API under ``/api/v1/foodbank``: each operation validates with a
+schema and calls the service."""
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
 from typing import Any
 
 from flask import Response, jsonify, request
-from sqlalchemy import Select, bindparam, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy import Select, select
 
-from hub.plugin_api import ApiBlueprint, ApiError, Location, Person, get_session, not_found
+from hub.plugin_api import ApiBlueprint, ApiError, get_or_404, get_session, today
 from hub_foodbank import schemas, service, settings, stock
 from hub_foodbank.models import (
     Agency,
     Donation,
-    DonationLine,
     Household,
     Parcel,
     StockAdjustment,
@@ -30,47 +26,12 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 PARCEL_OUT = schemas.ParcelOut()
 
 
-def _get(model: type[Any], ident: int, what: str, field: str | None = None) -> Any:
-    found = get_session().get(model, ident)
-    if found is None:
-        if field is not None:
-            raise ApiError(422, f"no such {what}", {field: [f"no {what} with id {ident}"]})
-        raise not_found(what, ident)
-    return found
-
-
-def _commit_or_conflict(field: str, message: str) -> None:
-    session = get_session()
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise ApiError(409, message, {field: [message]}) from None
+@bp.errorhandler(service.Conflict)
+def _conflict(exc: service.Conflict) -> Any:
+    return ApiError(409, exc.message, exc.details).response()
 
 
 # --- households ------------------------------------------------------------------
-
-
-def check_person(person_id: int | None) -> None:
-    if person_id is None:
-        return
-    person = _get(Person, person_id, "person", "person_id")
-    if not person.consent_given or person.anonymised_at is not None:
-        raise ApiError(
-            422,
-            "the person has not consented",
-            {"person_id": ["link a household only to a person who has given consent"]},
-        )
-
-
-def create_household(body: dict[str, Any]) -> Household:
-    session = get_session()
-    check_person(body.get("person_id"))
-    code = service.normalise_code(body.pop("code", "")) or service.new_code(session, Household, "H")
-    household = Household(code=code, **body)
-    session.add(household)
-    _commit_or_conflict("code", f"a household already has the code {code}")
-    return household
 
 
 @bp.operation(
@@ -87,7 +48,7 @@ def list_households(query: dict[str, Any]) -> Select[Any]:
     if "code" in query:
         statement = statement.where(Household.code == service.normalise_code(query["code"]))
     if query.get("flagged"):
-        flagged = service.flagged_query(settings.current(), dt.date.today()).subquery()
+        flagged = service.flagged_query(settings.current(), today()).subquery()
         statement = statement.where(Household.id.in_(select(flagged.c.household_id)))
     return statement.order_by(Household.id.desc())
 
@@ -103,7 +64,7 @@ def list_households(query: dict[str, Any]) -> Select[Any]:
 )
 def post_household(body: dict[str, Any]) -> Household:
     """Only what a parcel needs: size by age band, dietary needs, postcode district."""
-    return create_household(body)
+    return service.register_household(get_session(), body)
 
 
 @bp.operation(
@@ -113,7 +74,7 @@ def post_household(body: dict[str, Any]) -> Household:
     response=schemas.HouseholdOut,
 )
 def get_household(household_id: int) -> Household:
-    return _get(Household, household_id, "household")
+    return get_or_404(Household, household_id)
 
 
 @bp.operation(
@@ -125,17 +86,7 @@ def get_household(household_id: int) -> Household:
     response=schemas.HouseholdOut,
 )
 def patch_household(household_id: int, body: dict[str, Any]) -> Household:
-    return update_household(_get(Household, household_id, "household"), body)
-
-
-def update_household(household: Household, body: dict[str, Any]) -> Household:
-    if household.anonymised_at is not None:
-        raise ApiError(409, "the household has been anonymised", {"id": [household.id]})
-    check_person(body.get("person_id"))
-    for key, value in body.items():
-        setattr(household, key, value)
-    get_session().commit()
-    return household
+    return service.change_household(get_session(), get_or_404(Household, household_id), body)
 
 
 # --- agencies --------------------------------------------------------------------
@@ -162,14 +113,7 @@ def list_agencies(query: dict[str, Any]) -> Select[Any]:
     status=201,
 )
 def post_agency(body: dict[str, Any]) -> Agency:
-    return create_agency(body)
-
-
-def create_agency(body: dict[str, Any]) -> Agency:
-    agency = Agency(**body)
-    get_session().add(agency)
-    _commit_or_conflict("name", f"there is already an agency called {body['name']}")
-    return agency
+    return service.add_agency(get_session(), body)
 
 
 @bp.operation(
@@ -177,58 +121,15 @@ def create_agency(body: dict[str, Any]) -> Agency:
     method="PATCH",
     summary="Change a referral agency",
     permission=MANAGE,
-    body=schemas.AgencyPatch,
+    body=schemas.AgencyIn,
+    partial=True,
     response=schemas.AgencyOut,
 )
 def patch_agency(agency_id: int, body: dict[str, Any]) -> Agency:
-    agency = _get(Agency, agency_id, "agency")
-    for key, value in body.items():
-        setattr(agency, key, value)
-    _commit_or_conflict("name", "there is already an agency with that name")
-    return agency
+    return service.change_agency(get_session(), get_or_404(Agency, agency_id), body)
 
 
 # --- vouchers --------------------------------------------------------------------
-
-
-def create_voucher(body: dict[str, Any], today: dt.date) -> Voucher:
-    session = get_session()
-    config = settings.current()
-    unknown = service.check_reasons(config, body["reasons"])
-    if unknown:
-        raise ApiError(
-            422,
-            "invalid body",
-            {
-                "reasons": [
-                    f"unknown reason {code!r}; use one of: {', '.join(config.reasons)}"
-                    for code in unknown
-                ]
-            },
-        )
-    agency = _get(Agency, body["agency_id"], "agency", "agency_id")
-    household = _get(Household, body["household_id"], "household", "household_id")
-    if household.anonymised_at is not None:
-        raise ApiError(422, "the household has been anonymised", {"household_id": ["anonymised"]})
-    issued = body.get("issued_on", today)
-    valid_until = body.get("valid_until") or issued + dt.timedelta(
-        days=int(config.voucher_valid_days)
-    )
-    if valid_until < issued:
-        raise ApiError(422, "invalid body", {"valid_until": ["must not be before issued_on"]})
-    code = service.normalise_code(body.get("code", "")) or service.new_code(session, Voucher, "V")
-    voucher = Voucher(
-        code=code,
-        agency=agency,
-        household=household,
-        issued_on=issued,
-        valid_until=valid_until,
-        notes=body.get("notes", ""),
-    )
-    service.set_reasons(voucher, body["reasons"])
-    session.add(voucher)
-    _commit_or_conflict("code", f"a voucher already has the code {code}")
-    return voucher
 
 
 @bp.operation(
@@ -261,7 +162,7 @@ def list_vouchers(query: dict[str, Any]) -> Select[Any]:
 )
 def post_voucher(body: dict[str, Any]) -> Voucher:
     """Valid from ``issued_on`` (default today) for the configured number of days."""
-    return create_voucher(body, dt.date.today())
+    return service.issue_voucher(get_session(), settings.current(), body, today())
 
 
 @bp.operation(
@@ -271,7 +172,7 @@ def post_voucher(body: dict[str, Any]) -> Voucher:
     response=schemas.VoucherOut,
 )
 def get_voucher(voucher_id: int) -> Voucher:
-    return _get(Voucher, voucher_id, "voucher")
+    return get_or_404(Voucher, voucher_id)
 
 
 # --- parcels ---------------------------------------------------------------------
@@ -287,78 +188,6 @@ def _idempotency_key() -> str | None:
             400, "invalid idempotency key", {IDEMPOTENCY_HEADER: ["8 to 80 printable characters"]}
         )
     return "api:" + key
-
-
-@functools.cache
-def _household_and_location_query() -> Select[Household, Location]:
-    # Parcels are logged in bursts at busy sessions: both rows in one round trip, from
-    # a statement built once (building it cost more than running it).
-    return (
-        select(Household, Location)
-        .join(Location, Location.id == bindparam("location_id"))
-        .where(Household.id == bindparam("household_id"))
-    )
-
-
-def _household_and_location(household_id: int, location_id: int) -> tuple[Household, Location]:
-    found = (
-        get_session()
-        .execute(
-            _household_and_location_query(),
-            {"household_id": household_id, "location_id": location_id},
-        )
-        .first()
-    )
-    if found is None:
-        _get(Household, household_id, "household", "household_id")
-        _get(Location, location_id, "location", "location_id")
-    assert found is not None
-    return found[0], found[1]
-
-
-def _voucher_by_code(code: str) -> Voucher:
-    voucher = get_session().scalar(
-        select(Voucher)
-        .options(joinedload(Voucher.household))
-        .where(Voucher.code == service.normalise_code(code))
-    )
-    if voucher is None:
-        raise ApiError(422, "no such voucher", {"voucher_code": ["no voucher with this code"]})
-    return voucher
-
-
-def parcel_request(body: dict[str, Any], key: str | None, today: dt.date) -> service.ParcelRequest:
-    """Resolve ids and codes, and fill in what the household's record already says."""
-    voucher = _voucher_by_code(body["voucher_code"]) if "voucher_code" in body else None
-    if (
-        voucher is not None
-        and body.get("household_id", voucher.household_id) != voucher.household_id
-    ):
-        raise ApiError(
-            409,
-            "the voucher is for another household",
-            {"household_id": ["does not match the voucher"]},
-        )
-    household_id = voucher.household_id if voucher is not None else body.get("household_id")
-    if household_id is None:
-        raise ApiError(422, "invalid body", {"household_id": ["give household_id or voucher_code"]})
-    household, location = _household_and_location(household_id, body["location_id"])
-    if household.anonymised_at is not None:
-        raise ApiError(422, "the household has been anonymised", {"household_id": ["anonymised"]})
-    usual = service.prefill(settings.current(), household, body["parcel_type"])
-    return service.ParcelRequest(
-        household=household,
-        location=location,
-        given_on=body.get("given_on", today),
-        parcel_type=body["parcel_type"],
-        adults=body.get("adults", usual["adults"]),
-        children=body.get("children", usual["children"]),
-        weight_grams=body.get("weight_grams", usual["weight_grams"]),
-        method=body["method"],
-        signposting=tuple(body["signposting"]),
-        voucher=voucher,
-        idempotency_key=key,
-    )
 
 
 @bp.operation(
@@ -394,8 +223,9 @@ def post_parcel(body: dict[str, Any]) -> Any:
     """Send an ``Idempotency-Key`` header (a fresh random string per parcel): a retried
     request with the same key answers 200 with the parcel already logged instead of
     logging a second one. A voucher is redeemed once; a second try answers 409."""
-    wanted = parcel_request(body, _idempotency_key(), dt.date.today())
-    parcel, created = service.log_parcel(get_session(), wanted)
+    session = get_session()
+    wanted = service.parcel_request(session, settings.current(), body, _idempotency_key(), today())
+    parcel, created = service.log_parcel(session, wanted)
     response: Response = jsonify(PARCEL_OUT.dump(parcel))
     response.status_code = 201 if created else 200
     if not created:
@@ -410,7 +240,7 @@ def post_parcel(body: dict[str, Any]) -> Any:
     response=schemas.ParcelOut,
 )
 def get_parcel(parcel_id: int) -> Parcel:
-    return _get(Parcel, parcel_id, "parcel")
+    return get_or_404(Parcel, parcel_id)
 
 
 # --- donations and stock -----------------------------------------------------------
@@ -435,19 +265,6 @@ def list_donations(query: dict[str, Any]) -> Select[Any]:
     return statement.order_by(Donation.received_on.desc(), Donation.id.desc())
 
 
-def create_donation(body: dict[str, Any], today: dt.date) -> Donation:
-    donation = Donation(
-        received_on=body.get("received_on", today),
-        donor_type=body["donor_type"],
-        source=body.get("source", "").strip(),
-        lines=[DonationLine(**line) for line in body["lines"]],
-    )
-    session = get_session()
-    session.add(donation)
-    session.commit()
-    return donation
-
-
 @bp.operation(
     "/donations",
     method="POST",
@@ -458,7 +275,7 @@ def create_donation(body: dict[str, Any], today: dt.date) -> Donation:
     status=201,
 )
 def post_donation(body: dict[str, Any]) -> Donation:
-    return create_donation(body, dt.date.today())
+    return service.record_donation(get_session(), body, today())
 
 
 @bp.operation(
@@ -472,7 +289,7 @@ def get_stock() -> list[stock.CategoryStock]:
     """Estimated from donations in, parcels out (by each type's usual contents) and
     adjustments; ``low`` marks a category under its threshold, ``expiring`` lists
     stock on hand whose best-before date is within the warning window."""
-    return stock.levels(get_session(), settings.current(), dt.date.today())
+    return stock.levels(get_session(), settings.current(), today())
 
 
 @bp.operation(
@@ -485,13 +302,4 @@ def get_stock() -> list[stock.CategoryStock]:
     status=201,
 )
 def post_adjustment(body: dict[str, Any]) -> StockAdjustment:
-    adjustment = StockAdjustment(
-        category=body["category"],
-        grams=body["grams"],
-        made_on=body.get("made_on", dt.date.today()),
-        reason=body.get("reason", ""),
-    )
-    session = get_session()
-    session.add(adjustment)
-    session.commit()
-    return adjustment
+    return service.adjust_stock(get_session(), body, today())

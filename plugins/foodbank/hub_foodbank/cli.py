@@ -6,13 +6,13 @@ import datetime as dt
 
 import click
 
-from hub.plugin_api import get_session
+from hub.plugin_api import get_session, today
 from hub_foodbank import service, settings, stock
 
 
 def _day(value: str | None) -> dt.date:
     if value is None:
-        return dt.date.today()
+        return today()
     try:
         return dt.date.fromisoformat(value)
     except ValueError:

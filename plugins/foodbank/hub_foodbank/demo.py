@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from hub.plugin_api import Person, record_audit, utcnow
+from hub.plugin_api import Person, now, record_audit
 from hub_foodbank import codes, service, settings
 from hub_foodbank.models import (
     Agency,
@@ -326,7 +326,7 @@ class FoodBankYear:
     def _store(self) -> None:
         """Write the year in bulk: thousands of rows at once, with one audit entry for
         the lot (as imports do) instead of one per row."""
-        now = utcnow()
+        stamp = now()
         ids = self._insert(
             Household,
             [
@@ -340,7 +340,7 @@ class FoodBankYear:
                     "allergies": h.allergies,
                     "postcode_district": h.postcode_district,
                     "person_id": h.person_id,
-                    "created_at": now,
+                    "created_at": stamp,
                 }
                 for h in self.households
             ],
@@ -358,7 +358,7 @@ class FoodBankYear:
                     "valid_until": v.valid_until,
                     "redeemed_on": v.redeemed_on,
                     "notes": "",
-                    "created_at": now,
+                    "created_at": stamp,
                 }
                 for v in self.vouchers
             ],
@@ -387,7 +387,7 @@ class FoodBankYear:
                     "weight_grams": p.weight_grams,
                     "method": p.method,
                     "idempotency_key": None,
-                    "created_at": now,
+                    "created_at": stamp,
                 }
                 for p in self.parcels
             ],
@@ -406,7 +406,7 @@ class FoodBankYear:
                     "received_on": d.received_on,
                     "donor_type": d.donor_type,
                     "source": d.source,
-                    "created_at": now,
+                    "created_at": stamp,
                 }
                 for d in self.donations
             ],

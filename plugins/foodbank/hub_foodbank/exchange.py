@@ -24,7 +24,17 @@ from marshmallow import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hub.plugin_api import Exporter, Importer, ImportReport, Location, Progress
+from hub.plugin_api import (
+    Exporter,
+    FieldError,
+    Importer,
+    ImportReport,
+    Location,
+    Progress,
+    csv_text,
+    csv_writer,
+    today,
+)
 from hub_foodbank import codes, service, settings
 from hub_foodbank.models import (
     Agency,
@@ -60,12 +70,6 @@ LIST_SEPARATORS = re.compile(r"[;|]")
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y", "%d %b %Y", "%d %B %Y")
 
 
-class RowError(ValueError):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-
-
 def _squash(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
@@ -74,20 +78,22 @@ def column_map(headers: list[str], options: dict[str, Any]) -> dict[str, str]:
     """Field -> the header holding it: ``map.<field>`` options first, then same-named columns."""
     unknown = [key for key in options if key.startswith("map.") and key[4:] not in FIELDS]
     if unknown:
-        raise RowError("options", f"unknown field in {unknown[0]}; fields are: {', '.join(FIELDS)}")
+        raise FieldError(
+            "options", f"unknown field in {unknown[0]}; fields are: {', '.join(FIELDS)}"
+        )
     by_squashed = {_squash(h): h for h in headers}
     found = {}
     for field in FIELDS:
         wanted = options.get(f"map.{field}")
         if wanted is not None:
             if wanted not in headers:
-                raise RowError(field, f"no column {wanted!r} (columns: {', '.join(headers)})")
+                raise FieldError(field, f"no column {wanted!r} (columns: {', '.join(headers)})")
             found[field] = wanted
         elif _squash(field) in by_squashed:
             found[field] = by_squashed[_squash(field)]
     missing = [f for f in REQUIRED if f not in found]
     if missing:
-        raise RowError(
+        raise FieldError(
             missing[0],
             f"no column for {missing[0]!r}: map one of the file's columns onto it"
             f" (map.{missing[0]}=HEADER)",
@@ -102,7 +108,7 @@ def parse_date(text: str) -> dt.date:
             return dt.datetime.strptime(text, pattern).date()
         except ValueError:
             continue
-    raise RowError("date", f"{text!r} is not a date (use 2025-03-14 or 14/03/2025)")
+    raise FieldError("date", f"{text!r} is not a date (use 2025-03-14 or 14/03/2025)")
 
 
 def _count(text: str, field: str) -> int | None:
@@ -110,22 +116,22 @@ def _count(text: str, field: str) -> int | None:
     if not text:
         return None
     if not text.isdigit() or int(text) > 30:
-        raise RowError(field, f"{text!r} is not a number of people (0 to 30)")
+        raise FieldError(field, f"{text!r} is not a number of people (0 to 30)")
     return int(text)
 
 
 def _grams(row: dict[str, str]) -> int | None:
     if grams := row.get("weight_grams", "").strip():
         if not grams.isdigit():
-            raise RowError("weight_grams", f"{grams!r} is not a whole number of grams")
+            raise FieldError("weight_grams", f"{grams!r} is not a whole number of grams")
         return int(grams)
     if kg := row.get("weight_kg", "").strip().lower().removesuffix("kg").strip():
         try:
             value = Decimal(kg.replace(",", "."))
         except InvalidOperation:
-            raise RowError("weight_kg", f"{kg!r} is not a weight in kg") from None
+            raise FieldError("weight_kg", f"{kg!r} is not a weight in kg") from None
         if not 0 <= value <= 200:
-            raise RowError("weight_kg", f"{kg} kg is not a parcel's weight (0 to 200 kg)")
+            raise FieldError("weight_kg", f"{kg} kg is not a parcel's weight (0 to 200 kg)")
         return int((value * 1000).to_integral_value())
     return None
 
@@ -134,13 +140,13 @@ def _code_from(text: str, codelist: dict[str, str], field: str, default: str | N
     text = text.strip()
     if not text:
         if default is None:
-            raise RowError(field, "is empty")
+            raise FieldError(field, "is empty")
         return default
     wanted = _squash(text)
     for code, label in codelist.items():
         if wanted in (_squash(code), _squash(label)):
             return code
-    raise RowError(field, f"{text!r} is not one of: {', '.join(codelist)}")
+    raise FieldError(field, f"{text!r} is not one of: {', '.join(codelist)}")
 
 
 def _list(text: str) -> list[str]:
@@ -161,18 +167,18 @@ def _location(ctx: Context, row: dict[str, str]) -> Location:
     name = row.get("location", "").strip()
     if not name:
         if ctx.default_location is None:
-            raise RowError("location", "is empty; add a column or --option location=NAME")
+            raise FieldError("location", "is empty; add a column or --option location=NAME")
         return ctx.default_location
     location = ctx.locations.get(name.lower())
     if location is None:
-        raise RowError("location", f"no location called {name!r}")
+        raise FieldError("location", f"no location called {name!r}")
     return location
 
 
 def _existing_household(ctx: Context, code: str) -> Household | None:
     household = ctx.session.scalar(select(Household).where(Household.code == code))
     if household is not None and household.anonymised_at is not None:
-        raise RowError("household", f"household {code} has been anonymised")
+        raise FieldError("household", f"household {code} has been anonymised")
     return household
 
 
@@ -181,7 +187,7 @@ def _district(row: dict[str, str]) -> str:
     try:
         return outward_code(postcode)
     except ValidationError:
-        raise RowError("postcode", f"{postcode!r} is not the first part of a postcode") from None
+        raise FieldError("postcode", f"{postcode!r} is not the first part of a postcode") from None
 
 
 def _reasons(ctx: Context, row: dict[str, str]) -> list[str]:
@@ -190,7 +196,7 @@ def _reasons(ctx: Context, row: dict[str, str]) -> list[str]:
         reason = ctx.config.reason_code_for(text)
         if reason is None:
             known = ", ".join(ctx.config.reasons)
-            raise RowError("reasons", f"{text!r} is not a referral reason ({known})")
+            raise FieldError("reasons", f"{text!r} is not a referral reason ({known})")
         reasons.append(reason)
     return reasons
 
@@ -200,16 +206,16 @@ def _existing_voucher(ctx: Context, code: str, household: Household | None) -> V
     if voucher is None:
         return None
     if household is None or voucher.household_id != household.id:
-        raise RowError("voucher", f"voucher {code} is for another household")
+        raise FieldError("voucher", f"voucher {code} is for another household")
     if voucher.redeemed_on is not None:
-        raise RowError("voucher", f"voucher {code} was already redeemed on {voucher.redeemed_on}")
+        raise FieldError("voucher", f"voucher {code} was already redeemed on {voucher.redeemed_on}")
     return voucher
 
 
 def _agency(ctx: Context, row: dict[str, str]) -> Agency:
     name = row.get("agency", "").strip()
     if not 2 <= len(name) <= 200:
-        raise RowError(
+        raise FieldError(
             "agency", "a new voucher needs the agency that issued it (2 to 200 characters)"
         )
     agency = ctx.session.scalar(select(Agency).where(func.lower(Agency.name) == name.lower()))
@@ -246,14 +252,14 @@ class VoucherPlan:
 def _voucher_plan(ctx: Context, row: dict[str, str], household: Household | None) -> VoucherPlan:
     code = service.normalise_code(row.get("voucher", ""))
     if code and not 3 <= len(code) <= 24:
-        raise RowError("voucher", f"{code!r} is not a voucher code (3 to 24 letters or digits)")
+        raise FieldError("voucher", f"{code!r} is not a voucher code (3 to 24 letters or digits)")
     reasons = _reasons(ctx, row)
     if code and (existing := _existing_voucher(ctx, code, household)) is not None:
         return VoucherPlan(existing=existing)
     if not code and not reasons:
         return VoucherPlan()
     if not reasons:
-        raise RowError("reasons", "is empty: a new voucher needs at least one referral reason")
+        raise FieldError("reasons", "is empty: a new voucher needs at least one referral reason")
     return VoucherPlan(code=code, agency=_agency(ctx, row), reasons=tuple(reasons))
 
 
@@ -279,11 +285,13 @@ def _import_row(ctx: Context, row: dict[str, str]) -> bool:
     """
     given_on = parse_date(row.get("date", ""))
     if given_on > ctx.today:
-        raise RowError("date", f"{given_on.isoformat()} is in the future")
+        raise FieldError("date", f"{given_on.isoformat()} is in the future")
     parcel_type = _code_from(row.get("type", ""), codes.PARCEL_TYPES, "type", "emergency")
     code = service.normalise_code(row.get("household", ""))
     if not 3 <= len(code) <= 16:
-        raise RowError("household", f"{code!r} is not a household code (3 to 16 letters or digits)")
+        raise FieldError(
+            "household", f"{code!r} is not a household code (3 to 16 letters or digits)"
+        )
     if _already_held(ctx, code, given_on, parcel_type):
         return False
     adults = _count(row.get("adults", ""), "adults")
@@ -334,7 +342,7 @@ def read_parcels(
     headers = [h.strip() for h in (reader.fieldnames or [])]
     try:
         columns = column_map(headers, options)
-    except RowError as exc:
+    except FieldError as exc:
         report.problem(0, str(exc), exc.field)
         return report
     rows = list(reader)
@@ -350,17 +358,15 @@ def read_parcels(
         if len(locations) == 1
         else None
     )
-    ctx = Context(
-        session, settings.current(), dt.date.today(), locations, default_location, Counter()
-    )
+    ctx = Context(session, settings.current(), today(), locations, default_location, Counter())
     for number, raw in enumerate(rows, start=1):
-        row = {field: (raw.get(header) or "") for field, header in columns.items()}
+        row = {field: csv_text(raw.get(header) or "") for field, header in columns.items()}
         try:
             if _import_row(ctx, row):
                 report.created += 1
             else:
                 report.unchanged += 1
-        except RowError as exc:
+        except FieldError as exc:
             report.problem(number, str(exc), exc.field)
         progress(number, len(rows))
     if report.dry_run:
@@ -385,7 +391,7 @@ def _between(statement: Any, column: Any, options: dict[str, Any]) -> Any:
 
 
 def write_parcels(session: Session, stream: TextIO, options: dict[str, Any]) -> int:
-    writer = csv.writer(stream)
+    writer = csv_writer(stream)
     writer.writerow(EXPORTED_FIELDS)
     statement = _between(select(Parcel), Parcel.given_on, options).order_by(
         Parcel.given_on, Parcel.id
@@ -395,7 +401,7 @@ def write_parcels(session: Session, stream: TextIO, options: dict[str, Any]) -> 
         voucher = parcel.voucher
         writer.writerow(
             [
-                parcel.given_on.isoformat(),
+                parcel.given_on,
                 parcel.household.code,
                 parcel.parcel_type,
                 parcel.adults,
@@ -415,7 +421,7 @@ def write_parcels(session: Session, stream: TextIO, options: dict[str, Any]) -> 
 
 
 def write_donations(session: Session, stream: TextIO, options: dict[str, Any]) -> int:
-    writer = csv.writer(stream)
+    writer = csv_writer(stream)
     writer.writerow(["date", "donor_type", "source", "category", "grams", "best_before"])
     statement = _between(select(Donation), Donation.received_on, options).order_by(
         Donation.received_on, Donation.id
@@ -425,12 +431,12 @@ def write_donations(session: Session, stream: TextIO, options: dict[str, Any]) -
         for line in donation.lines:
             writer.writerow(
                 [
-                    donation.received_on.isoformat(),
+                    donation.received_on,
                     donation.donor_type,
                     donation.source,
                     line.category,
                     line.grams,
-                    line.best_before.isoformat() if line.best_before else "",
+                    line.best_before,
                 ]
             )
             written += 1

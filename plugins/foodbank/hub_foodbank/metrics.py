@@ -1,4 +1,5 @@
-"""The figures the food bank publishes, and how they are computed for a period.
+"""The figures the food bank publishes, and how they are computed for any number of
+weeks and months at once: one grouped query per table counted and kind of period.
 
 Every figure comes from parcels, vouchers, their reasons and donations, never
 from a household's personal fields, so erasing a household changes nothing
@@ -9,13 +10,13 @@ when the need arose, whether or not the parcel was collected.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hub.plugin_api import Metric, Period
+from hub.plugin_api import Metric, Period, PeriodFigures, PeriodKind, period_start
 from hub_foodbank import codes
 from hub_foodbank.models import (
     Agency,
@@ -75,106 +76,129 @@ DEFINITIONS: tuple[Metric, ...] = (
 )
 
 
-def _zeros(prefix: str, codelist: Iterable[str]) -> dict[str, int]:
-    return {f"{prefix}.{code}": 0 for code in codelist}
+def compute(session: Session, settings: Settings, periods: Sequence[Period]) -> PeriodFigures:
+    """Every declared figure for every period in ``periods``, zeros included: for each
+    kind of period (weeks, months), one grouped query per table it counts."""
+    figures = PeriodFigures(periods, DEFINITIONS)
+    for kind in figures.kinds():
+        since, until = figures.span(kind)
+        _parcels(session, figures, kind, since, until)
+        _households(session, figures, kind, since, until)
+        _donated(session, figures, kind, since, until)
+        _referrals(session, settings, figures, kind, since, until)
+        _signposting(session, figures, kind, since, until)
+    return figures
 
 
-def _in(column: Any, period: Period) -> ColumnElement[bool]:
-    return column.between(period.start, period.last_day)
+def _known(code: str, codelist: Iterable[str]) -> str:
+    """A code the codelist has, or ``other`` (figures are published by the codelist)."""
+    return code if code in codelist else "other"
 
 
-def _parcel_figures(session: Session, period: Period) -> dict[str, int]:
-    figures = _zeros("parcels", codes.PARCEL_TYPES)
-    totals = {"adults_fed": 0, "children_fed": 0, "grams_distributed": 0}
+def _parcels(
+    session: Session, figures: PeriodFigures, kind: PeriodKind, since: Any, until: Any
+) -> None:
+    start = period_start(Parcel.given_on, kind)
     rows = session.execute(
         select(
+            start,
             Parcel.parcel_type,
             func.count(),
             func.sum(Parcel.adults),
             func.sum(Parcel.children),
             func.sum(Parcel.weight_grams),
         )
-        .where(_in(Parcel.given_on, period))
-        .group_by(Parcel.parcel_type)
+        .where(Parcel.given_on >= since, Parcel.given_on < until)
+        .group_by(start, Parcel.parcel_type)
+    ).all()
+    figures.add_codes(
+        "parcels", kind, [(s, t, n) for s, t, n, *_ in rows if t in codes.PARCEL_TYPES]
     )
-    for parcel_type, count, adults, children, grams in rows:
-        key = f"parcels.{parcel_type}"
-        if key in figures:
-            figures[key] += int(count)
-        totals["adults_fed"] += int(adults or 0)
-        totals["children_fed"] += int(children or 0)
-        totals["grams_distributed"] += int(grams or 0)
-    return figures | totals
+    figures.add("adults_fed", kind, [(s, adults) for s, _, _, adults, _, _ in rows])
+    figures.add("children_fed", kind, [(s, children) for s, _, _, _, children, _ in rows])
+    figures.add("grams_distributed", kind, [(s, grams) for s, *_, grams in rows])
 
 
-def _household_figures(session: Session, period: Period) -> dict[str, int]:
-    in_period = select(Parcel.household_id).where(_in(Parcel.given_on, period))
-    served = session.scalar(
-        select(func.count(func.distinct(Parcel.household_id))).where(_in(Parcel.given_on, period))
+def _households(
+    session: Session, figures: PeriodFigures, kind: PeriodKind, since: Any, until: Any
+) -> None:
+    start = period_start(Parcel.given_on, kind)
+    served = session.execute(
+        select(start, func.count(func.distinct(Parcel.household_id)))
+        .where(Parcel.given_on >= since, Parcel.given_on < until)
+        .group_by(start)
     )
-    firsts = (
-        select(Parcel.household_id)
-        .where(Parcel.household_id.in_(in_period))
-        .group_by(Parcel.household_id)
-        .having(func.min(Parcel.given_on) >= period.start)
-        .subquery()
+    figures.add("households_served", kind, served)
+    # Each household's first parcel ever, counted in the period it falls in.
+    first = (
+        select(func.min(Parcel.given_on).label("first")).group_by(Parcel.household_id).subquery()
     )
-    new = session.scalar(select(func.count()).select_from(firsts))
-    return {"households_served": int(served or 0), "households_new": int(new or 0)}
-
-
-def _donated(session: Session, period: Period) -> int:
-    grams = session.scalar(
-        select(func.sum(DonationLine.grams)).join(Donation).where(_in(Donation.received_on, period))
+    first_start = period_start(first.c.first, kind)
+    new = session.execute(
+        select(first_start, func.count())
+        .where(first.c.first >= since, first.c.first < until)
+        .group_by(first_start)
     )
-    return int(grams or 0)
+    figures.add("households_new", kind, new)
 
 
-def _referral_figures(session: Session, settings: Settings, period: Period) -> dict[str, int]:
-    figures = _zeros("referrals", codes.REFERRAL_REASONS)
+def _donated(
+    session: Session, figures: PeriodFigures, kind: PeriodKind, since: Any, until: Any
+) -> None:
+    start = period_start(Donation.received_on, kind)
     rows = session.execute(
-        select(VoucherReason.reason, func.count())
+        select(start, func.sum(DonationLine.grams))
+        .join(Donation)
+        .where(Donation.received_on >= since, Donation.received_on < until)
+        .group_by(start)
+    )
+    figures.add("grams_donated", kind, rows)
+
+
+def _referrals(
+    session: Session,
+    settings: Settings,
+    figures: PeriodFigures,
+    kind: PeriodKind,
+    since: Any,
+    until: Any,
+) -> None:
+    start = period_start(Voucher.issued_on, kind)
+    issued = (Voucher.issued_on >= since, Voucher.issued_on < until)
+    reasons = session.execute(
+        select(start, VoucherReason.reason, func.count())
         .join(Voucher, Voucher.id == VoucherReason.voucher_id)
-        .where(_in(Voucher.issued_on, period))
-        .group_by(VoucherReason.reason)
+        .where(*issued)
+        .group_by(start, VoucherReason.reason)
     )
-    for reason, count in rows:
-        figures[f"referrals.{settings.published_reason(reason)}"] += int(count)
-    by_agency = _zeros("referrals_by_agency", codes.AGENCY_TYPES)
-    rows = session.execute(
-        select(Agency.agency_type, func.count())
+    figures.add_codes(
+        "referrals", kind, [(s, settings.published_reason(r), n) for s, r, n in reasons]
+    )
+    agencies = session.execute(
+        select(start, Agency.agency_type, func.count())
         .join(Voucher, Voucher.agency_id == Agency.id)
-        .where(_in(Voucher.issued_on, period))
-        .group_by(Agency.agency_type)
+        .where(*issued)
+        .group_by(start, Agency.agency_type)
     )
-    for agency_type, count in rows:
-        code = agency_type if agency_type in codes.AGENCY_TYPES else "other"
-        by_agency[f"referrals_by_agency.{code}"] += int(count)
-    return figures | by_agency
+    figures.add_codes(
+        "referrals_by_agency",
+        kind,
+        [(s, _known(t, codes.AGENCY_TYPES), n) for s, t, n in agencies],
+    )
 
 
-def _signposting(session: Session, period: Period) -> dict[str, int]:
-    figures = _zeros("signposting", codes.SIGNPOSTING)
+def _signposting(
+    session: Session, figures: PeriodFigures, kind: PeriodKind, since: Any, until: Any
+) -> None:
+    start = period_start(Parcel.given_on, kind)
     rows = session.execute(
-        select(ParcelSignpost.code, func.count())
+        select(start, ParcelSignpost.code, func.count())
         .join(Parcel, Parcel.id == ParcelSignpost.parcel_id)
-        .where(_in(Parcel.given_on, period))
-        .group_by(ParcelSignpost.code)
+        .where(Parcel.given_on >= since, Parcel.given_on < until)
+        .group_by(start, ParcelSignpost.code)
     )
-    for code, count in rows:
-        key = f"signposting.{code if code in codes.SIGNPOSTING else 'other'}"
-        figures[key] += int(count)
-    return figures
-
-
-def compute(session: Session, settings: Settings, period: Period) -> dict[str, int]:
-    """Every declared figure for ``period``, zeros included."""
-    return (
-        _parcel_figures(session, period)
-        | _household_figures(session, period)
-        | {"grams_donated": _donated(session, period)}
-        | _referral_figures(session, settings, period)
-        | _signposting(session, period)
+    figures.add_codes(
+        "signposting", kind, [(s, _known(c, codes.SIGNPOSTING), n) for s, c, n in rows]
     )
 
 

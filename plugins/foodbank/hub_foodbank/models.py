@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hub.plugin_api import Location, Model, Person, personal, utcnow
+from hub.plugin_api import Location, Model, Person, now, personal
 
 
 class Household(Model):
@@ -33,7 +33,7 @@ class Household(Model):
     person_id: Mapped[int | None] = mapped_column(
         ForeignKey("person.id", ondelete="SET NULL"), index=True
     )
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=now)
     anonymised_at: Mapped[dt.datetime | None]
 
     person: Mapped[Person | None] = relationship()
@@ -55,7 +55,7 @@ class Agency(Model):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     agency_type: Mapped[str] = mapped_column(String(30))
     active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=now)
 
 
 class Voucher(Model):
@@ -69,7 +69,7 @@ class Voucher(Model):
     valid_until: Mapped[dt.date]
     redeemed_on: Mapped[dt.date | None]
     notes: Mapped[str] = personal(Text, default="")
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=now)
 
     agency: Mapped[Agency] = relationship(lazy="joined")
     household: Mapped[Household] = relationship(back_populates="vouchers")
@@ -120,7 +120,7 @@ class Parcel(Model):
     # Unique: a repeated submission (double tap, retried request) finds the first parcel
     # instead of making a second, across every worker process.
     idempotency_key: Mapped[str | None] = mapped_column(String(100), unique=True)
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=now)
 
     location: Mapped[Location] = relationship(lazy="joined")
     household: Mapped[Household] = relationship()
@@ -161,7 +161,7 @@ class Donation(Model):
     donor_type: Mapped[str] = mapped_column(String(20))
     # An organisation's name (a supermarket, a church); blank for members of the public.
     source: Mapped[str] = mapped_column(String(200), default="")
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=now)
 
     lines: Mapped[list[DonationLine]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="DonationLine.id"
@@ -194,7 +194,7 @@ class StockAdjustment(Model):
     category: Mapped[str] = mapped_column(String(30), index=True)
     grams: Mapped[int]  # positive adds to stock, negative removes
     reason: Mapped[str] = mapped_column(String(200), default="")
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=now)
 
 
 MODELS: tuple[type[Model], ...] = (

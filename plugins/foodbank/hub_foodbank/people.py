@@ -13,7 +13,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
-from hub.plugin_api import Person, utcnow
+from hub.plugin_api import Person, now
 from hub_foodbank.models import Household, Parcel, Voucher
 
 
@@ -76,7 +76,7 @@ def anonymise(session: Session, household: Household) -> int:
     household.allergies = ""
     household.postcode_district = ""
     household.person_id = None
-    household.anonymised_at = utcnow()
+    household.anonymised_at = now()
     notes = session.execute(
         update(Voucher)
         .where(Voucher.household_id == household.id, Voucher.notes != "")

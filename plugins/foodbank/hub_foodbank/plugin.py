@@ -84,8 +84,7 @@ def hub_metrics() -> Iterable[api.Metric]:
 def hub_compute_metrics_for_periods(
     session: Session, periods: Sequence[api.Period]
 ) -> dict[api.Period, dict[str, int]]:
-    config = settings.current()
-    return {period: metrics.compute(session, config, period) for period in periods}
+    return metrics.compute(session, settings.current(), periods)
 
 
 @api.hookimpl

@@ -1,14 +1,14 @@
-"""Marshmallow schemas of the food bank API (they also document it in OpenAPI)."""
+"""The food bank's schemas: what its API takes and answers (documented in OpenAPI), and
+what its pages' forms are read into."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates
+from marshmallow import ValidationError, pre_load, validates
 
-from hub.plugin_api import get_session
+from hub.plugin_api import FieldError, Schema, fields, get_session, today, validate
 from hub_foodbank import codes, service, settings
 
 OUTWARD_CODE = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]?$")
@@ -24,7 +24,7 @@ def outward_code(text: str) -> str:
     if match := FULL_POSTCODE.match(value):
         return match[1]
     if not OUTWARD_CODE.match(value):
-        raise ValidationError("give the first part of a UK postcode, such as CF11")
+        raise ValidationError("Give the first part of a UK postcode, such as CF11.")
     return value
 
 
@@ -32,15 +32,9 @@ def policy_count(household: Any) -> int:
     """Parcels in the support policy's window, counted once per household per response."""
     cached = household.__dict__.get("_policy_count")
     if cached is None:
-        cached = service.parcels_in_window(
-            get_session(), settings.current(), household.id, dt.date.today()
-        )
+        cached = service.parcels_in_window(get_session(), settings.current(), household.id, today())
         household.__dict__["_policy_count"] = cached
     return cached
-
-
-def one_of(codelist: dict[str, str]) -> validate.OneOf:
-    return validate.OneOf(list(codelist), error="must be one of: {choices}")
 
 
 class HouseholdFields(Schema):
@@ -48,9 +42,11 @@ class HouseholdFields(Schema):
     children_0_4 = fields.Integer(validate=PEOPLE)
     children_5_11 = fields.Integer(validate=PEOPLE)
     children_12_17 = fields.Integer(validate=PEOPLE)
-    dietary = fields.List(fields.String(validate=one_of(codes.DIETARY_NEEDS)))
+    dietary = fields.List(fields.Code(codes.DIETARY_NEEDS))
     allergies = fields.String(validate=validate.Length(max=500))
-    postcode_district = fields.String(metadata={"description": "First part of the postcode only"})
+    postcode_district = fields.String(
+        validate=validate.Length(max=8), metadata={"description": "First part of the postcode only"}
+    )
     person_id = fields.Integer(
         allow_none=True,
         metadata={"description": "A person in the core registry who consented to the link"},
@@ -62,7 +58,7 @@ class HouseholdFields(Schema):
             try:
                 data = {**data, "postcode_district": outward_code(data["postcode_district"])}
             except ValidationError as exc:
-                raise ValidationError({"postcode_district": exc.messages}) from None
+                raise FieldError("postcode_district", str(exc.messages[0])) from None
         return data
 
 
@@ -104,13 +100,7 @@ class HouseholdQuery(Schema):
 
 class AgencyIn(Schema):
     name = fields.String(required=True, validate=validate.Length(min=2, max=200))
-    agency_type = fields.String(required=True, validate=one_of(codes.AGENCY_TYPES))
-    active = fields.Boolean()
-
-
-class AgencyPatch(Schema):
-    name = fields.String(validate=validate.Length(min=2, max=200))
-    agency_type = fields.String(validate=one_of(codes.AGENCY_TYPES))
+    agency_type = fields.Code(codes.AGENCY_TYPES, required=True)
     active = fields.Boolean()
 
 
@@ -129,7 +119,7 @@ class VoucherCreate(Schema):
     agency_id = fields.Integer(required=True)
     household_id = fields.Integer(required=True)
     reasons = fields.List(
-        fields.String(),
+        fields.String(validate=validate.Length(max=40)),
         required=True,
         validate=validate.Length(min=1),
         metadata={"description": "Codes from the configured referral reasons"},
@@ -152,7 +142,7 @@ class VoucherOut(Schema):
     valid_until = fields.Date()
     redeemed_on = fields.Date(allow_none=True)
     notes = fields.String()
-    status = fields.Function(lambda v: v.status(dt.date.today()))
+    status = fields.Function(lambda v: v.status(today()))
 
 
 class VoucherQuery(Schema):
@@ -168,15 +158,16 @@ class ParcelCreate(Schema):
     household_id = fields.Integer(metadata={"description": "Needed when there is no voucher"})
     location_id = fields.Integer(required=True)
     given_on = fields.Date(metadata={"description": "Default: today"})
-    parcel_type = fields.String(load_default="emergency", validate=one_of(codes.PARCEL_TYPES))
+    parcel_type = fields.Code(codes.PARCEL_TYPES, load_default="emergency")
     adults = fields.Integer(validate=PEOPLE, metadata={"description": "Default: the household's"})
     children = fields.Integer(validate=PEOPLE, metadata={"description": "Default: the household's"})
-    weight_grams = fields.Integer(
-        validate=validate.Range(min=0, max=200_000),
+    weight_grams = fields.Grams(
+        minimum=1,
+        maximum=200_000,
         metadata={"description": "Default: the usual weight for this type and household size"},
     )
-    method = fields.String(load_default="collected", validate=one_of(codes.DELIVERY_METHODS))
-    signposting = fields.List(fields.String(validate=one_of(codes.SIGNPOSTING)), load_default=list)
+    method = fields.Code(codes.DELIVERY_METHODS, load_default="collected")
+    signposting = fields.List(fields.Code(codes.SIGNPOSTING), load_default=list)
 
 
 class ParcelOut(Schema):
@@ -200,24 +191,31 @@ class ParcelQuery(Schema):
     date_to = fields.Date(data_key="to")
     household_id = fields.Integer()
     location_id = fields.Integer()
-    parcel_type = fields.String(validate=one_of(codes.PARCEL_TYPES))
+    parcel_type = fields.Code(codes.PARCEL_TYPES)
 
 
 class DonationLineIn(Schema):
-    category = fields.String(required=True, validate=one_of(codes.STOCK_CATEGORIES))
-    grams = fields.Integer(required=True, validate=validate.Range(min=1, max=5_000_000))
+    category = fields.Code(codes.STOCK_CATEGORIES, required=True)
+    grams = fields.Grams(
+        required=True, maximum=5_000_000, error_messages={"required": "Enter the weight."}
+    )
     best_before = fields.Date(allow_none=True)
 
 
 class DonationCreate(Schema):
     received_on = fields.Date(metadata={"description": "Default: today"})
-    donor_type = fields.String(required=True, validate=one_of(codes.DONOR_TYPES))
+    donor_type = fields.Code(codes.DONOR_TYPES, required=True)
     source = fields.String(
         validate=validate.Length(max=200),
         metadata={"description": "An organisation's name; leave blank for the public"},
     )
     lines = fields.List(
-        fields.Nested(DonationLineIn), required=True, validate=validate.Length(min=1, max=100)
+        fields.Nested(DonationLineIn),
+        required=True,
+        validate=[
+            validate.Length(min=1, error="weigh at least one category"),
+            validate.Length(max=100),
+        ],
     )
 
     @validates("source")
@@ -244,7 +242,7 @@ class DonationOut(Schema):
 class DonationQuery(Schema):
     date_from = fields.Date(data_key="from")
     date_to = fields.Date(data_key="to")
-    donor_type = fields.String(validate=one_of(codes.DONOR_TYPES))
+    donor_type = fields.Code(codes.DONOR_TYPES)
 
 
 class ExpiringOut(Schema):
@@ -265,7 +263,7 @@ class StockOut(Schema):
 
 
 class StockAdjustmentIn(Schema):
-    category = fields.String(required=True, validate=one_of(codes.STOCK_CATEGORIES))
+    category = fields.Code(codes.STOCK_CATEGORIES, required=True)
     grams = fields.Integer(
         required=True,
         validate=validate.Range(min=-5_000_000, max=5_000_000),

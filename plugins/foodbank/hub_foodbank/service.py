@@ -1,8 +1,11 @@
-"""What the food bank does, shared by its API, pages, importer and demo.
+"""What the food bank does: its rules and its errors, shared by the API, the pages, the
+importer and the demo.
 
-Views validate input and call these functions; these functions keep the rules
-(one parcel per voucher, one parcel per idempotency key, the support policy)
-in one place.
+api.py and views.py validate input with the schemas and call these functions, which
+keep every rule (a household linked only to a consenting person, one parcel per voucher
+and per idempotency key, the support policy) in one place. Nothing here knows about
+requests: a value that does not fit is an ``api.FieldError`` naming its field, and a
+request that clashes with what is recorded is a :class:`Conflict`.
 """
 
 from __future__ import annotations
@@ -12,17 +15,54 @@ import functools
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from sqlalchemy import Insert, Select, func, insert, select
+from sqlalchemy import Insert, Select, bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
-from hub.plugin_api import ApiError, Location, record_created, utcnow
-from hub_foodbank.models import Household, Parcel, ParcelSignpost, Voucher, VoucherReason
+from hub.plugin_api import FieldError, Location, Model, Person, now, record_created
+from hub_foodbank.models import (
+    Agency,
+    Donation,
+    DonationLine,
+    Household,
+    Parcel,
+    ParcelSignpost,
+    StockAdjustment,
+    Voucher,
+    VoucherReason,
+)
 from hub_foodbank.settings import Settings
 
 # No 0/O, 1/I/L: codes are read aloud and typed on phones.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+M = TypeVar("M", bound=Model)
+
+
+class Conflict(Exception):
+    """A request that clashes with what is recorded (a spent voucher, a code in use)."""
+
+    def __init__(self, message: str, field: str, detail: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = {field: [detail]}
+
+
+def _referenced(session: Session, model: type[M], ident: int, field: str, what: str) -> M:
+    found = session.get(model, ident)
+    if found is None:
+        raise FieldError(field, f"no {what} with id {ident}")
+    return found
+
+
+def _commit_or_conflict(session: Session, field: str, message: str) -> None:
+    """Commit; a unique value already taken (a code, a name) is a :class:`Conflict`."""
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise Conflict(message, field, message) from None
 
 
 def normalise_code(text: str) -> str:
@@ -50,6 +90,60 @@ def find_by_code(session: Session, text: str) -> Voucher | Household | None:
     )
 
 
+# --- households ------------------------------------------------------------------
+
+
+def _check_person(session: Session, person_id: int | None) -> None:
+    if person_id is None:
+        return
+    person = _referenced(session, Person, person_id, "person_id", "person")
+    if not person.consent_given or person.anonymised_at is not None:
+        raise FieldError("person_id", "link a household only to a person who has given consent")
+
+
+def _not_anonymised(household: Household, field: str) -> None:
+    if household.anonymised_at is not None:
+        raise FieldError(field, f"household {household.id} has been anonymised")
+
+
+def register_household(session: Session, values: dict[str, Any]) -> Household:
+    """A new household, with the code it was given or a fresh one."""
+    _check_person(session, values.get("person_id"))
+    values = dict(values)
+    code = normalise_code(values.pop("code", "")) or new_code(session, Household, "H")
+    household = Household(code=code, **values)
+    session.add(household)
+    _commit_or_conflict(session, "code", f"a household already has the code {code}")
+    return household
+
+
+def change_household(session: Session, household: Household, values: dict[str, Any]) -> Household:
+    if household.anonymised_at is not None:
+        raise Conflict("the household has been anonymised", "id", str(household.id))
+    _check_person(session, values.get("person_id"))
+    for key, value in values.items():
+        setattr(household, key, value)
+    session.commit()
+    return household
+
+
+# --- agencies --------------------------------------------------------------------
+
+
+def add_agency(session: Session, values: dict[str, Any]) -> Agency:
+    agency = Agency(**values)
+    session.add(agency)
+    _commit_or_conflict(session, "name", f"there is already an agency called {values['name']}")
+    return agency
+
+
+def change_agency(session: Session, agency: Agency, values: dict[str, Any]) -> Agency:
+    for key, value in values.items():
+        setattr(agency, key, value)
+    _commit_or_conflict(session, "name", "there is already an agency with that name")
+    return agency
+
+
 # --- vouchers --------------------------------------------------------------------
 
 
@@ -60,6 +154,40 @@ def set_reasons(voucher: Voucher, reasons: Iterable[str]) -> None:
 def check_reasons(settings: Settings, reasons: Iterable[str]) -> list[str]:
     """The reasons that are not on the configured list."""
     return [code for code in reasons if code not in settings.reasons]
+
+
+def issue_voucher(
+    session: Session, settings: Settings, values: dict[str, Any], today: dt.date
+) -> Voucher:
+    """A referral: valid from ``issued_on`` (default today) for the configured days."""
+    unknown = check_reasons(settings, values["reasons"])
+    if unknown:
+        raise FieldError(
+            "reasons",
+            f"unknown reason {unknown[0]!r}; use one of: {', '.join(settings.reasons)}",
+        )
+    agency = _referenced(session, Agency, values["agency_id"], "agency_id", "agency")
+    household = _referenced(session, Household, values["household_id"], "household_id", "household")
+    _not_anonymised(household, "household_id")
+    issued = values.get("issued_on", today)
+    valid_until = values.get("valid_until") or issued + dt.timedelta(
+        days=int(settings.voucher_valid_days)
+    )
+    if valid_until < issued:
+        raise FieldError("valid_until", "must not be before issued_on")
+    code = normalise_code(values.get("code", "")) or new_code(session, Voucher, "V")
+    voucher = Voucher(
+        code=code,
+        agency=agency,
+        household=household,
+        issued_on=issued,
+        valid_until=valid_until,
+        notes=values.get("notes", ""),
+    )
+    set_reasons(voucher, values["reasons"])
+    session.add(voucher)
+    _commit_or_conflict(session, "code", f"a voucher already has the code {code}")
+    return voucher
 
 
 def open_voucher_for(session: Session, household: Household, today: dt.date) -> Voucher | None:
@@ -106,28 +234,99 @@ def prefill(settings: Settings, household: Household, parcel_type: str = "emerge
     }
 
 
+@functools.cache
+def _household_and_location_query() -> Select[Household, Location]:
+    # Parcels are logged in bursts at busy sessions: both rows in one round trip, from
+    # a statement built once (building it cost more than running it).
+    return (
+        select(Household, Location)
+        .join(Location, Location.id == bindparam("location_id"))
+        .where(Household.id == bindparam("household_id"))
+    )
+
+
+def _household_and_location(
+    session: Session, household_id: int, location_id: int
+) -> tuple[Household, Location]:
+    found = session.execute(
+        _household_and_location_query(),
+        {"household_id": household_id, "location_id": location_id},
+    ).first()
+    if found is None:
+        _referenced(session, Household, household_id, "household_id", "household")
+        _referenced(session, Location, location_id, "location_id", "location")
+    assert found is not None
+    return found[0], found[1]
+
+
+def _voucher_by_code(session: Session, code: str) -> Voucher:
+    voucher = session.scalar(
+        select(Voucher)
+        .options(joinedload(Voucher.household))
+        .where(Voucher.code == normalise_code(code))
+    )
+    if voucher is None:
+        raise FieldError("voucher_code", "no voucher with this code")
+    return voucher
+
+
+def parcel_request(
+    session: Session, settings: Settings, values: dict[str, Any], key: str | None, today: dt.date
+) -> ParcelRequest:
+    """The parcel ``values`` ask for (as ``schemas.ParcelCreate`` loads them): ids and
+    codes resolved, and what is not given filled in from the household's record."""
+    voucher = (
+        _voucher_by_code(session, values["voucher_code"]) if "voucher_code" in values else None
+    )
+    if (
+        voucher is not None
+        and values.get("household_id", voucher.household_id) != voucher.household_id
+    ):
+        raise Conflict(
+            "the voucher is for another household", "household_id", "does not match the voucher"
+        )
+    household_id = voucher.household_id if voucher is not None else values.get("household_id")
+    if household_id is None:
+        raise FieldError("household_id", "give household_id or voucher_code")
+    household, location = _household_and_location(session, household_id, values["location_id"])
+    _not_anonymised(household, "household_id")
+    usual = prefill(settings, household, values["parcel_type"])
+    wanted = ParcelRequest(
+        household=household,
+        location=location,
+        given_on=values.get("given_on", today),
+        parcel_type=values["parcel_type"],
+        adults=values.get("adults", usual["adults"]),
+        children=values.get("children", usual["children"]),
+        weight_grams=values.get("weight_grams", usual["weight_grams"]),
+        method=values["method"],
+        signposting=tuple(values["signposting"]),
+        voucher=voucher,
+        idempotency_key=key,
+    )
+    if wanted.adults + wanted.children < 1:
+        raise FieldError("adults", "a parcel feeds at least one person")
+    return wanted
+
+
 def _check_voucher(request: ParcelRequest) -> None:
     voucher = request.voucher
     if voucher is None:
         return
     if voucher.household_id != request.household.id:
-        raise ApiError(409, "the voucher is for another household", {"voucher": [voucher.code]})
+        raise Conflict("the voucher is for another household", "voucher", voucher.code)
     if voucher.redeemed_on is not None:
-        raise ApiError(
-            409,
+        raise Conflict(
             "the voucher has already been redeemed",
-            {"voucher": [f"{voucher.code} was redeemed on {voucher.redeemed_on.isoformat()}"]},
+            "voucher",
+            f"{voucher.code} was redeemed on {voucher.redeemed_on.isoformat()}",
         )
     if not voucher.issued_on <= request.given_on <= voucher.valid_until:
-        raise ApiError(
-            409,
+        raise Conflict(
             "the voucher is not valid on this date",
-            {
-                "voucher": [
-                    f"{voucher.code} is valid {voucher.issued_on.isoformat()} "
-                    f"to {voucher.valid_until.isoformat()}"
-                ]
-            },
+            "voucher",
+            f"{voucher.code} is valid {voucher.issued_on.isoformat()} "
+            f"to {voucher.valid_until.isoformat()}",
         )
 
 
@@ -145,10 +344,10 @@ def find_by_key(session: Session, key: str) -> Parcel | None:
 
 def _replay(existing: Parcel, request: ParcelRequest) -> tuple[LoggedParcel, bool]:
     if not _same_parcel(existing, request):
-        raise ApiError(
-            409,
+        raise Conflict(
             "this idempotency key was used for a different parcel",
-            {"Idempotency-Key": ["use a new key for each new parcel"]},
+            "Idempotency-Key",
+            "use a new key for each new parcel",
         )
     return LoggedParcel.of(existing), False
 
@@ -238,7 +437,7 @@ def _parcel_row(request: ParcelRequest) -> dict:
         "location_id": request.location.id,
         "household_id": request.household.id,
         "voucher_id": request.voucher.id if request.voucher is not None else None,
-        "created_at": utcnow(),
+        "created_at": now(),
     }
 
 
@@ -295,6 +494,34 @@ def log_parcel(session: Session, request: ParcelRequest) -> tuple[LoggedParcel, 
             _check_voucher(request)
         raise
     return parcel, True
+
+
+# --- donations and stock ---------------------------------------------------------
+
+
+def record_donation(session: Session, values: dict[str, Any], today: dt.date) -> Donation:
+    donation = Donation(
+        received_on=values.get("received_on", today),
+        donor_type=values["donor_type"],
+        source=values.get("source", ""),
+        lines=[DonationLine(**line) for line in values["lines"]],
+    )
+    session.add(donation)
+    session.commit()
+    return donation
+
+
+def adjust_stock(session: Session, values: dict[str, Any], today: dt.date) -> StockAdjustment:
+    """A stock count, waste or a transfer: grams added (positive) or removed."""
+    adjustment = StockAdjustment(
+        category=values["category"],
+        grams=values["grams"],
+        made_on=values.get("made_on", today),
+        reason=values.get("reason", ""),
+    )
+    session.add(adjustment)
+    session.commit()
+    return adjustment
 
 
 # --- the support policy ---------------------------------------------------------

@@ -1,35 +1,30 @@
-"""Pages for volunteers (the quick log, households, vouchers) and coordinators."""
+"""Pages for volunteers (the quick log, households, vouchers) and coordinators. Each form
+is read into the API's schema and handed to the service, as the API does."""
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 from typing import Any
 
-from flask import (
-    Blueprint,
-    abort,
-    flash,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from hub.plugin_api import (
-    ApiError,
+    FieldError,
+    Form,
     Location,
     Person,
     can,
     current_user,
+    get_or_404,
     get_session,
-    load,
+    requested_page,
     require_permission,
+    text_search,
+    today,
 )
-from hub_foodbank import api, codes, schemas, service, settings, stock
+from hub_foodbank import codes, schemas, service, settings, stock
 from hub_foodbank.models import Agency, Household, Parcel, Voucher
 from hub_foodbank.permissions import HOUSEHOLDS, LOG, MANAGE, VIEW
 
@@ -44,6 +39,14 @@ bp = Blueprint(
 
 LOCATION_KEY = "foodbank_location"
 FORM_TOKEN_PREFIX = "form:"
+# The quick log's weight box is in kilograms; the schema's field is in grams.
+PARCEL_INPUTS = {"weight_grams": "weight_kg"}
+# The donation form has one row per stock category: its weight (kg) and best-before.
+DONATION_INPUTS = {
+    f"lines-{row}-{field}": f"{prefix}_{category}"
+    for row, category in enumerate(codes.STOCK_CATEGORIES)
+    for field, prefix in (("grams", "kg"), ("best_before", "bb"))
+}
 
 
 @bp.context_processor
@@ -51,46 +54,11 @@ def _codelists() -> dict[str, Any]:
     return {"codes": codes}
 
 
-def _today() -> dt.date:
-    return dt.date.today()
-
-
-def _error_text(details: Any) -> dict[str, str]:
-    """Field -> one readable message, from a 4xx error's details."""
-    if not isinstance(details, dict):
-        return {"form": str(details)}
-    found = {}
-    for name, messages in details.items():
-        if isinstance(messages, dict):
-            messages = [f"{k}: {v}" for k, v in messages.items()]
-        found[name] = (
-            "; ".join(str(m) for m in messages) if isinstance(messages, list) else str(messages)
-        )
-    return found
-
-
-def _int_or_raw(value: str) -> Any:
-    value = value.strip()
-    if value == "":
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        return value
-
-
-def _grams_from_kg(value: str) -> Any:
-    value = value.strip().replace(",", ".")
-    if value == "":
-        return None
-    try:
-        return round(float(value) * 1000)
-    except ValueError:
-        return value
-
-
-def _drop_empty(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in data.items() if v is not None and v != ""}
+def _unanonymised(household_id: int) -> Household:
+    household = get_or_404(Household, household_id)
+    if household.anonymised_at is not None:
+        abort(404)
+    return household
 
 
 # --- overview --------------------------------------------------------------------
@@ -101,18 +69,18 @@ def _drop_empty(data: dict[str, Any]) -> dict[str, Any]:
 def index() -> str:
     db = get_session()
     config = settings.current()
-    today = _today()
+    day = today()
     parcels, people, grams = db.execute(
         select(
             func.count(Parcel.id),
             func.coalesce(func.sum(Parcel.adults + Parcel.children), 0),
             func.coalesce(func.sum(Parcel.weight_grams), 0),
-        ).where(Parcel.given_on == today)
+        ).where(Parcel.given_on == day)
     ).one()
     sees_households = can(current_user(), HOUSEHOLDS)
-    flagged = service.flagged_households(db, config, today, limit=20) if sees_households else []
-    flagged_total = service.flagged_count(db, config, today) if sees_households else 0
-    levels = stock.levels(db, config, today)
+    flagged = service.flagged_households(db, config, day, limit=20) if sees_households else []
+    flagged_total = service.flagged_count(db, config, day) if sees_households else 0
+    levels = stock.levels(db, config, day)
     return render_template(
         "foodbank/index.html",
         today_figures={"parcels": parcels, "people": people, "grams": grams},
@@ -130,11 +98,10 @@ def index() -> str:
 @require_permission(LOG)
 def quick() -> str:
     """Step one: find a voucher or household by its code."""
-    code = request.args.get("code", "")
+    code = request.args.get("code", "")[:100]
     found = service.find_by_code(get_session(), code) if code.strip() else None
     voucher = found if isinstance(found, Voucher) else None
-    household = voucher.household if voucher is not None else found
-    assert not isinstance(household, Voucher)
+    household = found.household if isinstance(found, Voucher) else found
     if household is not None and household.anonymised_at is not None:
         household = None
     return render_template(
@@ -143,7 +110,7 @@ def quick() -> str:
         searched=bool(code.strip()),
         voucher=voucher,
         household=household,
-        today=_today(),
+        today=today(),
     )
 
 
@@ -156,38 +123,26 @@ def _locations() -> list[Location]:
 
 
 def _quick_target() -> tuple[Household, Voucher | None]:
-    db = get_session()
     source = request.values
     if voucher_id := source.get("voucher_id", type=int):
-        voucher = db.get(Voucher, voucher_id)
-        if voucher is None:
-            abort(404)
+        voucher = get_or_404(Voucher, voucher_id)
         return voucher.household, voucher
-    household = db.get(Household, source.get("household_id", type=int) or 0)
-    if household is None or household.anonymised_at is not None:
-        abort(404)
-    return household, service.open_voucher_for(db, household, _today())
+    household = _unanonymised(source.get("household_id", 0, type=int))
+    return household, service.open_voucher_for(get_session(), household, today())
 
 
-def _parcel_form(
-    household: Household,
-    voucher: Voucher | None,
-    values: dict[str, Any],
-    errors: dict[str, str],
-    token: str,
-    status: int = 200,
+def _parcel_page(
+    household: Household, voucher: Voucher | None, form: Form, token: str, status: int = 200
 ) -> tuple[str, int]:
-    db = get_session()
     config = settings.current()
     return render_template(
         "foodbank/quick_parcel.html",
         household=household,
         voucher=voucher,
-        values=values,
-        errors=errors,
+        form=form,
         token=token,
-        locations=_locations(),
-        window_count=service.parcels_in_window(db, config, household.id, _today()),
+        locations=[(location.id, location.name) for location in _locations()],
+        window_count=service.parcels_in_window(get_session(), config, household.id, today()),
         config=config,
         weights={t: config.default_weight(t, household.size) for t in codes.PARCEL_TYPES},
     ), status
@@ -199,34 +154,11 @@ def quick_log() -> tuple[str, int]:
     """Step two: the parcel, pre-filled from the household, one tap from logged."""
     household, voucher = _quick_target()
     values = service.prefill(settings.current(), household)
-    values["weight_kg"] = f"{values['weight_grams'] / 1000:g}"
-    locations = _locations()
+    locations = [location.id for location in _locations()]
     remembered = session.get(LOCATION_KEY)
-    if remembered in {loc.id for loc in locations}:
-        values["location_id"] = remembered
-    elif locations:
-        values["location_id"] = locations[0].id
-    values["signposting"] = []
-    return _parcel_form(household, voucher, values, {}, secrets.token_urlsafe(18))
-
-
-def _parcel_body(form: MultiDict[str, str], household: Household, voucher: Voucher | None) -> dict:
-    body = _drop_empty(
-        {
-            "location_id": _int_or_raw(form.get("location_id", "")),
-            "parcel_type": form.get("parcel_type", ""),
-            "adults": _int_or_raw(form.get("adults", "")),
-            "children": _int_or_raw(form.get("children", "")),
-            "weight_grams": _grams_from_kg(form.get("weight_kg", "")),
-            "method": form.get("method", ""),
-        }
-    )
-    body["signposting"] = form.getlist("signposting")
-    if voucher is not None:
-        body["voucher_code"] = voucher.code
-    else:
-        body["household_id"] = household.id
-    return body
+    values["location_id"] = remembered if remembered in locations else next(iter(locations), None)
+    form = Form(schemas.ParcelCreate, values, inputs=PARCEL_INPUTS)
+    return _parcel_page(household, voucher, form, secrets.token_urlsafe(18))
 
 
 @bp.post("/quick/log")
@@ -234,31 +166,35 @@ def _parcel_body(form: MultiDict[str, str], household: Household, voucher: Vouch
 def quick_log_post() -> Any:
     """Step three: log it. The form's one-time token makes a double tap harmless."""
     household, voucher = _quick_target()
-    form = request.form
-    token = form.get("token", "")
+    token = request.form.get("token", "")
     if not 16 <= len(token) <= 64 or not token.replace("-", "").replace("_", "").isalnum():
         abort(400)
-    values = {**form.to_dict(), "signposting": form.getlist("signposting")}
-    try:
-        body = load(schemas.ParcelCreate, _parcel_body(form, household, voucher), "form")
-        wanted = api.parcel_request(body, FORM_TOKEN_PREFIX + token, _today())
-        parcel, created = service.log_parcel(get_session(), wanted)
-    except ApiError as exc:
-        errors = _error_text(exc.details)
-        if exc.status != 422:
-            # A conflict (voucher spent, key reused) is about the whole parcel, not one field.
-            errors = {"form": f"{exc.error.capitalize()}: {'; '.join(errors.values())}"}
-        if "weight_grams" in errors:
-            errors["weight_kg"] = errors.pop("weight_grams")
-        return _parcel_form(household, voucher, values, errors, token, exc.status)
-    session[LOCATION_KEY] = parcel.location_id
+    form = Form(schemas.ParcelCreate, inputs=PARCEL_INPUTS)
+    if not form.validate_on_submit():
+        return _parcel_page(household, voucher, form, token, form.status)
+    whose = {"voucher_code": voucher.code} if voucher else {"household_id": household.id}
+    db = get_session()
     config = settings.current()
+    try:
+        wanted = service.parcel_request(
+            db, config, {**form.data, **whose}, FORM_TOKEN_PREFIX + token, today()
+        )
+        parcel, created = service.log_parcel(db, wanted)
+    except FieldError as exc:
+        form.fail(exc)
+        return _parcel_page(household, voucher, form, token, form.status)
+    except service.Conflict as exc:
+        # A conflict (voucher spent, key reused) is about the whole parcel, not one field.
+        details = "; ".join(message for found in exc.details.values() for message in found)
+        form.fail("form", f"{exc.message.capitalize()}: {details}")
+        return _parcel_page(household, voucher, form, token, 409)
+    session[LOCATION_KEY] = parcel.location_id
     label = codes.PARCEL_TYPES[parcel.parcel_type].lower()
     if created:
         flash(f"Logged: {label} for household {household.code}.", "success")
     else:
         flash(f"Already logged: {label} for household {household.code}.", "info")
-    count = service.parcels_in_window(get_session(), config, household.id, _today())
+    count = service.parcels_in_window(db, config, household.id, today())
     if count >= int(config.policy_parcels):
         flash(
             f"Household {household.code} has had {count} parcels in {config.policy_days} days: "
@@ -274,119 +210,87 @@ def quick_log_post() -> Any:
 @bp.get("/households")
 @require_permission(HOUSEHOLDS)
 def households() -> str:
-    code = request.args.get("code", "")
-    statement = select(Household).where(Household.anonymised_at.is_(None))
-    if code.strip():
-        statement = statement.where(Household.code.contains(service.normalise_code(code)))
-    rows = get_session().scalars(statement.order_by(Household.id.desc()).limit(100)).all()
-    return render_template("foodbank/households.html", households=rows, code=code)
+    code = request.args.get("code", "")[:100]
+    statement = (
+        select(Household)
+        .where(Household.anonymised_at.is_(None))
+        .where(text_search(service.normalise_code(code), Household.code))
+        .order_by(Household.id.desc())
+    )
+    return render_template("foodbank/households.html", page=requested_page(statement), code=code)
 
 
-def _consenting_people() -> list[Person]:
+def _consenting_people() -> list[tuple[int, str]]:
     if not can(current_user(), "people.view"):
         return []
-    return list(
-        get_session().scalars(
-            select(Person)
-            .where(Person.consent_given.is_(True), Person.anonymised_at.is_(None))
-            .order_by(Person.name)
-        )
+    people = get_session().execute(
+        select(Person.id, Person.name)
+        .where(Person.consent_given.is_(True), Person.anonymised_at.is_(None))
+        .order_by(Person.name)
     )
-
-
-def _household_body(form: MultiDict[str, str]) -> dict[str, Any]:
-    body = _drop_empty(
-        {
-            "adults": _int_or_raw(form.get("adults", "")),
-            "children_0_4": _int_or_raw(form.get("children_0_4", "")),
-            "children_5_11": _int_or_raw(form.get("children_5_11", "")),
-            "children_12_17": _int_or_raw(form.get("children_12_17", "")),
-            "postcode_district": form.get("postcode_district", ""),
-            "code": form.get("code", "").strip(),
-        }
-    )
-    body["dietary"] = form.getlist("dietary")
-    body["allergies"] = form.get("allergies", "").strip()
-    if "person_id" in form:
-        body["person_id"] = _int_or_raw(form["person_id"])
-    return body
+    return [(person_id, name) for person_id, name in people]
 
 
 @bp.route("/households/new", methods=["GET", "POST"])
 @require_permission(LOG)
 def household_new() -> Any:
-    values: dict[str, Any] = {"adults": 1, "dietary": []}
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        values = {**request.form.to_dict(), "dietary": request.form.getlist("dietary")}
+    form = Form(schemas.HouseholdCreate, {"adults": 1})
+    if form.validate_on_submit():
         try:
-            household = api.create_household(
-                load(schemas.HouseholdCreate, _household_body(request.form), "form")
-            )
-        except ApiError as exc:
-            errors = _error_text(exc.details)
+            household = service.register_household(get_session(), form.data)
+        except (FieldError, service.Conflict) as exc:
+            form.fail(_as_field_error(exc))
         else:
             flash(f"Household {household.code} registered.", "success")
             return redirect(url_for("foodbank.household", household_id=household.id))
-    return render_template(
-        "foodbank/household_form.html", values=values, errors=errors, people=_consenting_people()
-    ), (422 if errors else 200)
+    return _household_form(form, None)
 
 
 @bp.route("/households/<int:household_id>/edit", methods=["GET", "POST"])
 @require_permission(LOG)
 def household_edit(household_id: int) -> Any:
-    found = get_session().get(Household, household_id)
-    if found is None or found.anonymised_at is not None:
-        abort(404)
-    values: dict[str, Any] = {
-        name: getattr(found, name)
-        for name in (
-            "adults",
-            "children_0_4",
-            "children_5_11",
-            "children_12_17",
-            "allergies",
-            "postcode_district",
-            "person_id",
-        )
-    }
-    values["dietary"] = list(found.dietary or [])
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        values = {**request.form.to_dict(), "dietary": request.form.getlist("dietary")}
-        body = _household_body(request.form)
-        body.pop("code", None)
+    found = _unanonymised(household_id)
+    form = Form(schemas.HouseholdFields, found)
+    people = _consenting_people()
+    if form.validate_on_submit():
+        # Every box is on the page: one left empty clears what it held.
+        cleared: dict[str, Any] = {"allergies": "", "dietary": []}
+        if people:
+            cleared["person_id"] = None
         try:
-            api.update_household(found, load(schemas.HouseholdFields, body, "form"))
-        except ApiError as exc:
-            errors = _error_text(exc.details)
+            service.change_household(get_session(), found, {**cleared, **form.data})
+        except (FieldError, service.Conflict) as exc:
+            form.fail(_as_field_error(exc))
         else:
             flash(f"Household {found.code} updated.", "success")
             return redirect(url_for("foodbank.household", household_id=household_id))
-    return render_template(
-        "foodbank/household_form.html",
-        values=values,
-        errors=errors,
-        people=_consenting_people(),
-        household=found,
-    ), (422 if errors else 200)
+    return _household_form(form, found, people)
+
+
+def _as_field_error(exc: FieldError | service.Conflict) -> FieldError:
+    if isinstance(exc, FieldError):
+        return exc
+    field, messages = next(iter(exc.details.items()))
+    return FieldError(field, messages[0])
+
+
+def _household_form(
+    form: Form, household: Household | None, people: list[tuple[int, str]] | None = None
+) -> Any:
+    people = _consenting_people() if people is None else people
+    page = render_template(
+        "foodbank/household_form.html", form=form, people=people, household=household
+    )
+    return page, form.status
 
 
 @bp.get("/households/<int:household_id>")
 @require_permission(HOUSEHOLDS)
 def household(household_id: int) -> str:
     db = get_session()
-    found = db.get(Household, household_id)
-    if found is None:
-        abort(404)
+    found = get_or_404(Household, household_id)
     config = settings.current()
-    parcels = db.scalars(
-        select(Parcel)
-        .where(Parcel.household_id == household_id)
-        .order_by(Parcel.given_on.desc())
-        .limit(50)
-    ).all()
+    parcels = select(Parcel).where(Parcel.household_id == household_id)
     vouchers = db.scalars(
         select(Voucher)
         .where(Voucher.household_id == household_id)
@@ -395,71 +299,61 @@ def household(household_id: int) -> str:
     return render_template(
         "foodbank/household.html",
         household=found,
-        parcels=parcels,
+        parcels=requested_page(parcels.order_by(Parcel.given_on.desc(), Parcel.id.desc())),
         vouchers=vouchers,
-        window_count=service.parcels_in_window(db, config, household_id, _today()),
+        window_count=service.parcels_in_window(db, config, household_id, today()),
         config=config,
-        today=_today(),
+        today=today(),
     )
 
 
-def _agencies() -> list[Agency]:
-    return list(
-        get_session().scalars(select(Agency).where(Agency.active.is_(True)).order_by(Agency.name))
+def _agencies() -> list[tuple[int, str]]:
+    rows = get_session().execute(
+        select(Agency.id, Agency.name).where(Agency.active.is_(True)).order_by(Agency.name)
     )
+    return [(agency_id, name) for agency_id, name in rows]
+
+
+VOUCHER_INPUTS = ("agency_id", "reasons", "code", "issued_on", "notes")
 
 
 @bp.route("/households/<int:household_id>/vouchers/new", methods=["GET", "POST"])
 @require_permission(LOG)
 def voucher_new(household_id: int) -> Any:
-    found = get_session().get(Household, household_id)
-    if found is None or found.anonymised_at is not None:
-        abort(404)
-    values: dict[str, Any] = {"reasons": [], "issued_on": _today().isoformat()}
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        form = request.form
-        values = {**form.to_dict(), "reasons": form.getlist("reasons")}
-        body = _drop_empty(
-            {
-                "agency_id": _int_or_raw(form.get("agency_id", "")),
-                "code": form.get("code", "").strip(),
-                "issued_on": form.get("issued_on", ""),
-                "notes": form.get("notes", "").strip(),
-            }
-        )
-        body["household_id"] = household_id
-        body["reasons"] = form.getlist("reasons")
+    found = _unanonymised(household_id)
+    config = settings.current()
+    form = Form(schemas.VoucherCreate, {"issued_on": today()}, only=VOUCHER_INPUTS)
+    if form.validate_on_submit():
+        values = {**form.data, "household_id": household_id}
         try:
-            voucher = api.create_voucher(load(schemas.VoucherCreate, body, "form"), _today())
-        except ApiError as exc:
-            errors = _error_text(exc.details)
+            voucher = service.issue_voucher(get_session(), config, values, today())
+        except (FieldError, service.Conflict) as exc:
+            form.fail(_as_field_error(exc))
         else:
             flash(
                 f"Voucher {voucher.code} issued, valid to {voucher.valid_until:%d %b %Y}.",
                 "success",
             )
             return redirect(url_for("foodbank.household", household_id=household_id))
-    return render_template(
+    page = render_template(
         "foodbank/voucher_form.html",
         household=found,
-        values=values,
-        errors=errors,
+        form=form,
         agencies=_agencies(),
-        reasons=settings.current().reasons,
-    ), (422 if errors else 200)
+        reasons=list(config.reasons.items()),
+    )
+    return page, form.status
 
 
 @bp.get("/vouchers")
 @require_permission(HOUSEHOLDS)
 def vouchers() -> str:
-    rows = (
-        get_session()
-        .scalars(select(Voucher).order_by(Voucher.issued_on.desc(), Voucher.id.desc()).limit(100))
-        .all()
-    )
+    statement = select(Voucher).order_by(Voucher.issued_on.desc(), Voucher.id.desc())
     return render_template(
-        "foodbank/vouchers.html", vouchers=rows, today=_today(), reasons=settings.current().reasons
+        "foodbank/vouchers.html",
+        page=requested_page(statement),
+        today=today(),
+        reasons=settings.current().reasons,
     )
 
 
@@ -469,26 +363,19 @@ def vouchers() -> str:
 @bp.route("/agencies", methods=["GET", "POST"])
 @require_permission(VIEW)
 def agencies() -> Any:
-    errors: dict[str, str] = {}
-    values: dict[str, Any] = {}
-    if request.method == "POST":
-        if not can(current_user(), MANAGE):
-            abort(403)
-        values = request.form.to_dict()
-        body = _drop_empty(
-            {"name": values.get("name", "").strip(), "agency_type": values.get("agency_type", "")}
-        )
+    form = Form(schemas.AgencyIn, only=("name", "agency_type"))
+    if request.method == "POST" and not can(current_user(), MANAGE):
+        abort(403)
+    if form.validate_on_submit():
         try:
-            agency = api.create_agency(load(schemas.AgencyIn, body, "form"))
-        except ApiError as exc:
-            errors = _error_text(exc.details)
+            agency = service.add_agency(get_session(), form.data)
+        except service.Conflict as exc:
+            form.fail(_as_field_error(exc))
         else:
             flash(f"Agency {agency.name} added.", "success")
             return redirect(url_for("foodbank.agencies"))
     rows = get_session().scalars(select(Agency).order_by(Agency.name)).all()
-    return render_template("foodbank/agencies.html", agencies=rows, values=values, errors=errors), (
-        422 if errors else 200
-    )
+    return render_template("foodbank/agencies.html", agencies=rows, form=form), form.status
 
 
 # --- parcels, donations and stock ---------------------------------------------------
@@ -497,12 +384,8 @@ def agencies() -> Any:
 @bp.get("/parcels")
 @require_permission(VIEW)
 def parcels() -> str:
-    rows = (
-        get_session()
-        .scalars(select(Parcel).order_by(Parcel.given_on.desc(), Parcel.id.desc()).limit(100))
-        .all()
-    )
-    return render_template("foodbank/parcels.html", parcels=rows)
+    statement = select(Parcel).order_by(Parcel.given_on.desc(), Parcel.id.desc())
+    return render_template("foodbank/parcels.html", page=requested_page(statement))
 
 
 @bp.get("/stock")
@@ -511,48 +394,28 @@ def stock_page() -> str:
     config = settings.current()
     return render_template(
         "foodbank/stock.html",
-        levels=stock.levels(get_session(), config, _today()),
+        levels=stock.levels(get_session(), config, today()),
         config=config,
     )
 
 
-def _donation_body(form: MultiDict[str, str]) -> dict[str, Any]:
-    lines = []
-    for category in codes.STOCK_CATEGORIES:
-        kg = form.get(f"kg_{category}", "").strip()
-        if not kg:
-            continue
-        line: dict[str, Any] = {"category": category, "grams": _grams_from_kg(kg)}
-        if best_before := form.get(f"bb_{category}", "").strip():
-            line["best_before"] = best_before
-        lines.append(line)
-    body = _drop_empty(
-        {
-            "received_on": form.get("received_on", ""),
-            "donor_type": form.get("donor_type", ""),
-            "source": form.get("source", "").strip(),
-        }
-    )
-    body["lines"] = lines
-    return body
+def _with_categories(form: MultiDict[str, str]) -> MultiDict[str, str]:
+    """The donation form plus each weighed row's category (a row per category)."""
+    rows = MultiDict(form)
+    for row, category in enumerate(codes.STOCK_CATEGORIES):
+        if form.get(f"kg_{category}", "").strip() or form.get(f"bb_{category}", "").strip():
+            rows[f"lines-{row}-category"] = category
+    return rows
 
 
 @bp.route("/donations/new", methods=["GET", "POST"])
 @require_permission(LOG)
 def donation_new() -> Any:
-    values: dict[str, Any] = {"received_on": _today().isoformat()}
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        values = request.form.to_dict()
-        try:
-            donation = api.create_donation(
-                load(schemas.DonationCreate, _donation_body(request.form), "form"), _today()
-            )
-        except ApiError as exc:
-            errors = _error_text(exc.details)
-        else:
-            flash(f"Donation of {donation.weight_grams / 1000:,.1f} kg recorded.", "success")
-            return redirect(url_for("foodbank.stock_page"))
-    return render_template("foodbank/donation_form.html", values=values, errors=errors), (
-        422 if errors else 200
-    )
+    form = Form(schemas.DonationCreate, {"received_on": today()}, inputs=DONATION_INPUTS)
+    if request.method == "POST" and form.read(
+        _with_categories(request.form), unticked_is_false=True
+    ):
+        donation = service.record_donation(get_session(), form.data, today())
+        flash(f"Donation of {donation.weight_grams / 1000:,.1f} kg recorded.", "success")
+        return redirect(url_for("foodbank.stock_page"))
+    return render_template("foodbank/donation_form.html", form=form), form.status

@@ -2,44 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
+from hub.plugin_api import Period, today
+from hub.testing import load_demo_data, login
 
-from hub.plugin_api import Location, Period, get_session
 
+def test_demo_year(app, fb, published, runner):
+    load_demo_data(app, "foodbank")
 
-def test_demo_year(app, fb, published, runner, login):
-    today = dt.date.today()
-    coordinator = fb.accounts["coordinator"].headers
-    hours = [
-        {"weekday": 1, "opens": "10:00", "closes": "13:00"},
-        {"weekday": 4, "opens": "17:00", "closes": "19:00"},
-    ]
-    changed = fb.client.patch(
-        f"/api/v1/locations/{fb.location_id}", json={"opening_times": hours}, headers=coordinator
-    )
-    assert changed.status_code == 200, changed.json
-    centre_id = fb.client.post(
-        "/api/v1/locations",
-        json={
-            "name": "Riverside Community Centre",
-            "opening_times": [{"weekday": 5, "opens": "10:00", "closes": "14:00"}],
-        },
-        headers=coordinator,
-    ).json["id"]
-    with app.app_context():
-        session = get_session()
-        hall, centre = session.get(Location, fb.location_id), session.get(Location, centre_id)
-        plugins = app.extensions["hub.plugins"]
-        plugins.call(
-            "hub_demo_data",
-            plugin="foodbank",
-            session=session,
-            today=today,
-            locations=[hall, centre],
-        )
-        session.commit()
-
-    last_month = str(Period.month_of(today).previous())
+    last_month = str(Period.month_of(today()).previous())
     figures = published(last_month)
     parcels = sum(v for k, v in figures.items() if k.startswith("parcels."))
     assert 150 < parcels < 600  # three sessions a week, 15-25 parcels each

@@ -211,3 +211,31 @@ def test_the_import_page_checks_maps_and_imports_a_sheet(app, fb):
     repeat = admin.post("/admin/imports/check", data={**_hidden(repeat.text), **mapping})
     assert "Would import: 0 new, 0 updated, 4 unchanged" in repeat.text
     assert "Import 0" not in repeat.text and 'formaction="/admin/imports/run"' not in repeat.text
+
+
+def test_exported_cells_never_start_a_formula(fb, runner):
+    agency = fb.agency(name='=HYPERLINK("http://example.com/x","Citizens Advice")')
+    household = fb.household(adults=2)
+    voucher = fb.voucher(household["id"], agency["id"], ["low_income"])
+    fb.parcel(voucher_code=voucher["code"])
+    fb.ok(
+        "POST",
+        "/donations",
+        {
+            "received_on": "2025-03-05",
+            "donor_type": "business",
+            "source": "-1+cmd|' /C calc'!A0",
+            "lines": [{"category": "baby", "grams": 500}],
+        },
+        role="volunteer",
+    )
+    for export in ("foodbank-parcels", "foodbank-donations"):
+        result = runner.invoke("export", export)
+        assert result.exit_code == 0, result.output
+        _header, *rows = list(csv.reader(io.StringIO(result.output)))
+        assert rows
+        for row in rows:
+            assert not [cell for cell in row if cell[:1] in ("=", "+", "-", "@", "\t", "\r")], row
+    parcels = list(csv.DictReader(io.StringIO(runner.invoke("export", "foodbank-parcels").output)))
+    assert parcels[0]["agency"] == "'" + agency["name"]
+    assert parcels[0]["adults"] == "2"  # numbers stay numbers

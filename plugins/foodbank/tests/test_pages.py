@@ -61,24 +61,49 @@ def test_quick_log_pages_and_double_tap(app, fb):
     assert "No voucher or household has the code" in unknown
 
 
-def test_quick_log_form_errors_name_the_field(app, fb):
-    household = fb.household(adults=2)
+def _parcel_form(app, fb, adults):
+    """A volunteer signed in, and the quick log's form for a new household, filled in."""
+    household = fb.household(adults=adults)
     volunteer = _signed_in(app, fb.accounts["volunteer"])
     html = volunteer.get(f"/foodbank/quick/log?household_id={household['id']}").get_data(
         as_text=True
     )
-    data = {
+    filled = {
         **_form_fields(html),
         "location_id": str(fb.location_id),
         "parcel_type": "emergency",
-        "adults": "2",
-        "children": "0",
-        "weight_kg": "heavy",
         "method": "collected",
     }
+    return volunteer, filled
+
+
+def test_quick_log_form_errors_name_the_field(app, fb):
+    volunteer, filled = _parcel_form(app, fb, adults=2)
+    data = {**filled, "adults": "2", "children": "0", "weight_kg": "heavy"}
     response = volunteer.post("/foodbank/quick/log", data=data)
     assert response.status_code == 422
     assert 'id="weight_kg-error"' in response.get_data(as_text=True)
+    assert fb.ok("GET", "/parcels", role="viewer")["total"] == 0
+
+
+def test_quick_log_refuses_the_worst_input_box_by_box(app, fb):
+    volunteer, base = _parcel_form(app, fb, adults=1)
+    cases = [
+        ({"weight_kg": "9" * 10_000}, "weight_kg", "Enter a weight in kg"),
+        ({"weight_kg": "-5"}, "weight_kg", "0.001 kg (1 g) to 200 kg"),
+        ({"weight_kg": "abc"}, "weight_kg", "Enter a weight in kg, like 2.5."),
+        ({"weight_kg": "0"}, "weight_kg", "0.001 kg (1 g) to 200 kg"),
+        ({"adults": "0", "children": "0"}, "adults", "a parcel feeds at least one person"),
+        ({"adults": "9" * 10_000}, "adults", "is out of range"),
+        ({"adults": "1.5"}, "adults", "Enter a whole number"),
+        ({"parcel_type": "x" * 10_000}, "parcel_type", "must be one of"),
+        ({"location_id": "99999"}, "location_id", "no location with id 99999"),
+    ]
+    for changes, field, message in cases:
+        response = volunteer.post("/foodbank/quick/log", data={**base, **changes})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422, changes
+        assert f'id="{field}-error"' in page and message in page, changes
     assert fb.ok("GET", "/parcels", role="viewer")["total"] == 0
 
 
@@ -254,3 +279,18 @@ def test_stock_levels_and_dashboard(app, fb, runner):
     assert cli.exit_code == 0, cli.output
     assert re.search(r"Pasta, rice and noodles +8\.0 kg +LOW", cli.output)
     assert re.search(r"Tinned vegetables and beans +47\.0 kg +27\.0 kg close to expiry", cli.output)
+
+
+def test_lists_page_through_everything_instead_of_stopping_at_100(app, fb):
+    made = [fb.household(adults=1)["code"] for _ in range(130)]
+    volunteer = _signed_in(app, fb.accounts["volunteer"])
+    first = volunteer.get("/foodbank/households").get_data(as_text=True)
+    assert "Showing 1\u201350 of 130" in first and 'rel="next"' in first
+    last = volunteer.get("/foodbank/households?page=3").get_data(as_text=True)
+    assert "Showing 101\u2013130 of 130" in last and made[0] in last  # the oldest, on the last page
+    for path in ("/foodbank/vouchers", "/foodbank/parcels"):
+        assert "None yet" in volunteer.get(path).get_data(as_text=True)
+    found = volunteer.get(f"/foodbank/households?code={made[7][1:4].lower()}").get_data(
+        as_text=True
+    )
+    assert made[7] in found

@@ -1,49 +1,31 @@
-"""The repair café JSON API under ``/api/v1/repaircafe``: events, records, categories."""
+"""The repair café JSON API under ``/api/v1/repaircafe``: events, records, categories.
+Each operation validates with a schema and calls the service; a service's
+``api.FieldError`` answers 422 naming the field."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from hub import plugin_api as api
 from hub_repaircafe import schemas
 from hub_repaircafe.impact import impact_rows, set_impact
 from hub_repaircafe.models import RepairEvent, RepairRecord
-from hub_repaircafe.service import (
-    FieldError,
-    apply_event,
-    apply_record,
-    events_query,
-    records_query,
-)
+from hub_repaircafe.service import apply_event, apply_record, events_query, records_query
 
 bp = api.ApiBlueprint("repaircafe_api", __name__, url_prefix="/api/v1/repaircafe", tag="repaircafe")
 
 
-def _commit(work: Any) -> Any:
-    """Run ``work()`` and commit; a reference that does not fit is a 422 naming the field."""
-    session = api.get_session()
-    try:
-        result = work()
-    except FieldError as exc:
-        session.rollback()
-        raise api.ApiError(422, "invalid body", {exc.field: [str(exc)]}) from None
-    session.commit()
-    return result
+def _saved(record: Any) -> Any:
+    api.get_session().commit()
+    return record
 
 
 def _event(event_id: int) -> RepairEvent:
-    event = api.get_session().get(RepairEvent, event_id)
-    if event is None:
-        raise api.not_found("event", event_id)
-    return event
+    return api.get_or_404(RepairEvent, event_id, "event")
 
 
 def _record(record_id: int) -> RepairRecord:
-    record = api.get_session().get(RepairRecord, record_id)
-    if record is None:
-        raise api.not_found("repair record", record_id)
-    return record
+    return api.get_or_404(RepairRecord, record_id, "repair record")
 
 
 # --- events -------------------------------------------------------------------------
@@ -59,7 +41,7 @@ def _record(record_id: int) -> RepairRecord:
 )
 def list_events(query: dict[str, Any]) -> Any:
     """Newest first; with ``upcoming=true``, soonest first."""
-    return events_query(query, dt.date.today())
+    return events_query(query, api.today())
 
 
 @bp.operation(
@@ -72,7 +54,7 @@ def list_events(query: dict[str, Any]) -> Any:
     status=201,
 )
 def create_event(body: dict[str, Any]) -> Any:
-    return _commit(lambda: apply_event(api.get_session(), RepairEvent(), body))
+    return _saved(apply_event(api.get_session(), RepairEvent(), body))
 
 
 @bp.operation(
@@ -90,12 +72,12 @@ def get_event(event_id: int) -> Any:
     method="PATCH",
     summary="Change an event",
     permission="repaircafe.manage",
-    body=schemas.EventPatch,
+    body=schemas.EventIn,
+    partial=True,
     response=schemas.EventOut,
 )
 def update_event(event_id: int, body: dict[str, Any]) -> Any:
-    event = _event(event_id)
-    return _commit(lambda: apply_event(api.get_session(), event, body))
+    return _saved(apply_event(api.get_session(), _event(event_id), body))
 
 
 @bp.operation(
@@ -137,8 +119,10 @@ def list_records(query: dict[str, Any]) -> Any:
 )
 def create_record(body: dict[str, Any]) -> Any:
     """The fixer defaults to the caller."""
-    body.setdefault("fixer_id", _caller_id())
-    return _commit(lambda: apply_record(api.get_session(), RepairRecord(), body))
+    caller = api.current_user()
+    assert caller is not None  # the operation needs a permission
+    body.setdefault("fixer_id", caller.id)
+    return _saved(apply_record(api.get_session(), RepairRecord(), body))
 
 
 @bp.operation(
@@ -156,13 +140,13 @@ def get_record(record_id: int) -> Any:
     method="PATCH",
     summary="Change a repair record",
     permission="repaircafe.manage",
-    body=schemas.RecordPatch,
+    body=schemas.RecordIn,
+    partial=True,
     response=schemas.RecordOut,
 )
 def update_record(record_id: int, body: dict[str, Any]) -> Any:
     """Changing the status away from end of life clears the barrier."""
-    record = _record(record_id)
-    return _commit(lambda: apply_record(api.get_session(), record, body))
+    return _saved(apply_record(api.get_session(), _record(record_id), body))
 
 
 @bp.operation(
@@ -204,7 +188,7 @@ def put_impact(category_id: int, body: dict[str, Any]) -> Any:
     session = api.get_session()
     rows = {row.category_id: row for row in impact_rows(session)}
     if category_id not in rows:
-        raise api.not_found("product category", category_id)
+        raise api.ApiError(404, "product category not found", {"id": category_id})
     set_impact(session, category_id, body["weight_g"], body["co2e_g_per_kg"], body["source"])
     session.commit()
     return {row.category_id: row for row in impact_rows(session)}[category_id]

@@ -67,7 +67,7 @@ def calendar(events: list[RepairEvent], today: dt.date) -> bytes:
 
 def write(session: Session, stream: TextIO, options: dict[str, Any]) -> int:
     """``hub export repaircafe-ical``: the same feed as the public page offers."""
-    today = dt.date.fromisoformat(options["today"]) if "today" in options else dt.date.today()
+    today = api.today()
     events = upcoming_public(session, today)
     stream.write(calendar(events, today).decode())
     return len(events)

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-from sqlalchemy import ColumnElement, Date, cast, func, select, true
-from sqlalchemy import event as sa_event
+from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.orm import Session
 
 from hub import plugin_api as api
@@ -23,7 +22,6 @@ from hub_repaircafe.codes import BARRIERS, categories, category_codelist
 from hub_repaircafe.impact import impact_table
 from hub_repaircafe.models import RepairEvent, RepairRecord
 
-PeriodKind = Literal["week", "month"]
 STATUS_METRICS = {
     "fixed": "items_fixed",
     "repairable": "items_repairable",
@@ -97,26 +95,13 @@ class Tally:
     fixed_weighed: Counter[int] = field(default_factory=Counter)
 
 
-def _bucket(column: Any, kind: str, dialect: str) -> Any:
-    """The first day of the week or month that ``column``'s date falls in, in SQL."""
-    if dialect == "postgresql":
-        return cast(func.date_trunc(kind, column), Date)
-    if kind == "month":
-        return func.substr(column, 1, 7) + "-01"  # SQLite keeps dates as ISO text
-    return func.date(column, "weekday 0", "-6 days")  # the Monday of its ISO week
-
-
-def _as_date(value: Any) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
-
-
 def tallies(
-    session: Session, kind: PeriodKind, start: dt.date | None = None, end: dt.date | None = None
+    session: Session, kind: api.PeriodKind, start: dt.date | None = None, end: dt.date | None = None
 ) -> dict[api.Period, Tally]:
     """Raw counts for every week or month with activity in ``[start, end)``, in two
     grouped queries (one over events, one over records), whatever the number of periods."""
     record, event = RepairRecord.__table__, RepairEvent.__table__
-    bucket = _bucket(event.c.date, kind, session.get_bind().dialect.name).label("bucket")
+    bucket = api.period_start(event.c.date, kind).label("bucket")
     in_range: ColumnElement[bool] = true()
     if start is not None:
         in_range = in_range & (event.c.date >= start)
@@ -128,7 +113,7 @@ def tallies(
     def of(value: Any) -> Tally:
         counts = by_bucket.get(value)
         if counts is None:
-            counts = by_bucket[value] = found.setdefault(api.Period(kind, _as_date(value)), Tally())
+            counts = by_bucket[value] = found.setdefault(api.Period(kind, value), Tally())
         return counts
 
     events = (
@@ -166,41 +151,15 @@ def tallies(
     return found
 
 
-# Figures for every period are computed in one pass and kept for the rest of the
-# transaction, so ``hub metrics`` or a publish over years of data costs two
-# queries, not two per period. Any write or the end of the transaction drops them.
-MEMO = "repaircafe.tallies"
-
-
-def _memo(session: Session) -> dict[str, Any]:
-    if MEMO not in session.info:
-        if not session.info.get(MEMO + ".listening"):
-            session.info[MEMO + ".listening"] = True
-            for name in ("after_flush", "after_transaction_end"):
-                sa_event.listen(session, name, lambda *_args: forget(session))
-            sa_event.listen(session, "do_orm_execute", _forget_on_write)
-        session.info[MEMO] = {}
-    return session.info[MEMO]
-
-
-def _forget_on_write(state: Any) -> None:
-    if not state.is_select:
-        forget(state.session)
-
-
-def forget(session: Session) -> None:
-    """Drop memoised figures (after writing records outside the ORM)."""
-    session.info.pop(MEMO, None)
-
-
-def compute(session: Session, period: api.Period) -> dict[str, int]:
-    """The plugin's figures for ``period`` (the ``hub_compute_metrics`` hook)."""
-    memo = _memo(session)
-    if period.kind not in memo:
-        memo[period.kind] = tallies(session, period.kind)
-    if "impact" not in memo:
-        memo["impact"] = impact_table(session)
-    return figures(memo[period.kind].get(period) or Tally(), memo["impact"])
+def compute(session: Session, periods: Sequence[api.Period]) -> dict[api.Period, dict[str, int]]:
+    """The plugin's figures for every period in ``periods`` (the
+    ``hub_compute_metrics_for_periods`` hook): two grouped queries per kind of period."""
+    factors = impact_table(session)
+    asked = api.PeriodFigures(periods, ())
+    found: dict[api.Period, Tally] = {}
+    for kind in asked.kinds():
+        found.update(tallies(session, kind, *asked.span(kind)))
+    return {period: figures(found.get(period) or Tally(), factors) for period in periods}
 
 
 def impact_grams(counts: Tally, factors: dict[int, tuple[int, int]]) -> tuple[int, int]:

@@ -12,7 +12,7 @@ import datetime as dt
 from sqlalchemy import Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hub.plugin_api import Location, Model, User, utcnow
+from hub.plugin_api import Location, Model, User, now
 
 
 class RepairEvent(Model):
@@ -35,8 +35,8 @@ class RepairEvent(Model):
     group_identifier: Mapped[str] = mapped_column(String(200), default="")
     public: Mapped[bool] = mapped_column(default=True)
     notes: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=now)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=now, onupdate=now)
 
     location: Mapped[Location | None] = relationship()
     records: Mapped[list[RepairRecord]] = relationship(
@@ -72,8 +72,8 @@ class RepairRecord(Model):
     parts_needed: Mapped[str] = mapped_column(Text, default="")
     advice: Mapped[str] = mapped_column(Text, default="")
     weight_g: Mapped[int | None]
-    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(default=now)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=now, onupdate=now)
 
     event: Mapped[RepairEvent] = relationship(back_populates="records")
     fixer: Mapped[User | None] = relationship()
@@ -88,7 +88,7 @@ class CategoryImpact(Model):
     weight_g: Mapped[int]
     co2e_g_per_kg: Mapped[int]
     source: Mapped[str] = mapped_column(String(300), default="")
-    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=now, onupdate=now)
 
 
 MODELS = (RepairEvent, RepairRecord, CategoryImpact)

@@ -29,7 +29,6 @@ from hub_repaircafe.codes import (
     STATUSES,
     categories,
 )
-from hub_repaircafe.metrics import forget as forget_figures
 from hub_repaircafe.models import RepairEvent, RepairRecord
 
 FIELDS = (
@@ -131,12 +130,6 @@ def normalise_id(raw: str) -> str | None:
     return f"{match[1].lower()}-{match[2]}" if match else None
 
 
-class RowError(ValueError):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-
-
 class Columns:
     """Where each ORDS column sits in this file's rows; a missing optional column
     points at the empty cell appended to every row."""
@@ -149,22 +142,22 @@ class Columns:
 
 
 def _parse_row(cells: list[str], at: Any, me: OrdsSettings) -> Parsed:
-    """One CSV row as (record values in ROW_FIELDS order, group, date), or a RowError."""
+    """One CSV row as (record values in ROW_FIELDS order, group, date), or a api.FieldError."""
     raw_id = cells[at.id]
     ords_id = normalise_id(raw_id)
     if ords_id is None:
-        raise RowError("id", f"{raw_id!r} is not an ORDS id (letters-digits)")
+        raise api.FieldError("id", f"{raw_id!r} is not an ORDS id (letters-digits)")
     # The exact spellings are looked up first: most rows of a file repeat them.
     raw_category = cells[at.product_category_id]
     category = CATEGORY_IDS.get(raw_category) or CATEGORY_IDS.get(raw_category.strip())
     if category is None:
-        raise RowError(
+        raise api.FieldError(
             "product_category_id", f"{raw_category!r} is not an ORDS product category id (1-40)"
         )
     raw_status = cells[at.repair_status]
     status = STATUS_EXACT.get(raw_status) or STATUS_BY_LABEL.get(raw_status.strip().lower())
     if status is None:
-        raise RowError(
+        raise api.FieldError(
             "repair_status", f"{raw_status!r} is not one of {', '.join(STATUSES.values())}"
         )
     raw_barrier = cells[at.repair_barrier_if_end_of_life]
@@ -173,17 +166,18 @@ def _parse_row(cells: list[str], at: Any, me: OrdsSettings) -> Parsed:
     date = at.dates.get(raw_date) or at.dates.setdefault(raw_date, _date(raw_date))
     country = cells[at.country].strip()
     if country and not COUNTRY.match(country):
-        raise RowError("country", f"{country!r} is not a 3-letter ISO country code")
-    partner = cells[at.partner_product_category].strip()
-    brand = cells[at.brand].strip()
-    group = cells[at.group_identifier].strip()
+        raise api.FieldError("country", f"{country!r} is not a 3-letter ISO country code")
+    # Free text comes back as exported: the export keeps it from reading as a formula.
+    partner = api.csv_text(cells[at.partner_product_category].strip())
+    brand = api.csv_text(cells[at.brand].strip())
+    group = api.csv_text(cells[at.group_identifier].strip())
     if (
         len(partner) > LIMITS["partner_product_category"]
         or len(brand) > LIMITS["brand"]
         or len(group) > LIMITS["group_identifier"]
     ):
         _too_long(partner=partner, brand=brand, group=group)
-    provider = cells[at.data_provider].strip()
+    provider = api.csv_text(cells[at.data_provider].strip())
     raw_year, raw_age = cells[at.year_of_manufacture], cells[at.product_age]
     values = (
         ords_id,
@@ -194,7 +188,7 @@ def _parse_row(cells: list[str], at: Any, me: OrdsSettings) -> Parsed:
         "" if brand == UNKNOWN_BRAND else brand,
         _year(raw_year) if raw_year else None,
         _age(raw_age) if raw_age else None,
-        cells[at.problem].strip(),
+        api.csv_text(cells[at.problem].strip()),
         status,
         barrier,
     )
@@ -210,7 +204,7 @@ def _too_long(**values: str) -> None:
     for key, value in values.items():
         field = names[key]
         if len(value) > LIMITS[field]:
-            raise RowError(field, f"longer than {LIMITS[field]} characters")
+            raise api.FieldError(field, f"longer than {LIMITS[field]} characters")
 
 
 def _date(raw: str) -> dt.date:
@@ -220,7 +214,7 @@ def _date(raw: str) -> dt.date:
             raise ValueError
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise RowError("event_date", f"{text!r} is not a date (yyyy-mm-dd)") from None
+        raise api.FieldError("event_date", f"{text!r} is not a date (yyyy-mm-dd)") from None
 
 
 def _barrier(raw: str, status: str) -> str | None:
@@ -229,12 +223,12 @@ def _barrier(raw: str, status: str) -> str | None:
         return None
     code = BARRIER_BY_LABEL.get(text.lower())
     if code is None:
-        raise RowError(
+        raise api.FieldError(
             "repair_barrier_if_end_of_life",
             f"{text!r} is not one of {', '.join(BARRIERS.values())}",
         )
     if status != "end_of_life":
-        raise RowError(
+        raise api.FieldError(
             "repair_barrier_if_end_of_life",
             "a barrier is given only when the status is End of life",
         )
@@ -246,7 +240,7 @@ def _year(raw: str) -> int | None:
     if not text:
         return None
     if not YEAR.match(text):
-        raise RowError("year_of_manufacture", f"{text!r} is not a 4-digit year")
+        raise api.FieldError("year_of_manufacture", f"{text!r} is not a 4-digit year")
     return int(text)
 
 
@@ -257,9 +251,9 @@ def _age(raw: str) -> float | None:
     try:
         age = float(text)
     except ValueError:
-        raise RowError("product_age", f"{text!r} is not a number") from None
+        raise api.FieldError("product_age", f"{text!r} is not a number") from None
     if not 0 <= age < 1000:
-        raise RowError("product_age", f"{text!r} is not an age in years")
+        raise api.FieldError("product_age", f"{text!r} is not an age in years")
     return age
 
 
@@ -280,7 +274,7 @@ def read(
     known = _known_records(session, me)
     events = _event_ids(session)
     new_events = sorted({(group, date) for _, group, date in parsed} - set(events))
-    now = api.utcnow()
+    now = api.now()
     if new_events and not report.dry_run:
         bulk_insert(
             session,
@@ -307,7 +301,6 @@ def read(
             events_created=len(new_events),
             problems=len(report.problems),
         )
-        forget_figures(session)  # the driver-level insert bypasses the ORM's events
     progress(len(rows), len(rows))
     return report
 
@@ -356,7 +349,7 @@ def _parse_all(
         cells.append("")
         try:
             row = _parse_row(cells, at, me)
-        except RowError as exc:
+        except api.FieldError as exc:
             report.problem(number, str(exc), exc.field)
             continue
         ords_id = row[0][0]
@@ -516,7 +509,7 @@ def export_rows(session: Session, me: OrdsSettings) -> Iterable[list[str]]:
 
 def write(session: Session, stream: TextIO, options: dict[str, Any]) -> int:
     """Write every record as ORDS v0.3 CSV (the ``hub export ords`` command)."""
-    writer = csv.writer(stream, lineterminator="\n")
+    writer = api.csv_writer(stream)
     writer.writerow(FIELDS)
     count = 0
     for row in export_rows(session, ords_settings()):

@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask
-from marshmallow import Schema, fields
 from sqlalchemy.orm import Session
 
 from hub import plugin_api as api
-from hub_repaircafe import demo, ical, metrics, ords, panels, service
+from hub_repaircafe import api as repaircafe_api
+from hub_repaircafe import demo, exchange, metrics, panels, service, settings, views
 from hub_repaircafe.models import MODELS
 
 # The plugin API it is written for: the batch metrics hook and schema settings came in 1.1.
@@ -25,27 +25,14 @@ def hub_models() -> api.PluginModels:
     return api.PluginModels(MODELS, Path(__file__).parent / "migrations" / "versions")
 
 
-class SettingsSchema(Schema):
-    # Empty data_provider and group_identifier fall back to the instance's name;
-    # an empty id_prefix is made from the data provider's letters.
-    data_provider = fields.String(load_default="")
-    group_identifier = fields.String(load_default="")
-    country = fields.String(load_default="GBR")
-    id_prefix = fields.String(load_default="")
-    timezone = fields.String(load_default="Europe/London")
-
-
 @api.hookimpl
-def hub_settings() -> type[Schema]:
-    return SettingsSchema
+def hub_settings() -> type[settings.SettingsSchema]:
+    return settings.SettingsSchema
 
 
 @api.hookimpl
 def hub_blueprints(app: Flask) -> list[Blueprint]:
-    from hub_repaircafe.api import bp as api_bp
-    from hub_repaircafe.views import bp as pages_bp
-
-    return [api_bp, pages_bp]
+    return [repaircafe_api.bp, views.bp]
 
 
 @api.hookimpl
@@ -87,7 +74,7 @@ def hub_metrics() -> list[api.Metric]:
 def hub_compute_metrics_for_periods(
     session: Session, periods: Sequence[api.Period]
 ) -> dict[api.Period, dict[str, int]]:
-    return {period: metrics.compute(session, period) for period in periods}
+    return metrics.compute(session, periods)
 
 
 @api.hookimpl
@@ -96,27 +83,13 @@ def hub_metric_periods(session: Session) -> Iterable[dt.date]:
 
 
 @api.hookimpl
-def hub_importers() -> list[api.Importer]:
-    return [api.Importer("ords", "Open Repair Data Standard v0.3 CSV (repair records)", ords.read)]
+def hub_importers() -> Iterable[api.Importer]:
+    return exchange.IMPORTERS
 
 
 @api.hookimpl
-def hub_exporters() -> list[api.Exporter]:
-    return [
-        api.Exporter(
-            "ords",
-            "Open Repair Data Standard v0.3 CSV of every repair record",
-            "text/csv",
-            ords.write,
-        ),
-        api.Exporter(
-            "repaircafe-ical",
-            "Upcoming public repair café events as iCalendar",
-            "text/calendar",
-            ical.write,
-            extension="ics",
-        ),
-    ]
+def hub_exporters() -> Iterable[api.Exporter]:
+    return exchange.EXPORTERS
 
 
 @api.hookimpl

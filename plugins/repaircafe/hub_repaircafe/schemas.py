@@ -4,24 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import validates_schema
 
+from hub.plugin_api import FieldError, Schema, fields, validate
 from hub_repaircafe.codes import BARRIERS, STATUSES, categories
-
-STATUS_CODES = validate.OneOf(list(STATUSES))
-BARRIER_CODES = validate.OneOf(list(BARRIERS))
 
 
 def _category_ids() -> validate.OneOf:
-    return validate.OneOf(list(categories()), error="not an ORDS product category id (1-40)")
-
-
-class PartialSchema(Schema):
-    """For PATCH: every field optional, unknown fields still refused."""
-
-    def load(self, data: Any, **kwargs: Any) -> Any:
-        kwargs.setdefault("partial", True)
-        return super().load(data, **kwargs)
+    return validate.OneOf(
+        list(categories()),
+        labels=[category.label for category in categories().values()],
+        error="not an ORDS product category id (1-40)",
+    )
 
 
 # --- events -----------------------------------------------------------------------
@@ -57,11 +51,7 @@ class EventIn(Schema):
     def _times_in_order(self, data: dict[str, Any], **_kwargs: Any) -> None:
         starts, ends = data.get("starts_at"), data.get("ends_at")
         if starts is not None and ends is not None and ends <= starts:
-            raise ValidationError("must be after starts_at", "ends_at")
-
-
-class EventPatch(PartialSchema, EventIn):
-    pass
+            raise FieldError("ends_at", "must be after starts_at")
 
 
 class EventQuery(Schema):
@@ -107,8 +97,8 @@ class RecordIn(Schema):
     )
     product_age = fields.Float(allow_none=True, validate=validate.Range(min=0, max=200))
     problem = fields.String(validate=validate.Length(max=5000))
-    status = fields.String(required=True, validate=STATUS_CODES)
-    barrier = fields.String(allow_none=True, validate=BARRIER_CODES)
+    status = fields.Code(STATUSES, required=True)
+    barrier = fields.Code(BARRIERS, allow_none=True)
     fixer_id = fields.Integer(allow_none=True)
     parts_needed = fields.String(validate=validate.Length(max=2000))
     advice = fields.String(validate=validate.Length(max=2000))
@@ -117,22 +107,21 @@ class RecordIn(Schema):
     @validates_schema
     def _barrier_only_at_end_of_life(self, data: dict[str, Any], **_kwargs: Any) -> None:
         if data.get("barrier") and "status" in data and data["status"] != "end_of_life":
-            raise ValidationError(
-                "a barrier is given only when the status is end_of_life", "barrier"
-            )
-
-
-class RecordPatch(PartialSchema, RecordIn):
-    pass
+            raise FieldError("barrier", "a barrier is given only when the status is end_of_life")
 
 
 class RecordQuery(Schema):
     event_id = fields.Integer()
     category = fields.Integer(metadata={"description": "ORDS product category id"})
-    status = fields.String(validate=STATUS_CODES)
-    barrier = fields.String(validate=BARRIER_CODES)
-    brand = fields.String(metadata={"description": "Exact brand, any case"})
-    q = fields.String(metadata={"description": "Words in the problem, brand or group category"})
+    status = fields.Code(STATUSES)
+    barrier = fields.Code(BARRIERS)
+    brand = fields.String(
+        validate=validate.Length(max=120), metadata={"description": "Exact brand, any case"}
+    )
+    q = fields.String(
+        validate=validate.Length(max=200),
+        metadata={"description": "Words in the problem, brand or group category"},
+    )
     date_from = fields.Date(data_key="from")
     date_to = fields.Date(data_key="to", metadata={"description": "Inclusive"})
 

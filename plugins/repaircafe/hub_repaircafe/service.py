@@ -1,26 +1,22 @@
-"""Finding, creating and changing events and records: shared by the API and the pages."""
+"""What the repair café does with events and records: finding them, and the rules for
+creating and changing them. api.py and views.py both call these functions; a value that
+does not fit is an ``api.FieldError`` naming its field."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from hub import plugin_api as api
+from hub.plugin_api import FieldError
 from hub_repaircafe.models import RepairEvent, RepairRecord
 
 
-class FieldError(ValueError):
-    """A value that is well-formed but refers to something that does not fit."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-
-
 def events_query(filters: dict[str, Any], today: dt.date) -> Select[RepairEvent]:
+    """Events matching ``filters`` (as ``schemas.EventQuery`` loads them), newest first."""
     statement = select(RepairEvent).options(selectinload(RepairEvent.location))
     if "date_from" in filters:
         statement = statement.where(RepairEvent.date >= filters["date_from"])
@@ -37,6 +33,8 @@ def events_query(filters: dict[str, Any], today: dt.date) -> Select[RepairEvent]
 
 
 def records_query(filters: dict[str, Any]) -> Select[RepairRecord]:
+    """Records matching ``filters`` (as ``schemas.RecordQuery`` loads them): every word of
+    ``q`` in the problem, brand or group category."""
     statement = (
         select(RepairRecord)
         .join(RepairEvent, RepairEvent.id == RepairRecord.event_id)
@@ -53,15 +51,14 @@ def records_query(filters: dict[str, Any]) -> Select[RepairRecord]:
     if filters.get("brand"):
         statement = statement.where(func.lower(RepairRecord.brand) == filters["brand"].lower())
     if filters.get("q"):
-        for word in filters["q"].split()[:5]:
-            pattern = f"%{word.lower()}%"
-            statement = statement.where(
-                or_(
-                    func.lower(RepairRecord.problem).like(pattern),
-                    func.lower(RepairRecord.brand).like(pattern),
-                    func.lower(RepairRecord.partner_category).like(pattern),
-                )
+        statement = statement.where(
+            api.text_search(
+                filters["q"],
+                RepairRecord.problem,
+                RepairRecord.brand,
+                RepairRecord.partner_category,
             )
+        )
     if "date_from" in filters:
         statement = statement.where(RepairEvent.date >= filters["date_from"])
     if "date_to" in filters:
@@ -99,6 +96,8 @@ def apply_record(session: Session, record: RepairRecord, values: dict[str, Any])
         if values.get("barrier"):
             raise FieldError("barrier", "a barrier is given only when the status is end_of_life")
         record.barrier = None
+    elif not record.barrier:
+        raise FieldError("barrier", "say what stopped the repair (the barrier)")
     if record.id is None:
         session.add(record)
     return record

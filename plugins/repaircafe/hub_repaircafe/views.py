@@ -1,4 +1,5 @@
-"""Pages: the public events page and feed, the fixer's quick log, coordinators' lists."""
+"""Pages: the public events page and feed, the fixer's quick log, coordinators' lists.
+Each form is read into the API's schema and handed to the service, as the API does."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import datetime as dt
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from marshmallow import Schema, ValidationError
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
@@ -15,13 +15,7 @@ from hub_repaircafe import ical, schemas
 from hub_repaircafe.codes import BARRIERS, STATUSES, categories
 from hub_repaircafe.impact import impact_rows, set_impact
 from hub_repaircafe.models import RepairEvent, RepairRecord
-from hub_repaircafe.service import (
-    FieldError,
-    apply_event,
-    apply_record,
-    events_query,
-    records_query,
-)
+from hub_repaircafe.service import apply_event, apply_record, events_query, records_query
 
 bp = Blueprint(
     "repaircafe",
@@ -31,68 +25,25 @@ bp = Blueprint(
     static_folder="static",
     static_url_path="/static",
 )
-PER_PAGE = 50
-
-
-def _today() -> dt.date:
-    return dt.date.today()
-
-
-CHECKBOXES = ("public",)
-
-
-def _form_values(schema: type[Schema], form: MultiDict[str, str]) -> dict[str, Any]:
-    """Load a submitted form with an API schema: empty inputs mean "not given" or none."""
-    data: dict[str, Any] = {}
-    for name, field in schema().fields.items():
-        if name not in form:
-            if name in CHECKBOXES:
-                data[name] = False  # an unticked checkbox is not sent at all
-            continue
-        value = form.get(name, "").strip()
-        if value == "":
-            if field.allow_none:
-                data[name] = None
-            elif not field.required:
-                data[name] = ""
-            continue
-        data[name] = value
-    return schema().load(data)
-
-
-def _errors(exc: ValidationError | FieldError) -> dict[str, list[str]]:
-    if isinstance(exc, FieldError):
-        return {exc.field: [str(exc)]}
-    messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
-    return {
-        str(key): list(value) if isinstance(value, list) else [str(value)]
-        for key, value in messages.items()
-    }
-
-
-def _page(statement: Any) -> dict[str, Any]:
-    session = api.get_session()
-    page = max(1, request.args.get("page", 1, type=int) or 1)
-    total = (
-        session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
-    )
-    rows = session.scalars(statement.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
-    return {"rows": rows, "page": page, "pages": max(1, -(-total // PER_PAGE)), "total": total}
+# An edit page shows every box: one left empty clears what it held.
+CLEARED_EVENT = {"starts_at": None, "ends_at": None, "location_id": None, "notes": ""}
+CLEARED_EVENT |= {"fixers_present": None, "visitors": None}
+CLEARED_RECORD = {"partner_category": "", "brand": "", "year_of_manufacture": None}
+CLEARED_RECORD |= {"product_age": None, "problem": "", "barrier": None, "parts_needed": ""}
+CLEARED_RECORD |= {"advice": "", "weight_g": None}
 
 
 def _event_or_404(event_id: int) -> RepairEvent:
-    event = api.get_session().get(RepairEvent, event_id)
-    if event is None:
-        abort(404)
-    return event
+    return api.get_or_404(RepairEvent, event_id, "event")
 
 
-def _locations() -> list[Any]:
-    return list(
-        api.get_session().scalars(
-            select(api.Location).where(api.Location.active.is_(True)).order_by(api.Location.name)
-        )
+def _locations() -> list[tuple[int, str]]:
+    rows = api.get_session().execute(
+        select(api.Location.id, api.Location.name)
+        .where(api.Location.active.is_(True))
+        .order_by(api.Location.name)
     )
+    return [(location_id, name) for location_id, name in rows]
 
 
 # --- public: events page and iCalendar feed ----------------------------------------------
@@ -100,7 +51,7 @@ def _locations() -> list[Any]:
 
 @bp.get("/public/events")
 def public_events() -> str:
-    today = _today()
+    today = api.today()
     return render_template(
         "repaircafe/public_events.html",
         events=ical.upcoming_public(api.get_session(), today),
@@ -110,7 +61,7 @@ def public_events() -> str:
 
 @bp.get("/events.ics")
 def events_feed() -> Response:
-    today = _today()
+    today = api.today()
     body = ical.calendar(ical.upcoming_public(api.get_session(), today), today)
     return Response(
         body,
@@ -125,29 +76,19 @@ def events_feed() -> Response:
 @bp.get("/")
 @api.require_permission("repaircafe.view")
 def events() -> str:
-    today = _today()
+    today = api.today()
     session = api.get_session()
     upcoming = session.scalars(events_query({"upcoming": True, "own": True}, today)).all()
-    past = _page(events_query({"own": True, "date_to": today - dt.timedelta(days=1)}, today))
-    return render_template("repaircafe/events.html", upcoming=upcoming, past=past, today=today)
-
-
-def _event_form(event: RepairEvent, template_status: int = 200, errors: Any = None) -> Any:
-    return (
-        render_template(
-            "repaircafe/event_form.html",
-            event=event,
-            locations=_locations(),
-            errors=errors or {},
-        ),
-        template_status,
+    past = api.requested_page(
+        events_query({"own": True, "date_to": today - dt.timedelta(days=1)}, today)
     )
+    return render_template("repaircafe/events.html", upcoming=upcoming, past=past, today=today)
 
 
 @bp.route("/events/new", methods=["GET", "POST"])
 @api.require_permission("repaircafe.manage")
 def event_new() -> Any:
-    return _save_event(RepairEvent(date=_today(), public=True, title="Repair Café"))
+    return _save_event(RepairEvent(date=api.today(), public=True, title="Repair Café"))
 
 
 @bp.route("/events/<int:event_id>/edit", methods=["GET", "POST"])
@@ -157,18 +98,16 @@ def event_edit(event_id: int) -> Any:
 
 
 def _save_event(event: RepairEvent) -> Any:
-    if request.method == "GET":
-        return _event_form(event)
+    form = api.Form(schemas.EventIn, event)
     session = api.get_session()
-    try:
-        values = _form_values(schemas.EventIn, request.form)
-        apply_event(session, event, values)
-    except (ValidationError, FieldError) as exc:
-        session.rollback()
-        return _event_form(event, 400, _errors(exc))
-    session.commit()
-    flash(f"Saved {event.title} on {event.date:%-d %B %Y}.", "success")
-    return redirect(url_for("repaircafe.event_detail", event_id=event.id))
+    if form.submit(lambda data: apply_event(session, event, {**CLEARED_EVENT, **data})):
+        session.commit()
+        flash(f"Saved {event.title} on {event.date:%-d %B %Y}.", "success")
+        return redirect(url_for("repaircafe.event_detail", event_id=event.id))
+    page = render_template(
+        "repaircafe/event_form.html", event=event, form=form, locations=_locations()
+    )
+    return page, form.status
 
 
 @bp.get("/events/<int:event_id>")
@@ -193,7 +132,7 @@ def event_detail(event_id: int) -> str:
 @api.require_permission("repaircafe.log")
 def log_start() -> Any:
     """Straight to today's event; otherwise pick one of the nearest."""
-    today = _today()
+    today = api.today()
     session = api.get_session()
     nearby = session.scalars(
         events_query(
@@ -228,27 +167,20 @@ def _categories_most_used_first() -> list[Any]:
 @api.require_permission("repaircafe.log")
 def quick_log(event_id: int) -> Any:
     event = _event_or_404(event_id)
-    errors: dict[str, list[str]] = {}
-    status = 200
-    if request.method == "POST":
-        session = api.get_session()
-        form = request.form.copy()
-        if form.get("status") != "end_of_life":
-            form.pop("barrier", None)  # the barrier is asked for only at end of life
-        form["event_id"] = str(event_id)
-        try:
-            values = _form_values(schemas.RecordIn, form)
-            me = api.current_user()
-            values["fixer_id"] = values.get("fixer_id") or (me.id if me is not None else None)
-            record = apply_record(session, RepairRecord(), values)
-        except (ValidationError, FieldError) as exc:
-            session.rollback()
-            errors, status = _errors(exc), 400
-        else:
-            session.commit()
-            label = categories()[record.product_category_id].label
-            flash(f"Saved: {label}, {STATUSES[record.status]}. Ready for the next item.", "success")
-            return redirect(url_for("repaircafe.quick_log", event_id=event_id))
+    form = api.Form(schemas.RecordIn)
+    session = api.get_session()
+    volunteer = api.current_user()
+    assert volunteer is not None  # the page needs a permission
+    fixer = {"fixer_id": volunteer.id}
+    record = form.submit(
+        lambda data: apply_record(session, RepairRecord(), {**fixer, **data}),
+        _record_form(event_id),
+    )
+    if record is not None:
+        session.commit()
+        label = categories()[record.product_category_id].label
+        flash(f"Saved: {label}, {STATUSES[record.status]}. Ready for the next item.", "success")
+        return redirect(url_for("repaircafe.quick_log", event_id=event_id))
     recent = (
         api.get_session()
         .scalars(
@@ -268,10 +200,9 @@ def quick_log(event_id: int) -> Any:
             barriers=BARRIERS,
             recent=recent,
             labels=_labels(),
-            errors=errors,
-            form=request.form,
+            form=form,
         ),
-        status,
+        form.status,
     )
 
 
@@ -289,74 +220,65 @@ def _labels() -> dict[str, Any]:
 @bp.get("/records")
 @api.require_permission("repaircafe.view")
 def records() -> Any:
-    filters: dict[str, Any] = {}
-    raw = {key: value for key, value in request.args.items() if value.strip() and key != "page"}
-    try:
-        filters = schemas.RecordQuery().load(raw)
-    except ValidationError as exc:
-        return render_template(
-            "repaircafe/records.html",
-            errors=_errors(exc),
-            result=None,
-            args=raw,
-            labels=_labels(),
-            events=_recent_events(),
-        ), 400
+    form = api.Form(schemas.RecordQuery)
+    found = api.requested_page(records_query(form.data)) if form.read(request.args) else None
     return render_template(
         "repaircafe/records.html",
-        errors={},
-        result=_page(records_query(filters)),
-        args=raw,
+        form=form,
+        result=found,
         labels=_labels(),
-        events=_recent_events(),
+        events=_events_to_filter_by(),
+    ), form.status
+
+
+def _events_to_filter_by() -> list[tuple[int, str]]:
+    """Every event of this group, as choices for the records filter (newest first)."""
+    rows = api.get_session().execute(
+        select(RepairEvent.id, RepairEvent.date, RepairEvent.title)
+        .where(RepairEvent.group_identifier == "")
+        .order_by(RepairEvent.date.desc(), RepairEvent.id.desc())
     )
-
-
-def _recent_events() -> list[RepairEvent]:
-    return list(api.get_session().scalars(events_query({"own": True}, _today()).limit(100)))
+    return [(event_id, f"{day.isoformat()} {title}") for event_id, day, title in rows]
 
 
 @bp.route("/records/<int:record_id>/edit", methods=["GET", "POST"])
 @api.require_permission("repaircafe.manage")
 def record_edit(record_id: int) -> Any:
     session = api.get_session()
-    record = session.get(RepairRecord, record_id)
-    if record is None:
-        abort(404)
-    errors: dict[str, list[str]] = {}
-    if request.method == "POST":
-        form = request.form.copy()
-        if form.get("status") != "end_of_life":
-            form["barrier"] = ""
-        form["event_id"] = str(record.event_id)
-        try:
-            apply_record(session, record, _form_values(schemas.RecordIn, form))
-        except (ValidationError, FieldError) as exc:
-            session.rollback()
-            errors = _errors(exc)
-        else:
-            session.commit()
-            flash("Repair record saved.", "success")
-            return redirect(url_for("repaircafe.event_detail", event_id=record.event_id))
-    return (
-        render_template(
-            "repaircafe/record_form.html",
-            record=record,
-            categories=sorted(categories().values(), key=lambda c: c.label),
-            labels=_labels(),
-            errors=errors,
-        ),
-        400 if errors else 200,
+    record = api.get_or_404(RepairRecord, record_id, "repair record")
+    form = api.Form(schemas.RecordIn, record)
+    if form.submit(
+        lambda data: apply_record(session, record, {**CLEARED_RECORD, **data}),
+        _record_form(record.event_id),
+    ):
+        session.commit()
+        flash("Repair record saved.", "success")
+        return redirect(url_for("repaircafe.event_detail", event_id=record.event_id))
+    page = render_template(
+        "repaircafe/record_form.html",
+        record=record,
+        form=form,
+        categories=sorted(categories().values(), key=lambda c: c.label),
+        labels=_labels(),
     )
+    return page, form.status
+
+
+def _record_form(event_id: int) -> MultiDict[str, str]:
+    """The posted record form, for ``event_id``; the barrier counts only at end of life
+    (the quick log keeps its choices on the page, hidden, whatever the outcome)."""
+    form = MultiDict(request.form)
+    form["event_id"] = str(event_id)
+    if form.get("status") != "end_of_life":
+        form.pop("barrier", None)
+    return form
 
 
 @bp.post("/records/<int:record_id>/delete")
 @api.require_permission("repaircafe.manage")
 def record_delete(record_id: int) -> Any:
     session = api.get_session()
-    record = session.get(RepairRecord, record_id)
-    if record is None:
-        abort(404)
+    record = api.get_or_404(RepairRecord, record_id, "repair record")
     event_id = record.event_id
     session.delete(record)
     session.commit()
@@ -371,18 +293,15 @@ def record_delete(record_id: int) -> Any:
 @api.require_permission("repaircafe.view")
 def impact() -> Any:
     session = api.get_session()
-    errors: dict[str, list[str]] = {}
+    form = api.Form(schemas.ImpactIn)
     if request.method == "POST":
         if not api.can(api.current_user(), "repaircafe.impact"):
             abort(403)
         category_id = request.form.get("category_id", type=int)
         if category_id not in categories():
             abort(404)
-        try:
-            values = _form_values(schemas.ImpactIn, request.form)
-        except ValidationError as exc:
-            errors = _errors(exc)
-        else:
+        if form.validate_on_submit():
+            values = form.data
             set_impact(
                 session, category_id, values["weight_g"], values["co2e_g_per_kg"], values["source"]
             )
@@ -394,7 +313,7 @@ def impact() -> Any:
             "repaircafe/impact.html",
             rows=impact_rows(session),
             editable=api.can(api.current_user(), "repaircafe.impact"),
-            errors=errors,
+            form=form,
         ),
-        400 if errors else 200,
+        form.status,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import icalendar
 import pytest
@@ -80,7 +81,7 @@ def test_quick_log_saves_an_item_and_drops_a_stray_barrier(app, client, accounts
 def test_quick_log_shows_what_is_missing(client, accounts, event_today):
     login(client, accounts["volunteer"])
     response = post_form(client, f"/repaircafe/events/{event_today}/log", {"status": "fixed"})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert 'id="product_category_id-error"' in response.get_data(as_text=True)
 
 
@@ -111,7 +112,7 @@ def test_coordinator_plans_an_event_and_edits_a_record(app, client, accounts, ev
         "/repaircafe/events/new",
         {"title": "x", "date": "2031-07-12", "starts_at": "14:00", "ends_at": "13:00"},
     )
-    assert bad.status_code == 400 and "must be after starts_at" in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "must be after starts_at" in bad.get_data(as_text=True)
 
     post_form(
         client,
@@ -145,7 +146,7 @@ def test_coordinator_plans_an_event_and_edits_a_record(app, client, accounts, ev
     assert listing.status_code == 200 and "1 record" in listing.get_data(as_text=True)
     nothing = client.get("/repaircafe/records", query_string={"category": "31"})
     assert "0 records" in nothing.get_data(as_text=True)
-    assert client.get("/repaircafe/records", query_string={"status": "mended"}).status_code == 400
+    assert client.get("/repaircafe/records", query_string={"status": "mended"}).status_code == 422
 
     deleted = post_form(client, f"/repaircafe/records/{kettle.id}/delete", {})
     assert deleted.status_code == 302 and records(app) == []
@@ -230,3 +231,41 @@ def test_calendar_export_command(runner, event_today):
     assert result.exit_code == 0, result.output
     calendar = icalendar.Calendar.from_ical(result.output.encode())
     assert [str(e["summary"]) for e in calendar.walk("VEVENT")] == ["Riverside Repair Café"]
+
+
+def test_quick_log_marks_every_box_it_refuses(app, client, accounts, event_today):
+    login(client, accounts["volunteer"])
+    url = f"/repaircafe/events/{event_today}/log"
+    base = {"product_category_id": "15", "status": "fixed"}
+    cases = [
+        ({"brand": "x" * 10_000}, "brand", "Longer than maximum length 120."),
+        ({"problem": "x" * 10_000}, "problem", "Longer than maximum length 5000."),
+        ({"weight_g": "9" * 10_000}, "weight_g", "is out of range"),
+        ({"weight_g": "1.5"}, "weight_g", "Enter a whole number"),
+        ({"product_age": "abc"}, "product_age", "Enter a number"),
+        ({"status": "end_of_life"}, "barrier", "say what stopped the repair"),
+        ({"product_category_id": "99"}, "product_category_id", "not an ORDS product category"),
+    ]
+    for changes, field, message in cases:
+        response = post_form(client, url, {**base, **changes})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422, changes
+        assert f'id="{field}-error"' in page and message in page, changes
+        assert f'<a href="#{field}">' in page, changes  # the summary names the box
+    assert records(app) == []
+
+
+def test_record_search_takes_wildcards_literally(app, client, accounts, event_today):
+    login(client, accounts["volunteer"])
+    url = f"/repaircafe/events/{event_today}/log"
+    for problem in ("Fuse 100% blown", "Fuse 1000 blown", "snake_case", "snakeXcase"):
+        post_form(client, url, {"product_category_id": "15", "status": "fixed", "problem": problem})
+
+    def found(words: str) -> int:
+        page = client.get("/repaircafe/records", query_string={"q": words}).get_data(as_text=True)
+        return int(re.search(r"<p>(\d+) records?</p>", page)[1])
+
+    assert found("100%") == 1 and found("%") == 1 and found("_") == 1
+    assert found("FUSE blown") == 2
+    pasted = client.get("/repaircafe/records", query_string={"q": "x" * 10_000})
+    assert pasted.status_code == 422 and 'id="q-error"' in pasted.get_data(as_text=True)

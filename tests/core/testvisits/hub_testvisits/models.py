@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hub.plugin_api import Model, personal, utcnow
+from hub.plugin_api import Model, now, personal
 
 
 class Visit(Model):
@@ -26,4 +26,4 @@ class Visit(Model):
     logged_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user.id", ondelete="SET NULL"), index=True
     )
-    logged_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    logged_at: Mapped[dt.datetime] = mapped_column(default=now)

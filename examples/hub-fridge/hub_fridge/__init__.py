@@ -1,0 +1,1 @@
+"""A community fridge: the worked example of docs/plugins.md."""

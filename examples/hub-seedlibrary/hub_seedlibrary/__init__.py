@@ -1,1 +1,0 @@
-"""A seed library for Community Hub: the worked example of docs/plugins.md."""
