@@ -10,6 +10,7 @@ erasing a member changes no figure.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -17,8 +18,9 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from hub import plugin_api as api
+from hub_skillshare import ledger, settings
 from hub_skillshare.codes import CATEGORIES
-from hub_skillshare.models import Account, Confirmation, Exchange, Member, Transfer
+from hub_skillshare.models import Account, Confirmation, Exchange, Member, Movement, Transfer
 
 DEFINITIONS = (
     api.Metric(
@@ -93,7 +95,45 @@ def compute(session: Session, periods: Sequence[api.Period]) -> api.PeriodFigure
                 .group_by(joined)
             ).all(),
         )
+        figures.add("members_at_debit_limit", kind, _at_debit_limit(session, figures, kind))
     return figures
+
+
+def _at_debit_limit(
+    session: Session, figures: api.PeriodFigures, kind: api.PeriodKind
+) -> list[tuple[dt.date, int]]:
+    """For each period asked for, the members whose balance (every confirmed movement of
+    work done before the period's end, reversals included) was at or past their limit:
+    one query of each account's minutes per period, added up in order here."""
+    start = api.period_start(Exchange.occurred_on, kind)
+    _, until = figures.span(kind)
+    rows = session.execute(
+        select(Movement.account_id, start, func.sum(Movement.minutes))
+        .join(Exchange, Exchange.id == Movement.exchange_id)
+        .join(Account, Account.id == Movement.account_id)
+        .where(Account.kind == "member", Exchange.occurred_on < until)
+        .group_by(Movement.account_id, start)
+    ).all()
+    by_account: dict[int, list[tuple[dt.date, int]]] = defaultdict(list)
+    for account_id, period, minutes in rows:
+        by_account[account_id].append((_as_date(period), minutes))
+    defaults = settings.current()
+    accounts = session.scalars(select(Account).where(Account.id.in_(by_account))).all()
+    floors = {a.id: ledger.Limits.of(a, defaults).debit for a in accounts}
+    counts = []
+    for period in {p for p in figures if p.kind == kind}:
+        at_limit = 0
+        for account_id, movements in by_account.items():
+            balance = sum(m for day, m in movements if day < period.end)
+            floor = floors[account_id]
+            at_limit += floor is not None and balance <= -floor
+        counts.append((period.start, at_limit))
+    return counts
+
+
+def _as_date(value: Any) -> dt.date:
+    """A period's first day as the database gives it (a date, or SQLite's text)."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
 
 
 def activity_dates(session: Session) -> Iterable[dt.date]:

@@ -184,6 +184,9 @@ class MemberOut(Schema):
 class MemberDetailsOut(MemberOut):
     """What the member themself, brokers and coordinators see: contact details, balance."""
 
+    person = fields.Integer(
+        attribute="person_id", metadata={"description": "In the core's people registry"}
+    )
     email = fields.Function(lambda m: m.person.email)
     phone = fields.Function(lambda m: m.person.phone)
     user = fields.Integer(attribute="user_id", allow_none=True)

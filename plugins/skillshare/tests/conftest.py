@@ -18,6 +18,7 @@ class TestMember:
     account: int
     headers: dict[str, str]
     email: str
+    password: str
 
 
 @pytest.fixture
@@ -44,6 +45,6 @@ def make_member(app, client, accounts):
                 headers=accounts["coordinator"].headers,
             )
             assert patched.status_code == 200, patched.json
-        return TestMember(member["id"], member["account"], user.headers, user.email)
+        return TestMember(member["id"], member["account"], user.headers, user.email, user.password)
 
     return factory
