@@ -115,8 +115,8 @@ def _at_debit_limit(
         .group_by(Movement.account_id, start)
     ).all()
     by_account: dict[int, list[tuple[dt.date, int]]] = defaultdict(list)
-    for account_id, period, minutes in rows:
-        by_account[account_id].append((_as_date(period), minutes))
+    for account_id, started, minutes in rows:
+        by_account[account_id].append((_as_date(started), minutes))
     defaults = settings.current()
     accounts = session.scalars(select(Account).where(Account.id.in_(by_account))).all()
     floors = {a.id: ledger.Limits.of(a, defaults).debit for a in accounts}
@@ -126,7 +126,8 @@ def _at_debit_limit(
         for account_id, movements in by_account.items():
             balance = sum(m for day, m in movements if day < period.end)
             floor = floors[account_id]
-            at_limit += floor is not None and balance <= -floor
+            if floor is not None and balance <= -floor:
+                at_limit += 1
         counts.append((period.start, at_limit))
     return counts
 
