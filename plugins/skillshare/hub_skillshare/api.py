@@ -10,8 +10,8 @@ from flask import Response
 from sqlalchemy import Select
 
 from hub import plugin_api as api
-from hub_skillshare import ledger, members, schemas, service, settings, statements
-from hub_skillshare.models import Account, Exchange, Member
+from hub_skillshare import ledger, listings, members, schemas, service, settings, statements
+from hub_skillshare.models import Account, Exchange, Listing, Member
 
 bp = api.ApiBlueprint("skillshare_api", __name__, url_prefix="/api/v1/skillshare", tag="skillshare")
 
@@ -282,3 +282,66 @@ def approve_member(member_id: int) -> Member:
 )
 def refuse_member(member_id: int) -> Member:
     return members.refuse(api.get_session(), member_id)
+
+
+# --- offers and requests ----------------------------------------------------------
+
+
+@bp.operation(
+    "/listings",
+    summary="Offers and requests: search and filter, newest first",
+    permission=VIEW,
+    query=schemas.ListingQuery,
+    response=schemas.ListingOut,
+    paginate=True,
+)
+def list_listings(query: dict[str, Any]) -> Select[Any]:
+    return listings.listings(query, _actor())
+
+
+@bp.operation(
+    "/listings",
+    method="POST",
+    summary="Offer help, or ask for it",
+    permission=EXCHANGE,
+    body=schemas.ListingIn,
+    response=schemas.ListingOut,
+    status=201,
+)
+def create_listing(body: dict[str, Any]) -> Listing:
+    return listings.add(api.get_session(), body, _actor())
+
+
+@bp.operation(
+    "/listings/<int:listing_id>",
+    summary="One offer or request",
+    permission=VIEW,
+    response=schemas.ListingOut,
+)
+def get_listing(listing_id: int) -> Listing:
+    return api.get_or_404(Listing, listing_id, "offer or request")
+
+
+@bp.operation(
+    "/listings/<int:listing_id>",
+    method="PATCH",
+    summary="Change or withdraw an offer or request (its member's, or a coordinator)",
+    permission=EXCHANGE,
+    body=schemas.ListingPatch,
+    response=schemas.ListingOut,
+    partial=True,
+)
+def update_listing(listing_id: int, body: dict[str, Any]) -> Listing:
+    return listings.update(api.get_session(), listing_id, body, _actor())
+
+
+@bp.operation(
+    "/listings/<int:listing_id>/matches",
+    summary="Offers matching a request (or requests matching an offer): same category, "
+    "same area and skill first",
+    permission=VIEW,
+    response=schemas.ListingOut,
+    paginate=True,
+)
+def listing_matches(listing_id: int, query: dict[str, Any]) -> Select[Any]:
+    return listings.matches(api.get_or_404(Listing, listing_id, "offer or request"))

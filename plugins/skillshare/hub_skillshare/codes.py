@@ -36,3 +36,43 @@ EXCHANGE_STATES = {
     "declined": "Declined",
     "expired": "Expired unconfirmed",
 }
+
+# The skills members offer and ask for, each counted under a network category.
+SKILLS = {
+    "befriending": ("Befriending and visits", "care"),
+    "sitting": ("Sitting with someone", "care"),
+    "diy": ("Small repairs and DIY", "household"),
+    "decorating": ("Decorating", "household"),
+    "cleaning": ("Cleaning and tidying", "household"),
+    "gardening": ("Gardening", "garden"),
+    "allotment": ("Allotment and growing food", "garden"),
+    "lifts": ("Lifts", "transport"),
+    "shopping": ("Shopping and errands", "transport"),
+    "computers": ("Computers and the internet", "tech"),
+    "phones": ("Phones and tablets", "tech"),
+    "tutoring": ("Tutoring and homework", "learning"),
+    "languages": ("Languages and conversation", "learning"),
+    "music": ("Music lessons", "arts"),
+    "sewing": ("Sewing and mending clothes", "arts"),
+    "crafts": ("Crafts and knitting", "arts"),
+    "walking": ("Walking and exercise", "wellbeing"),
+    "listening": ("A listening ear", "wellbeing"),
+    "cooking": ("Cooking and baking", "food"),
+    "forms": ("Forms and letters", "admin"),
+    "translation": ("Translation", "admin"),
+    "childcare": ("Childcare and school runs", "children"),
+    "pets": ("Pet care and dog walking", "pets"),
+    "events": ("Helping at events", "community"),
+    "other": ("Something else", "other"),
+}
+SKILL_LABELS = {code: label for code, (label, _category) in SKILLS.items()}
+SKILL_CATEGORY = {code: category for code, (_label, category) in SKILLS.items()}
+
+LISTING_KINDS = {"offer": "I can offer", "request": "I would like help with"}
+# When someone is usually free: a listing's availability is any of these.
+AVAILABILITY = {
+    "weekday_mornings": "Weekday mornings",
+    "weekday_afternoons": "Weekday afternoons",
+    "weekday_evenings": "Weekday evenings",
+    "weekends": "Weekends",
+}

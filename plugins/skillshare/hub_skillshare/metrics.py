@@ -43,6 +43,14 @@ DEFINITIONS = (
         "Members who joined (were approved) in the period",
         counts="people",
     ),
+    api.Metric(
+        "members_at_debit_limit",
+        "members",
+        "Members whose balance at the end of the period had reached their debit limit, so "
+        "that they could receive no more help until they gave some",
+        counts="people",
+        window="end of period",
+    ),
 )
 
 

@@ -12,8 +12,18 @@ account's row, and checked by ``hub skillshare check``.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.plugin_api import Model, Person, User, now, personal
@@ -100,6 +110,10 @@ class Exchange(Model):
     reverses_id: Mapped[int | None] = mapped_column(
         ForeignKey("skillshare_exchange.id"), unique=True
     )
+    # The offer or request it was for, if any.
+    listing_id: Mapped[int | None] = mapped_column(
+        ForeignKey("skillshare_listing.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[dt.datetime] = mapped_column(default=now)
 
     transfers: Mapped[list[Transfer]] = relationship(
@@ -174,4 +188,27 @@ class Movement(Model):
     exchange: Mapped[Exchange] = relationship()
 
 
-MODELS = (Member, Account, Exchange, Transfer, Confirmation, Movement)
+class Listing(Model):
+    """An offer of help, or a request for it, by a member."""
+
+    __tablename__ = "skillshare_listing"
+    __table_args__ = (Index("ix_skillshare_listing_find", "kind", "category", "active"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("skillshare_member.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # codes.LISTING_KINDS
+    skill: Mapped[str] = mapped_column(String(20))  # codes.SKILLS
+    category: Mapped[str] = mapped_column(String(20))  # the skill's network category
+    title: Mapped[str] = personal(String(120))
+    description: Mapped[str] = personal(Text, default="")
+    # Where, roughly: a neighbourhood or village, never a street address.
+    area: Mapped[str] = mapped_column(String(60), default="")
+    availability: Mapped[list[Any]] = mapped_column(JSON, default=list)  # codes.AVAILABILITY
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=now)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=now, onupdate=now)
+
+    member: Mapped[Member] = relationship()
+
+
+MODELS = (Member, Account, Exchange, Transfer, Confirmation, Movement, Listing)

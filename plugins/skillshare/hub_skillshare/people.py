@@ -1,7 +1,7 @@
 """Personal data duties: what the time bank holds about a person, and erasure.
 
 Erasing a member blanks what identifies them here (their area, the free text of their
-exchanges) and unlinks their sign-in; the core blanks their ``Person``. Their account,
+exchanges, their offers and requests, which are withdrawn) and unlinks their sign-in; the core blanks their ``Person``. Their account,
 its movements and their exchanges stay, anonymous, so the ledger still sums to zero,
 every other member's balance and statement is unchanged, and so is every published
 figure.
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from hub import plugin_api as api
 from hub_skillshare import ledger
-from hub_skillshare.models import Confirmation, Exchange, Member
+from hub_skillshare.models import Confirmation, Exchange, Listing, Member
 
 
 def _member(session: Session, person: api.Person) -> Member | None:
@@ -36,6 +36,12 @@ def person_data(session: Session, person: api.Person) -> dict[str, Any] | None:
             "joined_on": member.joined_on.isoformat() if member.joined_on else None,
         }
     }
+    offered = session.scalars(select(Listing).where(Listing.member_id == member.id)).all()
+    data["listings"] = [
+        {"kind": x.kind, "skill": x.skill, "title": x.title, "description": x.description,
+         "area": x.area, "active": x.active}
+        for x in offered
+    ]  # fmt: skip
     if member.account is not None:
         rows = session.execute(ledger.statement(member.account.id)).all()
         data["account"] = {
@@ -65,6 +71,13 @@ def erase_person(session: Session, person: api.Person) -> int:
     if member.status == "pending":
         member.status = "refused"
     touched = 1
+    withdrawn = session.execute(
+        update(Listing)
+        .where(Listing.member_id == member.id)
+        .values(title="", description="", area="", active=False)
+        .execution_options(synchronize_session=False)
+    )
+    touched += int(getattr(withdrawn, "rowcount", 0))
     if member.account is not None:
         theirs = select(Confirmation.exchange_id).where(
             Confirmation.account_id == member.account.id

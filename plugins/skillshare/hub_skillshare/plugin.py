@@ -70,7 +70,10 @@ def hub_cli_commands() -> Iterable[click.Command]:
 def hub_nav_items(user: api.User) -> list[api.NavItem]:
     return [
         api.NavItem("My time", "skillshare.index", "skillshare.view", order=400),
-        api.NavItem("Brokers", "skillshare.broker", BROKER, order=401),
+        api.NavItem(
+            "Offers and requests", "skillshare.listings_page", "skillshare.view", order=401
+        ),
+        api.NavItem("Brokers", "skillshare.broker", BROKER, order=402),
     ]
 
 

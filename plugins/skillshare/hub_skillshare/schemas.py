@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from hub.plugin_api import Schema, fields, validate
 from hub_skillshare import ledger, service, settings
-from hub_skillshare.codes import CATEGORIES, EXCHANGE_STATES
+from hub_skillshare.codes import (
+    AVAILABILITY,
+    CATEGORIES,
+    EXCHANGE_STATES,
+    LISTING_KINDS,
+    SKILL_LABELS,
+)
 from hub_skillshare.settings import MAX_MINUTES
 
 # One transfer of a day's work at most: 24 hours.
@@ -24,7 +30,11 @@ class TransferIn(Schema):
 
 
 class ExchangeIn(Schema):
-    category = fields.Code(CATEGORIES, required=True)
+    listing = fields.Integer(
+        validate=validate.Range(min=1),
+        metadata={"description": "The offer or request it was for; its category by default"},
+    )
+    category = fields.Code(CATEGORIES, metadata={"description": "Required without a listing"})
     occurred_on = fields.Date(metadata={"description": "Default: today"})
     description = fields.String(validate=validate.Length(max=1000))
     transfers = fields.List(
@@ -78,6 +88,7 @@ class ExchangeOut(Schema):
     expires_at = fields.DateTime(allow_none=True)
     decided_at = fields.DateTime(allow_none=True)
     reverses = fields.Integer(attribute="reverses_id", allow_none=True)
+    listing = fields.Integer(attribute="listing_id", allow_none=True)
     transfers = fields.List(fields.Nested(TransferOut))
     confirmations = fields.List(fields.Nested(ConfirmationOut))
     created_at = fields.DateTime()
@@ -209,12 +220,13 @@ DIRECTIONS = {"gave": "I gave time", "received": "I received time"}
 class RecordIn(Schema):
     """A member's page: an exchange between them and one other member."""
 
+    listing = fields.Integer(validate=validate.Range(min=1))
     other = fields.Integer(required=True, validate=validate.Range(min=1))
     direction = fields.Code(DIRECTIONS, required=True)
     minutes = fields.Integer(
         required=True, validate=validate.Range(min=1, max=MAX_TRANSFER_MINUTES)
     )
-    category = fields.Code(CATEGORIES, required=True)
+    category = fields.Code(CATEGORIES)
     occurred_on = fields.Date()
     description = fields.String(validate=validate.Length(max=1000))
 
@@ -230,3 +242,49 @@ class BrokerRecordIn(Schema):
     category = fields.Code(CATEGORIES, required=True)
     occurred_on = fields.Date()
     description = fields.String(validate=validate.Length(max=1000))
+
+
+# --- offers and requests -------------------------------------------------------------
+
+
+class ListingIn(Schema):
+    kind = fields.Code(LISTING_KINDS, required=True)
+    skill = fields.Code(SKILL_LABELS, required=True)
+    title = fields.String(required=True, validate=validate.Length(min=3, max=120))
+    description = fields.String(validate=validate.Length(max=2000))
+    area = AREA
+    availability = fields.List(fields.Code(AVAILABILITY), validate=validate.Length(max=4))
+
+
+class ListingPatch(ListingIn):
+    active = fields.Boolean(metadata={"description": "false: withdrawn"})
+
+
+class ListingOut(Schema):
+    id = fields.Integer()
+    member = fields.Integer(attribute="member_id")
+    member_name = fields.Function(lambda listing: listing.member.person.name)
+    kind = fields.String(metadata={"enum": list(LISTING_KINDS)})
+    skill = fields.String(metadata={"enum": list(SKILL_LABELS)})
+    category = fields.String(
+        metadata={"enum": list(CATEGORIES), "description": "The skill's network category"}
+    )
+    title = fields.String()
+    description = fields.String()
+    area = fields.String()
+    availability = fields.List(fields.String())
+    active = fields.Boolean()
+    created_at = fields.DateTime()
+
+
+class ListingQuery(Schema):
+    kind = fields.Code(LISTING_KINDS)
+    skill = fields.Code(SKILL_LABELS)
+    category = fields.Code(CATEGORIES)
+    area = fields.String(validate=validate.Length(max=60))
+    member = fields.Integer(validate=validate.Range(min=1))
+    mine = fields.Boolean(metadata={"description": "Only your own, withdrawn ones too"})
+    q = fields.String(
+        validate=validate.Length(max=200),
+        metadata={"description": "Words in the title or description"},
+    )

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from hub import plugin_api as api
 from hub_skillshare import ledger
-from hub_skillshare.models import Account, Confirmation, Exchange, Member, Transfer
+from hub_skillshare.models import Account, Confirmation, Exchange, Listing, Member, Transfer
 from hub_skillshare.settings import Settings
 
 BROKER = "skillshare.broker"
@@ -100,6 +100,22 @@ def _transfers(session: Session, rows: list[dict[str, Any]], actor: Actor) -> li
     return transfers
 
 
+def _listing(
+    session: Session, values: dict[str, Any], parties: dict[int, Account]
+) -> Listing | None:
+    """The offer or request an exchange is for, which must be one of its parties'."""
+    if "listing" not in values:
+        if "category" not in values:
+            raise api.FieldError("category", "Choose a kind of help.")
+        return None
+    listing = session.get(Listing, values["listing"])
+    if listing is None:
+        raise api.FieldError("listing", f"There is no offer or request {values['listing']}.")
+    if not any(a.member_id == listing.member_id for a in parties.values()):
+        raise api.FieldError("listing", "This offer or request is not one of the parties'.")
+    return listing
+
+
 def record(session: Session, values: dict[str, Any], actor: Actor, settings: Settings) -> Exchange:
     """Record an exchange (``values`` as ``schemas.ExchangeIn`` loads them).
 
@@ -118,8 +134,12 @@ def record(session: Session, values: dict[str, Any], actor: Actor, settings: Set
         }
         if actor.account_id not in parties and not (actor.broker or actor.coordinator):
             raise api.FieldError("transfers", "You can only record exchanges you took part in.")
+        listing = _listing(session, values, parties)
         exchange = Exchange(
-            category=values["category"],
+            category=values["category"]
+            if listing is None
+            else values.get("category", listing.category),
+            listing_id=listing.id if listing else None,
             occurred_on=occurred_on,
             description=values.get("description", ""),
             recorded_by_id=actor.user_id,

@@ -7,13 +7,22 @@ import io
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from sqlalchemy import select
 
 from hub import plugin_api as api
-from hub_skillshare import ledger, members, schemas, service, settings, statements
-from hub_skillshare.codes import CATEGORIES
-from hub_skillshare.models import Account, Exchange, Member
+from hub_skillshare import ledger, listings, members, schemas, service, settings, statements
+from hub_skillshare.codes import AVAILABILITY, CATEGORIES, LISTING_KINDS, SKILL_LABELS
+from hub_skillshare.models import Account, Exchange, Listing, Member
 
 bp = Blueprint("skillshare", __name__, url_prefix="/skillshare", template_folder="templates")
 
@@ -87,7 +96,7 @@ def record() -> Any:
     if actor.account_id is None:
         flash("Join the time bank first: a coordinator approves new members.", "error")
         return redirect(url_for("skillshare.join"))
-    form = api.Form(schemas.RecordIn, {"direction": "gave", "occurred_on": api.today()})
+    form = api.Form(schemas.RecordIn, _record_defaults(actor))
 
     def save(data: dict[str, Any]) -> Exchange:
         session = api.get_session()
@@ -112,6 +121,22 @@ def record() -> Any:
         "skillshare/record.html", form=form, choices=choices, categories=CATEGORIES
     )
     return page, form.status
+
+
+def _record_defaults(actor: service.Actor) -> dict[str, Any]:
+    """The record form's first values; from an offer or request (``?listing=``), its
+    member, the direction the time goes and its kind of help."""
+    values: dict[str, Any] = {"direction": "gave", "occurred_on": api.today()}
+    text = request.args.get("listing", "")
+    found = api.get_session().get(Listing, int(text)) if text.isdigit() and len(text) < 10 else None
+    if found is not None and found.member.account is not None:
+        values["listing"] = found.id
+        values["category"] = found.category
+        if found.member.account.id != actor.account_id:
+            values["other"] = found.member_id
+            # Someone's offer: they gave you time. Someone's request: you gave them time.
+            values["direction"] = "received" if found.kind == "offer" else "gave"
+    return values
 
 
 def _recorded_message(exchange: Exchange) -> str:
@@ -254,3 +279,49 @@ def join() -> Any:
         flash("Thank you: a coordinator will look at your request soon.", "success")
         return redirect(url_for("skillshare.join"))
     return render_template("skillshare/join.html", form=form, member=member), form.status
+
+
+# --- offers and requests ----------------------------------------------------------
+
+
+@bp.get("/listings")
+@api.require_permission(VIEW)
+def listings_page() -> Any:
+    search = api.Form(schemas.ListingQuery)
+    search.read(request.args)
+    filters = search.data if not search.errors else {}
+    page = api.requested_page(listings.listings(filters, _actor()))
+    return render_template(
+        "skillshare/listings.html",
+        search=search,
+        page=page,
+        skills=SKILL_LABELS,
+        kinds=LISTING_KINDS,
+    )
+
+
+@bp.route("/listings/new", methods=["GET", "POST"])
+@api.require_permission(EXCHANGE)
+def new_listing() -> Any:
+    form = api.Form(schemas.ListingIn, {"kind": request.args.get("kind", "offer")})
+    made = _deciding(form, lambda data: listings.add(api.get_session(), data, _actor()))
+    if made is not None:
+        flash("Saved: other members can find it now.", "success")
+        return redirect(url_for("skillshare.listing", listing_id=made.id))
+    return render_template("skillshare/listing_form.html", form=form), form.status
+
+
+@bp.get("/listings/<int:listing_id>")
+@api.require_permission(VIEW)
+def listing(listing_id: int) -> Any:
+    shown = api.get_or_404(Listing, listing_id, "offer or request")
+    matching = api.requested_page(listings.matches(shown), per_page=10)
+    return render_template(
+        "skillshare/listing.html",
+        listing=shown,
+        matches=matching,
+        actor=_actor(),
+        skills=SKILL_LABELS,
+        kinds=LISTING_KINDS,
+        availability=AVAILABILITY,
+    )

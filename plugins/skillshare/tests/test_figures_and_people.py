@@ -135,3 +135,13 @@ def test_export_and_erasure_leave_the_ledger_and_figures_whole(
     ]
     gone = client.get(f"{API}/members/{march['cai'].id}", headers=coordinator).json
     assert gone["name"] == "(erased)" and gone["area"] == "" and gone["balance"] == -60
+
+
+def test_the_published_figures_are_whole_and_people_counts_suppressed(runner, march):
+    result = runner.invoke("metrics", "--plugin", "skillshare", "--period", "2025-W11", "--json")
+    assert result.exit_code == 0, result.output
+    (week,) = json.loads(result.output)
+    assert week["metrics"]["exchanges"] == 2 and week["metrics"]["minutes_exchanged.care"] == 60
+    # Fewer than five people: published as suppressed, never as the count.
+    assert week["metrics"]["active_members"] is None
+    assert week["metrics"]["members_at_debit_limit"] is None
