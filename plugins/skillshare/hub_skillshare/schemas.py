@@ -22,8 +22,12 @@ ACCOUNT_ID = {"validate": validate.Range(min=1), "required": True}
 
 
 class TransferIn(Schema):
-    from_account = fields.Integer(**ACCOUNT_ID, metadata={"description": "Who gives the time"})
-    to_account = fields.Integer(**ACCOUNT_ID, metadata={"description": "Who is credited"})
+    from_account = fields.Integer(
+        **ACCOUNT_ID, metadata={"description": "Debited: who was helped (or the bank)"}
+    )
+    to_account = fields.Integer(
+        **ACCOUNT_ID, metadata={"description": "Credited: who gave their time"}
+    )
     minutes = fields.Integer(
         required=True, validate=validate.Range(min=1, max=MAX_TRANSFER_MINUTES)
     )
@@ -234,8 +238,8 @@ class RecordIn(Schema):
 class BrokerRecordIn(Schema):
     """A broker's page: an exchange between two members, one of them (or both) offline."""
 
-    giver = fields.Integer(required=True, validate=validate.Range(min=1))
-    receiver = fields.Integer(required=True, validate=validate.Range(min=1))
+    helper = fields.Integer(required=True, validate=validate.Range(min=1))
+    helped = fields.Integer(required=True, validate=validate.Range(min=1))
     minutes = fields.Integer(
         required=True, validate=validate.Range(min=1, max=MAX_TRANSFER_MINUTES)
     )

@@ -102,11 +102,12 @@ def record() -> Any:
         session = api.get_session()
         other = service.member_account(session, data["other"], "other")
         mine = actor.account_id
-        giver, receiver = (other, mine) if data["direction"] == "gave" else (mine, other)
+        # Time given is credited, and paid by the one who was helped.
+        helped, helper = (other, mine) if data["direction"] == "gave" else (mine, other)
         values = {
             **data,
             "transfers": [
-                {"from_account": giver, "to_account": receiver, "minutes": data["minutes"]}
+                {"from_account": helped, "to_account": helper, "minutes": data["minutes"]}
             ],
         }
         return service.record(session, values, actor, settings.current())
@@ -241,9 +242,10 @@ def broker() -> Any:
 
     def save(data: dict[str, Any]) -> Exchange:
         session = api.get_session()
-        giver = service.member_account(session, data["giver"], "giver")
-        receiver = service.member_account(session, data["receiver"], "receiver")
-        transfer = {"from_account": giver, "to_account": receiver, "minutes": data["minutes"]}
+        helper = service.member_account(session, data["helper"], "helper")
+        helped = service.member_account(session, data["helped"], "helped")
+        # The one who was helped pays the helper.
+        transfer = {"from_account": helped, "to_account": helper, "minutes": data["minutes"]}
         return service.record(session, {**data, "transfers": [transfer]}, actor, settings.current())
 
     exchange = _deciding(form, save)
