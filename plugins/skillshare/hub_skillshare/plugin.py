@@ -74,6 +74,7 @@ def hub_nav_items(user: api.User) -> list[api.NavItem]:
             "Offers and requests", "skillshare.listings_page", "skillshare.view", order=401
         ),
         api.NavItem("Brokers", "skillshare.broker", BROKER, order=402),
+        api.NavItem("Members", "skillshare.members_page", BROKER, order=403),
     ]
 
 

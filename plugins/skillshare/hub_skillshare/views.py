@@ -327,3 +327,85 @@ def listing(listing_id: int) -> Any:
         kinds=LISTING_KINDS,
         availability=AVAILABILITY,
     )
+
+
+# --- coordinators: members ------------------------------------------------------------
+
+
+@bp.get("/members")
+@api.require_permission(service.BROKER)
+def members_page() -> Any:
+    search = api.Form(schemas.MemberQuery)
+    search.read(request.args)
+    filters = search.data if not search.errors else {}
+    pending = list(api.get_session().scalars(members.members({"status": "pending"})))
+    page = api.requested_page(members.members(filters))
+    return render_template(
+        "skillshare/members.html", search=search, page=page, pending=pending, hours=ledger.hours
+    )
+
+
+@bp.post("/members/<int:member_id>/<any(approve, refuse):decision>")
+@api.require_permission(service.COORDINATE)
+def decide_member(member_id: int, decision: str) -> Any:
+    form = api.Form(schemas.AnswerIn)
+    session = api.get_session()
+    decide = members.approve if decision == "approve" else members.refuse
+    member = _deciding(form, lambda _data: decide(session, member_id))
+    if member is None:
+        for _name, message in form.error_list():
+            flash(message, "error")
+    else:
+        flash(
+            f"{member.person.name}: {'approved' if decision == 'approve' else 'refused'}.",
+            "success",
+        )
+    return redirect(url_for("skillshare.members_page"))
+
+
+@bp.route("/members/new", methods=["GET", "POST"])
+@api.require_permission(service.COORDINATE)
+def new_member() -> Any:
+    form = api.Form(schemas.MemberIn, {"offline": True})
+    made = _deciding(form, lambda data: members.add(api.get_session(), data))
+    if made is not None:
+        flash(f"{made.person.name} is a member now.", "success")
+        return redirect(url_for("skillshare.member_page", member_id=made.id))
+    return render_template("skillshare/member_form.html", form=form, member=None), form.status
+
+
+@bp.route("/members/<int:member_id>", methods=["GET", "POST"])
+@api.require_permission(service.BROKER)
+def member_page(member_id: int) -> Any:
+    member = api.get_or_404(Member, member_id)
+    values = {
+        "name": member.person.name,
+        "email": member.person.email,
+        "phone": member.person.phone,
+        "area": member.area,
+        "offline": member.offline,
+        "debit_limit": member.account.debit_limit if member.account else None,
+        "credit_limit": member.account.credit_limit if member.account else None,
+    }
+    form = api.Form(schemas.MemberPatch, values)
+    if request.method == "POST":
+        if not api.can(api.current_user(), service.COORDINATE):
+            abort(403)
+        cleared = {
+            "email": None,
+            "phone": None,
+            "area": "",
+            "debit_limit": None,
+            "credit_limit": None,
+        }
+        changed = _deciding(
+            form,
+            lambda data: members.update(api.get_session(), member_id, {**cleared, **data}),
+        )
+        if changed is not None:
+            flash("Saved.", "success")
+            return redirect(url_for("skillshare.member_page", member_id=member_id))
+    page = render_template(
+        "skillshare/member_form.html", form=form, member=member, hours=ledger.hours
+    )
+    return page, form.status

@@ -145,3 +145,41 @@ def test_the_published_figures_are_whole_and_people_counts_suppressed(runner, ma
     # Fewer than five people: published as suppressed, never as the count.
     assert week["metrics"]["active_members"] is None
     assert week["metrics"]["members_at_debit_limit"] is None
+
+
+def test_a_coordinator_approves_a_join_request_and_sets_a_limit(app, client, accounts):
+    from hub.testing import csrf_token
+
+    asking = client.post(
+        f"{API}/join", json={"name": "Zofia Nowak", "area": "Old Town"},
+        headers=accounts["volunteer"].headers,
+    )  # fmt: skip
+    assert asking.status_code == 201 and asking.json["status"] == "pending"
+    twice = client.post(
+        f"{API}/join", json={"name": "Zofia"}, headers=accounts["volunteer"].headers
+    )
+    assert twice.status_code == 409
+    browser = app.test_client()
+    login(browser, accounts["coordinator"])
+    page = browser.get("/skillshare/members").get_data(as_text=True)
+    assert "Asking to join" in page and "Approve Zofia Nowak" in page
+    member_id = asking.json["id"]
+    approved = browser.post(
+        f"/skillshare/members/{member_id}/approve", data={"csrf_token": csrf_token(page)}
+    )
+    assert approved.status_code == 302
+    me = client.get(f"{API}/members/me", headers=accounts["volunteer"].headers).json
+    assert me["status"] == "active" and me["balance"] == 0
+    form = browser.get(f"/skillshare/members/{member_id}").get_data(as_text=True)
+    saved = browser.post(
+        f"/skillshare/members/{member_id}",
+        data={"csrf_token": csrf_token(form), "name": "Zofia Nowak", "area": "Old Town",
+              "debit_limit": "300"},
+    )  # fmt: skip
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    account = client.get(f"{API}/accounts/{me['account']}", headers=accounts["coordinator"].headers)
+    assert account.json["debit_limit"] == 300 and account.json["credit_limit"] == 3000
+    again = client.post(
+        f"{API}/members/{member_id}/approve", headers=accounts["coordinator"].headers
+    )
+    assert again.status_code == 409
