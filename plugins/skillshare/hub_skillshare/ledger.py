@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, case, func, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
-from hub_skillshare.models import Account, Exchange, Member, Movement, Transfer
+from hub_skillshare.models import Account, Confirmation, Exchange, Member, Movement, Transfer
 from hub_skillshare.settings import Settings
 
 
@@ -84,9 +84,18 @@ def lock_exchange(session: Session, exchange_id: int) -> Exchange | None:
     turns, and the second sees what the first decided.
     """
     session.execute(update(Exchange).where(Exchange.id == exchange_id).values(state=Exchange.state))
-    return session.scalars(
-        select(Exchange).where(Exchange.id == exchange_id).execution_options(populate_existing=True)
-    ).one_or_none()
+    # Its transfers and parties (with their members, for who may answer) in one query.
+    parties = joinedload(Exchange.confirmations).joinedload(Confirmation.account)
+    return (
+        session.scalars(
+            select(Exchange)
+            .where(Exchange.id == exchange_id)
+            .options(parties.joinedload(Account.member), joinedload(Exchange.transfers))
+            .execution_options(populate_existing=True)
+        )
+        .unique()
+        .one_or_none()
+    )
 
 
 def lock_accounts(session: Session, ids: Iterable[int]) -> dict[int, Account]:
@@ -137,17 +146,20 @@ def post(session: Session, exchange: Exchange, settings: Settings) -> None:
     for account_id, delta in deltas.items():
         check_limits(accounts[account_id], delta, settings)
     rows = []
+    running = {account_id: account.balance for account_id, account in accounts.items()}
     for transfer in exchange.transfers:
         for account_id, minutes in (
             (transfer.payer_id, -transfer.minutes),
             (transfer.payee_id, transfer.minutes),
         ):
+            running[account_id] += minutes
             rows.append(
                 {
                     "exchange_id": exchange.id,
                     "transfer_id": transfer.id,
                     "account_id": account_id,
                     "minutes": minutes,
+                    "balance_after": running[account_id],
                 }
             )
     session.execute(insert(Movement), rows)
@@ -164,8 +176,7 @@ def post(session: Session, exchange: Exchange, settings: Settings) -> None:
 
 def statement(account_id: int) -> Select[*tuple[Any, ...]]:
     """An account's statement: its movements, newest first, each with what it was for and
-    the balance after it (one indexed scan of the account's movements)."""
-    running = func.sum(Movement.minutes).over(order_by=Movement.id).label("balance_after")
+    the balance after it (an indexed range of the account's movements, however many)."""
     return (
         select(
             Movement.id,
@@ -174,7 +185,7 @@ def statement(account_id: int) -> Select[*tuple[Any, ...]]:
             Exchange.category,
             Exchange.description,
             Movement.minutes,
-            running,
+            Movement.balance_after,
             Movement.posted_at,
         )
         .join(Exchange, Exchange.id == Movement.exchange_id)
@@ -206,6 +217,21 @@ def problems(session: Session) -> list[str]:
         .where(Account.balance != func.coalesce(sums.c.total, 0))
     ).all()
     found += [f"account {a} holds {b} minutes but its movements sum to {s}" for a, b, s in drift]
+    running = (
+        select(
+            Movement.id,
+            Movement.balance_after,
+            func.sum(Movement.minutes)
+            .over(partition_by=Movement.account_id, order_by=Movement.id)
+            .label("running"),
+        )
+    ).subquery()
+    misstated = session.scalars(
+        select(running.c.id).where(running.c.balance_after != running.c.running).limit(5)
+    ).all()
+    found += [
+        f"movement {m} states a balance its account's movements do not add up to" for m in misstated
+    ]
     posted = (
         select(Movement.exchange_id, func.count().label("movements"))
         .group_by(Movement.exchange_id)

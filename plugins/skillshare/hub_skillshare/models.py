@@ -183,6 +183,9 @@ class Movement(Model):
     transfer_id: Mapped[int] = mapped_column(ForeignKey("skillshare_transfer.id"))
     account_id: Mapped[int] = mapped_column(ForeignKey("skillshare_account.id"))
     minutes: Mapped[int]
+    # The account's balance once this movement was posted: written under the account's
+    # lock, so a statement reads its running balance instead of adding up the past.
+    balance_after: Mapped[int]
     posted_at: Mapped[dt.datetime] = mapped_column(default=now)
 
     exchange: Mapped[Exchange] = relationship()

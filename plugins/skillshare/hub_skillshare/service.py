@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from hub import plugin_api as api
 from hub_skillshare import ledger
@@ -76,7 +76,7 @@ def transaction(session: Session) -> Iterator[None]:
 
 
 def _account(session: Session, account_id: int, field: str) -> Account:
-    account = session.get(Account, account_id)
+    account = session.get(Account, account_id, options=[joinedload(Account.member)])
     if account is None:
         raise api.FieldError(field, f"There is no account {account_id}.")
     if account.kind == "peer":
