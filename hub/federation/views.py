@@ -8,7 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from sqlalchemy import select
 
-from hub import auth, charts
+from hub import auth, charts, paging
 from hub.db import get_session
 from hub.exchange import csv_writer
 from hub.federation import aggregates
@@ -17,7 +17,7 @@ from hub.periods import Period
 
 bp = Blueprint("federation_pages", __name__, template_folder="templates")
 
-CHART_ORIGINS = 6  # more lines than this are unreadable; the table shows every town
+CHART_ORIGINS = 6  # more lines than this are unreadable: the largest towns of the page shown
 
 
 def _choice(name: str, options: list[str], default: str | None) -> str | None:
@@ -48,12 +48,15 @@ def network() -> str:
     }
     if plugin and metric and kind:
         periods = aggregates.recent_periods(session, plugin, kind, 12 if kind == "month" else 26)
-        grid = aggregates.grid(session, plugin, metric, periods, region)
+        # A page of towns at a time: a national network has thousands.
+        towns = paging.requested_page(aggregates.towns(plugin, periods, region))
+        grid = aggregates.grid(session, plugin, metric, periods, towns.items, region)
         ranked = sorted(grid.rows, key=lambda row: -sum(v or 0 for v in row[1]))
         context.update(
             grid=grid,
+            towns=towns,
             by_town=charts.line_chart(
-                f"{metric} by town, per {kind}",
+                f"{metric} by town (the largest on this page), per {kind}",
                 periods,
                 {info.label: values for info, values in ranked[:CHART_ORIGINS]},
             ),
@@ -191,4 +194,9 @@ def _csv(header: list[str], rows: list[list[Any]], filename: str) -> Response:
 def _download(response: Response, filename: str) -> Response:
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
     response.headers["Access-Control-Allow-Origin"] = "*"  # open data, for anyone's scripts
+    # Scripts that poll the open data ask with If-None-Match and get a bodiless 304
+    # until the figures change; no-cache makes every cache ask before reusing a copy.
+    response.headers["Cache-Control"] = "no-cache"
+    response.add_etag()
+    response.make_conditional(request)  # turns it into the 304 in place
     return response
