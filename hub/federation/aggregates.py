@@ -184,17 +184,13 @@ class Grid:
 LABEL = func.coalesce(func.nullif(Origin.town, ""), func.nullif(Origin.name, ""), Origin.origin)
 
 
-def towns(plugin: str, periods: Sequence[str], region: str | None = None) -> Select[Any]:
-    """The origins holding summaries of ``plugin`` for any of ``periods`` (in one region),
-    in the order pages list them: a statement for the pager."""
+def towns(plugin: str, region: str | None = None) -> Select[Any]:
+    """The origins holding summaries of ``plugin`` (in one region), in the order pages
+    list them: a statement for the pager. One probe of the summaries' unique index
+    per origin, whatever the number of summaries each holds; a town that has not
+    published the periods shown is listed with no figure for them."""
     holds = (
-        select(Summary.id)
-        .where(
-            Summary.origin == Origin.origin,
-            Summary.plugin == plugin,
-            Summary.period.in_(periods),
-        )
-        .exists()
+        select(Summary.id).where(Summary.origin == Origin.origin, Summary.plugin == plugin).exists()
     )
     query = select(Origin).where(holds)
     if region:

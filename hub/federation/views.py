@@ -49,7 +49,7 @@ def network() -> str:
     if plugin and metric and kind:
         periods = aggregates.recent_periods(session, plugin, kind, 12 if kind == "month" else 26)
         # A page of towns at a time: a national network has thousands.
-        towns = paging.requested_page(aggregates.towns(plugin, periods, region))
+        towns = paging.requested_page(aggregates.towns(plugin, region))
         grid = aggregates.grid(session, plugin, metric, periods, towns.items, region)
         ranked = sorted(grid.rows, key=lambda row: -sum(v or 0 for v in row[1]))
         context.update(

@@ -54,6 +54,7 @@ def upgrade() -> None:
         sa.Column("origins", sa.Integer(), nullable=False),
         sa.Column("metrics", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("plugin", "period", "region", name=op.f("pk_federation_subtotal")),
+        postgresql_with={"fillfactor": 50},
     )
     connection = op.get_bind()
     placed = {}
