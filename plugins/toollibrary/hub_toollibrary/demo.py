@@ -267,18 +267,20 @@ class _Library:
         lendable = [item for item in items if not item.restricted]
         weights = [rng.paretovariate(1.2) for _ in lendable]
         out: dict[int, Loan] = {}  # item id -> its open loan: one at a time, as the index holds
+        lateness: dict[int, dt.timedelta] = {}  # most come back on time; some late, a few lost
         for offset in range(365):
             day = self.start + dt.timedelta(days=offset)
             if day.weekday() not in (2, 5):
                 continue
             for loan in list(out.values()):
-                late = rng.random() < 0.12
-                if day >= loan.due_on + dt.timedelta(days=7 if late else 0) or (
+                if day >= loan.due_on + lateness[id(loan)] or (
                     day >= loan.out_on + dt.timedelta(days=3) and rng.random() < 0.25
                 ):
                     self._return(loan, day)
                     del out[loan.item.id]
-                elif day >= loan.due_on - dt.timedelta(days=1) and rng.random() < 0.3:
+                elif (
+                    loan.due_on - dt.timedelta(days=4) <= day <= loan.due_on and rng.random() < 0.2
+                ):
                     self._renew(loan, day)
             borrowers = [m for m in members if m.approved_on is not None and m.approved_on <= day]
             for _ in range(max(0, int(rng.gauss(9, 3) * _season(day)))):
@@ -301,6 +303,8 @@ class _Library:
                     )
                     self.session.add(loan)
                     out[item.id] = loan
+                    late = rng.choices((0, rng.randint(3, 25), 400), (86, 12, 2))[0]
+                    lateness[id(loan)] = dt.timedelta(days=late)
         self.session.flush()
 
     def _renew(self, loan: Loan, day: dt.date) -> None:
