@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, jsonify, request
-from sqlalchemy import Select
+from sqlalchemy import Select, select
 
 from hub.plugin_api import (
     ApiBlueprint,
@@ -17,13 +17,14 @@ from hub.plugin_api import (
     get_session,
     today,
 )
-from hub_toollibrary import codes, schemas, service, settings
+from hub_toollibrary import codes, reminders, schemas, service, settings
 from hub_toollibrary.models import (
     Hold,
     Item,
     Loan,
     Member,
     MembershipType,
+    Reminder,
     Renewal,
     Reservation,
     Ticket,
@@ -486,3 +487,53 @@ def create_ticket(body: dict[str, Any]) -> Ticket:
 def change_ticket(ticket_id: int, body: dict[str, Any]) -> Ticket:
     ticket = get_or_404(Ticket, ticket_id)
     return service.change_ticket(get_session(), ticket, body, today(), _policy())
+
+
+# --- reminders ----------------------------------------------------------------------------
+
+
+@bp.operation(
+    "/reminders",
+    summary="Reminders made, by email or phone",
+    permission=VIEW,
+    response=schemas.ReminderOut,
+    paginate=True,
+)
+def list_reminders(query: dict[str, Any]) -> Select[Any]:
+    return select(Reminder).order_by(Reminder.sent_on.desc(), Reminder.id.desc())
+
+
+@bp.operation(
+    "/reminders/to-phone",
+    summary="Reminders owed to members without email (personal data)",
+    permission=MEMBERS,
+    response=schemas.ToPhoneOut,
+    many=True,
+)
+def to_phone() -> list[dict[str, Any]]:
+    owed = reminders.to_phone(get_session(), today(), _policy())
+    return [reminders.phone_entry(loan, kind) for loan, kind in owed]
+
+
+@bp.operation(
+    "/reminders",
+    method="POST",
+    summary="Record that a member was phoned about a loan",
+    permission=LEND,
+    body=schemas.PhonedIn,
+    response=schemas.ReminderOut,
+    status=201,
+)
+def record_phoned(body: dict[str, Any]) -> Reminder:
+    """A reminder is made once per loan and kind: a second answers 409."""
+    session = get_session()
+    loan = session.get(Loan, body["loan_id"])
+    if loan is None:
+        raise ApiError(422, "unknown loan", {"loan_id": ["No loan with this id."]})
+    if not reminders.mark_phoned(session, loan, body["kind"], today()):
+        raise ApiError(409, "already reminded", {"kind": ["This reminder was already made."]})
+    found = session.scalar(
+        select(Reminder).where(Reminder.loan_id == loan.id, Reminder.kind == body["kind"])
+    )
+    assert found is not None
+    return found

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from hub.plugin_api import get_session, today
-from hub_toollibrary import service, settings
+from hub.plugin_api import MailError, get_session, mail_connection, today
+from hub_toollibrary import reminders, service, settings
 
 
 @click.command("expire-holds")
@@ -15,4 +15,18 @@ def expire_holds() -> None:
     click.echo(f"{len(expired)} hold{'s' if len(expired) != 1 else ''} expired.")
 
 
-COMMANDS = (expire_holds,)
+@click.command("reminders")
+def send_reminders() -> None:
+    """Expire uncollected holds, then email due-soon and overdue reminders and hold-ready
+    notices (once each); members without email go on the Reminders page's phone list."""
+    policy = service.Policy.of(settings.current())
+    try:
+        report = reminders.run(get_session(), mail_connection, today(), policy)
+    except MailError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(report.summary())
+    if report.failures:
+        raise SystemExit(1)
+
+
+COMMANDS = (expire_holds, send_reminders)

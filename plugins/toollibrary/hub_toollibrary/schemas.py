@@ -270,3 +270,25 @@ class TicketQuery(Schema):
     item_id = fields.Integer(validate=ID)
     status = fields.Code(codes.TICKET_STATUSES)
     open = fields.Boolean()
+
+
+class ToPhoneOut(Schema):
+    loan_id = fields.Integer()
+    kind = fields.String(metadata={"description": "due_soon or overdue"})
+    item_number = fields.String()
+    item = fields.String()
+    due_on = fields.Date()
+    member_code = fields.String()
+    name = fields.String()
+    phone = fields.String(allow_none=True)
+
+
+class PhonedIn(Schema):
+    loan_id = fields.Integer(required=True, validate=ID)
+    kind = fields.Code(codes.REMINDER_KINDS, required=True)
+
+
+class ReminderOut(PhonedIn):
+    id = fields.Integer()
+    channel = fields.String(metadata={"description": "email or phone"})
+    sent_on = fields.Date()

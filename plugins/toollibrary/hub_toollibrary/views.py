@@ -21,7 +21,7 @@ from hub.plugin_api import (
     require_permission,
     today,
 )
-from hub_toollibrary import codes, schemas, service, settings
+from hub_toollibrary import codes, reminders, schemas, service, settings
 from hub_toollibrary.models import Hold, Item, Loan, Member, MembershipType, Renewal, Ticket
 from hub_toollibrary.permissions import APPROVE, LEND, MANAGE, MEMBERS, VIEW
 
@@ -408,3 +408,40 @@ def member_status(member_id: int) -> Response:
     except service.Conflict as exc:
         flash(exc.message, "error")
     return redirect(url_for("toollibrary.members_page", status="applied"))
+
+
+# --- reminders ----------------------------------------------------------------------------
+
+
+@bp.get("/reminders")
+@require_permission(MEMBERS)
+def reminders_page() -> str:
+    session = get_session()
+    owed = reminders.to_phone(session, today(), _policy())
+    return render_template(
+        "toollibrary/reminders.html",
+        calls=[reminders.phone_entry(loan, kind) for loan, kind in owed],
+        holds=reminders.holds_to_phone(session),
+    )
+
+
+@bp.post("/reminders/<int:loan_id>/<kind>")
+@require_permission(LEND)
+def phoned(loan_id: int, kind: str) -> Response:
+    if kind not in codes.REMINDER_KINDS:
+        abort(404)
+    loan = get_or_404(Loan, loan_id)
+    if reminders.mark_phoned(get_session(), loan, kind, today()):
+        flash(f"Noted: {loan.member.code} phoned about {loan.item.number}.", "success")
+    else:
+        flash("Someone had already phoned them about it.", "info")
+    return redirect(url_for("toollibrary.reminders_page"))
+
+
+@bp.post("/holds/<int:hold_id>/phoned")
+@require_permission(LEND)
+def hold_phoned(hold_id: int) -> Response:
+    hold = get_or_404(Hold, hold_id)
+    reminders.mark_hold_phoned(get_session(), hold, today())
+    flash(f"Noted: {hold.member.code} told {hold.item.number} is ready.", "success")
+    return redirect(url_for("toollibrary.reminders_page"))

@@ -83,6 +83,7 @@ class Library:
             "agreement_accepted": True,
             **fields,
         }
+        body = {key: value for key, value in body.items() if value is not None}  # email=None
         member = self.ok("POST", "/members", body, role="volunteer")
         if approve:
             member = self.ok("POST", f"/members/{member['id']}/status", {"status": "approved"})
