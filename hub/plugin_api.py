@@ -22,7 +22,7 @@ import pluggy
 from flask import current_app
 from marshmallow import validate
 
-from hub import audit, charts, fields
+from hub import audit, charts, fields, mail
 from hub.auth import Permission, can, current_user, require_permission
 from hub.clock import now, today
 from hub.db import Model, UTCDateTime, get_or_404, get_session
@@ -56,6 +56,9 @@ from hub.shell import NavItem, Panel
 
 hookimpl = pluggy.HookimplMarker("hub")
 
+MailError = mail.MailError
+mail_configured = mail.configured
+mail_connection = mail.connection
 record_audit = audit.record
 record_created = audit.record_created
 
@@ -110,6 +113,7 @@ __all__ = [
     "ImportReport",
     "Importer",
     "Location",
+    "MailError",
     "Metric",
     "Model",
     "NavItem",
@@ -137,6 +141,8 @@ __all__ = [
     "get_session",
     "hookimpl",
     "instance_info",
+    "mail_configured",
+    "mail_connection",
     "now",
     "paginate",
     "period_start",
