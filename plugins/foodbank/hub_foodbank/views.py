@@ -3,8 +3,8 @@ is read into the API's schema and handed to the service, as the API does."""
 
 from __future__ import annotations
 
-import secrets
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from sqlalchemy import func, select
@@ -37,6 +37,7 @@ bp = Blueprint(
     static_url_path="/static",
 )
 
+T = TypeVar("T")
 LOCATION_KEY = "foodbank_location"
 FORM_TOKEN_PREFIX = "form:"
 # The quick log's weight box is in kilograms; the schema's field is in grams.
@@ -104,11 +105,17 @@ def quick() -> str:
     household = found.household if isinstance(found, Voucher) else found
     if household is not None and household.anonymised_at is not None:
         household = None
+    redeemed_by = (
+        get_session().scalar(select(Parcel).where(Parcel.voucher_id == voucher.id))
+        if voucher is not None and voucher.redeemed_on is not None
+        else None
+    )
     return render_template(
         "foodbank/quick.html",
         code=code,
         searched=bool(code.strip()),
         voucher=voucher,
+        redeemed_by=redeemed_by,
         household=household,
         today=today(),
     )
@@ -132,7 +139,7 @@ def _quick_target() -> tuple[Household, Voucher | None]:
 
 
 def _parcel_page(
-    household: Household, voucher: Voucher | None, form: Form, token: str, status: int = 200
+    household: Household, voucher: Voucher | None, form: Form, status: int = 200
 ) -> tuple[str, int]:
     config = settings.current()
     return render_template(
@@ -140,12 +147,15 @@ def _parcel_page(
         household=household,
         voucher=voucher,
         form=form,
-        token=token,
         locations=[(location.id, location.name) for location in _locations()],
         window_count=service.parcels_in_window(get_session(), config, household.id, today()),
         config=config,
         weights={t: config.default_weight(t, household.size) for t in codes.PARCEL_TYPES},
     ), status
+
+
+def _parcel_form(values: dict[str, Any] | None = None) -> Form:
+    return Form(schemas.ParcelCreate, values, inputs=PARCEL_INPUTS, once="foodbank.parcel")
 
 
 @bp.get("/quick/log")
@@ -157,43 +167,52 @@ def quick_log() -> tuple[str, int]:
     locations = [location.id for location in _locations()]
     remembered = session.get(LOCATION_KEY)
     values["location_id"] = remembered if remembered in locations else next(iter(locations), None)
-    form = Form(schemas.ParcelCreate, values, inputs=PARCEL_INPUTS)
-    return _parcel_page(household, voucher, form, secrets.token_urlsafe(18))
+    return _parcel_page(household, voucher, _parcel_form(values))
+
+
+def _parcel_summary(parcel: service.LoggedParcel | Parcel, household: Household) -> str:
+    return f"{codes.PARCEL_TYPES[parcel.parcel_type].lower()} for household {household.code}"
 
 
 @bp.post("/quick/log")
 @require_permission(LOG)
 def quick_log_post() -> Any:
-    """Step three: log it. The form's one-time token makes a double tap harmless."""
+    """Step three: log it. The form's one-time token makes a double tap, a retry and
+    back-and-send-again harmless: the repeat is told of the parcel the first made."""
     household, voucher = _quick_target()
-    token = request.form.get("token", "")
-    if not 16 <= len(token) <= 64 or not token.replace("-", "").replace("_", "").isalnum():
-        abort(400)
-    form = Form(schemas.ParcelCreate, inputs=PARCEL_INPUTS)
-    if not form.validate_on_submit():
-        return _parcel_page(household, voucher, form, token, form.status)
+    form = _parcel_form()
     whose = {"voucher_code": voucher.code} if voucher else {"household_id": household.id}
     db = get_session()
     config = settings.current()
-    try:
-        wanted = service.parcel_request(
-            db, config, {**form.data, **whose}, FORM_TOKEN_PREFIX + token, today()
-        )
-        parcel, created = service.log_parcel(db, wanted)
-    except FieldError as exc:
-        form.fail(exc)
-        return _parcel_page(household, voucher, form, token, form.status)
-    except service.Conflict as exc:
-        # A conflict (voucher spent, key reused) is about the whole parcel, not one field.
-        details = "; ".join(message for found in exc.details.values() for message in found)
-        form.fail("form", f"{exc.message.capitalize()}: {details}")
-        return _parcel_page(household, voucher, form, token, 409)
+
+    def log(data: dict[str, Any]) -> tuple[service.LoggedParcel, bool]:
+        key = FORM_TOKEN_PREFIX + (form.token or "")
+        try:
+            wanted = service.parcel_request(db, config, {**data, **whose}, key, today())
+            return service.log_parcel(db, wanted)
+        except service.Conflict as exc:
+            # A conflict (voucher spent, key reused) is about the whole parcel, not one field.
+            details = "; ".join(message for found in exc.details.values() for message in found)
+            raise FieldError("form", f"{exc.message.capitalize()}: {details}") from None
+
+    logged = form.submit(
+        log,
+        made=lambda result: (
+            _parcel_summary(result[0], household),
+            url_for("foodbank.parcel_detail", parcel_id=result[0].id),
+        ),
+    )
+    if form.repeated:
+        return redirect(url_for("foodbank.quick"))
+    if logged is None:
+        return _parcel_page(household, voucher, form, form.status)
+    parcel, created = logged
     session[LOCATION_KEY] = parcel.location_id
-    label = codes.PARCEL_TYPES[parcel.parcel_type].lower()
+    label = _parcel_summary(parcel, household)
     if created:
-        flash(f"Logged: {label} for household {household.code}.", "success")
+        flash(f"Logged: {label}.", "success")
     else:
-        flash(f"Already logged: {label} for household {household.code}.", "info")
+        flash(f"Already logged: {label}.", "info")
     count = service.parcels_in_window(db, config, household.id, today())
     if count >= int(config.policy_parcels):
         flash(
@@ -202,6 +221,13 @@ def quick_log_post() -> Any:
             "warning",
         )
     return redirect(url_for("foodbank.quick"))
+
+
+@bp.get("/parcels/<int:parcel_id>")
+@require_permission(VIEW)
+def parcel_detail(parcel_id: int) -> str:
+    found = get_or_404(Parcel, parcel_id)
+    return render_template("foodbank/parcel.html", parcel=found)
 
 
 # --- households and vouchers -------------------------------------------------------
@@ -234,16 +260,21 @@ def _consenting_people() -> list[tuple[int, str]]:
 @bp.route("/households/new", methods=["GET", "POST"])
 @require_permission(LOG)
 def household_new() -> Any:
-    form = Form(schemas.HouseholdCreate, {"adults": 1})
-    if form.validate_on_submit():
-        try:
-            household = service.register_household(get_session(), form.data)
-        except (FieldError, service.Conflict) as exc:
-            form.fail(_as_field_error(exc))
-        else:
-            flash(f"Household {household.code} registered.", "success")
-            return redirect(url_for("foodbank.household", household_id=household.id))
+    form = Form(schemas.HouseholdCreate, {"adults": 1}, once="foodbank.household")
+    household = form.submit(
+        _marking_conflicts(lambda data: service.register_household(get_session(), data)),
+        made=lambda made: (f"household {made.code}", _household_url(made)),
+    )
+    if household is not None:
+        flash(f"Household {household.code} registered.", "success")
+        return redirect(_household_url(household))
+    if form.repeated and form.earlier and form.earlier.url:
+        return redirect(form.earlier.url)
     return _household_form(form, None)
+
+
+def _household_url(household: Household) -> str:
+    return url_for("foodbank.household", household_id=household.id)
 
 
 @bp.route("/households/<int:household_id>/edit", methods=["GET", "POST"])
@@ -272,6 +303,18 @@ def _as_field_error(exc: FieldError | service.Conflict) -> FieldError:
         return exc
     field, messages = next(iter(exc.details.items()))
     return FieldError(field, messages[0])
+
+
+def _marking_conflicts(action: Callable[[dict[str, Any]], T]) -> Callable[[dict[str, Any]], T]:
+    """``action`` with a clash (a code in use) marking its field, for ``Form.submit``."""
+
+    def run(data: dict[str, Any]) -> T:
+        try:
+            return action(data)
+        except service.Conflict as exc:
+            raise _as_field_error(exc) from None
+
+    return run
 
 
 def _household_form(
@@ -322,19 +365,21 @@ VOUCHER_INPUTS = ("agency_id", "reasons", "code", "issued_on", "notes")
 def voucher_new(household_id: int) -> Any:
     found = _unanonymised(household_id)
     config = settings.current()
-    form = Form(schemas.VoucherCreate, {"issued_on": today()}, only=VOUCHER_INPUTS)
-    if form.validate_on_submit():
-        values = {**form.data, "household_id": household_id}
-        try:
-            voucher = service.issue_voucher(get_session(), config, values, today())
-        except (FieldError, service.Conflict) as exc:
-            form.fail(_as_field_error(exc))
-        else:
-            flash(
-                f"Voucher {voucher.code} issued, valid to {voucher.valid_until:%d %b %Y}.",
-                "success",
+    form = Form(
+        schemas.VoucherCreate, {"issued_on": today()}, only=VOUCHER_INPUTS, once="foodbank.voucher"
+    )
+    voucher = form.submit(
+        _marking_conflicts(
+            lambda data: service.issue_voucher(
+                get_session(), config, {**data, "household_id": household_id}, today()
             )
-            return redirect(url_for("foodbank.household", household_id=household_id))
+        ),
+        made=lambda made: (f"voucher {made.code}", _household_url(found)),
+    )
+    if voucher is not None:
+        flash(f"Voucher {voucher.code} issued, valid to {voucher.valid_until:%d %b %Y}.", "success")
+    if voucher is not None or form.repeated:
+        return redirect(_household_url(found))
     page = render_template(
         "foodbank/voucher_form.html",
         household=found,
@@ -363,17 +408,19 @@ def vouchers() -> str:
 @bp.route("/agencies", methods=["GET", "POST"])
 @require_permission(VIEW)
 def agencies() -> Any:
-    form = Form(schemas.AgencyIn, only=("name", "agency_type"))
     if request.method == "POST" and not can(current_user(), MANAGE):
         abort(403)
-    if form.validate_on_submit():
-        try:
-            agency = service.add_agency(get_session(), form.data)
-        except service.Conflict as exc:
-            form.fail(_as_field_error(exc))
-        else:
-            flash(f"Agency {agency.name} added.", "success")
-            return redirect(url_for("foodbank.agencies"))
+    manages = can(current_user(), MANAGE)
+    once = "foodbank.agency" if manages else None
+    form = Form(schemas.AgencyIn, only=("name", "agency_type"), once=once)
+    agency = form.submit(
+        _marking_conflicts(lambda data: service.add_agency(get_session(), data)),
+        made=lambda made: (f"agency {made.name}", url_for("foodbank.agencies")),
+    )
+    if agency is not None:
+        flash(f"Agency {agency.name} added.", "success")
+    if agency is not None or form.repeated:
+        return redirect(url_for("foodbank.agencies"))
     rows = get_session().scalars(select(Agency).order_by(Agency.name)).all()
     return render_template("foodbank/agencies.html", agencies=rows, form=form), form.status
 
@@ -411,11 +458,22 @@ def _with_categories(form: MultiDict[str, str]) -> MultiDict[str, str]:
 @bp.route("/donations/new", methods=["GET", "POST"])
 @require_permission(LOG)
 def donation_new() -> Any:
-    form = Form(schemas.DonationCreate, {"received_on": today()}, inputs=DONATION_INPUTS)
-    if request.method == "POST" and form.read(
-        _with_categories(request.form), unticked_is_false=True
-    ):
-        donation = service.record_donation(get_session(), form.data, today())
+    form = Form(
+        schemas.DonationCreate,
+        {"received_on": today()},
+        inputs=DONATION_INPUTS,
+        once="foodbank.donation",
+    )
+    donation = form.submit(
+        lambda data: service.record_donation(get_session(), data, today()),
+        _with_categories(request.form),
+        made=lambda made: (
+            f"donation of {made.weight_grams / 1000:,.1f} kg",
+            url_for("foodbank.stock_page"),
+        ),
+    )
+    if donation is not None:
         flash(f"Donation of {donation.weight_grams / 1000:,.1f} kg recorded.", "success")
+    if donation is not None or form.repeated:
         return redirect(url_for("foodbank.stock_page"))
     return render_template("foodbank/donation_form.html", form=form), form.status

@@ -98,12 +98,22 @@ def event_edit(event_id: int) -> Any:
 
 
 def _save_event(event: RepairEvent) -> Any:
-    form = api.Form(schemas.EventIn, event)
+    new = event.id is None
+    form = api.Form(schemas.EventIn, event, once="repaircafe.event" if new else None)
     session = api.get_session()
-    if form.submit(lambda data: apply_event(session, event, {**CLEARED_EVENT, **data})):
+    saved = form.submit(
+        lambda data: apply_event(session, event, {**CLEARED_EVENT, **data}),
+        made=lambda saved: (
+            f"{saved.title} on {saved.date:%-d %B %Y}",
+            url_for("repaircafe.event_detail", event_id=saved.id),
+        ),
+    )
+    if saved is not None:
         session.commit()
         flash(f"Saved {event.title} on {event.date:%-d %B %Y}.", "success")
         return redirect(url_for("repaircafe.event_detail", event_id=event.id))
+    if form.repeated and form.earlier and form.earlier.url:
+        return redirect(form.earlier.url)
     page = render_template(
         "repaircafe/event_form.html", event=event, form=form, locations=_locations()
     )
@@ -167,7 +177,7 @@ def _categories_most_used_first() -> list[Any]:
 @api.require_permission("repaircafe.log")
 def quick_log(event_id: int) -> Any:
     event = _event_or_404(event_id)
-    form = api.Form(schemas.RecordIn)
+    form = api.Form(schemas.RecordIn, once="repaircafe.record")
     session = api.get_session()
     volunteer = api.current_user()
     assert volunteer is not None  # the page needs a permission
@@ -175,11 +185,11 @@ def quick_log(event_id: int) -> Any:
     record = form.submit(
         lambda data: apply_record(session, RepairRecord(), {**fixer, **data}),
         _record_form(event_id),
+        made=_record_made,
     )
     if record is not None:
-        session.commit()
-        label = categories()[record.product_category_id].label
-        flash(f"Saved: {label}, {STATUSES[record.status]}. Ready for the next item.", "success")
+        flash(f"Saved: {_record_summary(record)}. Ready for the next item.", "success")
+    if record is not None or form.repeated:
         return redirect(url_for("repaircafe.quick_log", event_id=event_id))
     recent = (
         api.get_session()
@@ -204,6 +214,15 @@ def quick_log(event_id: int) -> Any:
         ),
         form.status,
     )
+
+
+def _record_summary(record: RepairRecord) -> str:
+    return f"{categories()[record.product_category_id].label}, {STATUSES[record.status]}"
+
+
+def _record_made(record: RepairRecord) -> tuple[str, str]:
+    where = url_for("repaircafe.event_detail", event_id=record.event_id)
+    return _record_summary(record), f"{where}#record-{record.id}"
 
 
 # --- records: search, filter, edit ----------------------------------------------------------
