@@ -15,6 +15,7 @@ from hub.plugin_api import (
     Form,
     Location,
     Person,
+    VoidIn,
     can,
     current_user,
     get_or_404,
@@ -25,7 +26,7 @@ from hub.plugin_api import (
     today,
 )
 from hub_foodbank import codes, schemas, service, settings, stock
-from hub_foodbank.models import Agency, Household, Parcel, Voucher
+from hub_foodbank.models import Agency, Donation, Household, Parcel, Voucher
 from hub_foodbank.permissions import HOUSEHOLDS, LOG, MANAGE, VIEW
 
 bp = Blueprint(
@@ -76,7 +77,7 @@ def index() -> str:
             func.count(Parcel.id),
             func.coalesce(func.sum(Parcel.adults + Parcel.children), 0),
             func.coalesce(func.sum(Parcel.weight_grams), 0),
-        ).where(Parcel.given_on == day)
+        ).where(Parcel.counted(), Parcel.given_on == day)
     ).one()
     sees_households = can(current_user(), HOUSEHOLDS)
     flagged = service.flagged_households(db, config, day, limit=20) if sees_households else []
@@ -227,7 +228,7 @@ def quick_log_post() -> Any:
 @require_permission(VIEW)
 def parcel_detail(parcel_id: int) -> str:
     found = get_or_404(Parcel, parcel_id)
-    return render_template("foodbank/parcel.html", parcel=found)
+    return render_template("foodbank/parcel.html", parcel=found, voiding=Form(VoidIn))
 
 
 # --- households and vouchers -------------------------------------------------------
@@ -350,9 +351,11 @@ def household(household_id: int) -> str:
     )
 
 
-def _agencies() -> list[tuple[int, str]]:
+def _agencies(include: int | None = None) -> list[tuple[int, str]]:
+    """Active agencies, to choose from (and ``include``, the one a voucher already has)."""
+    offered = Agency.active.is_(True) | (Agency.id == include)
     rows = get_session().execute(
-        select(Agency.id, Agency.name).where(Agency.active.is_(True)).order_by(Agency.name)
+        select(Agency.id, Agency.name).where(offered).order_by(Agency.name)
     )
     return [(agency_id, name) for agency_id, name in rows]
 
@@ -477,3 +480,172 @@ def donation_new() -> Any:
     if donation is not None or form.repeated:
         return redirect(url_for("foodbank.stock_page"))
     return render_template("foodbank/donation_form.html", form=form), form.status
+
+
+# --- corrections and voids (coordinators) -------------------------------------------
+# A wrong record is corrected or voided with a reason, never deleted: the audit log
+# keeps both, and every figure (and the next published summary) follows.
+
+
+def _void(record: Any, action: Callable[[Any, Any, str], Any], what: str, back: str) -> Any:
+    form = Form(VoidIn)
+    if form.submit(lambda data: action(get_session(), record, data["reason"])) is not None:
+        flash(f"{what} voided: it no longer counts in any figure.", "success")
+    else:
+        flash("Not voided: " + " ".join(message for _, message in form.error_list()), "error")
+    return redirect(back)
+
+
+def _corrected(changed: list[str] | None, what: str) -> None:
+    if changed:
+        flash(f"{what} corrected ({', '.join(changed)}).", "success")
+    elif changed is not None:
+        flash(f"Nothing changed on the {what.lower()}.", "info")
+
+
+@bp.post("/parcels/<int:parcel_id>/void")
+@require_permission(MANAGE)
+def parcel_void(parcel_id: int) -> Any:
+    found = get_or_404(Parcel, parcel_id)
+    back = url_for("foodbank.parcel_detail", parcel_id=parcel_id)
+    return _void(found, service.void_parcel, "Parcel", back)
+
+
+@bp.route("/parcels/<int:parcel_id>/correct", methods=["GET", "POST"])
+@require_permission(MANAGE)
+def parcel_correct(parcel_id: int) -> Any:
+    found = get_or_404(Parcel, parcel_id)
+    form = Form(schemas.ParcelCorrection, found, inputs=PARCEL_INPUTS)
+    changed = form.submit(
+        lambda data: service.correct_parcel(
+            get_session(), found, {"signposting": [], **data}, today()
+        )
+    )
+    _corrected(changed, "Parcel")
+    if changed is not None:
+        return redirect(url_for("foodbank.parcel_detail", parcel_id=parcel_id))
+    page = render_template(
+        "foodbank/parcel_correct.html",
+        parcel=found,
+        form=form,
+        locations=[(location.id, location.name) for location in _locations()],
+    )
+    return page, form.status
+
+
+@bp.get("/vouchers/<int:voucher_id>")
+@require_permission(HOUSEHOLDS)
+def voucher_detail(voucher_id: int) -> str:
+    found = get_or_404(Voucher, voucher_id)
+    redeemed_by = get_session().scalar(select(Parcel).where(Parcel.voucher_id == voucher_id))
+    return render_template(
+        "foodbank/voucher.html",
+        voucher=found,
+        redeemed_by=redeemed_by,
+        reasons=settings.current().reasons,
+        today=today(),
+        voiding=Form(VoidIn),
+    )
+
+
+@bp.post("/vouchers/<int:voucher_id>/void")
+@require_permission(MANAGE)
+def voucher_void(voucher_id: int) -> Any:
+    found = get_or_404(Voucher, voucher_id)
+    back = url_for("foodbank.voucher_detail", voucher_id=voucher_id)
+    return _void(found, service.void_voucher, "Voucher", back)
+
+
+@bp.route("/vouchers/<int:voucher_id>/correct", methods=["GET", "POST"])
+@require_permission(MANAGE)
+def voucher_correct(voucher_id: int) -> Any:
+    found = get_or_404(Voucher, voucher_id)
+    config = settings.current()
+    form = Form(schemas.VoucherCorrection, found)
+    changed = form.submit(
+        lambda data: service.correct_voucher(get_session(), config, found, {"notes": "", **data})
+    )
+    _corrected(changed, "Voucher")
+    if changed is not None:
+        return redirect(url_for("foodbank.voucher_detail", voucher_id=voucher_id))
+    page = render_template(
+        "foodbank/voucher_correct.html",
+        voucher=found,
+        form=form,
+        agencies=_agencies(include=found.agency_id),
+        reasons=list(config.reasons.items()),
+    )
+    return page, form.status
+
+
+@bp.get("/donations")
+@require_permission(VIEW)
+def donations() -> str:
+    statement = select(Donation).order_by(Donation.received_on.desc(), Donation.id.desc())
+    return render_template("foodbank/donations.html", page=requested_page(statement))
+
+
+@bp.get("/donations/<int:donation_id>")
+@require_permission(VIEW)
+def donation_detail(donation_id: int) -> str:
+    found = get_or_404(Donation, donation_id)
+    return render_template("foodbank/donation.html", donation=found, voiding=Form(VoidIn))
+
+
+@bp.post("/donations/<int:donation_id>/void")
+@require_permission(MANAGE)
+def donation_void(donation_id: int) -> Any:
+    found = get_or_404(Donation, donation_id)
+    back = url_for("foodbank.donation_detail", donation_id=donation_id)
+    return _void(found, service.void_donation, "Donation", back)
+
+
+def _donation_values(donation: Donation) -> dict[str, Any]:
+    """A donation as its form shows it: a row per category (weights of the same
+    category added up, the earliest best-before)."""
+    rows: dict[str, dict[str, Any]] = {
+        category: {"category": category} for category in codes.STOCK_CATEGORIES
+    }
+    for line in donation.lines:
+        row = rows.setdefault(line.category, {"category": line.category})
+        row["grams"] = row.get("grams", 0) + line.grams
+        if line.best_before is not None:
+            row["best_before"] = min(row.get("best_before", line.best_before), line.best_before)
+    return {
+        "received_on": donation.received_on,
+        "donor_type": donation.donor_type,
+        "source": donation.source,
+        "lines": [rows[category] for category in codes.STOCK_CATEGORIES],
+    }
+
+
+@bp.route("/donations/<int:donation_id>/correct", methods=["GET", "POST"])
+@require_permission(MANAGE)
+def donation_correct(donation_id: int) -> Any:
+    found = get_or_404(Donation, donation_id)
+    form = Form(schemas.DonationCorrection, _donation_values(found), inputs=DONATION_INPUTS)
+    changed = form.submit(
+        lambda data: service.correct_donation(
+            get_session(), found, {"source": "", **data}, today()
+        ),
+        _with_categories(request.form),
+    )
+    _corrected(changed, "Donation")
+    if changed is not None:
+        return redirect(url_for("foodbank.donation_detail", donation_id=donation_id))
+    return render_template("foodbank/donation_form.html", donation=found, form=form), (form.status)
+
+
+@bp.route("/agencies/<int:agency_id>/edit", methods=["GET", "POST"])
+@require_permission(MANAGE)
+def agency_edit(agency_id: int) -> Any:
+    found = get_or_404(Agency, agency_id)
+    form = Form(schemas.AgencyIn, found)
+    saved = form.submit(
+        _marking_conflicts(lambda data: service.change_agency(get_session(), found, data))
+    )
+    if saved is not None:
+        state = "" if saved.active else " (no longer offered for new vouchers)"
+        flash(f"Agency {saved.name} saved{state}.", "success")
+        return redirect(url_for("foodbank.agencies"))
+    return render_template("foodbank/agency_form.html", agency=found, form=form), form.status

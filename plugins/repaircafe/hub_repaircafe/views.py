@@ -125,11 +125,13 @@ def _save_event(event: RepairEvent) -> Any:
 def event_detail(event_id: int) -> str:
     event = _event_or_404(event_id)
     records = api.get_session().scalars(records_query({"event_id": event_id})).all()
-    outcomes = {code: sum(1 for r in records if r.status == code) for code in STATUSES}
+    counted = [record for record in records if not record.voided]
+    outcomes = {code: sum(1 for r in counted if r.status == code) for code in STATUSES}
     return render_template(
         "repaircafe/event_detail.html",
         event=event,
         records=records,
+        counted=len(counted),
         outcomes=outcomes,
         labels=_labels(),
     )
@@ -265,18 +267,16 @@ def _events_to_filter_by() -> list[tuple[int, str]]:
 def record_edit(record_id: int) -> Any:
     session = api.get_session()
     record = api.get_or_404(RepairRecord, record_id, "repair record")
-    form = api.Form(schemas.RecordIn, record)
-    if form.submit(
-        lambda data: apply_record(session, record, {**CLEARED_RECORD, **data}),
-        _record_form(record.event_id),
-    ):
+    form = api.Form(schemas.RecordCorrection, record)
+    if form.submit(lambda data: _correct(session, record, data), _record_form(record.event_id)):
         session.commit()
-        flash("Repair record saved.", "success")
+        flash("Repair record corrected.", "success")
         return redirect(url_for("repaircafe.event_detail", event_id=record.event_id))
     page = render_template(
         "repaircafe/record_form.html",
         record=record,
         form=form,
+        voiding=api.Form(api.VoidIn),
         categories=sorted(categories().values(), key=lambda c: c.label),
         labels=_labels(),
     )
@@ -293,16 +293,31 @@ def _record_form(event_id: int) -> MultiDict[str, str]:
     return form
 
 
-@bp.post("/records/<int:record_id>/delete")
+def _correct(session: Any, record: RepairRecord, data: dict[str, Any]) -> RepairRecord:
+    """The page's correction: the record's fields, and the reason in the audit log."""
+    if record.voided:
+        raise api.FieldError("reason", "a voided record cannot be corrected")
+    values = {**CLEARED_RECORD, **data}
+    reason = values.pop("reason")
+    apply_record(session, record, values)
+    api.record_audit(session, "correct", RepairRecord.__tablename__, record.id, reason=reason)
+    return record
+
+
+@bp.post("/records/<int:record_id>/void")
 @api.require_permission("repaircafe.manage")
-def record_delete(record_id: int) -> Any:
+def record_void(record_id: int) -> Any:
+    """A record logged in error is voided with a reason, never deleted: it stays on the
+    event's list, marked, and leaves every figure."""
     session = api.get_session()
     record = api.get_or_404(RepairRecord, record_id, "repair record")
-    event_id = record.event_id
-    session.delete(record)
-    session.commit()
-    flash("Repair record deleted.", "success")
-    return redirect(url_for("repaircafe.event_detail", event_id=event_id))
+    form = api.Form(api.VoidIn)
+    if form.submit(lambda data: api.void(session, record, data["reason"])):
+        session.commit()
+        flash("Repair record voided: it no longer counts in any figure.", "success")
+    else:
+        flash("Not voided: " + " ".join(message for _, message in form.error_list()), "error")
+    return redirect(url_for("repaircafe.event_detail", event_id=record.event_id))
 
 
 # --- impact factors (admins) --------------------------------------------------------------------

@@ -155,6 +155,7 @@ def test_coordinator_plans_an_event_and_edits_a_record(app, client, accounts, ev
             "barrier": "spare-parts-too-expensive",
             "brand": "Russell Hobbs",
             "weight_g": "1100",
+            "reason": "outcome ticked wrong",
         },
     )
     assert edited.status_code == 302
@@ -175,8 +176,10 @@ def test_coordinator_plans_an_event_and_edits_a_record(app, client, accounts, ev
     assert client.get("/repaircafe/records", query_string={"status": "mended"}).status_code == 422
 
     token = csrf_token(client.get(f"/repaircafe/events/{event_today}").get_data(as_text=True))
-    deleted = client.post(f"/repaircafe/records/{kettle.id}/delete", data={"csrf_token": token})
-    assert deleted.status_code == 302 and records(app) == []
+    voided = client.post(
+        f"/repaircafe/records/{kettle.id}/void", data={"csrf_token": token, "reason": "a test"}
+    )
+    assert voided.status_code == 302 and records(app)[0].void_reason == "a test"
 
 
 def test_only_admins_change_impact_factors(client, accounts):
