@@ -104,6 +104,25 @@ class HouseholdQuery(Schema):
     flagged = fields.Boolean(metadata={"description": "Only households the policy flags"})
 
 
+class HouseholdSearch(Schema):
+    """The households page's search: for someone who has forgotten their code too."""
+
+    code = fields.String(validate=validate.Length(max=24))
+    postcode_district = fields.String(validate=validate.Length(max=8))
+    size = fields.Integer(validate=validate.Range(min=1, max=120))
+    last_visit_from = fields.Date()
+    last_visit_to = fields.Date()
+
+    @pre_load
+    def _postcode(self, data: Any, **_: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("postcode_district"), str):
+            try:
+                data = {**data, "postcode_district": outward_code(data["postcode_district"])}
+            except ValidationError as exc:
+                raise ValidationError({"postcode_district": exc.messages}) from None
+        return data
+
+
 class AgencyIn(Schema):
     name = fields.String(required=True, validate=validate.Length(min=2, max=200))
     agency_type = fields.Code(codes.AGENCY_TYPES, required=True)

@@ -29,6 +29,7 @@ from hub.plugin_api import (
     correct,
     now,
     record_created,
+    text_search,
     void,
 )
 from hub_foodbank.models import (
@@ -123,6 +124,53 @@ def register_household(session: Session, values: dict[str, Any]) -> Household:
     session.add(household)
     _commit_or_conflict(session, "code", f"a household already has the code {code}")
     return household
+
+
+def _last_visits() -> Any:
+    """Each household's last counted parcel, as a subquery."""
+    return (
+        select(Parcel.household_id, func.max(Parcel.given_on).label("last_visit"))
+        .where(Parcel.counted())
+        .group_by(Parcel.household_id)
+        .subquery()
+    )
+
+
+def households_query(filters: dict[str, Any]) -> Select[Household]:
+    """Households not anonymised matching ``filters`` (as ``schemas.HouseholdSearch``
+    loads them): part of a code, the postcode district, the number of people, when
+    they last had a parcel. Newest first."""
+    statement = select(Household).where(Household.anonymised_at.is_(None))
+    if code := normalise_code(filters.get("code", "")):
+        statement = statement.where(text_search(code, Household.code))
+    if filters.get("postcode_district"):
+        statement = statement.where(Household.postcode_district == filters["postcode_district"])
+    if "size" in filters:
+        size = (
+            Household.adults
+            + Household.children_0_4
+            + Household.children_5_11
+            + Household.children_12_17
+        )
+        statement = statement.where(size == filters["size"])
+    if "last_visit_from" in filters or "last_visit_to" in filters:
+        last = _last_visits()
+        statement = statement.join(last, last.c.household_id == Household.id)
+        if "last_visit_from" in filters:
+            statement = statement.where(last.c.last_visit >= filters["last_visit_from"])
+        if "last_visit_to" in filters:
+            statement = statement.where(last.c.last_visit <= filters["last_visit_to"])
+    return statement.order_by(Household.id.desc())
+
+
+def last_visits(session: Session, household_ids: Iterable[int]) -> dict[int, dt.date]:
+    """When each of these households last had a (counted) parcel."""
+    rows = session.execute(
+        select(Parcel.household_id, func.max(Parcel.given_on))
+        .where(Parcel.counted(), Parcel.household_id.in_(list(household_ids)))
+        .group_by(Parcel.household_id)
+    )
+    return {household_id: day for household_id, day in rows}
 
 
 def change_household(session: Session, household: Household, values: dict[str, Any]) -> Household:

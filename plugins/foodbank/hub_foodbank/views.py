@@ -22,7 +22,6 @@ from hub.plugin_api import (
     get_session,
     requested_page,
     require_permission,
-    text_search,
     today,
 )
 from hub_foodbank import codes, schemas, service, settings, stock
@@ -236,15 +235,15 @@ def parcel_detail(parcel_id: int) -> str:
 
 @bp.get("/households")
 @require_permission(HOUSEHOLDS)
-def households() -> str:
-    code = request.args.get("code", "")[:100]
-    statement = (
-        select(Household)
-        .where(Household.anonymised_at.is_(None))
-        .where(text_search(service.normalise_code(code), Household.code))
-        .order_by(Household.id.desc())
+def households() -> tuple[str, int]:
+    form = Form(schemas.HouseholdSearch)
+    found = requested_page(service.households_query(form.data)) if form.read(request.args) else None
+    visits = service.last_visits(get_session(), [h.id for h in found.items]) if found else {}
+    searched = any(value.strip() for key, value in request.args.items() if key != "page")
+    page = render_template(
+        "foodbank/households.html", form=form, page=found, visits=visits, searched=searched
     )
-    return render_template("foodbank/households.html", page=requested_page(statement), code=code)
+    return page, form.status
 
 
 def _consenting_people() -> list[tuple[int, str]]:

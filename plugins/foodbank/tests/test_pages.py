@@ -301,3 +301,39 @@ def test_lists_page_through_everything_instead_of_stopping_at_100(app, fb):
         as_text=True
     )
     assert made[7] in found
+
+
+def test_a_household_is_found_without_its_code(app, fb):
+    """Someone who forgot their code: the first part of their postcode, how many they
+    are and roughly when they last came find them."""
+    today = dt.date.today()
+    them = fb.household(adults=2, children_5_11=1, postcode_district="CF11 6AA")
+    fb.household(adults=2, children_5_11=1, postcode_district="CF5")  # another area
+    fb.household(adults=1, postcode_district="CF11")  # another size
+    long_ago = fb.household(adults=2, children_5_11=1, postcode_district="CF11")
+    fb.parcel(household_id=them["id"], given_on=(today - dt.timedelta(days=6)).isoformat())
+    fb.parcel(household_id=long_ago["id"], given_on=(today - dt.timedelta(days=90)).isoformat())
+    fb.ok(
+        "POST",
+        f"/parcels/{fb.parcel(household_id=long_ago['id'])['id']}/void",
+        {"reason": "wrong household"},
+    )
+    volunteer = _signed_in(app, fb.accounts["volunteer"])
+
+    def found(**query):
+        page = volunteer.get("/foodbank/households", query_string=query)
+        assert page.status_code == 200, page.get_data(as_text=True)
+        html = page.get_data(as_text=True)
+        return {code for code in (them["code"], long_ago["code"]) if code in html}, html
+
+    codes, html = found(postcode_district="cf11", size="3")
+    assert codes == {them["code"], long_ago["code"]} and "Showing 1\u20132 of 2" in html
+    since = (today - dt.timedelta(days=30)).isoformat()
+    codes, html = found(postcode_district="CF11", size="3", last_visit_from=since)
+    assert codes == {them["code"]}  # the voided parcel is no visit
+    assert (today - dt.timedelta(days=6)).strftime("%-d %b %Y") in html
+    codes, _ = found(last_visit_to=since, size="3")
+    assert codes == {long_ago["code"]}
+    bad = volunteer.get("/foodbank/households", query_string={"postcode_district": "nowhere"})
+    assert bad.status_code == 422 and 'id="postcode_district-error"' in bad.get_data(as_text=True)
+    assert volunteer.get("/foodbank/households?size=lots").status_code == 422
