@@ -3,6 +3,7 @@ is read into the API's schema and handed to the service, as the API does."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -40,6 +41,8 @@ bp = Blueprint(
 T = TypeVar("T")
 LOCATION_KEY = "foodbank_location"
 FORM_TOKEN_PREFIX = "form:"
+# How far back the quick log takes a late entry; older parcels come in by an import.
+LATE_ENTRY_DAYS = 31
 # The quick log's weight box is in kilograms; the schema's field is in grams.
 PARCEL_INPUTS = {"weight_grams": "weight_kg"}
 # The donation form has one row per stock category: its weight (kg) and best-before.
@@ -151,6 +154,12 @@ def _parcel_page(
         window_count=service.parcels_in_window(get_session(), config, household.id, today()),
         config=config,
         weights={t: config.default_weight(t, household.size) for t in codes.PARCEL_TYPES},
+        weight_shown=request.form.get("weight_shown", "")
+        if request.method == "POST"
+        else form.value("weight_kg"),
+        today=today(),
+        earliest=today() - dt.timedelta(days=LATE_ENTRY_DAYS),
+        late_days=LATE_ENTRY_DAYS,
     ), status
 
 
@@ -167,11 +176,36 @@ def quick_log() -> tuple[str, int]:
     locations = [location.id for location in _locations()]
     remembered = session.get(LOCATION_KEY)
     values["location_id"] = remembered if remembered in locations else next(iter(locations), None)
+    values["given_on"] = today()
     return _parcel_page(household, voucher, _parcel_form(values))
 
 
+def _posted_parcel() -> MultiDict[str, str]:
+    """The posted parcel; a weight left as first shown is dropped, so the service gives
+    the chosen type's usual weight (a top-up chosen without JavaScript weighs a top-up)."""
+    posted = MultiDict(request.form)
+    shown = posted.pop("weight_shown", None)
+    if shown is not None and posted.get("weight_kg", "").strip() == shown.strip():
+        posted.pop("weight_kg", None)
+    return posted
+
+
+def _check_late_entry(given_on: dt.date | None) -> None:
+    if given_on is None:
+        return
+    if given_on > today():
+        raise FieldError("given_on", "must not be in the future")
+    if given_on < today() - dt.timedelta(days=LATE_ENTRY_DAYS):
+        raise FieldError(
+            "given_on",
+            f"is more than {LATE_ENTRY_DAYS} days ago: a coordinator imports older parcels",
+        )
+
+
 def _parcel_summary(parcel: service.LoggedParcel | Parcel, household: Household) -> str:
-    return f"{codes.PARCEL_TYPES[parcel.parcel_type].lower()} for household {household.code}"
+    label = codes.PARCEL_TYPES[parcel.parcel_type].lower()
+    late = f", given {parcel.given_on:%-d %b}" if parcel.given_on != today() else ""
+    return f"{label} for household {household.code} ({parcel.weight_grams / 1000:g} kg{late})"
 
 
 @bp.post("/quick/log")
@@ -187,6 +221,7 @@ def quick_log_post() -> Any:
 
     def log(data: dict[str, Any]) -> tuple[service.LoggedParcel, bool]:
         key = FORM_TOKEN_PREFIX + (form.token or "")
+        _check_late_entry(data.get("given_on"))
         try:
             wanted = service.parcel_request(db, config, {**data, **whose}, key, today())
             return service.log_parcel(db, wanted)
@@ -197,6 +232,7 @@ def quick_log_post() -> Any:
 
     logged = form.submit(
         log,
+        _posted_parcel(),
         made=lambda result: (
             _parcel_summary(result[0], household),
             url_for("foodbank.parcel_detail", parcel_id=result[0].id),

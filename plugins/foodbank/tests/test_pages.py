@@ -337,3 +337,36 @@ def test_a_household_is_found_without_its_code(app, fb):
     bad = volunteer.get("/foodbank/households", query_string={"postcode_district": "nowhere"})
     assert bad.status_code == 422 and 'id="postcode_district-error"' in bad.get_data(as_text=True)
     assert volunteer.get("/foodbank/households?size=lots").status_code == 422
+
+
+def test_a_late_entry_and_a_top_up_chosen_without_javascript(app, fb, published):
+    volunteer, filled = _parcel_form(app, fb, adults=1)
+    assert filled["weight_shown"] == "7"  # 4 kg + 3 kg for one person, as first shown
+    today = dt.date.today()
+    for given_on, message in (
+        (today + dt.timedelta(days=1), "must not be in the future"),
+        (today - dt.timedelta(days=40), "more than 31 days ago"),
+    ):
+        refused = volunteer.post(
+            "/foodbank/quick/log",
+            data={**filled, "weight_kg": "7", "given_on": given_on.isoformat()},
+        )
+        assert refused.status_code == 422 and message in refused.get_data(as_text=True)
+    late = today - dt.timedelta(days=3)
+    # The top-up radio ticked, the weight box left as it was (no script to change it).
+    logged = volunteer.post(
+        "/foodbank/quick/log",
+        data={**filled, "parcel_type": "top_up", "weight_kg": "7", "given_on": late.isoformat()},
+        follow_redirects=True,
+    )
+    assert "top-up parcel for household" in logged.get_data(as_text=True)
+    (parcel,) = fb.ok("GET", "/parcels", role="viewer")["items"]
+    assert parcel["given_on"] == late.isoformat() and parcel["parcel_type"] == "top_up"
+    usual_top_up = parcel["weight_grams"]
+    assert usual_top_up != 7000
+    assert f"{usual_top_up / 1000:g} kg, given {late:%-d %b}" in logged.get_data(as_text=True)
+
+    volunteer, filled = _parcel_form(app, fb, adults=1)
+    volunteer.post("/foodbank/quick/log", data={**filled, "weight_kg": "8.5"})
+    weights = sorted(p["weight_grams"] for p in fb.ok("GET", "/parcels", role="viewer")["items"])
+    assert 8500 in weights  # a weight typed is kept
