@@ -118,7 +118,7 @@ def test_a_database_of_an_earlier_release_upgrades_with_its_data_intact(
             assert {column: now[column] for column in row if column in now} == {
                 column: value for column, value in row.items() if column not in gone
             }, f"{table} {key} changed"
-    # core_0007 built the subtotals from the summaries held: the same totals as adding
+    # core_0008 built the subtotals from the summaries held: the same totals as adding
     # those summaries up one by one, by the rule.
     assert before["federation_summary"]
     with app.app_context():
