@@ -122,3 +122,37 @@ def test_a_lost_reply_then_a_retry_logs_one_parcel(fb, phone_page):
     already = page.locator(".flash-info")
     assert "Already logged: emergency parcel" in already.inner_text()
     assert fb.ok("GET", f"/parcels?household_id={household['id']}", role="viewer")["total"] == 1
+
+
+@pytest.mark.browser
+def test_a_walk_in_with_a_paper_voucher_is_one_form(fb, phone_page):
+    agency = fb.agency()
+    page = phone_page
+    browser_login(page, fb.accounts["volunteer"])
+    page.goto("/foodbank/quick")
+    page.fill("#code", "v-77k2q")  # typed once, from the paper voucher
+    tap = Taps(page)
+    tap("#find")
+    tap("#walk-in")
+    assert page.locator("#voucher_code").input_value() == "V77K2Q"
+    page.select_option("#agency_id", str(agency["id"]))
+    page.get_by_label("Low income").check()
+    page.fill("#adults", "2")
+    page.fill("#children_5_11", "1")
+    tap("#log-walk-in")
+    assert "a new household with voucher V77K2Q" in page.locator(".flash-success").inner_text()
+
+    (parcel,) = fb.ok("GET", "/parcels", role="viewer")["items"]
+    (voucher,) = fb.ok("GET", "/vouchers", role="volunteer")["items"]
+    assert voucher["code"] == "V77K2Q" and voucher["status"] == "redeemed"
+    assert parcel["voucher_id"] == voucher["id"]
+    assert (parcel["adults"], parcel["children"]) == (2, 1)
+    assert parcel["weight_grams"] == 4000 + 3000 * 3  # the usual weight for three people
+
+    # The back button and the button again: still one household, voucher and parcel.
+    page.go_back()
+    page.wait_for_load_state()
+    tap("#log-walk-in")
+    assert "Already logged" in page.locator(".flash-info").inner_text()
+    assert fb.ok("GET", "/households", role="volunteer")["total"] == 1
+    assert fb.ok("GET", "/parcels", role="viewer")["total"] == 1
