@@ -26,6 +26,7 @@ class NavLink:
     label: str
     url: str
     current: bool
+    quick: bool = False
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ def navigation(user: User | None) -> list[NavLink]:
         except Exception as exc:
             plugins.note_hook_error(plugin, f"navigation entry {item.label!r}", exc)
             continue
-        links.append(NavLink(item.label, url, False))
+        links.append(NavLink(item.label, url, False, item.quick))
     return _mark_current(links)
 
 
