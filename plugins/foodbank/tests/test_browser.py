@@ -156,3 +156,29 @@ def test_a_walk_in_with_a_paper_voucher_is_one_form(fb, phone_page):
     assert "Already logged" in page.locator(".flash-info").inner_text()
     assert fb.ok("GET", "/households", role="volunteer")["total"] == 1
     assert fb.ok("GET", "/parcels", role="viewer")["total"] == 1
+
+
+@pytest.mark.browser
+def test_focus_follows_the_quick_log(fb, phone_page, live_server):
+    household = fb.household(adults=1)
+    page = phone_page
+    browser_login(page, fb.accounts["volunteer"])
+    page.goto("/foodbank/quick")
+    assert page.evaluate("document.activeElement.id") == "code"  # ready to type
+    page.keyboard.type(household["code"])
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "confirm"
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "log-parcel"
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "Logged: emergency parcel" in page.locator(".flash-success").inner_text()
+    assert page.evaluate("document.activeElement.id") == "code"  # the next person
+    manifest = page.request.get(f"{live_server.url}/manifest.webmanifest").json()
+    assert manifest["display"] == "standalone" and manifest["start_url"] == "/"
+    assert {icon["sizes"] for icon in manifest["icons"]} == {"any", "192x192", "512x512"}
+    for icon in manifest["icons"]:
+        assert page.request.get(live_server.url + icon["src"]).ok
+    assert page.locator("link[rel=icon]").count() == 1
