@@ -182,3 +182,55 @@ def test_focus_follows_the_quick_log(fb, phone_page, live_server):
     for icon in manifest["icons"]:
         assert page.request.get(live_server.url + icon["src"]).ok
     assert page.locator("link[rel=icon]").count() == 1
+
+
+@pytest.mark.browser
+def test_a_coordinator_corrects_and_voids_on_a_phone(fb, phone_page, published):
+    import datetime as dt
+
+    household = fb.household(adults=2)
+    first = fb.parcel(household_id=household["id"], weight_grams=10000)
+    twice = fb.parcel(household_id=household["id"], weight_grams=10000)
+    month = dt.date.today().strftime("%Y-%m")
+    page = phone_page
+    browser_login(page, fb.accounts["coordinator"])
+
+    page.goto(f"/foodbank/parcels/{first['id']}")
+    page.get_by_role("link", name="Correct this parcel").tap()
+    page.fill("#weight_kg", "8.5")
+    page.get_by_role("button", name="Save the correction").tap()
+    # A correction needs its reason: the browser asks for it before anything is sent.
+    assert page.locator("#reason").evaluate("box => box.validity.valueMissing")
+    page.fill("#reason", "weighed again")
+    page.get_by_role("button", name="Save the correction").tap()
+    assert "Parcel corrected (weight_grams)" in page.locator(".flash-success").inner_text()
+    assert "8.5 kg" in page.locator("dl").inner_text()
+
+    page.goto(f"/foodbank/parcels/{twice['id']}")
+    reason = page.get_by_label("Why is it void?")
+    page.get_by_role("button", name="Void parcel").tap()  # no reason yet: not sent
+    assert reason.evaluate("box => box.validity.valueMissing")
+    reason.fill("logged twice")
+    page.get_by_role("button", name="Void parcel").tap()
+    assert "logged twice" in page.locator("#voided").inner_text()
+    assert page.get_by_role("button", name="Void parcel").count() == 0
+    assert published(month)["grams_distributed"] == 8500
+    assert published(month)["parcels.emergency"] == 1
+
+
+@pytest.mark.browser
+def test_a_parcel_logged_after_the_session_on_a_phone(fb, phone_page):
+    import datetime as dt
+
+    household = fb.household(adults=1)
+    page = phone_page
+    browser_login(page, fb.accounts["volunteer"])
+    page.goto(f"/foodbank/quick?code={household['code']}")
+    page.tap("#confirm")
+    page.get_by_text("People fed, date, help offered").tap()
+    late = dt.date.today() - dt.timedelta(days=2)
+    page.fill("#given_on", late.isoformat())
+    page.locator("details button[type=submit]").tap()
+    assert f"given {late:%-d %b}" in page.locator(".flash-success").inner_text()
+    (parcel,) = fb.ok("GET", "/parcels", role="viewer")["items"]
+    assert parcel["given_on"] == late.isoformat()
