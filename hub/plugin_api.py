@@ -22,7 +22,7 @@ import pluggy
 from flask import current_app
 from marshmallow import validate
 
-from hub import audit, charts, fields
+from hub import audit, charts, fields, mail
 from hub.auth import Permission, can, current_user, require_permission
 from hub.clock import now, today
 from hub.corrections import Voidable, VoidIn, correct, reason_field, void
@@ -57,6 +57,9 @@ from hub.shell import NavItem, Panel
 
 hookimpl = pluggy.HookimplMarker("hub")
 
+MailError = mail.MailError
+mail_configured = mail.configured
+mail_connection = mail.connection
 record_audit = audit.record
 record_created = audit.record_created
 
@@ -111,6 +114,7 @@ __all__ = [
     "ImportReport",
     "Importer",
     "Location",
+    "MailError",
     "Metric",
     "Model",
     "NavItem",
@@ -141,6 +145,8 @@ __all__ = [
     "get_session",
     "hookimpl",
     "instance_info",
+    "mail_configured",
+    "mail_connection",
     "now",
     "paginate",
     "period_start",

@@ -473,3 +473,57 @@ def browser_login(page: Any, account: Account) -> None:
     page.fill("#password", account.password)
     page.click("button[type=submit]")
     page.wait_for_url(lambda url: "/login" not in url)
+
+
+class SmtpServer:
+    """A real SMTP server on loopback (aiosmtpd) for tests of mail: what it received, as
+    parsed messages, in ``messages``; addresses in ``refuse`` are refused (550)."""
+
+    def __init__(self) -> None:
+        import socket
+
+        from aiosmtpd.controller import Controller
+
+        self.messages: list[Any] = []
+        self.refuse: set[str] = set()
+        with socket.socket() as probe:  # a free port on loopback
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.host = "127.0.0.1"
+        self._controller = Controller(self, hostname=self.host, port=self.port)
+        self._controller.start()
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if address in self.refuse:
+            return "550 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        import email
+        import email.policy
+
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+    def settings(self, sender: str = "Test Hub <hub@example.org>") -> dict[str, Any]:
+        """The hub.toml settings that send through this server: ``make_app(**settings)``."""
+        return {
+            "MAIL_HOST": self.host,
+            "MAIL_PORT": self.port,
+            "MAIL_SECURITY": "none",
+            "MAIL_FROM": sender,
+        }
+
+    def stop(self) -> None:
+        self._controller.stop()
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    server = SmtpServer()
+    yield server
+    server.stop()

@@ -31,48 +31,73 @@ from hub_foodbank.models import (
 from hub_foodbank.settings import Settings
 
 DEFINITIONS: tuple[Metric, ...] = (
-    Metric("parcels", "parcels", "Food parcels given, by parcel type", codelist=codes.PARCEL_TYPES),
+    Metric(
+        "parcels",
+        "parcels",
+        "Food parcels given, by parcel type (a parcel is not a person: a household may come often)",
+        codelist=codes.PARCEL_TYPES,
+        label="Food parcels given",
+    ),
     Metric(
         "adults_fed",
         "adults",
         "Adults fed: each parcel's adults, summed over parcels (someone fed twice counts twice)",
+        label="Adults fed",
     ),
     Metric(
         "children_fed",
         "children",
         "Children fed: each parcel's children, summed over parcels (someone fed twice counts twice)",
+        label="Children fed",
     ),
     Metric(
         "households_served",
         "households",
         "Different households that received at least one parcel in the period",
         counts="households",
+        label="Households helped",
     ),
     Metric(
         "households_new",
         "households",
         "Households whose first ever parcel was in the period",
         counts="households",
+        label="Households helped for the first time",
     ),
-    Metric("grams_distributed", "grams", "Weight of food and goods given out", counts="quantity"),
-    Metric("grams_donated", "grams", "Weight of donations received", counts="quantity"),
+    Metric(
+        "grams_distributed",
+        "grams",
+        "Weight of food and goods given out in parcels",
+        counts="quantity",
+        label="Food given out",
+    ),
+    Metric(
+        "grams_donated",
+        "grams",
+        "Weight of donations received",
+        counts="quantity",
+        label="Food donated",
+    ),
     Metric(
         "referrals",
         "referrals",
         "Referral reasons on vouchers issued in the period (a voucher may give several)",
         codelist=codes.REFERRAL_REASONS,
+        label="Reasons for referral",
     ),
     Metric(
         "referrals_by_agency",
         "vouchers",
         "Vouchers issued in the period, by the type of agency that issued them",
         codelist=codes.AGENCY_TYPES,
+        label="Vouchers issued, by who referred",
     ),
     Metric(
         "signposting",
         "referrals onward",
         "Further help offered with parcels (debt advice, energy support...)",
         codelist=codes.SIGNPOSTING,
+        label="Further help offered",
     ),
 )
 

@@ -76,6 +76,11 @@ def hub_dashboard_panels(user: api.User, session: Session, today: dt.date) -> It
 
 
 @api.hookimpl
+def hub_service_label() -> str:
+    return "Food bank"
+
+
+@api.hookimpl
 def hub_metrics() -> Iterable[api.Metric]:
     return metrics.DEFINITIONS
 

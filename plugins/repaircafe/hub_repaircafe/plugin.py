@@ -66,6 +66,11 @@ def hub_dashboard_panels(user: api.User, session: Session, today: dt.date) -> li
 
 
 @api.hookimpl
+def hub_service_label() -> str:
+    return "Repair café"
+
+
+@api.hookimpl
 def hub_metrics() -> list[api.Metric]:
     return metrics.definitions()
 
