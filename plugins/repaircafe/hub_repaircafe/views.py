@@ -13,7 +13,8 @@ from werkzeug.datastructures import MultiDict
 from hub import plugin_api as api
 from hub_repaircafe import ical, schemas
 from hub_repaircafe.codes import BARRIERS, STATUSES, categories
-from hub_repaircafe.impact import impact_rows, set_impact
+from hub_repaircafe.impact import impact_rows, impact_table, set_impact
+from hub_repaircafe.metrics import impact_shown, tally_of
 from hub_repaircafe.models import RepairEvent, RepairRecord
 from hub_repaircafe.service import apply_event, apply_record, events_query, records_query
 
@@ -127,12 +128,14 @@ def event_detail(event_id: int) -> str:
     records = api.get_session().scalars(records_query({"event_id": event_id})).all()
     counted = [record for record in records if not record.voided]
     outcomes = {code: sum(1 for r in counted if r.status == code) for code in STATUSES}
+    impact = impact_shown(tally_of(records), impact_table(api.get_session()))
     return render_template(
         "repaircafe/event_detail.html",
         event=event,
         records=records,
         counted=len(counted),
         outcomes=outcomes,
+        impact=impact,
         labels=_labels(),
     )
 
