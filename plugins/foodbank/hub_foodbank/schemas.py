@@ -361,6 +361,13 @@ class StockAdjustmentIn(Schema):
     reason = fields.String(validate=validate.Length(max=200))
 
 
+class StockCorrection(StockAdjustmentIn):
+    """The stock page's correction: kilograms in the box (minus to take away), and why."""
+
+    grams = fields.Grams(required=True, minimum=-5_000_000, maximum=5_000_000)
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=200))
+
+
 class StockAdjustmentOut(Schema):
     id = fields.Integer()
     category = fields.String()

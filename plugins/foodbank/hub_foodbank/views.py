@@ -538,6 +538,31 @@ def stock_page() -> str:
     )
 
 
+@bp.route("/stock/correct", methods=["GET", "POST"])
+@require_permission(MANAGE)
+def stock_correct() -> Any:
+    """A stock count, waste or a transfer: kilograms added or (minus) taken away."""
+    form = Form(
+        schemas.StockCorrection,
+        {"made_on": today(), "category": request.args.get("category")},
+        inputs={"grams": "kg"},
+        once="foodbank.stock",
+    )
+    made = form.submit(
+        lambda data: service.adjust_stock(get_session(), data, today()),
+        made=lambda adjustment: (
+            f"stock correction of {adjustment.grams / 1000:+,.1f} kg",
+            url_for("foodbank.stock_page"),
+        ),
+    )
+    if made is not None:
+        label = codes.STOCK_CATEGORIES[made.category]
+        flash(f"Stock of {label} corrected by {made.grams / 1000:+,.1f} kg.", "success")
+    if made is not None or form.repeated:
+        return redirect(url_for("foodbank.stock_page"))
+    return render_template("foodbank/stock_correct.html", form=form), form.status
+
+
 def _with_categories(form: MultiDict[str, str]) -> MultiDict[str, str]:
     """The donation form plus each weighed row's category (a row per category)."""
     rows = MultiDict(form)

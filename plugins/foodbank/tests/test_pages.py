@@ -405,3 +405,24 @@ def test_a_walk_in_makes_all_three_records_or_none(app, fb):
     assert made.status_code == 302
     assert fb.ok("GET", "/households", role="volunteer")["total"] == 2
     assert fb.ok("GET", "/parcels", role="viewer")["total"] == 1
+
+
+def test_a_coordinator_corrects_stock_in_the_page(app, fb):
+    fb.donation(dt.date.today(), "public", [{"category": "tinned_veg", "grams": 10000}])
+    coordinator = _signed_in(app, fb.accounts["coordinator"])
+    page = coordinator.get("/foodbank/stock/correct?category=tinned_veg", follow_redirects=True)
+    html = page.get_data(as_text=True)
+    assert '<option value="tinned_veg" selected>' in html
+    data = {**hidden_inputs(html), "category": "tinned_veg", "kg": "-2.5"}
+    missing = coordinator.post(page.request.full_path, data=data)
+    assert missing.status_code == 422 and 'id="reason-error"' in missing.get_data(as_text=True)
+    done = coordinator.post(
+        page.request.full_path, data={**data, "reason": "dented tins"}, follow_redirects=True
+    )
+    assert "corrected by -2.5 kg" in done.get_data(as_text=True)
+    again = coordinator.post(page.request.full_path, data={**data, "reason": "dented tins"})
+    assert again.status_code == 302  # the same form twice: one correction
+    levels = {row["category"]: row for row in fb.ok("GET", "/stock", role="viewer")}
+    assert levels["tinned_veg"]["on_hand_grams"] == 7500
+    volunteer = _signed_in(app, fb.accounts["volunteer"])
+    assert volunteer.get("/foodbank/stock/correct").status_code == 403
