@@ -7,7 +7,16 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.wrappers import Response
 
 from hub.plugin_api import (
@@ -17,12 +26,13 @@ from hub.plugin_api import (
     current_user,
     get_or_404,
     get_session,
+    instance_info,
     requested_page,
     require_permission,
     today,
 )
-from hub_toollibrary import codes, reminders, schemas, service, settings
-from hub_toollibrary.models import Hold, Item, Loan, Member, MembershipType, Renewal, Ticket
+from hub_toollibrary import codes, labels, photos, reminders, schemas, service, settings
+from hub_toollibrary.models import Hold, Item, Loan, Member, MembershipType, Photo, Renewal, Ticket
 from hub_toollibrary.permissions import APPROVE, LEND, MANAGE, MEMBERS, VIEW
 
 bp = Blueprint(
@@ -445,3 +455,59 @@ def hold_phoned(hold_id: int) -> Response:
     reminders.mark_hold_phoned(get_session(), hold, today())
     flash(f"Noted: {hold.member.code} told {hold.item.number} is ready.", "success")
     return redirect(url_for("toollibrary.reminders_page"))
+
+
+# --- labels and photos ------------------------------------------------------------------------
+
+
+@bp.get("/labels")
+@require_permission(VIEW)
+def labels_page() -> str:
+    """A sheet of labels for the catalogue as filtered (one page of it), to print."""
+    form = Form(schemas.ItemQuery)
+    form.read(request.args)
+    page = requested_page(service.items(form.data if not form.errors else {}))
+    return render_template("toollibrary/labels.html", form=form, page=page)
+
+
+def _svg(data: bytes) -> Response:
+    response = make_response(data)
+    response.headers["Content-Type"] = "image/svg+xml"
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+@bp.get("/items/<int:item_id>/qr.svg")
+@require_permission(VIEW)
+def item_qr(item_id: int) -> Response:
+    item = get_or_404(Item, item_id)
+    return _svg(labels.qr_svg(labels.counter_url(instance_info()["base_url"], item.number)))
+
+
+@bp.get("/items/<int:item_id>/barcode.svg")
+@require_permission(VIEW)
+def item_barcode(item_id: int) -> Response:
+    return _svg(labels.barcode_svg(get_or_404(Item, item_id).number))
+
+
+@bp.get("/items/<int:item_id>/<any(photo, thumbnail):size>.jpg")
+@require_permission(VIEW)
+def item_photo(item_id: int, size: str) -> Response:
+    photo = get_or_404(Photo, item_id)
+    response = make_response(photo.image if size == "photo" else photo.thumbnail)
+    response.headers["Content-Type"] = "image/jpeg"
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@bp.post("/items/<int:item_id>/photo")
+@require_permission(MANAGE)
+def upload_photo(item_id: int) -> Response:
+    item = get_or_404(Item, item_id)
+    upload = request.files.get("photo")
+    try:
+        photos.store(get_session(), item, upload.read() if upload else b"")
+        flash("Photo saved.", "success")
+    except FieldError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("toollibrary.item_page", item_id=item.id))
