@@ -25,6 +25,7 @@ from marshmallow import validate
 from hub import audit, charts, fields, mail
 from hub.auth import Permission, can, current_user, require_permission
 from hub.clock import now, today
+from hub.corrections import Voidable, VoidIn, correct, reason_field, void
 from hub.db import Model, UTCDateTime, get_or_404, get_session
 from hub.errors import ApiError, FieldError
 from hub.exchange import (
@@ -131,8 +132,11 @@ __all__ = [
     "Schema",
     "UTCDateTime",
     "User",
+    "VoidIn",
+    "Voidable",
     "can",
     "charts",
+    "correct",
     "csv_text",
     "csv_writer",
     "current_user",
@@ -149,6 +153,7 @@ __all__ = [
     "periods_for_dates",
     "personal",
     "plugin_settings",
+    "reason_field",
     "record_audit",
     "record_created",
     "requested_page",
@@ -156,4 +161,5 @@ __all__ = [
     "text_search",
     "today",
     "validate",
+    "void",
 ]

@@ -3,7 +3,8 @@
 Enable with ``pytest_plugins = ["hub.testing"]`` in a ``conftest.py``. Besides
 ``hub.plugin_api``, this is the one module of the core a plugin's tests may
 import (the import contracts allow it); ``login``, ``csrf_token`` and
-``main_menu`` are fixtures and plain functions alike. Every test
+``main_menu`` are fixtures and plain functions alike; ``submit_form`` sends a page's
+form as a browser would. Every test
 gets real instances: an instance folder with ``hub.toml`` and a signing key, and
 a real database migrated by the real migrations. Tests run on SQLite unless
 ``HUB_TEST_DATABASE_URL`` names a PostgreSQL database; there each instance gets
@@ -277,6 +278,27 @@ def csrf_token(html: str) -> str:
     )
     assert match, "no CSRF token on the page"
     return match[1]
+
+
+def hidden_inputs(html: str) -> dict[str, str]:
+    """A page's hidden inputs by name (its CSRF token, a create form's one-time token)."""
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
+
+
+def open_form(client: FlaskClient, url: str) -> tuple[str, dict[str, str]]:
+    """Open a form's page as a browser does (following its redirect to a one-time
+    token): the address it ends at, and its hidden inputs to send back."""
+    page = client.get(url, follow_redirects=True)
+    assert page.status_code == 200, page.get_data(as_text=True)
+    query = page.request.query_string.decode()
+    address = page.request.path + (f"?{query}" if query else "")
+    return address, hidden_inputs(page.get_data(as_text=True))
+
+
+def submit_form(client: FlaskClient, url: str, data: dict[str, Any], **kwargs: Any) -> Any:
+    """Open the form at ``url`` and send it with ``data``, its hidden inputs included."""
+    address, hidden = open_form(client, url)
+    return client.post(address, data={**hidden, **data}, **kwargs)
 
 
 def load_demo_data(app: Flask, plugin: str, today: dt.date | None = None) -> None:
