@@ -334,6 +334,50 @@ def place_hold(item_id: int) -> Response:
     return redirect(url_for("toollibrary.item_page", item_id=item.id))
 
 
+@bp.post("/holds/<int:hold_id>/cancel")
+@require_permission(LEND)
+def cancel_hold(hold_id: int) -> Response:
+    hold = get_or_404(Hold, hold_id)
+    try:
+        service.cancel_hold(get_session(), hold, today(), _policy())
+        flash(f"Hold of {hold.member.code} cancelled.", "success")
+    except service.Conflict as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("toollibrary.item_page", item_id=hold.item_id))
+
+
+@bp.post("/items/<int:item_id>/reservations")
+@require_permission(LEND)
+def reserve(item_id: int) -> Response:
+    """Book the item for dates, for the member whose code was typed."""
+    item = get_or_404(Item, item_id)
+    session = get_session()
+    form = Form(schemas.ReservationIn, only=("starts_on", "ends_on"))
+    member = service.member_by_code(session, request.form.get("member_code", "")[:24])
+    if member is None:
+        flash("No member has this code.", "error")
+    elif form.validate_on_submit():
+        try:
+            booked = service.reserve(
+                session,
+                item,
+                member,
+                form.data["starts_on"],
+                form.data["ends_on"],
+                today(),
+                _policy(),
+            )
+            flash(
+                f"Booked for {member.code}: {booked.starts_on:%a %d %b} to {booked.ends_on:%a %d %b}.",
+                "success",
+            )
+        except (FieldError, service.Conflict) as exc:
+            flash(exc.message, "error")
+    else:
+        flash("; ".join(message for _name, message in form.error_list()), "error")
+    return redirect(url_for("toollibrary.item_page", item_id=item.id))
+
+
 # --- maintenance ----------------------------------------------------------------------------
 
 
@@ -397,6 +441,34 @@ def member_new() -> Any:
         return page, form.status
     flash(f"Application taken: member code {member.code}, waiting for approval.", "success")
     return redirect(url_for("toollibrary.members_page", status="applied"))
+
+
+@bp.get("/members/<int:member_id>")
+@require_permission(MEMBERS)
+def member_page(member_id: int) -> str:
+    member = get_or_404(Member, member_id)
+    session = get_session()
+    return render_template(
+        "toollibrary/member.html",
+        member=member,
+        stats=service.borrowing_stats(session, member, today()),
+        loans=requested_page(service.loans({"member_id": member.id}, today())),
+        holds=list(session.scalars(service.holds({"member_id": member.id}))),
+        bookings=list(session.scalars(service.reservations({"member_id": member.id}))),
+        today=today(),
+    )
+
+
+@bp.post("/members/<int:member_id>/renew")
+@require_permission(LEND)
+def member_renew(member_id: int) -> Response:
+    member = get_or_404(Member, member_id)
+    try:
+        service.renew_membership(get_session(), member, today())
+        flash(f"Membership renewed to {member.expires_on:%d %b %Y}.", "success")
+    except service.Conflict as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("toollibrary.member_page", member_id=member.id))
 
 
 MEMBER_FORM_FIELDS = ("membership_type_id", "name", "email", "phone", "agreement_accepted", "notes")
@@ -509,5 +581,5 @@ def upload_photo(item_id: int) -> Response:
         photos.store(get_session(), item, upload.read() if upload else b"")
         flash("Photo saved.", "success")
     except FieldError as exc:
-        flash(str(exc), "error")
+        flash(exc.message, "error")
     return redirect(url_for("toollibrary.item_page", item_id=item.id))
