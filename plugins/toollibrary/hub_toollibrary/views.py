@@ -443,6 +443,31 @@ def member_new() -> Any:
     return redirect(url_for("toollibrary.members_page", status="applied"))
 
 
+@bp.route("/membership-types", methods=["GET", "POST"])
+@require_permission(MANAGE)
+def membership_types_page() -> Any:
+    form = Form(
+        schemas.MembershipTypeIn,
+        {
+            "length_days": 365,
+            "borrowing_limit": 3,
+            "loan_days": 7,
+            "renewal_limit": 2,
+            "active": True,
+        },
+    )
+    kind = None
+    try:
+        kind = form.submit(lambda data: service.add_membership_type(get_session(), data))
+    except service.Conflict as exc:
+        form.fail(exc.field, exc.message)
+    if kind is not None:
+        flash(f"Membership type {kind.name} added.", "success")
+        return redirect(url_for("toollibrary.membership_types_page"))
+    kinds = list(get_session().scalars(service.membership_types()))
+    return render_template("toollibrary/membership_types.html", form=form, kinds=kinds), form.status
+
+
 @bp.get("/members/<int:member_id>")
 @require_permission(MEMBERS)
 def member_page(member_id: int) -> str:

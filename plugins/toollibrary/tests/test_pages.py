@@ -138,3 +138,30 @@ def test_holds_and_bookings_from_the_item_page(library, app, accounts):
     assert "cancelled" in cancelled.get_data(as_text=True)
     stats = browser.get(f"/toollibrary/members/{ann['id']}").get_data(as_text=True)
     assert "Gazebo" in stats and "Out now" in stats
+
+
+def test_a_coordinator_adds_a_membership_type(library, app, accounts):
+    browser = app.test_client()
+    login(browser, accounts["coordinator"])
+    token = csrf_token(browser.get("/toollibrary/membership-types").get_data(as_text=True))
+    form = {
+        "csrf_token": token,
+        "name": "Family",
+        "fee_pence": "3500",
+        "length_days": "365",
+        "borrowing_limit": "6",
+        "loan_days": "14",
+        "renewal_limit": "2",
+        "active": "y",
+    }
+    assert browser.post("/toollibrary/membership-types", data=form).status_code == 302
+    wrong = browser.post(
+        "/toollibrary/membership-types", data={**form, "name": "Other", "loan_days": "0"}
+    )
+    assert wrong.status_code == 422 and 'id="loan_days-error"' in wrong.get_data(as_text=True)
+    twice = browser.post("/toollibrary/membership-types", data=form)
+    assert twice.status_code == 422 and "already a membership type" in twice.get_data(as_text=True)
+    kinds = library.ok("GET", "/membership-types")["items"]
+    assert [
+        (k["name"], k["loan_days"], k["borrowing_limit"]) for k in kinds if k["name"] == "Family"
+    ] == [("Family", 14, 6)]
