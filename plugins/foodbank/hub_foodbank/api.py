@@ -3,6 +3,7 @@ schema and calls the service."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Response, jsonify, request
@@ -23,6 +24,14 @@ from hub_foodbank.permissions import HOUSEHOLDS, LOG, MANAGE, VIEW
 bp = ApiBlueprint("foodbank_api", __name__, url_prefix="/api/v1/foodbank", tag="foodbank")
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+# 8 to 80 printable ASCII characters (a UUID, say), as the OpenAPI document states.
+IDEMPOTENCY_PATTERN = "^[!-~][ -~]{6,78}[!-~]$"
+IDEMPOTENCY_DOC = {
+    "description": "A fresh random string per parcel (a UUID): a retry with the same key "
+    "answers 200 with the parcel already logged instead of logging it twice.",
+    "required": False,
+    "schema": {"type": "string", "pattern": IDEMPOTENCY_PATTERN},
+}
 PARCEL_OUT = schemas.ParcelOut()
 
 
@@ -183,7 +192,7 @@ def _idempotency_key() -> str | None:
     if key is None:
         return None
     key = key.strip()
-    if not 8 <= len(key) <= 80 or not key.isprintable():
+    if not re.fullmatch(IDEMPOTENCY_PATTERN, key):
         raise ApiError(
             400, "invalid idempotency key", {IDEMPOTENCY_HEADER: ["8 to 80 printable characters"]}
         )
@@ -218,6 +227,11 @@ def list_parcels(query: dict[str, Any]) -> Select[Any]:
     body=schemas.ParcelCreate,
     response=schemas.ParcelOut,
     status=201,
+    headers={IDEMPOTENCY_HEADER: IDEMPOTENCY_DOC},
+    responses={
+        200: "A retry: the parcel its Idempotency-Key logged before (Idempotent-Replayed)",
+        409: "The voucher is redeemed already, or the key was used for another parcel",
+    },
 )
 def post_parcel(body: dict[str, Any]) -> Any:
     """Send an ``Idempotency-Key`` header (a fresh random string per parcel): a retried
