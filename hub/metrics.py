@@ -10,6 +10,7 @@ Counts of events and quantities (parcels, repairs, grams) are exact.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, NoReturn
@@ -27,9 +28,20 @@ PEOPLE_COUNTS: frozenset[str] = frozenset({"people", "households"})
 MAX_SAFE_INTEGER = 2**53 - 1
 
 
+LABEL_BYTES = 120  # as the federation grammar allows a published label
+
+
 @dataclass(frozen=True)
 class Metric:
-    """One published figure (or family of figures, with a ``codelist``)."""
+    """One published figure (or family of figures, with a ``codelist``).
+
+    ``label`` is what a person reads on public pages and reports ("Food given
+    out"); ``unit`` names what one of the integer counts ("parcels", "grams":
+    pages show grams as kg); ``description`` says exactly what is counted;
+    ``counts`` whether it counts events, different people or households, or a
+    quantity; ``window`` over what (each ``period``, or each ``event`` added up).
+    A declaration written before labels existed reads with :attr:`title`.
+    """
 
     name: str
     unit: str
@@ -37,10 +49,23 @@ class Metric:
     counts: Counts = "events"
     window: str = "period"
     codelist: Mapping[str, str] | None = field(default=None, hash=False)
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        if len(self.label.encode()) > LABEL_BYTES or not self.label.isprintable():
+            raise ValueError(
+                f"metric {self.name!r}: a label is one line of at most {LABEL_BYTES} bytes"
+            )
 
     @property
     def counts_people(self) -> bool:
         return self.counts in PEOPLE_COUNTS
+
+    @property
+    def title(self) -> str:
+        """The label, or for an older declaration without one, the first clause of
+        its description ("Adults fed: each parcel's..." reads "Adults fed")."""
+        return self.label or fallback_label(self.description, self.name)
 
     def names(self) -> list[str]:
         """The published names: ``name``, or ``name.<code>`` for each code."""
@@ -52,6 +77,7 @@ class Metric:
         """The definition as published in the instance descriptor."""
         return {
             "name": self.name,
+            "label": self.title,
             "unit": self.unit,
             "description": self.description,
             "counts": self.counts,
@@ -59,6 +85,17 @@ class Metric:
             "window": self.window,
             "codes": dict(self.codelist) if self.codelist is not None else None,
         }
+
+
+def fallback_label(description: str, name: str) -> str:
+    """A readable label from a description (or, with none, from the name)."""
+    clause = re.split(r"[:;(]| - | \u2014 ", description, maxsplit=1)[0].strip(" .,")
+    if not clause:
+        clause = name.replace("_", " ").capitalize()
+    encoded = clause.encode()
+    if len(encoded) > LABEL_BYTES:
+        clause = encoded[: LABEL_BYTES - 3].decode(errors="ignore").rstrip() + "\u2026"
+    return clause
 
 
 class MetricsError(ValueError):
@@ -139,6 +176,27 @@ class Figures:
 def definitions(plugins: PluginManager, plugin: str | None = None) -> Results:
     """Each enabled plugin's metric definitions (``hub_metrics``, isolated)."""
     return plugins.collect("hub_metrics", Metric, plugin=plugin)
+
+
+SERVICE_LABEL_BYTES = 80
+
+
+def service_label(plugin: str, given: Any = None) -> str:
+    """``given`` if it is a label a descriptor may carry, else ``plugin`` capitalised."""
+    if (
+        isinstance(given, str)
+        and given.strip()
+        and given.isprintable()
+        and len(given.encode()) <= SERVICE_LABEL_BYTES
+    ):
+        return given.strip()
+    return plugin.capitalize()
+
+
+def service_labels(plugins: PluginManager) -> dict[str, str]:
+    """Each enabled plugin's ``hub_service_label`` (isolated), or its fallback."""
+    given = plugins.call("hub_service_label").by_plugin()
+    return {name: service_label(name, given.get(name)) for name in plugins.enabled_names()}
 
 
 def compute(

@@ -20,6 +20,7 @@ from hub.web import (
     locations,
     people,
     plugins,
+    public,
     signin,
     users,
 )
@@ -39,6 +40,7 @@ BLUEPRINTS = (
     audit_log.bp,
     exports.bp,
     imports.bp,
+    public.bp,
 )
 ERROR_PAGES = (400, 403, 404, 405, 413, 429, 500, 503)
 

@@ -32,31 +32,53 @@ STATUS_METRICS = {
 
 def definitions() -> list[api.Metric]:
     return [
-        api.Metric("events_held", "events", "Repair café events held"),
-        api.Metric("items_brought", "items", "Items brought to be repaired"),
-        api.Metric("items_fixed", "items", "Items fixed"),
-        api.Metric("items_repairable", "items", "Items found repairable, needing more work"),
-        api.Metric("items_end_of_life", "items", "Items that could not be repaired"),
-        api.Metric("items_unknown", "items", "Items whose outcome was not recorded"),
+        api.Metric("events_held", "events", "Repair café events held", label="Repair cafés held"),
+        api.Metric("items_brought", "items", "Items brought to be repaired", label="Items brought"),
+        api.Metric("items_fixed", "items", "Items fixed", label="Items fixed"),
         api.Metric(
-            "fix_rate_numerator", "items", "Fix rate numerator: items fixed", counts="events"
+            "items_repairable",
+            "items",
+            "Items found repairable, needing more work",
+            label="Items repairable with more work",
+        ),
+        api.Metric(
+            "items_end_of_life",
+            "items",
+            "Items that could not be repaired",
+            label="Items beyond repair",
+        ),
+        api.Metric(
+            "items_unknown",
+            "items",
+            "Items whose outcome was not recorded",
+            label="Items with no outcome recorded",
+        ),
+        api.Metric(
+            "fix_rate_numerator",
+            "items",
+            "Fix rate numerator: items fixed",
+            counts="events",
+            label="Fix rate: items fixed",
         ),
         api.Metric(
             "fix_rate_denominator",
             "items",
             "Fix rate denominator: items with a known outcome (fixed, repairable, end of life)",
+            label="Fix rate: items with a known outcome",
         ),
         api.Metric(
             "waste_prevented_g",
             "grams",
             "Estimated weight of fixed items kept out of the waste stream",
             counts="quantity",
+            label="Waste prevented",
         ),
         api.Metric(
             "co2e_avoided_g",
             "grams CO2e",
             "Estimated greenhouse gas emissions avoided by fixing instead of replacing",
             counts="quantity",
+            label="Emissions avoided",
         ),
         api.Metric(
             "visitors",
@@ -64,18 +86,21 @@ def definitions() -> list[api.Metric]:
             "Visitors counted at events (each event's count, added up)",
             counts="people",
             window="event",
+            label="Visitors",
         ),
         api.Metric(
             "items_by_category",
             "items",
             "Items brought, by ORDS product category",
             codelist=category_codelist(),
+            label="Items brought, by kind",
         ),
         api.Metric(
             "items_by_barrier",
             "items",
             "End-of-life items, by the ORDS barrier that prevented repair",
             codelist=dict(BARRIERS),
+            label="Why items could not be repaired",
         ),
     ]
 
@@ -135,7 +160,7 @@ def tallies(
             func.count(record.c.weight_g),
         )
         .join(event, event.c.id == record.c.event_id)
-        .where(in_range)
+        .where(in_range, record.c.voided_at.is_(None))  # voided records count nowhere
         .group_by(bucket, record.c.status, record.c.product_category_id, record.c.barrier)
     )
     for day, status, category, barrier, n, weighed_g, weighed in session.execute(grouped).all():
