@@ -374,3 +374,9 @@ class StockAdjustmentOut(Schema):
     grams = fields.Integer()
     made_on = fields.Date()
     reason = fields.String()
+
+
+class HouseholdErased(Schema):
+    id = fields.Integer()
+    erased_at = fields.DateTime()
+    records = fields.Integer(metadata={"description": "Records blanked: the household, notes"})
