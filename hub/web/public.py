@@ -16,6 +16,7 @@ from hub.federation import aggregates
 from hub.federation.models import Origin, Summary
 from hub.periods import Period
 from hub.web.public_figures import Catalogue, Suppression, sections
+from hub.web.public_impact import impact_summary
 
 bp = Blueprint("public", __name__)
 
@@ -51,7 +52,14 @@ def public() -> str:
         for row in own_summaries()
     ]
     network: list[Any] = []
-    if is_aggregator():
+    aggregator = is_aggregator()
+    impact = impact_summary(
+        session,
+        catalogue,
+        today,
+        only=None if aggregator else current_app.config["BASE_URL"],
+    )
+    if aggregator:
         network = sections(
             aggregates.all_totals(session),
             catalogue,
@@ -62,6 +70,7 @@ def public() -> str:
         "hub/public/index.html",
         own_sections=sections(own, catalogue, today, own_suppression()),
         network_sections=network,
+        impact=impact,
         threshold=current_app.config["SUPPRESSION_THRESHOLD"],
     )
 

@@ -149,6 +149,14 @@ class Catalogue:
         label = f"{words}: {code.replace('_', ' ')}" if code else words
         return Reading(label, unit, 1000 if unit else 1, "events", "period", "")
 
+    def impacts(self, plugin: str) -> dict[str, str]:
+        """Base metric name to the impact measure it adds to, for those that declare one."""
+        return {
+            name: metric["impact"]
+            for name, metric in self.definitions.get(plugin, {}).items()
+            if isinstance(metric.get("impact"), str)
+        }
+
     def order(self, plugin: str) -> list[str]:
         """The base names in the order the plugin declared them."""
         return list(self.definitions.get(plugin, {}))
