@@ -214,6 +214,8 @@ def publish_command(offline: bool, timeout: float, retries: int) -> None:
     click.echo(
         f"Published: {report.new} new, {report.revised} revised, {report.unchanged} unchanged."
     )
+    if report.awaiting:
+        click.echo(f"{report.awaiting} periods' figures await approval: see hub approvals list.")
     if report.failures:
         report_failures(report.failures)
         sys.exit(1)

@@ -13,6 +13,7 @@ from hub import auth, clock
 from hub.web import (
     account,
     admin,
+    approvals,
     audit_log,
     dashboard,
     exports,
@@ -41,6 +42,7 @@ BLUEPRINTS = (
     exports.bp,
     imports.bp,
     public.bp,
+    approvals.bp,
 )
 ERROR_PAGES = (400, 403, 404, 405, 413, 429, 500, 503)
 
