@@ -22,6 +22,7 @@ from hub.web import (
     people,
     plugins,
     public,
+    public_report,
     signin,
     users,
 )
@@ -42,6 +43,7 @@ BLUEPRINTS = (
     exports.bp,
     imports.bp,
     public.bp,
+    public_report.bp,
     approvals.bp,
 )
 ERROR_PAGES = (400, 403, 404, 405, 413, 429, 500, 503)

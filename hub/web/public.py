@@ -16,7 +16,7 @@ from hub.federation import aggregates
 from hub.federation.models import Origin, Summary
 from hub.periods import Period
 from hub.web.public_figures import Catalogue, Suppression, sections
-from hub.web.public_impact import impact_summary
+from hub.web.public_impact import Area, impact_summary
 
 bp = Blueprint("public", __name__)
 
@@ -38,6 +38,12 @@ def is_aggregator() -> bool:
     )
 
 
+def own_area() -> Area:
+    config = current_app.config
+    name = config["LOCALITY"].get("town") or config["INSTANCE_NAME"]
+    return Area("instance", name, frozenset({config["BASE_URL"]}))
+
+
 def own_suppression() -> Suppression:
     return Suppression("own", current_app.config["SUPPRESSION_THRESHOLD"])
 
@@ -53,12 +59,7 @@ def public() -> str:
     ]
     network: list[Any] = []
     aggregator = is_aggregator()
-    impact = impact_summary(
-        session,
-        catalogue,
-        today,
-        only=None if aggregator else current_app.config["BASE_URL"],
-    )
+    impact = impact_summary(session, catalogue, today, area=None if aggregator else own_area())
     if aggregator:
         network = sections(
             aggregates.all_totals(session),

@@ -69,22 +69,32 @@ def _measure(code: str) -> Reading:
     return Reading(impact.label, unit, scale, "events", "period", impact.description)
 
 
+@dataclass(frozen=True)
+class Area:
+    """Where figures are for: this instance, or an aggregator's network, region or town."""
+
+    kind: str  # "instance", "network", "region" or "town"
+    name: str
+    origins: frozenset[str]
+
+
 def impact_summary(
     session: Session,
     catalogue: Catalogue,
     today: dt.date,
     *,
-    only: str | None = None,
+    area: Area | None = None,
     months: list[Period] | None = None,
 ) -> ImpactSummary | None:
-    """The summary for this instance alone (``only``: its origin) or, on an aggregator,
-    for the whole network, each region and each town; ``None`` with nothing to show."""
+    """The summary for ``area`` (default: the whole network, each region and each town)
+    over ``months`` (default: the last twelve full ones) against a year before;
+    ``None`` with nothing to show."""
     months = months or full_months_before(today)
     earlier = [Period("month", m.start.replace(year=m.start.year - 1)) for m in months]
     window = {str(m): "now" for m in months} | {str(m): "before" for m in earlier}
     known = aggregates.origins(session)
-    if only is not None:
-        known = {origin: info for origin, info in known.items() if origin == only}
+    if area is not None:
+        known = {origin: info for origin, info in known.items() if origin in area.origins}
     cells: dict[tuple[str, str], list[aggregates.Cell]] = defaultdict(list)
     for origin, plugin, period, metrics in session.execute(
         select(Summary.origin, Summary.plugin, Summary.period, Summary.metrics).where(
@@ -96,7 +106,7 @@ def impact_summary(
                 cells[(origin, window[period])].append(cell)
     if not cells:
         return None
-    places = _places(known, only)
+    places = _places(known, area)
     codes = [
         code for code in IMPACTS if any(code in c.metrics for cs in cells.values() for c in cs)
     ]
@@ -124,16 +134,20 @@ def _impact_cells(
 
 
 def _places(
-    known: Mapping[str, aggregates.OriginInfo], only: str | None
+    known: Mapping[str, aggregates.OriginInfo], area: Area | None
 ) -> list[tuple[str, str, list[str]]]:
-    if only is not None:
-        return [(info.label, "instance", [origin]) for origin, info in known.items()]
+    if area is not None and area.kind in ("instance", "town"):
+        return [(area.name, area.kind, list(known))]
     regions: dict[str, list[str]] = defaultdict(list)
     towns: dict[str, list[str]] = defaultdict(list)
     for origin, info in known.items():
         if info.region:
             regions[info.region].append(origin)
         towns[info.label].append(origin)
+    if area is not None and area.kind == "region":
+        return [(area.name, "region", list(known))] + [
+            (name, "town", members) for name, members in sorted(towns.items())
+        ]
     return (
         [("The whole network", "network", list(known))]
         + [(name, "region", members) for name, members in sorted(regions.items())]
