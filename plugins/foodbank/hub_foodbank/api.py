@@ -8,7 +8,7 @@ from typing import Any
 from flask import Response, jsonify, request
 from sqlalchemy import Select, select
 
-from hub.plugin_api import ApiBlueprint, ApiError, get_or_404, get_session, today
+from hub.plugin_api import ApiBlueprint, ApiError, VoidIn, get_or_404, get_session, today
 from hub_foodbank import schemas, service, settings, stock
 from hub_foodbank.models import (
     Agency,
@@ -303,3 +303,93 @@ def get_stock() -> list[stock.CategoryStock]:
 )
 def post_adjustment(body: dict[str, Any]) -> StockAdjustment:
     return service.adjust_stock(get_session(), body, today())
+
+
+# --- corrections and voids (coordinators; each audited with its reason) ---------------
+
+
+@bp.operation(
+    "/parcels/<int:parcel_id>",
+    method="PATCH",
+    summary="Correct a parcel",
+    permission=MANAGE,
+    body=schemas.ParcelCorrection,
+    response=schemas.ParcelOut,
+)
+def patch_parcel(parcel_id: int, body: dict[str, Any]) -> Parcel:
+    """Give the fields to change and a ``reason`` (kept in the audit log)."""
+    parcel = get_or_404(Parcel, parcel_id)
+    service.correct_parcel(get_session(), parcel, body, today())
+    return parcel
+
+
+@bp.operation(
+    "/parcels/<int:parcel_id>/void",
+    method="POST",
+    summary="Void a parcel logged in error",
+    permission=MANAGE,
+    body=VoidIn,
+    response=schemas.ParcelOut,
+)
+def void_parcel(parcel_id: int, body: dict[str, Any]) -> Parcel:
+    """The parcel is kept, marked void with the reason, and leaves every figure; the
+    voucher it redeemed can be used again."""
+    parcel = get_or_404(Parcel, parcel_id)
+    service.void_parcel(get_session(), parcel, body["reason"])
+    return parcel
+
+
+@bp.operation(
+    "/vouchers/<int:voucher_id>",
+    method="PATCH",
+    summary="Correct a voucher",
+    permission=MANAGE,
+    body=schemas.VoucherCorrection,
+    response=schemas.VoucherOut,
+)
+def patch_voucher(voucher_id: int, body: dict[str, Any]) -> Voucher:
+    voucher = get_or_404(Voucher, voucher_id)
+    service.correct_voucher(get_session(), settings.current(), voucher, body)
+    return voucher
+
+
+@bp.operation(
+    "/vouchers/<int:voucher_id>/void",
+    method="POST",
+    summary="Void a voucher issued in error",
+    permission=MANAGE,
+    body=VoidIn,
+    response=schemas.VoucherOut,
+)
+def void_voucher(voucher_id: int, body: dict[str, Any]) -> Voucher:
+    voucher = get_or_404(Voucher, voucher_id)
+    service.void_voucher(get_session(), voucher, body["reason"])
+    return voucher
+
+
+@bp.operation(
+    "/donations/<int:donation_id>",
+    method="PATCH",
+    summary="Correct a donation (lines given replace the old ones)",
+    permission=MANAGE,
+    body=schemas.DonationCorrection,
+    response=schemas.DonationOut,
+)
+def patch_donation(donation_id: int, body: dict[str, Any]) -> Donation:
+    donation = get_or_404(Donation, donation_id)
+    service.correct_donation(get_session(), donation, body, today())
+    return donation
+
+
+@bp.operation(
+    "/donations/<int:donation_id>/void",
+    method="POST",
+    summary="Void a donation recorded in error",
+    permission=MANAGE,
+    body=VoidIn,
+    response=schemas.DonationOut,
+)
+def void_donation(donation_id: int, body: dict[str, Any]) -> Donation:
+    donation = get_or_404(Donation, donation_id)
+    service.void_donation(get_session(), donation, body["reason"])
+    return donation

@@ -393,9 +393,9 @@ def _between(statement: Any, column: Any, options: dict[str, Any]) -> Any:
 def write_parcels(session: Session, stream: TextIO, options: dict[str, Any]) -> int:
     writer = csv_writer(stream)
     writer.writerow(EXPORTED_FIELDS)
-    statement = _between(select(Parcel), Parcel.given_on, options).order_by(
-        Parcel.given_on, Parcel.id
-    )
+    # Voided parcels are left out, as from every figure: the sheet is what was given.
+    counted = select(Parcel).where(Parcel.counted())
+    statement = _between(counted, Parcel.given_on, options).order_by(Parcel.given_on, Parcel.id)
     written = 0
     for parcel in session.scalars(statement.execution_options(yield_per=500)):
         voucher = parcel.voucher
@@ -423,7 +423,8 @@ def write_parcels(session: Session, stream: TextIO, options: dict[str, Any]) -> 
 def write_donations(session: Session, stream: TextIO, options: dict[str, Any]) -> int:
     writer = csv_writer(stream)
     writer.writerow(["date", "donor_type", "source", "category", "grams", "best_before"])
-    statement = _between(select(Donation), Donation.received_on, options).order_by(
+    counted = select(Donation).where(Donation.counted())
+    statement = _between(counted, Donation.received_on, options).order_by(
         Donation.received_on, Donation.id
     )
     written = 0

@@ -4,7 +4,8 @@ weeks and months at once: one grouped query per table counted and kind of period
 Every figure comes from parcels, vouchers, their reasons and donations, never
 from a household's personal fields, so erasing a household changes nothing
 published. Referrals are counted when the agency issues the voucher: that is
-when the need arose, whether or not the parcel was collected.
+when the need arose, whether or not the parcel was collected. Voided records count
+nowhere (``Model.counted()``).
 """
 
 from __future__ import annotations
@@ -137,7 +138,7 @@ def _parcels(
             func.sum(Parcel.children),
             func.sum(Parcel.weight_grams),
         )
-        .where(Parcel.given_on >= since, Parcel.given_on < until)
+        .where(Parcel.counted(), Parcel.given_on >= since, Parcel.given_on < until)
         .group_by(start, Parcel.parcel_type)
     ).all()
     figures.add_codes(
@@ -154,13 +155,16 @@ def _households(
     start = period_start(Parcel.given_on, kind)
     served = session.execute(
         select(start, func.count(func.distinct(Parcel.household_id)))
-        .where(Parcel.given_on >= since, Parcel.given_on < until)
+        .where(Parcel.counted(), Parcel.given_on >= since, Parcel.given_on < until)
         .group_by(start)
     )
     figures.add("households_served", kind, served)
     # Each household's first parcel ever, counted in the period it falls in.
     first = (
-        select(func.min(Parcel.given_on).label("first")).group_by(Parcel.household_id).subquery()
+        select(func.min(Parcel.given_on).label("first"))
+        .where(Parcel.counted())
+        .group_by(Parcel.household_id)
+        .subquery()
     )
     first_start = period_start(first.c.first, kind)
     new = session.execute(
@@ -178,7 +182,7 @@ def _donated(
     rows = session.execute(
         select(start, func.sum(DonationLine.grams))
         .join(Donation)
-        .where(Donation.received_on >= since, Donation.received_on < until)
+        .where(Donation.counted(), Donation.received_on >= since, Donation.received_on < until)
         .group_by(start)
     )
     figures.add("grams_donated", kind, rows)
@@ -193,7 +197,7 @@ def _referrals(
     until: Any,
 ) -> None:
     start = period_start(Voucher.issued_on, kind)
-    issued = (Voucher.issued_on >= since, Voucher.issued_on < until)
+    issued = (Voucher.counted(), Voucher.issued_on >= since, Voucher.issued_on < until)
     reasons = session.execute(
         select(start, VoucherReason.reason, func.count())
         .join(Voucher, Voucher.id == VoucherReason.voucher_id)
@@ -223,7 +227,7 @@ def _signposting(
     rows = session.execute(
         select(start, ParcelSignpost.code, func.count())
         .join(Parcel, Parcel.id == ParcelSignpost.parcel_id)
-        .where(Parcel.given_on >= since, Parcel.given_on < until)
+        .where(Parcel.counted(), Parcel.given_on >= since, Parcel.given_on < until)
         .group_by(start, ParcelSignpost.code)
     )
     figures.add_codes(

@@ -26,8 +26,8 @@ from hub_foodbank import (
 )
 from hub_foodbank.permissions import HOUSEHOLDS, LOG, PERMISSIONS, VIEW
 
-# The plugin API it is written for: the batch metrics hook and schema settings came in 1.1.
-HUB_API = ">=1.1,<2"
+# The plugin API it is written for: one-time form tokens and corrections came in 1.2.
+HUB_API = ">=1.2,<2"
 MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from marshmallow import ValidationError, pre_load, validates
+from marshmallow import ValidationError, pre_load
 
-from hub.plugin_api import FieldError, Schema, fields, get_session, today, validate
+from hub.plugin_api import FieldError, Schema, fields, get_session, reason_field, today, validate
 from hub_foodbank import codes, service, settings
 
 OUTWARD_CODE = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]?$")
@@ -35,6 +35,12 @@ def policy_count(household: Any) -> int:
         cached = service.parcels_in_window(get_session(), settings.current(), household.id, today())
         household.__dict__["_policy_count"] = cached
     return cached
+
+
+def organisation_name(value: str) -> None:
+    """A donor's name is an organisation's: never a person's contact details."""
+    if "@" in value:
+        raise ValidationError("name an organisation, not a person's contact details")
 
 
 class HouseholdFields(Schema):
@@ -98,6 +104,25 @@ class HouseholdQuery(Schema):
     flagged = fields.Boolean(metadata={"description": "Only households the policy flags"})
 
 
+class HouseholdSearch(Schema):
+    """The households page's search: for someone who has forgotten their code too."""
+
+    code = fields.String(validate=validate.Length(max=24))
+    postcode_district = fields.String(validate=validate.Length(max=8))
+    size = fields.Integer(validate=validate.Range(min=1, max=120))
+    last_visit_from = fields.Date()
+    last_visit_to = fields.Date()
+
+    @pre_load
+    def _postcode(self, data: Any, **_: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("postcode_district"), str):
+            try:
+                data = {**data, "postcode_district": outward_code(data["postcode_district"])}
+            except ValidationError as exc:
+                raise ValidationError({"postcode_district": exc.messages}) from None
+        return data
+
+
 class AgencyIn(Schema):
     name = fields.String(required=True, validate=validate.Length(min=2, max=200))
     agency_type = fields.Code(codes.AGENCY_TYPES, required=True)
@@ -129,6 +154,19 @@ class VoucherCreate(Schema):
     notes = fields.String(validate=validate.Length(max=1000))
 
 
+class VoucherCorrection(Schema):
+    """What a coordinator may put right on a voucher, and why."""
+
+    agency_id = fields.Integer()
+    reasons = fields.List(
+        fields.String(validate=validate.Length(max=40)), validate=validate.Length(min=1)
+    )
+    issued_on = fields.Date()
+    valid_until = fields.Date()
+    notes = fields.String(validate=validate.Length(max=1000))
+    reason = reason_field()
+
+
 class VoucherOut(Schema):
     id = fields.Integer()
     code = fields.String()
@@ -143,6 +181,8 @@ class VoucherOut(Schema):
     redeemed_on = fields.Date(allow_none=True)
     notes = fields.String()
     status = fields.Function(lambda v: v.status(today()))
+    voided_at = fields.DateTime(allow_none=True)
+    void_reason = fields.String()
 
 
 class VoucherQuery(Schema):
@@ -170,6 +210,20 @@ class ParcelCreate(Schema):
     signposting = fields.List(fields.Code(codes.SIGNPOSTING), load_default=list)
 
 
+class ParcelCorrection(Schema):
+    """What a coordinator may put right on a parcel, and why."""
+
+    location_id = fields.Integer()
+    given_on = fields.Date()
+    parcel_type = fields.Code(codes.PARCEL_TYPES)
+    adults = fields.Integer(validate=PEOPLE)
+    children = fields.Integer(validate=PEOPLE)
+    weight_grams = fields.Grams(minimum=1, maximum=200_000)
+    method = fields.Code(codes.DELIVERY_METHODS)
+    signposting = fields.List(fields.Code(codes.SIGNPOSTING))
+    reason = reason_field()
+
+
 class ParcelOut(Schema):
     id = fields.Integer()
     given_on = fields.Date()
@@ -184,6 +238,8 @@ class ParcelOut(Schema):
     method = fields.String()
     signposting = fields.List(fields.String())
     created_at = fields.DateTime()
+    voided_at = fields.DateTime(allow_none=True)
+    void_reason = fields.String()
 
 
 class ParcelQuery(Schema):
@@ -206,7 +262,7 @@ class DonationCreate(Schema):
     received_on = fields.Date(metadata={"description": "Default: today"})
     donor_type = fields.Code(codes.DONOR_TYPES, required=True)
     source = fields.String(
-        validate=validate.Length(max=200),
+        validate=[validate.Length(max=200), organisation_name],
         metadata={"description": "An organisation's name; leave blank for the public"},
     )
     lines = fields.List(
@@ -218,10 +274,21 @@ class DonationCreate(Schema):
         ],
     )
 
-    @validates("source")
-    def _no_people(self, value: str, **_: Any) -> None:
-        if "@" in value:
-            raise ValidationError("name an organisation, not a person's contact details")
+
+class DonationCorrection(Schema):
+    """What a coordinator may put right on a donation (its lines replace the old), and why."""
+
+    received_on = fields.Date()
+    donor_type = fields.Code(codes.DONOR_TYPES)
+    source = fields.String(validate=[validate.Length(max=200), organisation_name])
+    lines = fields.List(
+        fields.Nested(DonationLineIn),
+        validate=[
+            validate.Length(min=1, error="weigh at least one category"),
+            validate.Length(max=100),
+        ],
+    )
+    reason = reason_field()
 
 
 class DonationLineOut(Schema):
@@ -237,6 +304,8 @@ class DonationOut(Schema):
     source = fields.String()
     weight_grams = fields.Integer()
     lines = fields.List(fields.Nested(DonationLineOut))
+    voided_at = fields.DateTime(allow_none=True)
+    void_reason = fields.String()
 
 
 class DonationQuery(Schema):

@@ -1,4 +1,5 @@
-"""A volunteer on a phone: voucher to parcel in three taps, and a second tap logs nothing."""
+"""A volunteer on a phone: voucher to parcel in three taps; back and tap again, or a lost
+reply and a retry, log nothing more."""
 
 from __future__ import annotations
 
@@ -46,12 +47,14 @@ def test_voucher_to_parcel_in_three_taps(fb, phone_page):
     assert parcel["weight_grams"] == 4000 + 3000 * 4
     assert parcel["voucher_id"] == voucher["id"]
 
-    # Back to the form and tap again (an unsure volunteer): the voucher is spent, and
-    # the page says so instead of logging a second parcel.
+    # Back to the form and tap again (an unsure volunteer): the one parcel is named and
+    # linked, and no second one is logged.
     page.go_back()
     page.wait_for_load_state()
     tap("#log-parcel")
-    assert "already been redeemed" in page.locator(".flash-error").inner_text()
+    already = page.locator(".flash-info")
+    assert "Already logged: emergency parcel" in already.inner_text()
+    assert already.locator("a").get_attribute("href") == f"/foodbank/parcels/{parcel['id']}"
     assert fb.ok("GET", f"/parcels?household_id={household['id']}", role="viewer")["total"] == 1
 
 
@@ -88,3 +91,34 @@ def test_an_admin_imports_the_parcel_sheet_from_a_browser(fb, phone_page, tmp_pa
     page.get_by_role("button", name="Import 2 rows").click()
     assert "Imported: 2 new" in page.get_by_role("status").inner_text()
     assert fb.ok("GET", "/parcels", role="viewer")["total"] == 2
+
+
+@pytest.mark.browser
+def test_a_lost_reply_then_a_retry_logs_one_parcel(fb, phone_page):
+    household = fb.household(adults=1)
+    page = phone_page
+    browser_login(page, fb.accounts["volunteer"])
+    page.goto(f"/foodbank/quick?code={household['code']}")
+    page.tap("#confirm")
+    page.wait_for_load_state()
+
+    def lose_the_reply(route) -> None:
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        route.fetch()  # the server logs the parcel; its answer never reaches the phone
+        route.abort("connectionreset")
+
+    page.route("**/foodbank/quick/log*", lose_the_reply)
+    page.tap("#log-parcel")
+    with pytest.raises(Exception, match="ERR_CONNECTION_RESET"):  # "no connection"
+        page.wait_for_url("**/foodbank/quick")
+    assert fb.ok("GET", f"/parcels?household_id={household['id']}", role="viewer")["total"] == 1
+    page.unroute("**/foodbank/quick/log*")
+    page.go_back()  # back to the form, as it was
+    page.wait_for_load_state()
+    page.tap("#log-parcel")  # the retry
+    page.wait_for_load_state()
+    already = page.locator(".flash-info")
+    assert "Already logged: emergency parcel" in already.inner_text()
+    assert fb.ok("GET", f"/parcels?household_id={household['id']}", role="viewer")["total"] == 1

@@ -164,7 +164,7 @@ def tallies(
             func.count(record.c.weight_g),
         )
         .join(event, event.c.id == record.c.event_id)
-        .where(in_range)
+        .where(in_range, record.c.voided_at.is_(None))  # voided records count nowhere
         .group_by(bucket, record.c.status, record.c.product_category_id, record.c.barrier)
     )
     for day, status, category, barrier, n, weighed_g, weighed in session.execute(grouped).all():

@@ -15,8 +15,8 @@ from hub_repaircafe import api as repaircafe_api
 from hub_repaircafe import demo, exchange, metrics, panels, service, settings, views
 from hub_repaircafe.models import MODELS
 
-# The plugin API it is written for: the batch metrics hook and schema settings came in 1.1.
-HUB_API = ">=1.1,<2"
+# The plugin API it is written for: one-time form tokens and corrections came in 1.2.
+HUB_API = ">=1.2,<2"
 ALL_ROLES = ("coordinator", "volunteer", "viewer")
 
 
