@@ -27,6 +27,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
 from hub import audit, auth, config, dbmove, doctor, migrate, people, scaffold
+from hub.approvals_cli import approvals_group
 from hub.config import ConfigError
 from hub.db import database, describe_error, get_session
 from hub.exchange import Exporter, Importer, ImportFileError, parse_options, run_import
@@ -785,6 +786,7 @@ def retention_command(today: dt.datetime | None) -> None:
 
 
 cli.add_command(federation)
+cli.add_command(approvals_group)
 cli.add_command(doctor.doctor_command)
 cli.add_command(scaffold.plugin)
 

@@ -673,6 +673,7 @@ class PublishReport:
     revised: int = 0
     unchanged: int = 0
     adopted: int = 0
+    awaiting: int = 0  # figures not published: they wait for a coordinator's approval
     failures: list[Failure] = field(default_factory=list)  # plugins that published nothing
 
 

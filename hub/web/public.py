@@ -16,6 +16,7 @@ from hub.federation import aggregates
 from hub.federation.models import Origin, Summary
 from hub.periods import Period
 from hub.web.public_figures import Catalogue, Suppression, sections
+from hub.web.public_impact import Area, impact_summary
 
 bp = Blueprint("public", __name__)
 
@@ -37,6 +38,12 @@ def is_aggregator() -> bool:
     )
 
 
+def own_area() -> Area:
+    config = current_app.config
+    name = config["LOCALITY"].get("town") or config["INSTANCE_NAME"]
+    return Area("instance", name, frozenset({config["BASE_URL"]}))
+
+
 def own_suppression() -> Suppression:
     return Suppression("own", current_app.config["SUPPRESSION_THRESHOLD"])
 
@@ -51,7 +58,9 @@ def public() -> str:
         for row in own_summaries()
     ]
     network: list[Any] = []
-    if is_aggregator():
+    aggregator = is_aggregator()
+    impact = impact_summary(session, catalogue, today, area=None if aggregator else own_area())
+    if aggregator:
         network = sections(
             aggregates.all_totals(session),
             catalogue,
@@ -62,6 +71,7 @@ def public() -> str:
         "hub/public/index.html",
         own_sections=sections(own, catalogue, today, own_suppression()),
         network_sections=network,
+        impact=impact,
         threshold=current_app.config["SUPPRESSION_THRESHOLD"],
     )
 
