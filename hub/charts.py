@@ -26,13 +26,18 @@ def _nice_max(value: float) -> float:
     return 10 * magnitude
 
 
+def _figure(value: float | None) -> str:
+    """A figure as a label: whole numbers without decimals, others to one place."""
+    if value is None:
+        return "—"
+    return f"{value:,.0f}" if float(value).is_integer() or abs(value) >= 100 else f"{value:,.1f}"
+
+
 def _table(title: str, labels: Sequence[str], series: dict[str, Sequence[float | None]]) -> str:
     head = "".join(f"<th scope='col'>{escape(name)}</th>" for name in series)
     rows = "".join(
         f"<tr><th scope='row'>{escape(label)}</th>"
-        + "".join(
-            f"<td>{'—' if values[i] is None else values[i]}</td>" for values in series.values()
-        )
+        + "".join(f"<td>{_figure(values[i])}</td>" for values in series.values())
         + "</tr>"
         for i, label in enumerate(labels)
     )
@@ -74,8 +79,17 @@ def _svg(title: str, body: str) -> str:
     )
 
 
-def bar_chart(title: str, labels: Sequence[str], values: Sequence[float | None]) -> Markup:
-    """Vertical bars, one per label; ``None`` (suppressed) leaves a gap."""
+def bar_chart(
+    title: str,
+    labels: Sequence[str],
+    values: Sequence[float | None],
+    *,
+    partial: int | None = None,
+) -> Markup:
+    """Vertical bars, one per label; ``None`` (suppressed) leaves a gap.
+
+    The bar at index ``partial`` is a period still running: drawn as an outline
+    marked "so far", so a month half done never reads as a collapse."""
     top = _nice_max(max((v for v in values if v is not None), default=0))
     step = (WIDTH - PAD_LEFT) / max(1, len(labels))
     plot_height = HEIGHT - PAD_BOTTOM - PAD_TOP
@@ -84,13 +98,26 @@ def bar_chart(title: str, labels: Sequence[str], values: Sequence[float | None])
         if value is None:
             continue
         height = value / top * plot_height
-        bars.append(
-            f"<rect x='{PAD_LEFT + i * step + step * 0.15:.1f}' y='{HEIGHT - PAD_BOTTOM - height:.1f}' "
-            f"width='{step * 0.7:.1f}' height='{height:.1f}' fill='{COLOURS[0]}'>"
-            f"<title>{escape(labels[i])}: {value:,}</title></rect>"
+        x, y = PAD_LEFT + i * step + step * 0.15, HEIGHT - PAD_BOTTOM - height
+        running = i == partial
+        paint = (
+            f"fill='none' stroke='{COLOURS[0]}' stroke-dasharray='4 3' class='partial'"
+            if running
+            else f"fill='{COLOURS[0]}'"
         )
+        so_far = " so far (the period is not over)" if running else ""
+        bars.append(
+            f"<rect x='{x:.1f}' y='{y:.1f}' width='{step * 0.7:.1f}' height='{height:.1f}' "
+            f"{paint}><title>{escape(labels[i])}: {_figure(value)}{so_far}</title></rect>"
+        )
+        if running:
+            bars.append(
+                f"<text x='{x + step * 0.35:.1f}' y='{max(y - 4, PAD_TOP):.1f}' "
+                f"text-anchor='middle'>so far</text>"
+            )
     body = _axis(top) + "".join(bars) + _x_labels(labels, step)
-    return Markup(_svg(title, body) + _table(title, labels, {title: values}))
+    shown = [f"{label} (so far)" if i == partial else label for i, label in enumerate(labels)]
+    return Markup(_svg(title, body) + _table(title, shown, {title: values}))
 
 
 def line_chart(
@@ -117,16 +144,20 @@ def line_chart(
     return Markup(_svg(title, body) + _table(title, labels, series))
 
 
-def hbar_chart(title: str, items: Sequence[tuple[str, float | None]]) -> Markup:
-    """Horizontal bars for categories (reasons, barriers, product types)."""
+def hbar_chart(
+    title: str, items: Sequence[tuple[str, float | None]], *, missing: str = "suppressed"
+) -> Markup:
+    """Horizontal bars for categories (reasons, barriers, product types); a ``None``
+    value is labelled ``missing``."""
     top = _nice_max(max((v for _, v in items if v is not None), default=0))
-    row, label_width = 24, 150
+    # Room for a 22-character label at the 12px the stylesheet sets, so none is clipped.
+    row, label_width = 24, 170
     height = row * len(items) + 8
     bars = []
     for i, (label, value) in enumerate(items):
         y = 4 + i * row
         width = 0 if value is None else value / top * (WIDTH - label_width - 60)
-        shown = "suppressed" if value is None else f"{value:,}"
+        shown = missing if value is None else _figure(value)
         bars.append(
             f"<text x='{label_width - 6}' y='{y + 15}' text-anchor='end'>"
             f"<title>{escape(label)}</title>{escape(_shorten(label))}</text>"

@@ -25,6 +25,8 @@ from marshmallow import Schema, ValidationError, fields
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from hub import mail
+
 CONFIG_FILE = "hub.toml"
 ENV_PREFIX = "HUB_"
 
@@ -37,12 +39,20 @@ DEFAULTS: dict[str, Any] = {
     "LOCALITY": {"town": "", "region": "", "country": "GB"},
     "FEDERATION_ALLOW_PRIVATE": False,
     "SUPPRESSION_THRESHOLD": 5,
+    "PUBLISH_REQUIRES_APPROVAL": False,
     "RETENTION_DAYS": 1095,
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_WINDOW_MINUTES": 15,
     "SESSION_HOURS": 12,
     "TOKEN_DAYS": 90,
     "MAX_UPLOAD_MB": 32,
+    # Outgoing mail (hub/mail.py): an empty MAIL_HOST sends none.
+    "MAIL_HOST": "",
+    "MAIL_PORT": 587,
+    "MAIL_SECURITY": "starttls",
+    "MAIL_USERNAME": "",
+    "MAIL_PASSWORD": "",
+    "MAIL_FROM": "",
     "TESTING": False,
 }
 
@@ -215,6 +225,8 @@ def _validate(config: dict[str, Any], installed: set[str], problems: list[str]) 
     for key, check in checks.items():
         if key not in wrong:
             problems.extend(check(config[key]))
+    if not wrong & {"MAIL_HOST", "MAIL_PORT", "MAIL_SECURITY", "MAIL_FROM"}:
+        problems.extend(mail.check_settings(config))
     if "BASE_URL" not in wrong:
         config["BASE_URL"] = config["BASE_URL"].rstrip("/")
 

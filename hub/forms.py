@@ -17,11 +17,13 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import marshmallow
-from flask import request
+from flask import flash, request, url_for
+from markupsafe import Markup
 from marshmallow import RAISE, ValidationError, validate
 from werkzeug.datastructures import MultiDict
+from werkzeug.routing import RequestRedirect
 
-from hub import fields
+from hub import fields, submissions
 from hub.db import get_session
 from hub.errors import ApiError, FieldError
 from hub.fields import MAX_DB_INTEGER
@@ -100,7 +102,7 @@ def load_query(schema: type[marshmallow.Schema], args: TextSource) -> dict[str, 
     """A query string loaded by ``schema``, its text converted by field type; 422 naming
     each parameter that is wrong."""
     instance = _instance(schema)
-    data, errors = text_to_data(instance, args, unticked_is_false=False)
+    data, errors = text_to_data(instance, args, unticked_is_false=False, blank_is_given=True)
     known = {each.data_key or name for name, each in instance.fields.items()}
     for unknown in sorted(set(args) - known):
         errors[unknown] = ["Unknown field."]
@@ -118,6 +120,7 @@ def text_to_data(
     *,
     unticked_is_false: bool,
     origins: dict[str, list[int]] | None = None,
+    blank_is_given: bool = False,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """What a form or query string sent, as the JSON ``schema`` would take: each input's
     text converted by its field's type, blank inputs left out. Returns the data and the
@@ -128,6 +131,8 @@ def text_to_data(
     In a posted form an unticked checkbox sends nothing, so ``unticked_is_false`` reads a
     missing boolean as false, as a browser means it. ``origins``, when given, receives
     each list's row numbers as the form numbered them, since blank rows are dropped.
+    A blank box on a page is a value not given; in an API's query string
+    (``blank_is_given``) ``?date_from=`` is a value, and an invalid one.
     """
     values = source if isinstance(source, MultiDict) else MultiDict(source)
     data: dict[str, Any] = {}
@@ -158,7 +163,7 @@ def text_to_data(
                     data[key] = False
             else:
                 text = values.get(key)
-                if text is None or not text.strip():
+                if text is None or not (text.strip() or blank_is_given):
                     continue
                 data[key] = _from_text(each, text)
         except ValidationError as exc:
@@ -253,6 +258,20 @@ class Form:
     shows, when it shows fewer (a checkbox left off the page must not read as unticked).
     ``inputs`` maps a field (or one row's field, ``lines-0-grams``) to the input that
     holds it on the page, when their names differ.
+
+    A form that creates a record names itself with ``once=`` (``"foodbank.parcel"``) to
+    carry a one-time token (:mod:`hub.submissions`; the ``once(form)`` macro draws it):
+    its page is redirected to an address with a fresh token, and however often the same
+    form is sent, ``action`` runs once. ``made`` describes the record for the repeats::
+
+        form = api.Form(schemas.RecordIn, once="repaircafe.record")
+        record = form.submit(add, made=lambda r: (f"repair {r.id}", url_for(...)))
+        if record is not None or form.repeated:
+            return redirect(url_for("repaircafe.quick_log", event_id=event_id))
+
+    A repeat runs nothing and flashes "Already logged" with a link to the first record
+    (``form.repeated`` is then true); the page of a token already used shows the same.
+    With ``once``, ``submit`` commits the record along with its claim.
     """
 
     def __init__(
@@ -263,6 +282,7 @@ class Form:
         only: Sequence[str] | None = None,
         inputs: Mapping[str, str] | None = None,
         partial: bool = False,
+        once: str | None = None,
     ) -> None:
         self.schema = schema
         self.only = tuple(only) if only is not None else None
@@ -276,6 +296,29 @@ class Form:
         self._origins: dict[str, list[int]] = {}
         if values is not None:
             self.sent = self._as_text(values)
+        self.once = once
+        self.token: str | None = None
+        self.earlier: submissions.Earlier | None = None
+        self.repeated = False
+        if once is not None:
+            self._start_once()
+
+    def _start_once(self) -> None:
+        self.token = submissions.requested_token()
+        if self.token is not None:
+            self.earlier = submissions.earlier(get_session(), self.token)
+        elif request.method == "GET":
+            # The token goes in the page's address too, so that back returns to it.
+            args = {**(request.view_args or {}), **request.args.to_dict()}
+            args[submissions.TOKEN_NAME] = submissions.new_token()
+            raise RequestRedirect(url_for(request.endpoint or "", **args))
+
+    @property
+    def fresh_url(self) -> str:
+        """This form's page with a new token: for making another record."""
+        args = {**(request.view_args or {}), **request.args.to_dict()}
+        args.pop(submissions.TOKEN_NAME, None)
+        return url_for(request.endpoint or "", **args)
 
     # --- reading ---------------------------------------------------------------------
 
@@ -286,21 +329,71 @@ class Form:
         return self.read(request.form, unticked_is_false=True)
 
     def submit(
-        self, action: Callable[[dict[str, Any]], T], source: TextSource | None = None
+        self,
+        action: Callable[[dict[str, Any]], T],
+        source: TextSource | None = None,
+        *,
+        made: Callable[[T], tuple[str, str]] | None = None,
     ) -> T | None:
         """On a POST, read the form and hand its data to ``action`` (a service call):
         what ``action`` returns, or ``None`` while something is wrong. A ``FieldError``
         from ``action`` marks its field, as a mistake in the form does. ``source`` is
-        what to read instead of the posted form, when the view adds to what was sent."""
+        what to read instead of the posted form, when the view adds to what was sent.
+        ``made`` describes what ``action`` made, as (summary, address), for a form
+        with ``once``."""
         if request.method != "POST":
             return None
+        if self.once is not None and not self._claim():
+            return None
         if not self.read(request.form if source is None else source, unticked_is_false=True):
+            get_session().rollback()  # the claim, with the rest
             return None
         try:
-            return action(self.data)
+            result = action(self.data)
         except FieldError as exc:
             self.fail(exc)
             return None
+        if self.once is not None:
+            self._describe(result, made)
+        return result
+
+    def _claim(self) -> bool:
+        """Claim the form's token for this sending; False (flashed or marked) if not."""
+        from hub.auth import current_user
+
+        session = get_session()
+        if self.token is None:
+            self.token = submissions.new_token()
+            self.fail(
+                "form", "This form was sent without its one-time token: check it and send it again."
+            )
+            return False
+        if self.earlier is None:
+            user = current_user()
+            user_id = user.id if user is not None else None
+            self.earlier = submissions.claim(session, self.token, self.once or "", user_id)
+        if self.earlier is not None:
+            self.repeated = True
+            flash(self.already(), "info")
+            return False
+        return True
+
+    def _describe(self, result: Any, made: Callable[[Any], tuple[str, str]] | None) -> None:
+        session = get_session()
+        assert self.token is not None
+        session.flush()
+        summary, url = made(result) if made is not None else ("", "")
+        submissions.describe(session, self.token, summary, url)
+        session.commit()
+
+    def already(self) -> Markup:
+        """The notice for a repeat: what the first sending made, and a link to it."""
+        earlier = self.earlier
+        summary = earlier.summary if earlier and earlier.summary else "this form was sent before"
+        notice = Markup("Already logged: {}.").format(summary)
+        if earlier and earlier.url:
+            notice += Markup(' <a href="{}">Open it</a>').format(earlier.url)
+        return notice
 
     def read(self, source: TextSource, *, unticked_is_false: bool = False) -> bool:
         """Read ``source`` (a form or query string); True when every field is valid."""
@@ -488,7 +581,9 @@ def _attrs(each: marshmallow.fields.Field | None, *, required: bool) -> dict[str
     for validator in _validators(each):
         if isinstance(validator, validate.Length) and validator.max is not None:
             attrs["maxlength"] = validator.max
-        if isinstance(validator, validate.Range) and isinstance(each, marshmallow.fields.Integer):
+        # A Grams box takes kilograms: its range in grams is the API's, not the box's.
+        whole = isinstance(each, marshmallow.fields.Integer) and not isinstance(each, fields.Grams)
+        if isinstance(validator, validate.Range) and whole:
             if validator.min is not None:
                 attrs["min"] = validator.min
             if validator.max is not None:

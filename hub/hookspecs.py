@@ -171,7 +171,10 @@ def hub_nav_items(user: User) -> Iterable[NavItem]:
     Each :class:`hub.plugin_api.NavItem` has a label, an endpoint, an optional
     permission and an ``order`` (the core's own entries run from 0, Dashboard,
     to 950, Account); entries the user may not use are hidden by the core, and
-    an entry whose endpoint does not exist is reported and left out.
+    an entry whose endpoint does not exist is reported and left out. Mark the
+    plugin's quick log (the one form used most at a session) with ``quick=True``
+    (since 1.2): it is also a big button at the top of the home page and a button
+    under every page's header, outside the menu.
 
     Arguments:
 
@@ -202,12 +205,24 @@ def hub_dashboard_panels(user: User, session: Session, today: dt.date) -> Iterab
 
 
 @hookspec("isolated")
+def hub_service_label() -> str:
+    """Return the name people know the plugin's service by: ``"Food bank"``.
+
+    Public pages, reports and aggregators head the plugin's figures with it
+    (it is published in the instance descriptor); text of at most 80 bytes.
+    Without it, pages fall back to the plugin's name with its first letter
+    capitalised.
+    """
+
+
+@hookspec("isolated")
 def hub_metrics() -> Iterable[Metric]:
     """Declare the metrics the plugin publishes.
 
-    Each :class:`hub.plugin_api.Metric` has a name, a unit, a description,
-    what it counts (``events``, ``people``, ``households`` or ``quantity``)
-    and over what window. People and household counts are subject to
+    Each :class:`hub.plugin_api.Metric` has a name, a label people read on
+    public pages ("Food given out"), a unit, a description of exactly what is
+    counted, what it counts (``events``, ``people``, ``households`` or
+    ``quantity``) and over what window. People and household counts are subject to
     disclosure control (suppressed below the threshold, otherwise rounded to
     the nearest 5). A metric with a ``codelist`` expands to one figure per code
     (``<name>.<code>``), so networks add up like with like. Values are

@@ -179,3 +179,19 @@ class PluginFailure(Model):
     count: Mapped[int] = mapped_column(default=1)
     first_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class FormSubmission(Model):
+    """A create form's one-time token, claimed by the record it made (hub.submissions).
+    Claimed in the record's own transaction, so a repeat of the form finds it instead
+    of making a second record."""
+
+    __tablename__ = "form_submission"
+    __audited__ = False
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    form: Mapped[str] = mapped_column(String(80))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    summary: Mapped[str] = mapped_column(String(300), default="")
+    url: Mapped[str] = mapped_column(String(500), default="")
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)

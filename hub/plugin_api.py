@@ -22,9 +22,10 @@ import pluggy
 from flask import current_app
 from marshmallow import validate
 
-from hub import audit, charts, fields
+from hub import audit, charts, fields, mail
 from hub.auth import Permission, can, current_user, require_permission
 from hub.clock import now, today
+from hub.corrections import Voidable, VoidIn, correct, reason_field, void
 from hub.db import Model, UTCDateTime, get_or_404, get_session
 from hub.errors import ApiError, FieldError
 from hub.exchange import (
@@ -41,6 +42,7 @@ from hub.metrics import Metric
 from hub.migrate import PluginModels
 from hub.models import Location, Person, User, personal
 from hub.paging import Page, paginate, requested_page
+from hub.people import erasure
 from hub.periods import (
     Period,
     PeriodError,
@@ -56,6 +58,9 @@ from hub.shell import NavItem, Panel
 
 hookimpl = pluggy.HookimplMarker("hub")
 
+MailError = mail.MailError
+mail_configured = mail.configured
+mail_connection = mail.connection
 record_audit = audit.record
 record_created = audit.record_created
 
@@ -110,6 +115,7 @@ __all__ = [
     "ImportReport",
     "Importer",
     "Location",
+    "MailError",
     "Metric",
     "Model",
     "NavItem",
@@ -127,22 +133,29 @@ __all__ = [
     "Schema",
     "UTCDateTime",
     "User",
+    "VoidIn",
+    "Voidable",
     "can",
     "charts",
+    "correct",
     "csv_text",
     "csv_writer",
     "current_user",
+    "erasure",
     "fields",
     "get_or_404",
     "get_session",
     "hookimpl",
     "instance_info",
+    "mail_configured",
+    "mail_connection",
     "now",
     "paginate",
     "period_start",
     "periods_for_dates",
     "personal",
     "plugin_settings",
+    "reason_field",
     "record_audit",
     "record_created",
     "requested_page",
@@ -150,4 +163,5 @@ __all__ = [
     "text_search",
     "today",
     "validate",
+    "void",
 ]

@@ -42,7 +42,7 @@ PLUGIN_NAME = re.compile(r"^[a-z][a-z0-9]{1,30}$")
 CORE = "core"
 UNKNOWN = "(unknown)"
 # The version of hub.plugin_api; a plugin may require a range with HUB_API.
-API_VERSION = "1.1"
+API_VERSION = "1.2"
 RECENT_FAILURES = 20
 
 log = logging.getLogger(__name__)

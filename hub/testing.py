@@ -3,7 +3,8 @@
 Enable with ``pytest_plugins = ["hub.testing"]`` in a ``conftest.py``. Besides
 ``hub.plugin_api``, this is the one module of the core a plugin's tests may
 import (the import contracts allow it); ``login``, ``csrf_token`` and
-``main_menu`` are fixtures and plain functions alike. Every test
+``main_menu`` are fixtures and plain functions alike; ``submit_form`` sends a page's
+form as a browser would. Every test
 gets real instances: an instance folder with ``hub.toml`` and a signing key, and
 a real database migrated by the real migrations. Tests run on SQLite unless
 ``HUB_TEST_DATABASE_URL`` names a PostgreSQL database; there each instance gets
@@ -279,6 +280,27 @@ def csrf_token(html: str) -> str:
     return match[1]
 
 
+def hidden_inputs(html: str) -> dict[str, str]:
+    """A page's hidden inputs by name (its CSRF token, a create form's one-time token)."""
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
+
+
+def open_form(client: FlaskClient, url: str) -> tuple[str, dict[str, str]]:
+    """Open a form's page as a browser does (following its redirect to a one-time
+    token): the address it ends at, and its hidden inputs to send back."""
+    page = client.get(url, follow_redirects=True)
+    assert page.status_code == 200, page.get_data(as_text=True)
+    query = page.request.query_string.decode()
+    address = page.request.path + (f"?{query}" if query else "")
+    return address, hidden_inputs(page.get_data(as_text=True))
+
+
+def submit_form(client: FlaskClient, url: str, data: dict[str, Any], **kwargs: Any) -> Any:
+    """Open the form at ``url`` and send it with ``data``, its hidden inputs included."""
+    address, hidden = open_form(client, url)
+    return client.post(address, data={**hidden, **data}, **kwargs)
+
+
 def load_demo_data(app: Flask, plugin: str, today: dt.date | None = None) -> None:
     """Fill ``app``'s database with ``plugin``'s demo data as ``hub demo`` does, up to
     ``today`` (default: the hub's clock). Plugins' demo sessions follow the locations'
@@ -451,3 +473,57 @@ def browser_login(page: Any, account: Account) -> None:
     page.fill("#password", account.password)
     page.click("button[type=submit]")
     page.wait_for_url(lambda url: "/login" not in url)
+
+
+class SmtpServer:
+    """A real SMTP server on loopback (aiosmtpd) for tests of mail: what it received, as
+    parsed messages, in ``messages``; addresses in ``refuse`` are refused (550)."""
+
+    def __init__(self) -> None:
+        import socket
+
+        from aiosmtpd.controller import Controller
+
+        self.messages: list[Any] = []
+        self.refuse: set[str] = set()
+        with socket.socket() as probe:  # a free port on loopback
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.host = "127.0.0.1"
+        self._controller = Controller(self, hostname=self.host, port=self.port)
+        self._controller.start()
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if address in self.refuse:
+            return "550 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        import email
+        import email.policy
+
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+    def settings(self, sender: str = "Test Hub <hub@example.org>") -> dict[str, Any]:
+        """The hub.toml settings that send through this server: ``make_app(**settings)``."""
+        return {
+            "MAIL_HOST": self.host,
+            "MAIL_PORT": self.port,
+            "MAIL_SECURITY": "none",
+            "MAIL_FROM": sender,
+        }
+
+    def stop(self) -> None:
+        self._controller.stop()
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    server = SmtpServer()
+    yield server
+    server.stop()

@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from hub.federation import identity
 from hub.federation.grammar import PROTOCOL
-from hub.metrics import definitions
+from hub.metrics import definitions, service_labels
 
 bp = Blueprint("federation_descriptor", __name__)
 
@@ -22,6 +22,7 @@ def describe(app: Any) -> dict[str, Any]:
     plugins = app.extensions["hub.plugins"]
     declared = definitions(plugins)
     failed = declared.failed()
+    labels = service_labels(plugins)
     key = identity.load_private_key(Path(app.instance_path)).public_key()
     return {
         "id": app.config["BASE_URL"],
@@ -36,6 +37,7 @@ def describe(app: Any) -> dict[str, Any]:
         "plugins": [
             {
                 "name": name,
+                "label": labels[name],
                 "version": plugins.records[name].version,
                 "metrics": [metric.describe() for metric in declared.by_plugin().get(name, ())],
             }

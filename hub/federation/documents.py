@@ -58,6 +58,9 @@ LOCALITY_LIMITS = {"town": 120, "region": 120, "country": 10}
 METRIC_FIELDS = frozenset(
     {"name", "unit", "description", "counts", "counts_people", "window", "codes"}
 )
+# Added in hub 0.2 within hub-federation/1: what a person reads (public pages, reports).
+METRIC_OPTIONAL = frozenset({"label", "impact"})
+PLUGIN_OPTIONAL = frozenset({"label"})
 COUNTS_PEOPLE = {"events": False, "quantity": False, "people": True, "households": True}
 ROUNDING = 5  # people counts are published rounded to the nearest 5
 MAX_THRESHOLD = 1000
@@ -360,8 +363,10 @@ def _check_plugins(plugins: Any) -> None:
         raise Refused(f"plugins must be a list of at most {MAX_PLUGINS}")
     names = set()
     for plugin in plugins:
-        exact_fields(plugin, frozenset({"name", "version", "metrics"}), "a plugin")
+        exact_fields(plugin, frozenset({"name", "version", "metrics"}), "a plugin", PLUGIN_OPTIONAL)
         name = matching(plugin["name"], PLUGIN_NAME, "plugin name")
+        if "label" in plugin:
+            text(plugin["label"], f"plugin {name!r} label", 80)
         if name in names:
             raise Refused(f"plugin {name!r} is listed twice")
         names.add(name)
@@ -376,8 +381,14 @@ def _check_plugins(plugins: Any) -> None:
 
 def _check_metric(metric: Any, plugin: str) -> int:
     """Check one metric definition; return how many names it publishes."""
-    exact_fields(metric, METRIC_FIELDS, f"a metric of plugin {plugin!r}")
+    exact_fields(metric, METRIC_FIELDS, f"a metric of plugin {plugin!r}", METRIC_OPTIONAL)
     name = matching(metric["name"], METRIC_BASE, "metric name")
+    if "label" in metric:
+        text(metric["label"], f"metric {name!r} label", 120)
+    if (
+        "impact" in metric
+    ):  # a code of the impact codelist; one a receiver does not know is shown by no one
+        matching(metric["impact"], WORD, f"metric {name!r} impact")
     text(metric["unit"], f"metric {name!r} unit", 40)
     text(metric["description"], f"metric {name!r} description", 300, empty=True)
     matching(metric["window"], WORD, f"metric {name!r} window")

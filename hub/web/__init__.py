@@ -13,6 +13,7 @@ from hub import auth, clock
 from hub.web import (
     account,
     admin,
+    approvals,
     audit_log,
     dashboard,
     exports,
@@ -20,6 +21,8 @@ from hub.web import (
     locations,
     people,
     plugins,
+    public,
+    public_report,
     signin,
     users,
 )
@@ -39,6 +42,9 @@ BLUEPRINTS = (
     audit_log.bp,
     exports.bp,
     imports.bp,
+    public.bp,
+    public_report.bp,
+    approvals.bp,
 )
 ERROR_PAGES = (400, 403, 404, 405, 413, 429, 500, 503)
 

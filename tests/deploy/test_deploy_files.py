@@ -101,7 +101,9 @@ def test_services_run_as_hub_on_the_instance(unit):
 
 
 @pytest.mark.parametrize(("unit", "line"), exec_lines(), ids=lambda value: str(value))
-def test_exec_start_runs_a_real_hub_command(unit, line):
+def test_exec_start_runs_a_real_hub_command(unit, line, app, monkeypatch):
+    # A plugin's commands (hub toollibrary ...) are found through an instance.
+    monkeypatch.setenv("HUB_INSTANCE_PATH", app.instance_path)
     executable, *args = line.lstrip("-").split()
     assert executable == HUB_COMMAND
     group: click.Command = cli
@@ -137,6 +139,7 @@ def test_the_timers_promised_by_the_docs_exist():
     runs = {name: line for name, line in exec_lines()}
     assert "backup --output /var/backups/hub" in runs["hub-backup.service"]
     assert runs["hub-retention.service"].endswith("hub retention")
+    assert runs["hub-toollibrary-reminders.service"].endswith("hub toollibrary reminders")
     federation = read_unit(SYSTEMD / "hub-federation.service")["Service"]["ExecStart"]
     assert [line.split()[-1] for line in federation] == ["publish", "push", "sync"]
 

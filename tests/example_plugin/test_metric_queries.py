@@ -50,7 +50,7 @@ def queries_for(app, plugin: str, periods: list[Period]) -> tuple[int, dict]:
     return len(statements), figures
 
 
-@pytest.mark.parametrize("plugin", ["foodbank", "repaircafe", "fridge"])
+@pytest.mark.parametrize("plugin", ["foodbank", "repaircafe", "toollibrary", "fridge"])
 def test_more_periods_cost_no_more_queries(plugin, make_app, tmp_path, monkeypatch, clock):
     install_plugin(ROOT / "examples" / "hub-fridge", tmp_path / "site-packages", monkeypatch)
     clock.set(TODAY)

@@ -14,15 +14,29 @@ from hub_fridge.models import Donation, Visit
 from hub_fridge.service import SOURCES
 
 DEFINITIONS = (
-    api.Metric("donations", "donations", "Food given in, by where it came from", codelist=SOURCES),
-    api.Metric("grams_donated", "grams", "Weight of the food given in", counts="quantity"),
-    api.Metric("visits", "visits", "Visits to take food"),
+    api.Metric(
+        "donations",
+        "donations",
+        "Food given in, by where it came from",
+        codelist=SOURCES,
+        label="Donations of food",
+    ),
+    api.Metric(
+        "grams_donated",
+        "grams",
+        "Weight of the food given in",
+        counts="quantity",
+        label="Food given in",
+    ),
+    api.Metric("visits", "visits", "Visits to take food", label="Visits to take food"),
     api.Metric(
         "people_fed",
         "people",
         "People the food taken was for, each visit's count added up (twice for two visits)",
         counts="people",
         window="visit",
+        label="People the food was for",
+        impact="people_fed",
     ),
 )
 

@@ -95,8 +95,7 @@ def column_map(headers: list[str], options: dict[str, Any]) -> dict[str, str]:
     if missing:
         raise FieldError(
             missing[0],
-            f"no column for {missing[0]!r}: map one of the file's columns onto it"
-            f" (map.{missing[0]}=HEADER)",
+            f"no column for {missing[0]!r}: choose which of the file's columns holds it",
         )
     return found
 
@@ -167,7 +166,11 @@ def _location(ctx: Context, row: dict[str, str]) -> Location:
     name = row.get("location", "").strip()
     if not name:
         if ctx.default_location is None:
-            raise FieldError("location", "is empty; add a column or --option location=NAME")
+            raise FieldError(
+                "location",
+                "is empty: add a location column, or set the option location=NAME for rows "
+                "that name none",
+            )
         return ctx.default_location
     location = ctx.locations.get(name.lower())
     if location is None:
@@ -393,9 +396,9 @@ def _between(statement: Any, column: Any, options: dict[str, Any]) -> Any:
 def write_parcels(session: Session, stream: TextIO, options: dict[str, Any]) -> int:
     writer = csv_writer(stream)
     writer.writerow(EXPORTED_FIELDS)
-    statement = _between(select(Parcel), Parcel.given_on, options).order_by(
-        Parcel.given_on, Parcel.id
-    )
+    # Voided parcels are left out, as from every figure: the sheet is what was given.
+    counted = select(Parcel).where(Parcel.counted())
+    statement = _between(counted, Parcel.given_on, options).order_by(Parcel.given_on, Parcel.id)
     written = 0
     for parcel in session.scalars(statement.execution_options(yield_per=500)):
         voucher = parcel.voucher
@@ -423,7 +426,8 @@ def write_parcels(session: Session, stream: TextIO, options: dict[str, Any]) -> 
 def write_donations(session: Session, stream: TextIO, options: dict[str, Any]) -> int:
     writer = csv_writer(stream)
     writer.writerow(["date", "donor_type", "source", "category", "grams", "best_before"])
-    statement = _between(select(Donation), Donation.received_on, options).order_by(
+    counted = select(Donation).where(Donation.counted())
+    statement = _between(counted, Donation.received_on, options).order_by(
         Donation.received_on, Donation.id
     )
     written = 0

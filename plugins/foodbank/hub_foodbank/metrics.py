@@ -4,7 +4,8 @@ weeks and months at once: one grouped query per table counted and kind of period
 Every figure comes from parcels, vouchers, their reasons and donations, never
 from a household's personal fields, so erasing a household changes nothing
 published. Referrals are counted when the agency issues the voucher: that is
-when the need arose, whether or not the parcel was collected.
+when the need arose, whether or not the parcel was collected. Voided records count
+nowhere (``Model.counted()``).
 """
 
 from __future__ import annotations
@@ -30,48 +31,83 @@ from hub_foodbank.models import (
 from hub_foodbank.settings import Settings
 
 DEFINITIONS: tuple[Metric, ...] = (
-    Metric("parcels", "parcels", "Food parcels given, by parcel type", codelist=codes.PARCEL_TYPES),
+    Metric(
+        "parcels",
+        "parcels",
+        "Food parcels given, by parcel type (a parcel is not a person: a household may come often)",
+        codelist=codes.PARCEL_TYPES,
+        label="Food parcels given",
+        impact="food_parcels",
+    ),
     Metric(
         "adults_fed",
         "adults",
         "Adults fed: each parcel's adults, summed over parcels (someone fed twice counts twice)",
+        label="Adults fed",
+        impact="people_fed",
     ),
     Metric(
         "children_fed",
         "children",
         "Children fed: each parcel's children, summed over parcels (someone fed twice counts twice)",
+        label="Children fed",
+        impact="people_fed",
     ),
     Metric(
         "households_served",
         "households",
         "Different households that received at least one parcel in the period",
         counts="households",
+        label="Households helped",
     ),
     Metric(
         "households_new",
         "households",
         "Households whose first ever parcel was in the period",
         counts="households",
+        label="Households helped for the first time",
     ),
-    Metric("grams_distributed", "grams", "Weight of food and goods given out", counts="quantity"),
-    Metric("grams_donated", "grams", "Weight of donations received", counts="quantity"),
+    Metric(
+        "grams_distributed",
+        "grams",
+        "Weight of food and goods given out in parcels",
+        counts="quantity",
+        label="Food given out",
+        impact="food_distributed",
+    ),
+    Metric(
+        "grams_donated",
+        "grams",
+        "Weight of donations received",
+        counts="quantity",
+        label="Food donated",
+    ),
     Metric(
         "referrals",
         "referrals",
-        "Referral reasons on vouchers issued in the period (a voucher may give several)",
+        "Referral reasons on vouchers issued in the period (a voucher may give several): "
+        "each voucher is one household's, so these are counts of households",
+        counts="households",
         codelist=codes.REFERRAL_REASONS,
+        label="Reasons for referral",
     ),
     Metric(
         "referrals_by_agency",
         "vouchers",
-        "Vouchers issued in the period, by the type of agency that issued them",
+        "Vouchers issued in the period, by the type of agency that issued them "
+        "(a count of households referred)",
+        counts="households",
         codelist=codes.AGENCY_TYPES,
+        label="Vouchers issued, by who referred",
     ),
     Metric(
         "signposting",
         "referrals onward",
-        "Further help offered with parcels (debt advice, energy support...)",
+        "Further help offered with parcels (debt advice, energy support...), "
+        "a count of the households it was offered to",
+        counts="households",
         codelist=codes.SIGNPOSTING,
+        label="Further help offered",
     ),
 )
 
@@ -108,7 +144,7 @@ def _parcels(
             func.sum(Parcel.children),
             func.sum(Parcel.weight_grams),
         )
-        .where(Parcel.given_on >= since, Parcel.given_on < until)
+        .where(Parcel.counted(), Parcel.given_on >= since, Parcel.given_on < until)
         .group_by(start, Parcel.parcel_type)
     ).all()
     figures.add_codes(
@@ -125,13 +161,16 @@ def _households(
     start = period_start(Parcel.given_on, kind)
     served = session.execute(
         select(start, func.count(func.distinct(Parcel.household_id)))
-        .where(Parcel.given_on >= since, Parcel.given_on < until)
+        .where(Parcel.counted(), Parcel.given_on >= since, Parcel.given_on < until)
         .group_by(start)
     )
     figures.add("households_served", kind, served)
     # Each household's first parcel ever, counted in the period it falls in.
     first = (
-        select(func.min(Parcel.given_on).label("first")).group_by(Parcel.household_id).subquery()
+        select(func.min(Parcel.given_on).label("first"))
+        .where(Parcel.counted())
+        .group_by(Parcel.household_id)
+        .subquery()
     )
     first_start = period_start(first.c.first, kind)
     new = session.execute(
@@ -149,7 +188,7 @@ def _donated(
     rows = session.execute(
         select(start, func.sum(DonationLine.grams))
         .join(Donation)
-        .where(Donation.received_on >= since, Donation.received_on < until)
+        .where(Donation.counted(), Donation.received_on >= since, Donation.received_on < until)
         .group_by(start)
     )
     figures.add("grams_donated", kind, rows)
@@ -164,7 +203,7 @@ def _referrals(
     until: Any,
 ) -> None:
     start = period_start(Voucher.issued_on, kind)
-    issued = (Voucher.issued_on >= since, Voucher.issued_on < until)
+    issued = (Voucher.counted(), Voucher.issued_on >= since, Voucher.issued_on < until)
     reasons = session.execute(
         select(start, VoucherReason.reason, func.count())
         .join(Voucher, Voucher.id == VoucherReason.voucher_id)
@@ -194,7 +233,7 @@ def _signposting(
     rows = session.execute(
         select(start, ParcelSignpost.code, func.count())
         .join(Parcel, Parcel.id == ParcelSignpost.parcel_id)
-        .where(Parcel.given_on >= since, Parcel.given_on < until)
+        .where(Parcel.counted(), Parcel.given_on >= since, Parcel.given_on < until)
         .group_by(start, ParcelSignpost.code)
     )
     figures.add_codes(

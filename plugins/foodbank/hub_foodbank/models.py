@@ -2,7 +2,8 @@
 
 Households hold only what a parcel needs. Parcels, vouchers and their reasons are
 the anonymous records every published figure is computed from; erasing a
-household blanks its personal fields and keeps those records.
+household blanks its personal fields and keeps those records. A parcel, voucher or
+donation recorded in error is voided (kept, with the reason) and counts no more.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hub.plugin_api import Location, Model, Person, now, personal
+from hub.plugin_api import Location, Model, Person, Voidable, now, personal
 
 
 class Household(Model):
@@ -58,7 +59,7 @@ class Agency(Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=now)
 
 
-class Voucher(Model):
+class Voucher(Voidable, Model):
     __tablename__ = "foodbank_voucher"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -81,7 +82,13 @@ class Voucher(Model):
     def reasons(self) -> list[str]:
         return sorted(row.reason for row in self.reason_rows)
 
+    @reasons.setter
+    def reasons(self, codes: list[str]) -> None:
+        self.reason_rows = [VoucherReason(reason=code) for code in sorted(set(codes))]
+
     def status(self, today: dt.date) -> str:
+        if self.voided_at is not None:
+            return "void"
         if self.redeemed_on is not None:
             return "redeemed"
         if today > self.valid_until:
@@ -102,7 +109,7 @@ class VoucherReason(Model):
     reason: Mapped[str] = mapped_column(String(40), primary_key=True)
 
 
-class Parcel(Model):
+class Parcel(Voidable, Model):
     __tablename__ = "foodbank_parcel"
     __table_args__ = (Index("ix_foodbank_parcel_household_given", "household_id", "given_on"),)
 
@@ -133,6 +140,10 @@ class Parcel(Model):
     def signposting(self) -> list[str]:
         return sorted(row.code for row in self.signpost_rows)
 
+    @signposting.setter
+    def signposting(self, codes: list[str]) -> None:
+        self.signpost_rows = [ParcelSignpost(code=code) for code in sorted(set(codes))]
+
     @property
     def household_code(self) -> str:
         return self.household.code
@@ -153,7 +164,7 @@ class ParcelSignpost(Model):
     code: Mapped[str] = mapped_column(String(40), primary_key=True)
 
 
-class Donation(Model):
+class Donation(Voidable, Model):
     __tablename__ = "foodbank_donation"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -170,6 +181,21 @@ class Donation(Model):
     @property
     def weight_grams(self) -> int:
         return sum(line.grams for line in self.lines)
+
+    @property
+    def line_items(self) -> list[dict[str, Any]]:
+        """The lines as values (category, grams, best_before), to compare and correct."""
+        return sorted(
+            (
+                {"category": line.category, "grams": line.grams, "best_before": line.best_before}
+                for line in self.lines
+            ),
+            key=lambda item: (item["category"], item["grams"]),
+        )
+
+    @line_items.setter
+    def line_items(self, items: list[dict[str, Any]]) -> None:
+        self.lines = [DonationLine(**item) for item in items]
 
 
 class DonationLine(Model):

@@ -24,7 +24,7 @@ def parcels_over_time(session: Session, today: dt.date) -> Panel:
     counts = dict(
         session.execute(
             select(Parcel.given_on, func.count())
-            .where(Parcel.given_on.between(weeks[0].start, weeks[-1].last_day))
+            .where(Parcel.counted(), Parcel.given_on.between(weeks[0].start, weeks[-1].last_day))
             .group_by(Parcel.given_on)
         ).all()
     )
@@ -49,7 +49,7 @@ def referral_reasons(session: Session, config: Settings, today: dt.date) -> Pane
     rows = session.execute(
         select(VoucherReason.reason, func.count())
         .join(Voucher, Voucher.id == VoucherReason.voucher_id)
-        .where(Voucher.issued_on.between(since, today))
+        .where(Voucher.counted(), Voucher.issued_on.between(since, today))
         .group_by(VoucherReason.reason)
         .order_by(func.count().desc())
     ).all()

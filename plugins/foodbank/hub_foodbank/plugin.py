@@ -21,13 +21,14 @@ from hub_foodbank import (
     models,
     panels,
     people,
+    privacy,
     settings,
     views,
 )
 from hub_foodbank.permissions import HOUSEHOLDS, LOG, PERMISSIONS, VIEW
 
-# The plugin API it is written for: the batch metrics hook and schema settings came in 1.1.
-HUB_API = ">=1.1,<2"
+# The plugin API it is written for: one-time form tokens and corrections came in 1.2.
+HUB_API = ">=1.2,<2"
 MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
 
 
@@ -43,7 +44,7 @@ def hub_settings() -> type[settings.SettingsSchema]:
 
 @api.hookimpl
 def hub_blueprints(app: Flask) -> Iterable[Blueprint]:
-    return [api_module.bp, views.bp]
+    return [api_module.bp, views.bp, privacy.bp]
 
 
 @api.hookimpl
@@ -59,7 +60,7 @@ def hub_cli_commands() -> Iterable[click.Command]:
 @api.hookimpl
 def hub_nav_items(user: api.User) -> Iterable[api.NavItem]:
     return [
-        api.NavItem("Log a parcel", "foodbank.quick", LOG, order=10),
+        api.NavItem("Log a parcel", "foodbank.quick", LOG, order=10, quick=True),
         api.NavItem("Food bank", "foodbank.index", VIEW, order=11),
         api.NavItem("Households", "foodbank.households", HOUSEHOLDS, order=12),
     ]
@@ -73,6 +74,11 @@ def hub_dashboard_panels(user: api.User, session: Session, today: dt.date) -> It
         panels.referral_reasons(session, config, today),
         panels.stock_levels(session, config, today),
     ]
+
+
+@api.hookimpl
+def hub_service_label() -> str:
+    return "Food bank"
 
 
 @api.hookimpl

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from marshmallow import ValidationError, pre_load, validates
+from marshmallow import ValidationError, pre_load
 
-from hub.plugin_api import FieldError, Schema, fields, get_session, today, validate
+from hub.plugin_api import FieldError, Schema, fields, get_session, reason_field, today, validate
 from hub_foodbank import codes, service, settings
 
 OUTWARD_CODE = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]?$")
@@ -35,6 +35,12 @@ def policy_count(household: Any) -> int:
         cached = service.parcels_in_window(get_session(), settings.current(), household.id, today())
         household.__dict__["_policy_count"] = cached
     return cached
+
+
+def organisation_name(value: str) -> None:
+    """A donor's name is an organisation's: never a person's contact details."""
+    if "@" in value:
+        raise ValidationError("name an organisation, not a person's contact details")
 
 
 class HouseholdFields(Schema):
@@ -98,6 +104,25 @@ class HouseholdQuery(Schema):
     flagged = fields.Boolean(metadata={"description": "Only households the policy flags"})
 
 
+class HouseholdSearch(Schema):
+    """The households page's search: for someone who has forgotten their code too."""
+
+    code = fields.String(validate=validate.Length(max=24))
+    postcode_district = fields.String(validate=validate.Length(max=8))
+    size = fields.Integer(validate=validate.Range(min=1, max=120))
+    last_visit_from = fields.Date()
+    last_visit_to = fields.Date()
+
+    @pre_load
+    def _postcode(self, data: Any, **_: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("postcode_district"), str):
+            try:
+                data = {**data, "postcode_district": outward_code(data["postcode_district"])}
+            except ValidationError as exc:
+                raise ValidationError({"postcode_district": exc.messages}) from None
+        return data
+
+
 class AgencyIn(Schema):
     name = fields.String(required=True, validate=validate.Length(min=2, max=200))
     agency_type = fields.Code(codes.AGENCY_TYPES, required=True)
@@ -111,22 +136,39 @@ class AgencyOut(Schema):
     active = fields.Boolean()
 
 
+VOUCHER_CODE = validate.Regexp(r"^[A-Za-z0-9-]{3,24}$", error="3 to 24 letters or digits")
+REASONS = fields.List(
+    fields.String(validate=validate.Length(max=40)),
+    required=True,
+    validate=validate.Length(min=1),
+    metadata={"description": "Codes from the configured referral reasons"},
+)
+
+
 class VoucherCreate(Schema):
     code = fields.String(
-        validate=validate.Regexp(r"^[A-Za-z0-9-]{3,24}$", error="3 to 24 letters or digits"),
+        validate=VOUCHER_CODE,
         metadata={"description": "The code printed on the voucher; leave out to have one made"},
     )
     agency_id = fields.Integer(required=True)
     household_id = fields.Integer(required=True)
+    reasons = REASONS
+    issued_on = fields.Date()
+    valid_until = fields.Date()
+    notes = fields.String(validate=validate.Length(max=1000))
+
+
+class VoucherCorrection(Schema):
+    """What a coordinator may put right on a voucher, and why."""
+
+    agency_id = fields.Integer()
     reasons = fields.List(
-        fields.String(validate=validate.Length(max=40)),
-        required=True,
-        validate=validate.Length(min=1),
-        metadata={"description": "Codes from the configured referral reasons"},
+        fields.String(validate=validate.Length(max=40)), validate=validate.Length(min=1)
     )
     issued_on = fields.Date()
     valid_until = fields.Date()
     notes = fields.String(validate=validate.Length(max=1000))
+    reason = reason_field()
 
 
 class VoucherOut(Schema):
@@ -143,6 +185,8 @@ class VoucherOut(Schema):
     redeemed_on = fields.Date(allow_none=True)
     notes = fields.String()
     status = fields.Function(lambda v: v.status(today()))
+    voided_at = fields.DateTime(allow_none=True)
+    void_reason = fields.String()
 
 
 class VoucherQuery(Schema):
@@ -170,6 +214,35 @@ class ParcelCreate(Schema):
     signposting = fields.List(fields.Code(codes.SIGNPOSTING), load_default=list)
 
 
+class ParcelCorrection(Schema):
+    """What a coordinator may put right on a parcel, and why."""
+
+    location_id = fields.Integer()
+    given_on = fields.Date()
+    parcel_type = fields.Code(codes.PARCEL_TYPES)
+    adults = fields.Integer(validate=PEOPLE)
+    children = fields.Integer(validate=PEOPLE)
+    weight_grams = fields.Grams(minimum=1, maximum=200_000)
+    method = fields.Code(codes.DELIVERY_METHODS)
+    signposting = fields.List(fields.Code(codes.SIGNPOSTING))
+    reason = reason_field()
+
+
+class WalkInCreate(HouseholdFields):
+    """A walk-in with a paper voucher, in one form: the household, the voucher as
+    printed (its code typed once), and the parcel."""
+
+    voucher_code = fields.String(required=True, validate=VOUCHER_CODE)
+    agency_id = fields.Integer(required=True)
+    reasons = REASONS
+    issued_on = fields.Date()
+    location_id = fields.Integer(required=True)
+    parcel_type = fields.Code(codes.PARCEL_TYPES, load_default="emergency")
+    weight_grams = fields.Grams(minimum=1, maximum=200_000)
+    method = fields.Code(codes.DELIVERY_METHODS, load_default="collected")
+    signposting = fields.List(fields.Code(codes.SIGNPOSTING), load_default=list)
+
+
 class ParcelOut(Schema):
     id = fields.Integer()
     given_on = fields.Date()
@@ -184,6 +257,8 @@ class ParcelOut(Schema):
     method = fields.String()
     signposting = fields.List(fields.String())
     created_at = fields.DateTime()
+    voided_at = fields.DateTime(allow_none=True)
+    void_reason = fields.String()
 
 
 class ParcelQuery(Schema):
@@ -206,7 +281,7 @@ class DonationCreate(Schema):
     received_on = fields.Date(metadata={"description": "Default: today"})
     donor_type = fields.Code(codes.DONOR_TYPES, required=True)
     source = fields.String(
-        validate=validate.Length(max=200),
+        validate=[validate.Length(max=200), organisation_name],
         metadata={"description": "An organisation's name; leave blank for the public"},
     )
     lines = fields.List(
@@ -218,10 +293,21 @@ class DonationCreate(Schema):
         ],
     )
 
-    @validates("source")
-    def _no_people(self, value: str, **_: Any) -> None:
-        if "@" in value:
-            raise ValidationError("name an organisation, not a person's contact details")
+
+class DonationCorrection(Schema):
+    """What a coordinator may put right on a donation (its lines replace the old), and why."""
+
+    received_on = fields.Date()
+    donor_type = fields.Code(codes.DONOR_TYPES)
+    source = fields.String(validate=[validate.Length(max=200), organisation_name])
+    lines = fields.List(
+        fields.Nested(DonationLineIn),
+        validate=[
+            validate.Length(min=1, error="weigh at least one category"),
+            validate.Length(max=100),
+        ],
+    )
+    reason = reason_field()
 
 
 class DonationLineOut(Schema):
@@ -237,6 +323,8 @@ class DonationOut(Schema):
     source = fields.String()
     weight_grams = fields.Integer()
     lines = fields.List(fields.Nested(DonationLineOut))
+    voided_at = fields.DateTime(allow_none=True)
+    void_reason = fields.String()
 
 
 class DonationQuery(Schema):
@@ -273,9 +361,22 @@ class StockAdjustmentIn(Schema):
     reason = fields.String(validate=validate.Length(max=200))
 
 
+class StockCorrection(StockAdjustmentIn):
+    """The stock page's correction: kilograms in the box (minus to take away), and why."""
+
+    grams = fields.Grams(required=True, minimum=-5_000_000, maximum=5_000_000)
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=200))
+
+
 class StockAdjustmentOut(Schema):
     id = fields.Integer()
     category = fields.String()
     grams = fields.Integer()
     made_on = fields.Date()
     reason = fields.String()
+
+
+class HouseholdErased(Schema):
+    id = fields.Integer()
+    erased_at = fields.DateTime()
+    records = fields.Integer(metadata={"description": "Records blanked: the household, notes"})

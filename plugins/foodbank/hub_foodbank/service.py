@@ -21,7 +21,17 @@ from sqlalchemy import Insert, Select, bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
-from hub.plugin_api import FieldError, Location, Model, Person, now, record_created
+from hub.plugin_api import (
+    FieldError,
+    Location,
+    Model,
+    Person,
+    correct,
+    now,
+    record_created,
+    text_search,
+    void,
+)
 from hub_foodbank.models import (
     Agency,
     Donation,
@@ -31,7 +41,6 @@ from hub_foodbank.models import (
     ParcelSignpost,
     StockAdjustment,
     Voucher,
-    VoucherReason,
 )
 from hub_foodbank.settings import Settings
 
@@ -106,15 +115,67 @@ def _not_anonymised(household: Household, field: str) -> None:
         raise FieldError(field, f"household {household.id} has been anonymised")
 
 
-def register_household(session: Session, values: dict[str, Any]) -> Household:
-    """A new household, with the code it was given or a fresh one."""
+def _new_household(session: Session, values: dict[str, Any]) -> Household:
     _check_person(session, values.get("person_id"))
     values = dict(values)
     code = normalise_code(values.pop("code", "")) or new_code(session, Household, "H")
     household = Household(code=code, **values)
     session.add(household)
-    _commit_or_conflict(session, "code", f"a household already has the code {code}")
     return household
+
+
+def register_household(session: Session, values: dict[str, Any]) -> Household:
+    """A new household, with the code it was given or a fresh one."""
+    household = _new_household(session, values)
+    _commit_or_conflict(session, "code", f"a household already has the code {household.code}")
+    return household
+
+
+def _last_visits() -> Any:
+    """Each household's last counted parcel, as a subquery."""
+    return (
+        select(Parcel.household_id, func.max(Parcel.given_on).label("last_visit"))
+        .where(Parcel.counted())
+        .group_by(Parcel.household_id)
+        .subquery()
+    )
+
+
+def households_query(filters: dict[str, Any]) -> Select[Household]:
+    """Households not anonymised matching ``filters`` (as ``schemas.HouseholdSearch``
+    loads them): part of a code, the postcode district, the number of people, when
+    they last had a parcel. Newest first."""
+    statement = select(Household).where(Household.anonymised_at.is_(None))
+    if code := normalise_code(filters.get("code", "")):
+        statement = statement.where(text_search(code, Household.code))
+    if filters.get("postcode_district"):
+        statement = statement.where(Household.postcode_district == filters["postcode_district"])
+    if "size" in filters:
+        size = (
+            Household.adults
+            + Household.children_0_4
+            + Household.children_5_11
+            + Household.children_12_17
+        )
+        statement = statement.where(size == filters["size"])
+    if "last_visit_from" in filters or "last_visit_to" in filters:
+        last = _last_visits()
+        statement = statement.join(last, last.c.household_id == Household.id)
+        if "last_visit_from" in filters:
+            statement = statement.where(last.c.last_visit >= filters["last_visit_from"])
+        if "last_visit_to" in filters:
+            statement = statement.where(last.c.last_visit <= filters["last_visit_to"])
+    return statement.order_by(Household.id.desc())
+
+
+def last_visits(session: Session, household_ids: Iterable[int]) -> dict[int, dt.date]:
+    """When each of these households last had a (counted) parcel."""
+    rows = session.execute(
+        select(Parcel.household_id, func.max(Parcel.given_on))
+        .where(Parcel.counted(), Parcel.household_id.in_(list(household_ids)))
+        .group_by(Parcel.household_id)
+    )
+    return {household_id: day for household_id, day in rows}
 
 
 def change_household(session: Session, household: Household, values: dict[str, Any]) -> Household:
@@ -148,7 +209,7 @@ def change_agency(session: Session, agency: Agency, values: dict[str, Any]) -> A
 
 
 def set_reasons(voucher: Voucher, reasons: Iterable[str]) -> None:
-    voucher.reason_rows = [VoucherReason(reason=code) for code in sorted(set(reasons))]
+    voucher.reasons = list(reasons)
 
 
 def check_reasons(settings: Settings, reasons: Iterable[str]) -> list[str]:
@@ -160,6 +221,19 @@ def issue_voucher(
     session: Session, settings: Settings, values: dict[str, Any], today: dt.date
 ) -> Voucher:
     """A referral: valid from ``issued_on`` (default today) for the configured days."""
+    household = _referenced(session, Household, values["household_id"], "household_id", "household")
+    voucher = _new_voucher(session, settings, household, values, today)
+    _commit_or_conflict(session, "code", f"a voucher already has the code {voucher.code}")
+    return voucher
+
+
+def _new_voucher(
+    session: Session,
+    settings: Settings,
+    household: Household,
+    values: dict[str, Any],
+    today: dt.date,
+) -> Voucher:
     unknown = check_reasons(settings, values["reasons"])
     if unknown:
         raise FieldError(
@@ -167,7 +241,6 @@ def issue_voucher(
             f"unknown reason {unknown[0]!r}; use one of: {', '.join(settings.reasons)}",
         )
     agency = _referenced(session, Agency, values["agency_id"], "agency_id", "agency")
-    household = _referenced(session, Household, values["household_id"], "household_id", "household")
     _not_anonymised(household, "household_id")
     issued = values.get("issued_on", today)
     valid_until = values.get("valid_until") or issued + dt.timedelta(
@@ -186,7 +259,6 @@ def issue_voucher(
     )
     set_reasons(voucher, values["reasons"])
     session.add(voucher)
-    _commit_or_conflict(session, "code", f"a voucher already has the code {code}")
     return voucher
 
 
@@ -196,6 +268,7 @@ def open_voucher_for(session: Session, household: Household, today: dt.date) -> 
         select(Voucher)
         .where(
             Voucher.household_id == household.id,
+            Voucher.counted(),
             Voucher.redeemed_on.is_(None),
             Voucher.issued_on <= today,
             Voucher.valid_until >= today,
@@ -315,6 +388,10 @@ def _check_voucher(request: ParcelRequest) -> None:
         return
     if voucher.household_id != request.household.id:
         raise Conflict("the voucher is for another household", "voucher", voucher.code)
+    if voucher.voided_at is not None:
+        raise Conflict(
+            "the voucher was voided", "voucher", f"{voucher.code}: {voucher.void_reason}"
+        )
     if voucher.redeemed_on is not None:
         raise Conflict(
             "the voucher has already been redeemed",
@@ -400,6 +477,8 @@ class LoggedParcel:
     method: str
     signposting: list[str]
     created_at: dt.datetime
+    voided_at: dt.datetime | None = None  # a replay may find its parcel since voided
+    void_reason: str = ""
 
     @property
     def location_id(self) -> int:
@@ -408,7 +487,13 @@ class LoggedParcel:
     @classmethod
     def of(cls, parcel: Parcel) -> LoggedParcel:
         columns = {name: getattr(parcel, name) for name in _LOGGED_COLUMNS}
-        return cls(location=parcel.location, signposting=parcel.signposting, **columns)
+        return cls(
+            location=parcel.location,
+            signposting=parcel.signposting,
+            voided_at=parcel.voided_at,
+            void_reason=parcel.void_reason,
+            **columns,
+        )
 
 
 _LOGGED_COLUMNS = (
@@ -496,6 +581,66 @@ def log_parcel(session: Session, request: ParcelRequest) -> tuple[LoggedParcel, 
     return parcel, True
 
 
+WALK_IN_HOUSEHOLD = (
+    "adults",
+    "children_0_4",
+    "children_5_11",
+    "children_12_17",
+    "dietary",
+    "allergies",
+    "postcode_district",
+)
+WALK_IN_PARCEL = ("location_id", "parcel_type", "weight_grams", "method", "signposting")
+
+
+@dataclass(frozen=True)
+class WalkIn:
+    household: Household
+    voucher: Voucher
+    parcel: LoggedParcel
+
+
+def walk_in(session: Session, settings: Settings, values: dict[str, Any], today: dt.date) -> WalkIn:
+    """Someone new with a paper voucher: the household registered, the voucher recorded
+    under its printed code, and the parcel logged, in one transaction (all or nothing)."""
+    household = _new_household(
+        session, {key: values[key] for key in WALK_IN_HOUSEHOLD if key in values}
+    )
+    voucher_values = {
+        "code": values["voucher_code"],
+        "agency_id": values["agency_id"],
+        "reasons": values["reasons"],
+        "issued_on": values.get("issued_on", today),
+    }
+    if session.scalar(
+        select(Voucher.id).where(Voucher.code == normalise_code(values["voucher_code"]))
+    ):
+        raise FieldError("voucher_code", "this voucher is already recorded: find it by its code")
+    voucher = _new_voucher(session, settings, household, voucher_values, today)
+    location = _referenced(session, Location, values["location_id"], "location_id", "location")
+    session.flush()
+    usual = prefill(settings, household, values["parcel_type"])
+    wanted = ParcelRequest(
+        household=household,
+        location=location,
+        given_on=today,
+        parcel_type=values["parcel_type"],
+        adults=household.adults,
+        children=household.children,
+        weight_grams=values.get("weight_grams", usual["weight_grams"]),
+        method=values["method"],
+        signposting=tuple(values["signposting"]),
+        voucher=voucher,
+    )
+    try:
+        _check_voucher(wanted)
+    except Conflict as exc:
+        raise FieldError("issued_on", f"{exc.message}: {exc.details['voucher'][0]}") from None
+    parcel = _insert(session, wanted)
+    _commit_or_conflict(session, "voucher_code", "this code is already in use")
+    return WalkIn(household, voucher, parcel)
+
+
 # --- donations and stock ---------------------------------------------------------
 
 
@@ -524,6 +669,101 @@ def adjust_stock(session: Session, values: dict[str, Any], today: dt.date) -> St
     return adjustment
 
 
+# --- corrections and voids -------------------------------------------------------
+# A coordinator puts a record right with a reason; a voided record is kept and counts
+# nowhere. Each commits, so the next figures (and published summaries) follow.
+
+
+def _check_date(value: dt.date | None, field: str, today: dt.date) -> None:
+    if value is not None and value > today:
+        raise FieldError(field, "must not be in the future")
+
+
+def correct_parcel(
+    session: Session, parcel: Parcel, values: dict[str, Any], today: dt.date
+) -> list[str]:
+    values = dict(values)
+    reason = values.pop("reason")
+    if "location_id" in values:
+        _referenced(session, Location, values["location_id"], "location_id", "location")
+    _check_date(values.get("given_on"), "given_on", today)
+    adults = values.get("adults", parcel.adults)
+    if adults + values.get("children", parcel.children) < 1:
+        raise FieldError("adults", "a parcel feeds at least one person")
+    voucher = parcel.voucher
+    given_on = values.get("given_on", parcel.given_on)
+    if voucher is not None and not voucher.issued_on <= given_on <= voucher.valid_until:
+        raise FieldError("given_on", f"voucher {voucher.code} is not valid on that date")
+    changed = correct(session, parcel, values, reason)
+    if voucher is not None and "given_on" in changed:
+        voucher.redeemed_on = given_on
+    session.commit()
+    return changed
+
+
+def void_parcel(session: Session, parcel: Parcel, reason: str) -> Parcel:
+    """Void a parcel; the voucher it redeemed can be used again."""
+    void(session, parcel, reason)
+    if parcel.voucher is not None:
+        parcel.voucher.redeemed_on = None
+        parcel.voucher = None  # the log keeps which it was
+    session.commit()
+    return parcel
+
+
+def correct_voucher(
+    session: Session, settings: Settings, voucher: Voucher, values: dict[str, Any]
+) -> list[str]:
+    values = dict(values)
+    reason = values.pop("reason")
+    if "reasons" in values and (unknown := check_reasons(settings, values["reasons"])):
+        raise FieldError("reasons", f"unknown reason {unknown[0]!r}")
+    if "reasons" in values:
+        values["reasons"] = sorted(set(values["reasons"]))
+    if "agency_id" in values:
+        _referenced(session, Agency, values["agency_id"], "agency_id", "agency")
+    issued = values.get("issued_on", voucher.issued_on)
+    if values.get("valid_until", voucher.valid_until) < issued:
+        raise FieldError("valid_until", "must not be before issued_on")
+    changed = correct(session, voucher, values, reason)
+    session.commit()
+    return changed
+
+
+def void_voucher(session: Session, voucher: Voucher, reason: str) -> Voucher:
+    """Void a voucher issued in error: its referral leaves the figures and it cannot be
+    redeemed. A parcel it already redeemed still counts (void that too if wrong)."""
+    void(session, voucher, reason)
+    session.commit()
+    return voucher
+
+
+def correct_donation(
+    session: Session, donation: Donation, values: dict[str, Any], today: dt.date
+) -> list[str]:
+    values = dict(values)
+    reason = values.pop("reason")
+    _check_date(values.get("received_on"), "received_on", today)
+    if "lines" in values:
+        lines = [{"best_before": None, **line} for line in values.pop("lines")]
+        values["line_items"] = sorted(lines, key=lambda item: (item["category"], item["grams"]))
+    changed = correct(session, donation, values, reason)
+    session.commit()
+    return changed
+
+
+def void_donation(session: Session, donation: Donation, reason: str) -> Donation:
+    void(session, donation, reason)
+    session.commit()
+    return donation
+
+
+def deactivate_agency(session: Session, agency: Agency) -> None:
+    """An agency that no longer refers: kept for its vouchers, offered no more."""
+    agency.active = False
+    session.commit()
+
+
 # --- the support policy ---------------------------------------------------------
 
 
@@ -537,6 +777,7 @@ def parcels_in_window(
     return (
         session.scalar(
             select(func.count()).where(
+                Parcel.counted(),
                 Parcel.household_id == household_id,
                 Parcel.given_on >= policy_window(settings, today),
                 Parcel.given_on <= today,
@@ -555,7 +796,11 @@ def flagged_query(settings: Settings, today: dt.date) -> Select[int, int]:
     count = func.count(Parcel.id).label("parcels")
     return (
         select(Parcel.household_id, count)
-        .where(Parcel.given_on >= policy_window(settings, today), Parcel.given_on <= today)
+        .where(
+            Parcel.counted(),
+            Parcel.given_on >= policy_window(settings, today),
+            Parcel.given_on <= today,
+        )
         .group_by(Parcel.household_id)
         .having(count >= int(settings.policy_parcels))
     )

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from hub_foodbank import codes
@@ -50,12 +49,17 @@ class CategoryStock:
         return sum(item.grams for item in self.expiring)
 
 
-def _sums(session: Session, column: Any, key: Any) -> dict[str, int]:
-    return {k: int(v or 0) for k, v in session.execute(select(key, func.sum(column)).group_by(key))}
+def _sums(session: Session, statement: Select[str, int]) -> dict[str, int]:
+    return {key: int(total or 0) for key, total in session.execute(statement)}
 
 
 def distributed_by_category(session: Session, settings: Settings) -> dict[str, int]:
-    by_type = _sums(session, Parcel.weight_grams, Parcel.parcel_type)
+    by_type = _sums(
+        session,
+        select(Parcel.parcel_type, func.sum(Parcel.weight_grams))
+        .where(Parcel.counted())
+        .group_by(Parcel.parcel_type),
+    )
     out: dict[str, int] = {}
     for parcel_type, grams in by_type.items():
         for category, percent in settings.contents(parcel_type).items():
@@ -69,7 +73,7 @@ def _expiring(session: Session, category: str, on_hand: int, horizon: dt.date) -
     newest_first = session.execute(
         select(DonationLine.grams, DonationLine.best_before)
         .join(Donation)
-        .where(DonationLine.category == category)
+        .where(Donation.counted(), DonationLine.category == category)
         .order_by(Donation.received_on.desc(), DonationLine.id.desc())
         .execution_options(yield_per=200)
     )
@@ -88,8 +92,19 @@ def _expiring(session: Session, category: str, on_hand: int, horizon: dt.date) -
 
 def levels(session: Session, settings: Settings, today: dt.date) -> list[CategoryStock]:
     """Stock on hand in every category, with low-stock flags and items close to expiry."""
-    donated = _sums(session, DonationLine.grams, DonationLine.category)
-    adjusted = _sums(session, StockAdjustment.grams, StockAdjustment.category)
+    donated = _sums(
+        session,
+        select(DonationLine.category, func.sum(DonationLine.grams))
+        .join(Donation)
+        .where(Donation.counted())
+        .group_by(DonationLine.category),
+    )
+    adjusted = _sums(
+        session,
+        select(StockAdjustment.category, func.sum(StockAdjustment.grams)).group_by(
+            StockAdjustment.category
+        ),
+    )
     distributed = distributed_by_category(session, settings)
     horizon = today + dt.timedelta(days=int(settings.expiry_warning_days))
     result = []

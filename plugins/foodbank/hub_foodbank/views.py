@@ -3,8 +3,9 @@ is read into the API's schema and handed to the service, as the API does."""
 
 from __future__ import annotations
 
-import secrets
-from typing import Any
+import datetime as dt
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from sqlalchemy import func, select
@@ -15,17 +16,17 @@ from hub.plugin_api import (
     Form,
     Location,
     Person,
+    VoidIn,
     can,
     current_user,
     get_or_404,
     get_session,
     requested_page,
     require_permission,
-    text_search,
     today,
 )
 from hub_foodbank import codes, schemas, service, settings, stock
-from hub_foodbank.models import Agency, Household, Parcel, Voucher
+from hub_foodbank.models import Agency, Donation, Household, Parcel, Voucher
 from hub_foodbank.permissions import HOUSEHOLDS, LOG, MANAGE, VIEW
 
 bp = Blueprint(
@@ -37,8 +38,11 @@ bp = Blueprint(
     static_url_path="/static",
 )
 
+T = TypeVar("T")
 LOCATION_KEY = "foodbank_location"
 FORM_TOKEN_PREFIX = "form:"
+# How far back the quick log takes a late entry; older parcels come in by an import.
+LATE_ENTRY_DAYS = 31
 # The quick log's weight box is in kilograms; the schema's field is in grams.
 PARCEL_INPUTS = {"weight_grams": "weight_kg"}
 # The donation form has one row per stock category: its weight (kg) and best-before.
@@ -75,7 +79,7 @@ def index() -> str:
             func.count(Parcel.id),
             func.coalesce(func.sum(Parcel.adults + Parcel.children), 0),
             func.coalesce(func.sum(Parcel.weight_grams), 0),
-        ).where(Parcel.given_on == day)
+        ).where(Parcel.counted(), Parcel.given_on == day)
     ).one()
     sees_households = can(current_user(), HOUSEHOLDS)
     flagged = service.flagged_households(db, config, day, limit=20) if sees_households else []
@@ -104,11 +108,17 @@ def quick() -> str:
     household = found.household if isinstance(found, Voucher) else found
     if household is not None and household.anonymised_at is not None:
         household = None
+    redeemed_by = (
+        get_session().scalar(select(Parcel).where(Parcel.voucher_id == voucher.id))
+        if voucher is not None and voucher.redeemed_on is not None
+        else None
+    )
     return render_template(
         "foodbank/quick.html",
         code=code,
         searched=bool(code.strip()),
         voucher=voucher,
+        redeemed_by=redeemed_by,
         household=household,
         today=today(),
     )
@@ -132,7 +142,7 @@ def _quick_target() -> tuple[Household, Voucher | None]:
 
 
 def _parcel_page(
-    household: Household, voucher: Voucher | None, form: Form, token: str, status: int = 200
+    household: Household, voucher: Voucher | None, form: Form, status: int = 200
 ) -> tuple[str, int]:
     config = settings.current()
     return render_template(
@@ -140,12 +150,21 @@ def _parcel_page(
         household=household,
         voucher=voucher,
         form=form,
-        token=token,
         locations=[(location.id, location.name) for location in _locations()],
         window_count=service.parcels_in_window(get_session(), config, household.id, today()),
         config=config,
         weights={t: config.default_weight(t, household.size) for t in codes.PARCEL_TYPES},
+        weight_shown=request.form.get("weight_shown", "")
+        if request.method == "POST"
+        else form.value("weight_kg"),
+        today=today(),
+        earliest=today() - dt.timedelta(days=LATE_ENTRY_DAYS),
+        late_days=LATE_ENTRY_DAYS,
     ), status
+
+
+def _parcel_form(values: dict[str, Any] | None = None) -> Form:
+    return Form(schemas.ParcelCreate, values, inputs=PARCEL_INPUTS, once="foodbank.parcel")
 
 
 @bp.get("/quick/log")
@@ -157,43 +176,79 @@ def quick_log() -> tuple[str, int]:
     locations = [location.id for location in _locations()]
     remembered = session.get(LOCATION_KEY)
     values["location_id"] = remembered if remembered in locations else next(iter(locations), None)
-    form = Form(schemas.ParcelCreate, values, inputs=PARCEL_INPUTS)
-    return _parcel_page(household, voucher, form, secrets.token_urlsafe(18))
+    values["given_on"] = today()
+    return _parcel_page(household, voucher, _parcel_form(values))
+
+
+def _posted_parcel() -> MultiDict[str, str]:
+    """The posted parcel; a weight left as first shown is dropped, so the service gives
+    the chosen type's usual weight (a top-up chosen without JavaScript weighs a top-up)."""
+    posted = MultiDict(request.form)
+    shown = posted.pop("weight_shown", None)
+    if shown is not None and posted.get("weight_kg", "").strip() == shown.strip():
+        posted.pop("weight_kg", None)
+    return posted
+
+
+def _check_late_entry(given_on: dt.date | None) -> None:
+    if given_on is None:
+        return
+    if given_on > today():
+        raise FieldError("given_on", "must not be in the future")
+    if given_on < today() - dt.timedelta(days=LATE_ENTRY_DAYS):
+        raise FieldError(
+            "given_on",
+            f"is more than {LATE_ENTRY_DAYS} days ago: a coordinator imports older parcels",
+        )
+
+
+def _parcel_summary(parcel: service.LoggedParcel | Parcel, household: Household) -> str:
+    label = codes.PARCEL_TYPES[parcel.parcel_type].lower()
+    late = f", given {parcel.given_on:%-d %b}" if parcel.given_on != today() else ""
+    return f"{label} for household {household.code} ({parcel.weight_grams / 1000:g} kg{late})"
 
 
 @bp.post("/quick/log")
 @require_permission(LOG)
 def quick_log_post() -> Any:
-    """Step three: log it. The form's one-time token makes a double tap harmless."""
+    """Step three: log it. The form's one-time token makes a double tap, a retry and
+    back-and-send-again harmless: the repeat is told of the parcel the first made."""
     household, voucher = _quick_target()
-    token = request.form.get("token", "")
-    if not 16 <= len(token) <= 64 or not token.replace("-", "").replace("_", "").isalnum():
-        abort(400)
-    form = Form(schemas.ParcelCreate, inputs=PARCEL_INPUTS)
-    if not form.validate_on_submit():
-        return _parcel_page(household, voucher, form, token, form.status)
+    form = _parcel_form()
     whose = {"voucher_code": voucher.code} if voucher else {"household_id": household.id}
     db = get_session()
     config = settings.current()
-    try:
-        wanted = service.parcel_request(
-            db, config, {**form.data, **whose}, FORM_TOKEN_PREFIX + token, today()
-        )
-        parcel, created = service.log_parcel(db, wanted)
-    except FieldError as exc:
-        form.fail(exc)
-        return _parcel_page(household, voucher, form, token, form.status)
-    except service.Conflict as exc:
-        # A conflict (voucher spent, key reused) is about the whole parcel, not one field.
-        details = "; ".join(message for found in exc.details.values() for message in found)
-        form.fail("form", f"{exc.message.capitalize()}: {details}")
-        return _parcel_page(household, voucher, form, token, 409)
+
+    def log(data: dict[str, Any]) -> tuple[service.LoggedParcel, bool]:
+        key = FORM_TOKEN_PREFIX + (form.token or "")
+        _check_late_entry(data.get("given_on"))
+        try:
+            wanted = service.parcel_request(db, config, {**data, **whose}, key, today())
+            return service.log_parcel(db, wanted)
+        except service.Conflict as exc:
+            # A conflict (voucher spent, key reused) is about the whole parcel, not one field.
+            details = "; ".join(message for found in exc.details.values() for message in found)
+            raise FieldError("form", f"{exc.message.capitalize()}: {details}") from None
+
+    logged = form.submit(
+        log,
+        _posted_parcel(),
+        made=lambda result: (
+            _parcel_summary(result[0], household),
+            url_for("foodbank.parcel_detail", parcel_id=result[0].id),
+        ),
+    )
+    if form.repeated:
+        return redirect(url_for("foodbank.quick"))
+    if logged is None:
+        return _parcel_page(household, voucher, form, form.status)
+    parcel, created = logged
     session[LOCATION_KEY] = parcel.location_id
-    label = codes.PARCEL_TYPES[parcel.parcel_type].lower()
+    label = _parcel_summary(parcel, household)
     if created:
-        flash(f"Logged: {label} for household {household.code}.", "success")
+        flash(f"Logged: {label}.", "success")
     else:
-        flash(f"Already logged: {label} for household {household.code}.", "info")
+        flash(f"Already logged: {label}.", "info")
     count = service.parcels_in_window(db, config, household.id, today())
     if count >= int(config.policy_parcels):
         flash(
@@ -204,20 +259,81 @@ def quick_log_post() -> Any:
     return redirect(url_for("foodbank.quick"))
 
 
+@bp.get("/parcels/<int:parcel_id>")
+@require_permission(VIEW)
+def parcel_detail(parcel_id: int) -> str:
+    found = get_or_404(Parcel, parcel_id)
+    return render_template("foodbank/parcel.html", parcel=found, voiding=Form(VoidIn))
+
+
+WALK_IN_INPUTS = tuple(
+    name for name in schemas.WalkInCreate._declared_fields if name != "person_id"
+)
+
+
+@bp.route("/walk-in", methods=["GET", "POST"])
+@require_permission(LOG)
+def walk_in() -> Any:
+    """Someone new with a paper voucher, in one form: register the household, record
+    the voucher under its printed code (typed once) and log the parcel."""
+    locations = [location.id for location in _locations()]
+    remembered = session.get(LOCATION_KEY)
+    values = {
+        "voucher_code": service.normalise_code(request.args.get("code", "")[:24]) or None,
+        "adults": 1,
+        "issued_on": today(),
+        "location_id": remembered if remembered in locations else next(iter(locations), None),
+        "parcel_type": "emergency",
+        "method": "collected",
+    }
+    form = Form(
+        schemas.WalkInCreate,
+        values,
+        only=WALK_IN_INPUTS,
+        inputs=PARCEL_INPUTS,
+        once="foodbank.walk_in",
+    )
+    config = settings.current()
+    made = form.submit(
+        _marking_conflicts(lambda data: service.walk_in(get_session(), config, data, today())),
+        made=lambda done: (
+            f"{_parcel_summary(done.parcel, done.household)}, voucher {done.voucher.code}",
+            url_for("foodbank.parcel_detail", parcel_id=done.parcel.id),
+        ),
+    )
+    if made is not None:
+        session[LOCATION_KEY] = made.parcel.location_id
+        flash(
+            f"Logged: {_parcel_summary(made.parcel, made.household)}, a new household "
+            f"with voucher {made.voucher.code}.",
+            "success",
+        )
+    if made is not None or form.repeated:
+        return redirect(url_for("foodbank.quick"))
+    page = render_template(
+        "foodbank/walk_in.html",
+        form=form,
+        agencies=_agencies(),
+        reasons=list(config.reasons.items()),
+        locations=[(location.id, location.name) for location in _locations()],
+    )
+    return page, form.status
+
+
 # --- households and vouchers -------------------------------------------------------
 
 
 @bp.get("/households")
 @require_permission(HOUSEHOLDS)
-def households() -> str:
-    code = request.args.get("code", "")[:100]
-    statement = (
-        select(Household)
-        .where(Household.anonymised_at.is_(None))
-        .where(text_search(service.normalise_code(code), Household.code))
-        .order_by(Household.id.desc())
+def households() -> tuple[str, int]:
+    form = Form(schemas.HouseholdSearch)
+    found = requested_page(service.households_query(form.data)) if form.read(request.args) else None
+    visits = service.last_visits(get_session(), [h.id for h in found.items]) if found else {}
+    searched = any(value.strip() for key, value in request.args.items() if key != "page")
+    page = render_template(
+        "foodbank/households.html", form=form, page=found, visits=visits, searched=searched
     )
-    return render_template("foodbank/households.html", page=requested_page(statement), code=code)
+    return page, form.status
 
 
 def _consenting_people() -> list[tuple[int, str]]:
@@ -234,16 +350,21 @@ def _consenting_people() -> list[tuple[int, str]]:
 @bp.route("/households/new", methods=["GET", "POST"])
 @require_permission(LOG)
 def household_new() -> Any:
-    form = Form(schemas.HouseholdCreate, {"adults": 1})
-    if form.validate_on_submit():
-        try:
-            household = service.register_household(get_session(), form.data)
-        except (FieldError, service.Conflict) as exc:
-            form.fail(_as_field_error(exc))
-        else:
-            flash(f"Household {household.code} registered.", "success")
-            return redirect(url_for("foodbank.household", household_id=household.id))
+    form = Form(schemas.HouseholdCreate, {"adults": 1}, once="foodbank.household")
+    household = form.submit(
+        _marking_conflicts(lambda data: service.register_household(get_session(), data)),
+        made=lambda made: (f"household {made.code}", _household_url(made)),
+    )
+    if household is not None:
+        flash(f"Household {household.code} registered.", "success")
+        return redirect(_household_url(household))
+    if form.repeated and form.earlier and form.earlier.url:
+        return redirect(form.earlier.url)
     return _household_form(form, None)
+
+
+def _household_url(household: Household) -> str:
+    return url_for("foodbank.household", household_id=household.id)
 
 
 @bp.route("/households/<int:household_id>/edit", methods=["GET", "POST"])
@@ -272,6 +393,18 @@ def _as_field_error(exc: FieldError | service.Conflict) -> FieldError:
         return exc
     field, messages = next(iter(exc.details.items()))
     return FieldError(field, messages[0])
+
+
+def _marking_conflicts(action: Callable[[dict[str, Any]], T]) -> Callable[[dict[str, Any]], T]:
+    """``action`` with a clash (a code in use) marking its field, for ``Form.submit``."""
+
+    def run(data: dict[str, Any]) -> T:
+        try:
+            return action(data)
+        except service.Conflict as exc:
+            raise _as_field_error(exc) from None
+
+    return run
 
 
 def _household_form(
@@ -307,9 +440,11 @@ def household(household_id: int) -> str:
     )
 
 
-def _agencies() -> list[tuple[int, str]]:
+def _agencies(include: int | None = None) -> list[tuple[int, str]]:
+    """Active agencies, to choose from (and ``include``, the one a voucher already has)."""
+    offered = Agency.active.is_(True) | (Agency.id == include)
     rows = get_session().execute(
-        select(Agency.id, Agency.name).where(Agency.active.is_(True)).order_by(Agency.name)
+        select(Agency.id, Agency.name).where(offered).order_by(Agency.name)
     )
     return [(agency_id, name) for agency_id, name in rows]
 
@@ -322,19 +457,21 @@ VOUCHER_INPUTS = ("agency_id", "reasons", "code", "issued_on", "notes")
 def voucher_new(household_id: int) -> Any:
     found = _unanonymised(household_id)
     config = settings.current()
-    form = Form(schemas.VoucherCreate, {"issued_on": today()}, only=VOUCHER_INPUTS)
-    if form.validate_on_submit():
-        values = {**form.data, "household_id": household_id}
-        try:
-            voucher = service.issue_voucher(get_session(), config, values, today())
-        except (FieldError, service.Conflict) as exc:
-            form.fail(_as_field_error(exc))
-        else:
-            flash(
-                f"Voucher {voucher.code} issued, valid to {voucher.valid_until:%d %b %Y}.",
-                "success",
+    form = Form(
+        schemas.VoucherCreate, {"issued_on": today()}, only=VOUCHER_INPUTS, once="foodbank.voucher"
+    )
+    voucher = form.submit(
+        _marking_conflicts(
+            lambda data: service.issue_voucher(
+                get_session(), config, {**data, "household_id": household_id}, today()
             )
-            return redirect(url_for("foodbank.household", household_id=household_id))
+        ),
+        made=lambda made: (f"voucher {made.code}", _household_url(found)),
+    )
+    if voucher is not None:
+        flash(f"Voucher {voucher.code} issued, valid to {voucher.valid_until:%d %b %Y}.", "success")
+    if voucher is not None or form.repeated:
+        return redirect(_household_url(found))
     page = render_template(
         "foodbank/voucher_form.html",
         household=found,
@@ -363,17 +500,19 @@ def vouchers() -> str:
 @bp.route("/agencies", methods=["GET", "POST"])
 @require_permission(VIEW)
 def agencies() -> Any:
-    form = Form(schemas.AgencyIn, only=("name", "agency_type"))
     if request.method == "POST" and not can(current_user(), MANAGE):
         abort(403)
-    if form.validate_on_submit():
-        try:
-            agency = service.add_agency(get_session(), form.data)
-        except service.Conflict as exc:
-            form.fail(_as_field_error(exc))
-        else:
-            flash(f"Agency {agency.name} added.", "success")
-            return redirect(url_for("foodbank.agencies"))
+    manages = can(current_user(), MANAGE)
+    once = "foodbank.agency" if manages else None
+    form = Form(schemas.AgencyIn, only=("name", "agency_type"), once=once)
+    agency = form.submit(
+        _marking_conflicts(lambda data: service.add_agency(get_session(), data)),
+        made=lambda made: (f"agency {made.name}", url_for("foodbank.agencies")),
+    )
+    if agency is not None:
+        flash(f"Agency {agency.name} added.", "success")
+    if agency is not None or form.repeated:
+        return redirect(url_for("foodbank.agencies"))
     rows = get_session().scalars(select(Agency).order_by(Agency.name)).all()
     return render_template("foodbank/agencies.html", agencies=rows, form=form), form.status
 
@@ -399,6 +538,31 @@ def stock_page() -> str:
     )
 
 
+@bp.route("/stock/correct", methods=["GET", "POST"])
+@require_permission(MANAGE)
+def stock_correct() -> Any:
+    """A stock count, waste or a transfer: kilograms added or (minus) taken away."""
+    form = Form(
+        schemas.StockCorrection,
+        {"made_on": today(), "category": request.args.get("category")},
+        inputs={"grams": "kg"},
+        once="foodbank.stock",
+    )
+    made = form.submit(
+        lambda data: service.adjust_stock(get_session(), data, today()),
+        made=lambda adjustment: (
+            f"stock correction of {adjustment.grams / 1000:+,.1f} kg",
+            url_for("foodbank.stock_page"),
+        ),
+    )
+    if made is not None:
+        label = codes.STOCK_CATEGORIES[made.category]
+        flash(f"Stock of {label} corrected by {made.grams / 1000:+,.1f} kg.", "success")
+    if made is not None or form.repeated:
+        return redirect(url_for("foodbank.stock_page"))
+    return render_template("foodbank/stock_correct.html", form=form), form.status
+
+
 def _with_categories(form: MultiDict[str, str]) -> MultiDict[str, str]:
     """The donation form plus each weighed row's category (a row per category)."""
     rows = MultiDict(form)
@@ -411,11 +575,191 @@ def _with_categories(form: MultiDict[str, str]) -> MultiDict[str, str]:
 @bp.route("/donations/new", methods=["GET", "POST"])
 @require_permission(LOG)
 def donation_new() -> Any:
-    form = Form(schemas.DonationCreate, {"received_on": today()}, inputs=DONATION_INPUTS)
-    if request.method == "POST" and form.read(
-        _with_categories(request.form), unticked_is_false=True
-    ):
-        donation = service.record_donation(get_session(), form.data, today())
+    form = Form(
+        schemas.DonationCreate,
+        {"received_on": today()},
+        inputs=DONATION_INPUTS,
+        once="foodbank.donation",
+    )
+    donation = form.submit(
+        lambda data: service.record_donation(get_session(), data, today()),
+        _with_categories(request.form),
+        made=lambda made: (
+            f"donation of {made.weight_grams / 1000:,.1f} kg",
+            url_for("foodbank.stock_page"),
+        ),
+    )
+    if donation is not None:
         flash(f"Donation of {donation.weight_grams / 1000:,.1f} kg recorded.", "success")
+    if donation is not None or form.repeated:
         return redirect(url_for("foodbank.stock_page"))
     return render_template("foodbank/donation_form.html", form=form), form.status
+
+
+# --- corrections and voids (coordinators) -------------------------------------------
+# A wrong record is corrected or voided with a reason, never deleted: the audit log
+# keeps both, and every figure (and the next published summary) follows.
+
+
+def _void(record: Any, action: Callable[[Any, Any, str], Any], what: str, back: str) -> Any:
+    form = Form(VoidIn)
+    if form.submit(lambda data: action(get_session(), record, data["reason"])) is not None:
+        flash(f"{what} voided: it no longer counts in any figure.", "success")
+    else:
+        flash("Not voided: " + " ".join(message for _, message in form.error_list()), "error")
+    return redirect(back)
+
+
+def _corrected(changed: list[str] | None, what: str) -> None:
+    if changed:
+        flash(f"{what} corrected ({', '.join(changed)}).", "success")
+    elif changed is not None:
+        flash(f"Nothing changed on the {what.lower()}.", "info")
+
+
+@bp.post("/parcels/<int:parcel_id>/void")
+@require_permission(MANAGE)
+def parcel_void(parcel_id: int) -> Any:
+    found = get_or_404(Parcel, parcel_id)
+    back = url_for("foodbank.parcel_detail", parcel_id=parcel_id)
+    return _void(found, service.void_parcel, "Parcel", back)
+
+
+@bp.route("/parcels/<int:parcel_id>/correct", methods=["GET", "POST"])
+@require_permission(MANAGE)
+def parcel_correct(parcel_id: int) -> Any:
+    found = get_or_404(Parcel, parcel_id)
+    form = Form(schemas.ParcelCorrection, found, inputs=PARCEL_INPUTS)
+    changed = form.submit(
+        lambda data: service.correct_parcel(
+            get_session(), found, {"signposting": [], **data}, today()
+        )
+    )
+    _corrected(changed, "Parcel")
+    if changed is not None:
+        return redirect(url_for("foodbank.parcel_detail", parcel_id=parcel_id))
+    page = render_template(
+        "foodbank/parcel_correct.html",
+        parcel=found,
+        form=form,
+        locations=[(location.id, location.name) for location in _locations()],
+    )
+    return page, form.status
+
+
+@bp.get("/vouchers/<int:voucher_id>")
+@require_permission(HOUSEHOLDS)
+def voucher_detail(voucher_id: int) -> str:
+    found = get_or_404(Voucher, voucher_id)
+    redeemed_by = get_session().scalar(select(Parcel).where(Parcel.voucher_id == voucher_id))
+    return render_template(
+        "foodbank/voucher.html",
+        voucher=found,
+        redeemed_by=redeemed_by,
+        reasons=settings.current().reasons,
+        today=today(),
+        voiding=Form(VoidIn),
+    )
+
+
+@bp.post("/vouchers/<int:voucher_id>/void")
+@require_permission(MANAGE)
+def voucher_void(voucher_id: int) -> Any:
+    found = get_or_404(Voucher, voucher_id)
+    back = url_for("foodbank.voucher_detail", voucher_id=voucher_id)
+    return _void(found, service.void_voucher, "Voucher", back)
+
+
+@bp.route("/vouchers/<int:voucher_id>/correct", methods=["GET", "POST"])
+@require_permission(MANAGE)
+def voucher_correct(voucher_id: int) -> Any:
+    found = get_or_404(Voucher, voucher_id)
+    config = settings.current()
+    form = Form(schemas.VoucherCorrection, found)
+    changed = form.submit(
+        lambda data: service.correct_voucher(get_session(), config, found, {"notes": "", **data})
+    )
+    _corrected(changed, "Voucher")
+    if changed is not None:
+        return redirect(url_for("foodbank.voucher_detail", voucher_id=voucher_id))
+    page = render_template(
+        "foodbank/voucher_correct.html",
+        voucher=found,
+        form=form,
+        agencies=_agencies(include=found.agency_id),
+        reasons=list(config.reasons.items()),
+    )
+    return page, form.status
+
+
+@bp.get("/donations")
+@require_permission(VIEW)
+def donations() -> str:
+    statement = select(Donation).order_by(Donation.received_on.desc(), Donation.id.desc())
+    return render_template("foodbank/donations.html", page=requested_page(statement))
+
+
+@bp.get("/donations/<int:donation_id>")
+@require_permission(VIEW)
+def donation_detail(donation_id: int) -> str:
+    found = get_or_404(Donation, donation_id)
+    return render_template("foodbank/donation.html", donation=found, voiding=Form(VoidIn))
+
+
+@bp.post("/donations/<int:donation_id>/void")
+@require_permission(MANAGE)
+def donation_void(donation_id: int) -> Any:
+    found = get_or_404(Donation, donation_id)
+    back = url_for("foodbank.donation_detail", donation_id=donation_id)
+    return _void(found, service.void_donation, "Donation", back)
+
+
+def _donation_values(donation: Donation) -> dict[str, Any]:
+    """A donation as its form shows it: a row per category (weights of the same
+    category added up, the earliest best-before)."""
+    rows: dict[str, dict[str, Any]] = {
+        category: {"category": category} for category in codes.STOCK_CATEGORIES
+    }
+    for line in donation.lines:
+        row = rows.setdefault(line.category, {"category": line.category})
+        row["grams"] = row.get("grams", 0) + line.grams
+        if line.best_before is not None:
+            row["best_before"] = min(row.get("best_before", line.best_before), line.best_before)
+    return {
+        "received_on": donation.received_on,
+        "donor_type": donation.donor_type,
+        "source": donation.source,
+        "lines": [rows[category] for category in codes.STOCK_CATEGORIES],
+    }
+
+
+@bp.route("/donations/<int:donation_id>/correct", methods=["GET", "POST"])
+@require_permission(MANAGE)
+def donation_correct(donation_id: int) -> Any:
+    found = get_or_404(Donation, donation_id)
+    form = Form(schemas.DonationCorrection, _donation_values(found), inputs=DONATION_INPUTS)
+    changed = form.submit(
+        lambda data: service.correct_donation(
+            get_session(), found, {"source": "", **data}, today()
+        ),
+        _with_categories(request.form),
+    )
+    _corrected(changed, "Donation")
+    if changed is not None:
+        return redirect(url_for("foodbank.donation_detail", donation_id=donation_id))
+    return render_template("foodbank/donation_form.html", donation=found, form=form), (form.status)
+
+
+@bp.route("/agencies/<int:agency_id>/edit", methods=["GET", "POST"])
+@require_permission(MANAGE)
+def agency_edit(agency_id: int) -> Any:
+    found = get_or_404(Agency, agency_id)
+    form = Form(schemas.AgencyIn, found)
+    saved = form.submit(
+        _marking_conflicts(lambda data: service.change_agency(get_session(), found, data))
+    )
+    if saved is not None:
+        state = "" if saved.active else " (no longer offered for new vouchers)"
+        flash(f"Agency {saved.name} saved{state}.", "success")
+        return redirect(url_for("foodbank.agencies"))
+    return render_template("foodbank/agency_form.html", agency=found, form=form), form.status

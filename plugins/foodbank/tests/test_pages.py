@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from hub.testing import csrf_token, login
+from hub.testing import hidden_inputs, login
 
 
 def _signed_in(app, account):
@@ -14,9 +14,7 @@ def _signed_in(app, account):
     return client
 
 
-def _form_fields(html: str) -> dict[str, str]:
-    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
-    return fields
+_form_fields = hidden_inputs
 
 
 def test_quick_log_pages_and_double_tap(app, fb):
@@ -31,7 +29,7 @@ def test_quick_log_pages_and_double_tap(app, fb):
     assert f"Household {household['code']}" in html and "nuts" in html
     confirm = re.search(r'id="confirm" href="([^"]+)"', html)[1].replace("&amp;", "&")
 
-    form = volunteer.get(confirm)
+    form = volunteer.get(confirm, follow_redirects=True)
     html = form.get_data(as_text=True)
     assert 'name="adults" type="number" value="1"' in html  # pre-filled from the household
     assert 'name="weight_kg" type="text" value="10"' in html  # 4 kg + 3 kg x 2 people
@@ -54,9 +52,16 @@ def test_quick_log_pages_and_double_tap(app, fb):
     assert parcels["items"][0]["weight_grams"] == 10000
     assert fb.ok("GET", f"/vouchers/{voucher['id']}", role="volunteer")["status"] == "redeemed"
 
-    # The same voucher again: the page says why, and nothing is logged.
+    # The same voucher again: the page points to the parcel it made, and logs nothing.
     again = volunteer.get(f"/foodbank/quick?code={voucher['code']}").get_data(as_text=True)
-    assert "cannot be used today" in again and 'id="confirm"' not in again
+    parcel_id = parcels["items"][0]["id"]
+    assert 'id="redeemed"' in again and 'id="confirm"' not in again
+    assert f'href="/foodbank/parcels/{parcel_id}"' in again
+    # Back to the parcel's page (its address holds the token): it says what was logged.
+    back = volunteer.get(form.request.full_path).get_data(as_text=True)
+    assert 'id="already"' in back and f'href="/foodbank/parcels/{parcel_id}"' in back
+    shown = volunteer.get(f"/foodbank/parcels/{parcel_id}").get_data(as_text=True)
+    assert voucher["code"] in shown and "10.0 kg" in shown
     unknown = volunteer.get("/foodbank/quick?code=ZZZZZ").get_data(as_text=True)
     assert "No voucher or household has the code" in unknown
 
@@ -65,9 +70,9 @@ def _parcel_form(app, fb, adults):
     """A volunteer signed in, and the quick log's form for a new household, filled in."""
     household = fb.household(adults=adults)
     volunteer = _signed_in(app, fb.accounts["volunteer"])
-    html = volunteer.get(f"/foodbank/quick/log?household_id={household['id']}").get_data(
-        as_text=True
-    )
+    html = volunteer.get(
+        f"/foodbank/quick/log?household_id={household['id']}", follow_redirects=True
+    ).get_data(as_text=True)
     filled = {
         **_form_fields(html),
         "location_id": str(fb.location_id),
@@ -109,24 +114,24 @@ def test_quick_log_refuses_the_worst_input_box_by_box(app, fb):
 
 def test_register_household_issue_voucher_add_agency(app, fb):
     coordinator = _signed_in(app, fb.accounts["coordinator"])
-    page = coordinator.get("/foodbank/agencies").get_data(as_text=True)
+    page = coordinator.get("/foodbank/agencies", follow_redirects=True).get_data(as_text=True)
     added = coordinator.post(
         "/foodbank/agencies",
-        data={"csrf_token": csrf_token(page), "name": "Riverside School", "agency_type": "school"},
+        data={**hidden_inputs(page), "name": "Riverside School", "agency_type": "school"},
     )
     assert added.status_code == 302
 
-    page = coordinator.get("/foodbank/households/new").get_data(as_text=True)
+    page = coordinator.get("/foodbank/households/new", follow_redirects=True).get_data(as_text=True)
     bad = coordinator.post(
         "/foodbank/households/new",
-        data={"csrf_token": csrf_token(page), "adults": "1", "postcode_district": "nowhere"},
+        data={**hidden_inputs(page), "adults": "1", "postcode_district": "nowhere"},
     )
     assert bad.status_code == 422
     assert 'id="postcode_district-error"' in bad.get_data(as_text=True)
     made = coordinator.post(
         "/foodbank/households/new",
         data={
-            "csrf_token": csrf_token(page),
+            **hidden_inputs(page),
             "adults": "2",
             "children_5_11": "2",
             "postcode_district": "CF5 1AB",
@@ -143,12 +148,12 @@ def test_register_household_issue_voucher_add_agency(app, fb):
     assert household["dietary"] == ["vegetarian"]
 
     edit = made.headers["Location"] + "/edit"
-    page = coordinator.get(edit).get_data(as_text=True)
+    page = coordinator.get(edit, follow_redirects=True).get_data(as_text=True)
     assert 'name="adults" type="number" value="2"' in page
     changed = coordinator.post(
         edit,
         data={
-            "csrf_token": csrf_token(page),
+            **hidden_inputs(page),
             "adults": "3",
             "children_5_11": "2",
             "postcode_district": "CF5",
@@ -159,12 +164,14 @@ def test_register_household_issue_voucher_add_agency(app, fb):
     household = fb.ok("GET", f"/households/{household['id']}", role="volunteer")
     assert (household["adults"], household["dietary"]) == (3, ["vegetarian", "halal"])
 
-    page = coordinator.get(made.headers["Location"] + "/vouchers/new").get_data(as_text=True)
+    page = coordinator.get(
+        made.headers["Location"] + "/vouchers/new", follow_redirects=True
+    ).get_data(as_text=True)
     agency_id = re.search(r'<option value="(\d+)">Riverside School', page)[1]
     issued = coordinator.post(
         made.headers["Location"] + "/vouchers/new",
         data={
-            "csrf_token": csrf_token(page),
+            **hidden_inputs(page),
             "agency_id": agency_id,
             "reasons": ["child_holiday_hunger", "low_income"],
         },
@@ -193,7 +200,7 @@ def test_viewers_see_figures_not_households(app, fb):
     assert (
         viewer.post(
             "/foodbank/agencies",
-            data={"csrf_token": csrf_token(page), "name": "X", "agency_type": "other"},
+            data={**hidden_inputs(page), "name": "X", "agency_type": "other"},
         ).status_code
         == 403
     )
@@ -247,16 +254,16 @@ def test_stock_levels_and_dashboard(app, fb, runner):
     ]
 
     coordinator = _signed_in(app, fb.accounts["coordinator"])
-    form = coordinator.get("/foodbank/donations/new").get_data(as_text=True)
+    form = coordinator.get("/foodbank/donations/new", follow_redirects=True).get_data(as_text=True)
     bad = coordinator.post(
         "/foodbank/donations/new",
-        data={"csrf_token": csrf_token(form), "donor_type": "public", "kg_baby": "lots"},
+        data={**hidden_inputs(form), "donor_type": "public", "kg_baby": "lots"},
     )
     assert bad.status_code == 422 and "Weights:" in bad.get_data(as_text=True)
     given = coordinator.post(
         "/foodbank/donations/new",
         data={
-            "csrf_token": csrf_token(form),
+            **hidden_inputs(form),
             "donor_type": "public",
             "kg_toiletries": "2.5",
             "bb_toiletries": (today + dt.timedelta(days=400)).isoformat(),
@@ -294,3 +301,128 @@ def test_lists_page_through_everything_instead_of_stopping_at_100(app, fb):
         as_text=True
     )
     assert made[7] in found
+
+
+def test_a_household_is_found_without_its_code(app, fb):
+    """Someone who forgot their code: the first part of their postcode, how many they
+    are and roughly when they last came find them."""
+    today = dt.date.today()
+    them = fb.household(adults=2, children_5_11=1, postcode_district="CF11 6AA")
+    fb.household(adults=2, children_5_11=1, postcode_district="CF5")  # another area
+    fb.household(adults=1, postcode_district="CF11")  # another size
+    long_ago = fb.household(adults=2, children_5_11=1, postcode_district="CF11")
+    fb.parcel(household_id=them["id"], given_on=(today - dt.timedelta(days=6)).isoformat())
+    fb.parcel(household_id=long_ago["id"], given_on=(today - dt.timedelta(days=90)).isoformat())
+    fb.ok(
+        "POST",
+        f"/parcels/{fb.parcel(household_id=long_ago['id'])['id']}/void",
+        {"reason": "wrong household"},
+    )
+    volunteer = _signed_in(app, fb.accounts["volunteer"])
+
+    def found(**query):
+        page = volunteer.get("/foodbank/households", query_string=query)
+        assert page.status_code == 200, page.get_data(as_text=True)
+        html = page.get_data(as_text=True)
+        return {code for code in (them["code"], long_ago["code"]) if code in html}, html
+
+    codes, html = found(postcode_district="cf11", size="3")
+    assert codes == {them["code"], long_ago["code"]} and "Showing 1\u20132 of 2" in html
+    since = (today - dt.timedelta(days=30)).isoformat()
+    codes, html = found(postcode_district="CF11", size="3", last_visit_from=since)
+    assert codes == {them["code"]}  # the voided parcel is no visit
+    assert (today - dt.timedelta(days=6)).strftime("%-d %b %Y") in html
+    codes, _ = found(last_visit_to=since, size="3")
+    assert codes == {long_ago["code"]}
+    bad = volunteer.get("/foodbank/households", query_string={"postcode_district": "nowhere"})
+    assert bad.status_code == 422 and 'id="postcode_district-error"' in bad.get_data(as_text=True)
+    assert volunteer.get("/foodbank/households?size=lots").status_code == 422
+
+
+def test_a_late_entry_and_a_top_up_chosen_without_javascript(app, fb, published):
+    volunteer, filled = _parcel_form(app, fb, adults=1)
+    assert filled["weight_shown"] == "7"  # 4 kg + 3 kg for one person, as first shown
+    today = dt.date.today()
+    for given_on, message in (
+        (today + dt.timedelta(days=1), "must not be in the future"),
+        (today - dt.timedelta(days=40), "more than 31 days ago"),
+    ):
+        refused = volunteer.post(
+            "/foodbank/quick/log",
+            data={**filled, "weight_kg": "7", "given_on": given_on.isoformat()},
+        )
+        assert refused.status_code == 422 and message in refused.get_data(as_text=True)
+    late = today - dt.timedelta(days=3)
+    # The top-up radio ticked, the weight box left as it was (no script to change it).
+    logged = volunteer.post(
+        "/foodbank/quick/log",
+        data={**filled, "parcel_type": "top_up", "weight_kg": "7", "given_on": late.isoformat()},
+        follow_redirects=True,
+    )
+    assert "top-up parcel for household" in logged.get_data(as_text=True)
+    (parcel,) = fb.ok("GET", "/parcels", role="viewer")["items"]
+    assert parcel["given_on"] == late.isoformat() and parcel["parcel_type"] == "top_up"
+    usual_top_up = parcel["weight_grams"]
+    assert usual_top_up != 7000
+    assert f"{usual_top_up / 1000:g} kg, given {late:%-d %b}" in logged.get_data(as_text=True)
+
+    volunteer, filled = _parcel_form(app, fb, adults=1)
+    volunteer.post("/foodbank/quick/log", data={**filled, "weight_kg": "8.5"})
+    weights = sorted(p["weight_grams"] for p in fb.ok("GET", "/parcels", role="viewer")["items"])
+    assert 8500 in weights  # a weight typed is kept
+
+
+def test_a_walk_in_makes_all_three_records_or_none(app, fb):
+    agency = fb.agency()
+    known = fb.household()
+    fb.voucher(known["id"], agency["id"], ["debt"], code="VTAKEN1")
+    volunteer = _signed_in(app, fb.accounts["volunteer"])
+    page = volunteer.get("/foodbank/walk-in?code=vnew-1", follow_redirects=True)
+    html = page.get_data(as_text=True)
+    assert 'name="voucher_code" type="text" value="VNEW1"' in html
+    base = {
+        **hidden_inputs(html),
+        "voucher_code": "VNEW1",
+        "agency_id": str(agency["id"]),
+        "reasons": ["low_income"],
+        "adults": "1",
+        "location_id": str(fb.location_id),
+        "parcel_type": "emergency",
+        "method": "collected",
+    }
+    for changes, field in (
+        ({"voucher_code": "VTAKEN1"}, "voucher_code"),
+        ({"agency_id": "999"}, "agency_id"),
+        ({"reasons": ["made_up"]}, "reasons"),
+        ({"adults": "0"}, "adults"),
+    ):
+        refused = volunteer.post(page.request.full_path, data={**base, **changes})
+        assert refused.status_code == 422, changes
+        assert f'id="{field}-error"' in refused.get_data(as_text=True), changes
+    assert fb.ok("GET", "/households", role="volunteer")["total"] == 1
+    assert fb.ok("GET", "/parcels", role="viewer")["total"] == 0
+    made = volunteer.post(page.request.full_path, data=base)
+    assert made.status_code == 302
+    assert fb.ok("GET", "/households", role="volunteer")["total"] == 2
+    assert fb.ok("GET", "/parcels", role="viewer")["total"] == 1
+
+
+def test_a_coordinator_corrects_stock_in_the_page(app, fb):
+    fb.donation(dt.date.today(), "public", [{"category": "tinned_veg", "grams": 10000}])
+    coordinator = _signed_in(app, fb.accounts["coordinator"])
+    page = coordinator.get("/foodbank/stock/correct?category=tinned_veg", follow_redirects=True)
+    html = page.get_data(as_text=True)
+    assert '<option value="tinned_veg" selected>' in html
+    data = {**hidden_inputs(html), "category": "tinned_veg", "kg": "-2.5"}
+    missing = coordinator.post(page.request.full_path, data=data)
+    assert missing.status_code == 422 and 'id="reason-error"' in missing.get_data(as_text=True)
+    done = coordinator.post(
+        page.request.full_path, data={**data, "reason": "dented tins"}, follow_redirects=True
+    )
+    assert "corrected by -2.5 kg" in done.get_data(as_text=True)
+    again = coordinator.post(page.request.full_path, data={**data, "reason": "dented tins"})
+    assert again.status_code == 302  # the same form twice: one correction
+    levels = {row["category"]: row for row in fb.ok("GET", "/stock", role="viewer")}
+    assert levels["tinned_veg"]["on_hand_grams"] == 7500
+    volunteer = _signed_in(app, fb.accounts["volunteer"])
+    assert volunteer.get("/foodbank/stock/correct").status_code == 403

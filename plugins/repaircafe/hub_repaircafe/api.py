@@ -161,6 +161,22 @@ def delete_record(record_id: int) -> None:
     session.commit()
 
 
+@bp.operation(
+    "/records/<int:record_id>/void",
+    method="POST",
+    summary="Void a repair record logged in error",
+    permission="repaircafe.manage",
+    body=api.VoidIn,
+    response=schemas.RecordOut,
+)
+def void_record(record_id: int, body: dict[str, Any]) -> Any:
+    """Kept, marked void with the reason (in the audit log too), and left out of every
+    figure and export; better than deleting it, which leaves no trace of why."""
+    record = _record(record_id)
+    api.void(api.get_session(), record, body["reason"])
+    return _saved(record)
+
+
 # --- categories and impact factors ------------------------------------------------------
 
 

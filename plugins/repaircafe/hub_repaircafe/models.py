@@ -12,7 +12,7 @@ import datetime as dt
 from sqlalchemy import Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hub.plugin_api import Location, Model, User, now
+from hub.plugin_api import Location, Model, User, Voidable, now
 
 
 class RepairEvent(Model):
@@ -44,7 +44,7 @@ class RepairEvent(Model):
     )
 
 
-class RepairRecord(Model):
+class RepairRecord(Voidable, Model):
     """One item brought to an event, with the ORDS v0.3 fields and the group's extras."""
 
     __tablename__ = "repaircafe_record"

@@ -75,6 +75,7 @@ ROW_FIELDS = (
 COMPARED = ("event_id", *ROW_FIELDS[1:])
 # Record columns a new record gets besides the row's, with their values.
 NEW_RECORD_DEFAULTS = {"fixer_id": None, "parts_needed": "", "advice": "", "weight_g": None}
+NEW_RECORD_DEFAULTS |= {"voided_at": None, "void_reason": ""}
 # Events made for imported rows: past events from a file, nothing to announce.
 IMPORTED_EVENT = {
     "starts_at": None,
@@ -486,6 +487,7 @@ def export_rows(session: Session, me: OrdsSettings) -> Iterable[list[str]]:
             record.c.problem,
         )
         .join(event, event.c.id == record.c.event_id)
+        .where(record.c.voided_at.is_(None))
         .order_by(event.c.date, record.c.id)
     )
     for row in session.execute(statement):

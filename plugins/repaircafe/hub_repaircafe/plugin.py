@@ -15,8 +15,8 @@ from hub_repaircafe import api as repaircafe_api
 from hub_repaircafe import demo, exchange, metrics, panels, service, settings, views
 from hub_repaircafe.models import MODELS
 
-# The plugin API it is written for: the batch metrics hook and schema settings came in 1.1.
-HUB_API = ">=1.1,<2"
+# The plugin API it is written for: one-time form tokens and corrections came in 1.2.
+HUB_API = ">=1.2,<2"
 ALL_ROLES = ("coordinator", "volunteer", "viewer")
 
 
@@ -55,7 +55,7 @@ def hub_permissions() -> list[api.Permission]:
 def hub_nav_items(user: api.User) -> list[api.NavItem]:
     return [
         api.NavItem("Repair café", "repaircafe.events", "repaircafe.view", order=30),
-        api.NavItem("Log an item", "repaircafe.log_start", "repaircafe.log", order=31),
+        api.NavItem("Log an item", "repaircafe.log_start", "repaircafe.log", order=31, quick=True),
         api.NavItem("Repairs", "repaircafe.records", "repaircafe.view", order=32),
     ]
 
@@ -63,6 +63,11 @@ def hub_nav_items(user: api.User) -> list[api.NavItem]:
 @api.hookimpl
 def hub_dashboard_panels(user: api.User, session: Session, today: dt.date) -> list[api.Panel]:
     return panels.dashboard_panels(session, today)
+
+
+@api.hookimpl
+def hub_service_label() -> str:
+    return "Repair café"
 
 
 @api.hookimpl

@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import validates_schema
 
-from hub.plugin_api import FieldError, Schema, fields, validate
+from hub.plugin_api import FieldError, Schema, fields, reason_field, validate
 from hub_repaircafe.codes import BARRIERS, STATUSES, categories
 
 
@@ -85,6 +85,8 @@ class RecordOut(Schema):
     weight_g = fields.Integer(allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+    voided_at = fields.DateTime(allow_none=True)
+    void_reason = fields.String()
 
 
 class RecordIn(Schema):
@@ -108,6 +110,12 @@ class RecordIn(Schema):
     def _barrier_only_at_end_of_life(self, data: dict[str, Any], **_kwargs: Any) -> None:
         if data.get("barrier") and "status" in data and data["status"] != "end_of_life":
             raise FieldError("barrier", "a barrier is given only when the status is end_of_life")
+
+
+class RecordCorrection(RecordIn):
+    """A coordinator's correction of a record on its page: the record, and why."""
+
+    reason = reason_field()
 
 
 class RecordQuery(Schema):

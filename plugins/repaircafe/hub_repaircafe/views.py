@@ -13,7 +13,8 @@ from werkzeug.datastructures import MultiDict
 from hub import plugin_api as api
 from hub_repaircafe import ical, schemas
 from hub_repaircafe.codes import BARRIERS, STATUSES, categories
-from hub_repaircafe.impact import impact_rows, set_impact
+from hub_repaircafe.impact import impact_rows, impact_table, set_impact
+from hub_repaircafe.metrics import impact_shown, tally_of
 from hub_repaircafe.models import RepairEvent, RepairRecord
 from hub_repaircafe.service import apply_event, apply_record, events_query, records_query
 
@@ -98,12 +99,22 @@ def event_edit(event_id: int) -> Any:
 
 
 def _save_event(event: RepairEvent) -> Any:
-    form = api.Form(schemas.EventIn, event)
+    new = event.id is None
+    form = api.Form(schemas.EventIn, event, once="repaircafe.event" if new else None)
     session = api.get_session()
-    if form.submit(lambda data: apply_event(session, event, {**CLEARED_EVENT, **data})):
+    saved = form.submit(
+        lambda data: apply_event(session, event, {**CLEARED_EVENT, **data}),
+        made=lambda saved: (
+            f"{saved.title} on {saved.date:%-d %B %Y}",
+            url_for("repaircafe.event_detail", event_id=saved.id),
+        ),
+    )
+    if saved is not None:
         session.commit()
         flash(f"Saved {event.title} on {event.date:%-d %B %Y}.", "success")
         return redirect(url_for("repaircafe.event_detail", event_id=event.id))
+    if form.repeated and form.earlier and form.earlier.url:
+        return redirect(form.earlier.url)
     page = render_template(
         "repaircafe/event_form.html", event=event, form=form, locations=_locations()
     )
@@ -115,12 +126,16 @@ def _save_event(event: RepairEvent) -> Any:
 def event_detail(event_id: int) -> str:
     event = _event_or_404(event_id)
     records = api.get_session().scalars(records_query({"event_id": event_id})).all()
-    outcomes = {code: sum(1 for r in records if r.status == code) for code in STATUSES}
+    counted = [record for record in records if not record.voided]
+    outcomes = {code: sum(1 for r in counted if r.status == code) for code in STATUSES}
+    impact = impact_shown(tally_of(records), impact_table(api.get_session()))
     return render_template(
         "repaircafe/event_detail.html",
         event=event,
         records=records,
+        counted=len(counted),
         outcomes=outcomes,
+        impact=impact,
         labels=_labels(),
     )
 
@@ -147,7 +162,30 @@ def log_start() -> Any:
     todays = [event for event in nearby if event.date == today]
     if len(todays) == 1:
         return redirect(url_for("repaircafe.quick_log", event_id=todays[0].id))
-    return render_template("repaircafe/log_start.html", events=nearby)
+    return render_template(
+        "repaircafe/log_start.html", events=nearby, has_today=bool(todays), locations=_locations()
+    )
+
+
+@bp.post("/log/today")
+@api.require_permission("repaircafe.log")
+def start_today() -> Any:
+    """A session with no event planned: a fixer starts today's, in one tap, instead of
+    a dead end. A second tap (or a second fixer) joins the one already started."""
+    session = api.get_session()
+    today = api.today()
+    found = session.scalars(
+        events_query({"own": True, "date_from": today, "date_to": today}, today)
+    ).first()
+    if found is None:
+        location_id = request.form.get("location_id", type=int)
+        values = {"location_id": location_id} if location_id else {}
+        found = apply_event(
+            session, RepairEvent(title="Repair Café", date=today, public=False), values
+        )
+        session.commit()
+        flash(f"Started today's session ({found.title}).", "success")
+    return redirect(url_for("repaircafe.quick_log", event_id=found.id))
 
 
 def _categories_most_used_first() -> list[Any]:
@@ -167,19 +205,22 @@ def _categories_most_used_first() -> list[Any]:
 @api.require_permission("repaircafe.log")
 def quick_log(event_id: int) -> Any:
     event = _event_or_404(event_id)
-    form = api.Form(schemas.RecordIn)
+    form = api.Form(schemas.RecordIn, once="repaircafe.record")
     session = api.get_session()
     volunteer = api.current_user()
     assert volunteer is not None  # the page needs a permission
-    fixer = {"fixer_id": volunteer.id}
+    fixers = _fixers()
+    chosen = request.form.get("fixer_id", type=int)
+    # The fixer is whoever is chosen among the volunteers (the signed-in one by default).
+    fixer = {"fixer_id": chosen if chosen in dict(fixers) else volunteer.id}
     record = form.submit(
-        lambda data: apply_record(session, RepairRecord(), {**fixer, **data}),
+        lambda data: apply_record(session, RepairRecord(), {**data, **fixer}),
         _record_form(event_id),
+        made=_record_made,
     )
     if record is not None:
-        session.commit()
-        label = categories()[record.product_category_id].label
-        flash(f"Saved: {label}, {STATUSES[record.status]}. Ready for the next item.", "success")
+        flash(f"Saved: {_record_summary(record)}. Ready for the next item.", "success")
+    if record is not None or form.repeated:
         return redirect(url_for("repaircafe.quick_log", event_id=event_id))
     recent = (
         api.get_session()
@@ -201,9 +242,28 @@ def quick_log(event_id: int) -> Any:
             recent=recent,
             labels=_labels(),
             form=form,
+            fixers=fixers,
+            fixer_id=fixer["fixer_id"],
         ),
         form.status,
     )
+
+
+def _fixers() -> list[tuple[int, str]]:
+    """Who can be credited with a repair: the active users who log repairs."""
+    users = api.get_session().scalars(
+        select(api.User).where(api.User.active.is_(True)).order_by(api.User.name, api.User.email)
+    )
+    return [(user.id, user.name or user.email) for user in users if api.can(user, "repaircafe.log")]
+
+
+def _record_summary(record: RepairRecord) -> str:
+    return f"{categories()[record.product_category_id].label}, {STATUSES[record.status]}"
+
+
+def _record_made(record: RepairRecord) -> tuple[str, str]:
+    where = url_for("repaircafe.event_detail", event_id=record.event_id)
+    return _record_summary(record), f"{where}#record-{record.id}"
 
 
 # --- records: search, filter, edit ----------------------------------------------------------
@@ -246,18 +306,16 @@ def _events_to_filter_by() -> list[tuple[int, str]]:
 def record_edit(record_id: int) -> Any:
     session = api.get_session()
     record = api.get_or_404(RepairRecord, record_id, "repair record")
-    form = api.Form(schemas.RecordIn, record)
-    if form.submit(
-        lambda data: apply_record(session, record, {**CLEARED_RECORD, **data}),
-        _record_form(record.event_id),
-    ):
+    form = api.Form(schemas.RecordCorrection, record)
+    if form.submit(lambda data: _correct(session, record, data), _record_form(record.event_id)):
         session.commit()
-        flash("Repair record saved.", "success")
+        flash("Repair record corrected.", "success")
         return redirect(url_for("repaircafe.event_detail", event_id=record.event_id))
     page = render_template(
         "repaircafe/record_form.html",
         record=record,
         form=form,
+        voiding=api.Form(api.VoidIn),
         categories=sorted(categories().values(), key=lambda c: c.label),
         labels=_labels(),
     )
@@ -274,16 +332,31 @@ def _record_form(event_id: int) -> MultiDict[str, str]:
     return form
 
 
-@bp.post("/records/<int:record_id>/delete")
+def _correct(session: Any, record: RepairRecord, data: dict[str, Any]) -> RepairRecord:
+    """The page's correction: the record's fields, and the reason in the audit log."""
+    if record.voided:
+        raise api.FieldError("reason", "a voided record cannot be corrected")
+    values = {**CLEARED_RECORD, **data}
+    reason = values.pop("reason")
+    apply_record(session, record, values)
+    api.record_audit(session, "correct", RepairRecord.__tablename__, record.id, reason=reason)
+    return record
+
+
+@bp.post("/records/<int:record_id>/void")
 @api.require_permission("repaircafe.manage")
-def record_delete(record_id: int) -> Any:
+def record_void(record_id: int) -> Any:
+    """A record logged in error is voided with a reason, never deleted: it stays on the
+    event's list, marked, and leaves every figure."""
     session = api.get_session()
     record = api.get_or_404(RepairRecord, record_id, "repair record")
-    event_id = record.event_id
-    session.delete(record)
-    session.commit()
-    flash("Repair record deleted.", "success")
-    return redirect(url_for("repaircafe.event_detail", event_id=event_id))
+    form = api.Form(api.VoidIn)
+    if form.submit(lambda data: api.void(session, record, data["reason"])):
+        session.commit()
+        flash("Repair record voided: it no longer counts in any figure.", "success")
+    else:
+        flash("Not voided: " + " ".join(message for _, message in form.error_list()), "error")
+    return redirect(url_for("repaircafe.event_detail", event_id=record.event_id))
 
 
 # --- impact factors (admins) --------------------------------------------------------------------

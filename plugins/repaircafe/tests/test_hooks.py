@@ -7,6 +7,7 @@ import json
 
 import pytest
 from hub_repaircafe.models import RepairEvent, RepairRecord
+from sqlalchemy import select
 
 from hub.plugin_api import get_session
 
@@ -232,3 +233,89 @@ def test_reimport_updates_changed_rows_only(runner, tmp_path):
     report = json.loads(runner.invoke("import", "ords", str(path), "--json").output)
     assert (report["created"], report["updated"], report["unchanged"]) == (0, 1, 1)
     assert metrics(runner, "2024-05")["items_fixed"] == 2
+
+
+def test_a_voided_repair_leaves_the_figures_and_a_corrected_one_changes_them(
+    app, client, accounts, runner, month_of_repairs
+):
+    from hub.testing import hidden_inputs, login
+
+    with app.app_context():
+        kettle = (
+            get_session().scalars(select(RepairRecord).where(RepairRecord.weight_g == 2000)).one()
+        )
+        vacuum = (
+            get_session()
+            .scalars(select(RepairRecord).where(RepairRecord.barrier == "too-worn-out"))
+            .one()
+        )
+        kettle_id, vacuum_id, event_id = kettle.id, vacuum.id, kettle.event_id
+    login(client, accounts["coordinator"])
+    page = client.get(f"/repaircafe/records/{kettle_id}/edit").get_data(as_text=True)
+    voided = client.post(
+        f"/repaircafe/records/{kettle_id}/void",
+        data={**hidden_inputs(page), "reason": "logged twice"},
+        follow_redirects=True,
+    )
+    assert ">void</span>" in voided.get_data(as_text=True)
+    march = metrics(runner, "2025-03")
+    assert (march["items_brought"], march["items_fixed"]) == (5, 1)
+    assert march["waste_prevented_g"] == 1200
+
+    form = client.get(f"/repaircafe/records/{vacuum_id}/edit").get_data(as_text=True)
+    fields = {**hidden_inputs(form), "product_category_id": "34", "status": "fixed"}
+    missing = client.post(f"/repaircafe/records/{vacuum_id}/edit", data=fields)
+    assert missing.status_code == 422 and 'id="reason-error"' in missing.get_data(as_text=True)
+    corrected = client.post(
+        f"/repaircafe/records/{vacuum_id}/edit", data={**fields, "reason": "it was mended"}
+    )
+    assert corrected.status_code == 302
+    march = metrics(runner, "2025-03")
+    assert (march["items_fixed"], march["items_end_of_life"]) == (2, 1)
+    detail = client.get(f"/repaircafe/events/{event_id}").get_data(as_text=True)
+    assert "<dt>Items</dt><dd>3</dd>" in detail
+
+    refused = client.post(
+        f"/api/v1/repaircafe/records/{vacuum_id}/void",
+        json={"reason": ""},
+        headers=accounts["coordinator"].headers,
+    )
+    assert refused.status_code == 422 and "reason" in refused.json["details"]
+    done = client.post(
+        f"/api/v1/repaircafe/records/{vacuum_id}/void",
+        json={"reason": "not ours"},
+        headers=accounts["coordinator"].headers,
+    )
+    assert done.status_code == 200 and done.json["void_reason"] == "not ours"
+    assert metrics(runner, "2025-03")["items_brought"] == 4
+    audit = client.get(
+        "/api/v1/audit",
+        query_string={"entity": "repaircafe_record", "entity_id": str(vacuum_id)},
+        headers=accounts["admin"].headers,
+    ).json["items"]
+    reasons = {entry["action"]: entry["changes"].get("reason") for entry in audit}
+    assert reasons["correct"] == "it was mended" and reasons["void"] == "not ours"
+
+
+def test_waste_and_co2e_avoided_per_event_and_on_the_dashboard(
+    app, client, accounts, clock, month_of_repairs
+):
+    from hub.testing import login
+
+    clock.set(dt.date(2025, 4, 30))
+    with app.app_context():
+        first = (
+            get_session()
+            .scalars(select(RepairEvent).where(RepairEvent.date == dt.date(2025, 3, 8)))
+            .one()
+        )
+        event_id = first.id
+    login(client, accounts["viewer"])
+    detail = client.get(f"/repaircafe/events/{event_id}").get_data(as_text=True)
+    # Two kettles fixed: 1.2 kg (the category's average) and 2.0 kg (weighed), 6 kg CO2e per kg.
+    assert "<dt>Waste prevented</dt><dd>3.2 kg</dd>" in detail
+    assert "<dt>CO<sub>2</sub>e avoided</dt><dd>19.2 kg</dd>" in detail
+    assert '<th scope="row">Kettle</th><td>2</td><td>3.2 kg</td><td>19.2 kg</td>' in detail
+    dashboard = client.get("/").get_data(as_text=True)
+    panel = dashboard[dashboard.index("Waste and CO2e avoided (last 12 months)") :]
+    assert '<th scope="row">Kettle</th><td>2</td><td>3.2 kg</td><td>19.2 kg</td>' in panel

@@ -10,7 +10,7 @@ import pytest
 from hub_repaircafe.models import RepairEvent, RepairRecord
 
 from hub.plugin_api import Location, get_session
-from hub.testing import csrf_token, login
+from hub.testing import csrf_token, login, open_form, submit_form
 
 
 @pytest.fixture
@@ -39,8 +39,7 @@ def records(app) -> list[RepairRecord]:
 
 
 def post_form(client, url, data):
-    token = csrf_token(client.get(url).get_data(as_text=True))
-    return client.post(url, data={"csrf_token": token, **data})
+    return submit_form(client, url, data)
 
 
 def test_quick_log_saves_an_item_and_drops_a_stray_barrier(app, client, accounts, event_today):
@@ -51,7 +50,7 @@ def test_quick_log_saves_an_item_and_drops_a_stray_barrier(app, client, accounts
     )
 
     url = f"/repaircafe/events/{event_today}/log"
-    page = client.get(url).get_data(as_text=True)
+    page = client.get(url, follow_redirects=True).get_data(as_text=True)
     assert 'id="category-search"' in page and 'name="barrier"' in page
     saved = post_form(
         client,
@@ -64,7 +63,7 @@ def test_quick_log_saves_an_item_and_drops_a_stray_barrier(app, client, accounts
         },
     )
     assert saved.status_code == 302
-    followed = client.get(url).get_data(as_text=True)
+    followed = client.get(url, follow_redirects=True).get_data(as_text=True)
     assert "Saved: Lamp, Fixed" in followed
     eol = post_form(
         client,
@@ -76,6 +75,33 @@ def test_quick_log_saves_an_item_and_drops_a_stray_barrier(app, client, accounts
     assert (lamp.status, lamp.barrier, lamp.brand) == ("fixed", None, "Anglepoise")
     assert lamp.fixer_id == accounts["volunteer"].id
     assert (vacuum.status, vacuum.barrier) == ("end_of_life", "too-worn-out")
+
+
+def test_a_repair_sent_twice_is_logged_once(app, client, accounts, event_today):
+    """A double tap, a retry after a lost reply, back and send again: one record, and
+    each repeat names it."""
+    login(client, accounts["volunteer"])
+    address, hidden = open_form(client, f"/repaircafe/events/{event_today}/log")
+    data = {**hidden, "product_category_id": "15", "status": "fixed"}
+    first = client.post(address, data=data, follow_redirects=True)
+    again = client.post(address, data=data, follow_redirects=True)
+    assert first.history[0].status_code == again.history[0].status_code == 302
+    (record,) = records(app)
+    repeat = again.get_data(as_text=True)
+    assert "Already logged: Lamp, Fixed." in repeat and "Saved:" not in repeat
+    assert f"/repaircafe/events/{event_today}#record-{record.id}" in repeat
+
+    back = client.get(address).get_data(as_text=True)  # the back button: the same token
+    assert 'id="already"' in back and "Start a new one" in back
+    fresh_address, fresh = open_form(client, f"/repaircafe/events/{event_today}/log")
+    assert fresh["once"] != hidden["once"]
+    client.post(fresh_address, data={**fresh, "product_category_id": "15", "status": "fixed"})
+    assert len(records(app)) == 2
+
+    unsigned = {key: value for key, value in data.items() if key != "once"}
+    refused = client.post(address, data=unsigned)
+    assert refused.status_code == 422 and "one-time token" in refused.get_data(as_text=True)
+    assert len(records(app)) == 2
 
 
 def test_quick_log_shows_what_is_missing(client, accounts, event_today):
@@ -129,6 +155,7 @@ def test_coordinator_plans_an_event_and_edits_a_record(app, client, accounts, ev
             "barrier": "spare-parts-too-expensive",
             "brand": "Russell Hobbs",
             "weight_g": "1100",
+            "reason": "outcome ticked wrong",
         },
     )
     assert edited.status_code == 302
@@ -148,8 +175,11 @@ def test_coordinator_plans_an_event_and_edits_a_record(app, client, accounts, ev
     assert "0 records" in nothing.get_data(as_text=True)
     assert client.get("/repaircafe/records", query_string={"status": "mended"}).status_code == 422
 
-    deleted = post_form(client, f"/repaircafe/records/{kettle.id}/delete", {})
-    assert deleted.status_code == 302 and records(app) == []
+    token = csrf_token(client.get(f"/repaircafe/events/{event_today}").get_data(as_text=True))
+    voided = client.post(
+        f"/repaircafe/records/{kettle.id}/void", data={"csrf_token": token, "reason": "a test"}
+    )
+    assert voided.status_code == 302 and records(app)[0].void_reason == "a test"
 
 
 def test_only_admins_change_impact_factors(client, accounts):
@@ -267,5 +297,26 @@ def test_record_search_takes_wildcards_literally(app, client, accounts, event_to
 
     assert found("100%") == 1 and found("%") == 1 and found("_") == 1
     assert found("FUSE blown") == 2
-    pasted = client.get("/repaircafe/records", query_string={"q": "x" * 10_000})
+    pasted = client.get("/repaircafe/records", query_string={"q": "x" * 1_000})
     assert pasted.status_code == 422 and 'id="q-error"' in pasted.get_data(as_text=True)
+
+
+def test_a_fixer_starts_todays_session_and_credits_another_fixer(app, client, accounts):
+    login(client, accounts["volunteer"])
+    page = client.get("/repaircafe/log").get_data(as_text=True)
+    assert 'id="start-today"' in page  # no dead end when nothing was planned
+    started = client.post("/repaircafe/log/today", data={"csrf_token": csrf_token(page)})
+    again = client.post("/repaircafe/log/today", data={"csrf_token": csrf_token(page)})
+    assert started.location == again.location  # one session, however many taps
+    with app.app_context():
+        (event,) = get_session().query(RepairEvent).all()
+        assert (event.date, event.public) == (dt.date.today(), False)
+    url = f"/repaircafe/events/{event.id}/log"
+    form = client.get(url, follow_redirects=True).get_data(as_text=True)
+    coordinator = accounts["coordinator"]
+    assert f'<option value="{coordinator.id}"' in form  # coordinators log repairs too
+    post_form(
+        client, url, {"product_category_id": "15", "status": "fixed", "fixer_id": coordinator.id}
+    )
+    post_form(client, url, {"product_category_id": "15", "status": "fixed", "fixer_id": "99999"})
+    assert [r.fixer_id for r in records(app)] == [coordinator.id, accounts["volunteer"].id]

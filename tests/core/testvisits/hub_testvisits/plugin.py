@@ -75,6 +75,11 @@ def _visitor_key(person_id: int | None) -> str:
 
 
 @api.hookimpl
+def hub_service_label() -> str:
+    return "Test visits"
+
+
+@api.hookimpl
 def hub_models() -> api.PluginModels:
     return api.PluginModels((Visit,), Path(__file__).parent / "migrations" / "versions")
 

@@ -1,0 +1,407 @@
+"""Published figures as a person reads them: labels, units, what is counted and over
+what window, the same month last year, the current month marked as partial, and
+suppressed cells said as such.
+
+Labels come from the metric declarations: this instance's own plugins first,
+then the descriptors of the instances whose summaries it holds, so a plugin an
+aggregator does not run itself (a third party's) still reads as its authors wrote
+it. A name no declaration describes is shown by its words, never as a key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from flask import Flask
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub import charts
+from hub.federation.models import Origin
+from hub.metrics import Metric, definitions, fallback_label, service_label, service_labels
+from hub.periods import Period
+
+MONTHS_SHOWN = 12
+Scope = Literal["own", "network"]
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How one published name reads: ``parcels.emergency`` is "Food parcels given:
+    Emergency", counted in parcels."""
+
+    label: str
+    unit: str  # as shown: grams are shown as kg
+    scale: int  # published integer / scale = shown figure
+    counts: str
+    window: str
+    description: str
+    family: str | None = None  # the codelist metric it belongs to, by label
+    code: str | None = None  # its code's label within that family
+
+    @property
+    def people(self) -> bool:
+        return self.counts in ("people", "households")
+
+    def figure(self, value: int | None) -> str:
+        """The published integer as shown, without unit (``None``: suppressed)."""
+        if value is None:
+            return ""
+        shown = value / self.scale
+        if self.scale == 1 or abs(shown) >= 100 or value == 0:
+            return f"{round(shown):,}"
+        return f"{shown:,.1f}"
+
+    def with_unit(self, value: int | None) -> str:
+        return f"{self.figure(value)} {self.unit}".strip()
+
+    def counting(self, per: str = "month") -> str:
+        """What the figure counts and over what window, in one phrase."""
+        if self.window == "period":
+            over = f"in the {per}"
+        else:
+            over = f"each {self.window.replace('_', ' ')}'s count added up over the {per}"
+        if self.counts == "households":
+            return f"Different households {over}, rounded to the nearest 5"
+        if self.counts == "people":
+            if self.window == "period":
+                return f"Different people {over}, rounded to the nearest 5"
+            return (
+                f"People, {over} (someone who comes twice counts twice), rounded to the nearest 5"
+            )
+        if self.counts == "quantity":
+            what = "weight" if self.unit.startswith("kg") else "amount"
+            return f"Total {what} {over}"
+        return f"A count of {self.unit} {over}, not of different people"
+
+
+def display_unit(unit: str) -> tuple[str, int]:
+    """The unit a person reads, and the scale from the published integer: the protocol
+    carries weights in grams (integers add up exactly); people read kilograms."""
+    words = unit.split(" ", 1)
+    if words[0].lower() in ("g", "gram", "grams"):
+        return " ".join(["kg", *words[1:]]), 1000
+    return unit, 1
+
+
+def _reading(metric: Mapping[str, Any], code: str | None = None) -> Reading:
+    base = str(metric.get("label") or fallback_label(metric.get("description", ""), metric["name"]))
+    unit, scale = display_unit(str(metric.get("unit", "")))
+    codes = metric.get("codes") or {}
+    code_label = codes.get(code, code) if code is not None else None
+    return Reading(
+        label=f"{base}: {code_label}" if code_label else base,
+        unit=unit,
+        scale=scale,
+        counts=str(metric.get("counts", "events")),
+        window=str(metric.get("window", "period")),
+        description=str(metric.get("description", "")),
+        family=base if code_label else None,
+        code=code_label,
+    )
+
+
+@dataclass
+class Catalogue:
+    """Every published name this instance can read, per plugin, and each service's label."""
+
+    definitions: dict[str, dict[str, Mapping[str, Any]]] = field(default_factory=dict)
+    services: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, app: Flask, session: Session) -> Catalogue:
+        found = cls()
+        plugins = app.extensions["hub.plugins"]
+        for name, metrics in definitions(plugins).values:
+            found.add(name, [metric.describe() for metric in metrics if isinstance(metric, Metric)])
+        found.services.update(service_labels(plugins))
+        # Other instances' plugins, as their descriptors declared them (newest pin first).
+        for (descriptor,) in session.execute(
+            select(Origin.descriptor).order_by(Origin.pinned_at.desc())
+        ):
+            for plugin in (descriptor or {}).get("plugins", ()):
+                name = plugin.get("name")
+                if isinstance(name, str) and name not in found.definitions:
+                    found.add(name, plugin.get("metrics") or [])
+                    found.services.setdefault(name, service_label(name, plugin.get("label")))
+        return found
+
+    def add(self, plugin: str, metrics: Iterable[Mapping[str, Any]]) -> None:
+        self.definitions[plugin] = {metric["name"]: metric for metric in metrics}
+
+    def service(self, plugin: str) -> str:
+        return self.services.get(plugin) or service_label(plugin)
+
+    def reading(self, plugin: str, name: str) -> Reading:
+        declared = self.definitions.get(plugin, {})
+        if name in declared:
+            return _reading(declared[name])
+        base, _, code = name.partition(".")
+        if code and base in declared:
+            return _reading(declared[base], code)
+        # Undeclared here (a plugin since changed): its words, never its key.
+        unit = "kg" if base.endswith("_g") or base.startswith("grams_") else ""
+        words = base.removeprefix("grams_").removesuffix("_g").replace("_", " ").capitalize()
+        label = f"{words}: {code.replace('_', ' ')}" if code else words
+        return Reading(label, unit, 1000 if unit else 1, "events", "period", "")
+
+    def impacts(self, plugin: str) -> dict[str, str]:
+        """Base metric name to the impact measure it adds to, for those that declare one."""
+        return {
+            name: metric["impact"]
+            for name, metric in self.definitions.get(plugin, {}).items()
+            if isinstance(metric.get("impact"), str)
+        }
+
+    def order(self, plugin: str) -> list[str]:
+        """The base names in the order the plugin declared them."""
+        return list(self.definitions.get(plugin, {}))
+
+
+# --- periods ------------------------------------------------------------------
+
+
+def month_label(period: Period) -> str:
+    return period.start.strftime("%b %Y")
+
+
+def is_partial(period: Period, today: dt.date) -> bool:
+    """The period is still running: its figures so far are not a full period's."""
+    return today < period.end
+
+
+def same_period_last_year(period: Period) -> Period:
+    if period.kind == "month":
+        return Period("month", period.start.replace(year=period.start.year - 1))
+    year, week, _ = period.start.isocalendar()
+    try:
+        return Period("week", dt.date.fromisocalendar(year - 1, week, 1))
+    except ValueError:  # week 53 in a year with 52
+        return Period("week", dt.date.fromisocalendar(year - 1, 52, 1))
+
+
+def change(now: int | None, before: int | None) -> str:
+    """The change on the same period last year, as a person says it."""
+    if now is None or before is None:
+        return "no comparison"
+    if before == 0:
+        return "none last year" if now else "no change"
+    percent = round((now - before) / before * 100)
+    if percent == 0:
+        return "about the same"
+    return f"{'up' if percent > 0 else 'down'} {abs(percent)}%"
+
+
+# --- sections -----------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    text: str
+    value: float | None = None  # as shown (kg, not grams), for charts
+    suppressed: bool = False
+
+
+@dataclass
+class Row:
+    name: str
+    reading: Reading
+    latest: Cell
+    last_year: Cell
+    change: str
+    history: list[Cell]
+
+
+@dataclass
+class Family:
+    label: str
+    unit: str
+    description: str
+    counting: str
+    rows: list[Row]
+    chart: Markup | None
+
+
+@dataclass
+class Section:
+    plugin: str
+    service: str
+    periods: list[Period]
+    headings: list[str]
+    latest: Period | None
+    partial: Period | None
+    rows: list[Row]
+    families: list[Family]
+    chart: Markup | None
+    groups: int
+    suppressed: bool
+    reason: str  # why a suppressed cell is not shown
+
+
+@dataclass
+class Suppression:
+    """How a suppressed cell reads, and the one-line reason shown with it."""
+
+    scope: Scope
+    threshold: int
+
+    @property
+    def cell(self) -> str:
+        return f"fewer than {self.threshold}" if self.scope == "own" else "not published"
+
+    @property
+    def reason(self) -> str:
+        if self.scope == "own":
+            return (
+                f"Fewer than {self.threshold}: counts of people or households below "
+                f"{self.threshold} are not published, so that no one can be recognised from them."
+            )
+        return (
+            "Not published: some groups' counts were too small to publish, and together "
+            "they could change this total by more than a tenth."
+        )
+
+
+def _cell(reading: Reading, value: Any, present: bool, suppression: Suppression) -> Cell:
+    if not present:
+        return Cell("no figures")
+    if value is None:
+        return Cell(suppression.cell, suppressed=True)
+    return Cell(reading.figure(value), value / reading.scale)
+
+
+def sections(
+    rows: Sequence[Mapping[str, Any]],
+    catalogue: Catalogue,
+    today: dt.date,
+    suppression: Suppression,
+    months: list[Period] | None = None,
+) -> list[Section]:
+    """Per plugin: its last twelve months (or ``months``), each figure with the same
+    month last year."""
+    by_plugin: dict[str, dict[Period, Mapping[str, Any]]] = {}
+    for row in rows:
+        period = Period.parse(row["period"])
+        if period.kind == "month":
+            by_plugin.setdefault(row["plugin"], {})[period] = row
+    return [
+        _section(plugin, held, catalogue, today, suppression, months)
+        for plugin, held in sorted(by_plugin.items(), key=lambda kv: catalogue.service(kv[0]))
+    ]
+
+
+def _section(
+    plugin: str,
+    held: dict[Period, Mapping[str, Any]],
+    catalogue: Catalogue,
+    today: dt.date,
+    suppression: Suppression,
+    months: list[Period] | None,
+) -> Section:
+    periods = months or _window(held, today)
+    partial = periods[-1] if periods and is_partial(periods[-1], today) else None
+    complete = [p for p in periods if p != partial]
+    latest = complete[-1] if complete else None
+    names = _ordered_names(plugin, held, periods, catalogue)
+
+    def values(name: str, period: Period | None) -> tuple[Any, bool]:
+        metrics = held[period]["metrics"] if period in held else {}
+        return metrics.get(name), name in metrics
+
+    simple: list[Row] = []
+    families: dict[str, list[Row]] = {}
+    any_suppressed = False
+    for name in names:
+        reading = catalogue.reading(plugin, name)
+        now, now_held = values(name, latest)
+        before, before_held = values(name, same_period_last_year(latest) if latest else None)
+        history = [_cell(reading, *values(name, p), suppression) for p in periods]
+        row = Row(
+            name,
+            reading,
+            _cell(reading, now, now_held, suppression),
+            _cell(reading, before, before_held, suppression),
+            change(now, before) if now_held and before_held else "no comparison",
+            history,
+        )
+        any_suppressed = any_suppressed or any(c.suppressed for c in [*history, row.last_year])
+        if reading.family:
+            families.setdefault(reading.family, []).append(row)
+        else:
+            simple.append(row)
+    headings = [
+        f"{month_label(p)} (so far, to {today:%-d %b})" if p == partial else month_label(p)
+        for p in periods
+    ]
+    chart = None
+    if simple:
+        first = simple[0]
+        chart = charts.bar_chart(
+            f"{first.reading.label} ({first.reading.unit}) per month",
+            [month_label(p) for p in periods],
+            [cell.value for cell in first.history],
+            partial=len(periods) - 1 if partial else None,
+        )
+    return Section(
+        plugin=plugin,
+        service=catalogue.service(plugin),
+        periods=periods,
+        headings=headings,
+        latest=latest,
+        partial=partial,
+        rows=simple,
+        families=[
+            _family(label, family_rows, latest, suppression)
+            for label, family_rows in families.items()
+        ],
+        chart=chart,
+        groups=max((int(held[p].get("origins", 1)) for p in periods if p in held), default=0),
+        suppressed=any_suppressed,
+        reason=suppression.reason,
+    )
+
+
+def _window(held: Mapping[Period, Any], today: dt.date) -> list[Period]:
+    """The twelve months up to the latest held (none after today), months without a
+    summary included: a month with no activity shows as such, never as a gap closed up."""
+    started = [p for p in held if p.start <= today]
+    if not started:
+        return []
+    months = [max(started)]
+    while len(months) < MONTHS_SHOWN and months[-1].previous() >= min(started):
+        months.append(months[-1].previous())
+    return months[::-1]
+
+
+def _ordered_names(
+    plugin: str,
+    held: dict[Period, Mapping[str, Any]],
+    periods: list[Period],
+    catalogue: Catalogue,
+) -> list[str]:
+    present = {name for p in periods if p in held for name in held[p]["metrics"]}
+    order = {base: n for n, base in enumerate(catalogue.order(plugin))}
+    return sorted(present, key=lambda name: (order.get(name.split(".")[0], len(order)), name))
+
+
+def _family(label: str, rows: list[Row], latest: Period | None, suppression: Suppression) -> Family:
+    """A codelist metric: its codes with anything in a month shown or a year before
+    (forty ORDS categories, most of them empty, would bury the ones that matter)."""
+    first = rows[0].reading
+    rows = [row for row in rows if any(map(_something, [*row.history, row.last_year]))]
+    chart = None
+    if latest is not None and rows:
+        chart = charts.hbar_chart(
+            f"{label}, {month_label(latest)}",
+            [(row.reading.code or row.reading.label, row.latest.value) for row in rows],
+            missing=suppression.cell,
+        )
+    return Family(label, first.unit, first.description, first.counting(), rows, chart)
+
+
+def _something(cell: Cell) -> bool:
+    return cell.suppressed or bool(cell.value)

@@ -1,0 +1,1 @@
+"""Toollibrary: a Community Hub plugin (its hooks are in :mod:`hub_toollibrary.plugin`)."""

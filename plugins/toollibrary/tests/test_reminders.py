@@ -1,0 +1,98 @@
+"""Reminders end to end, through a real SMTP server on loopback: due soon, overdue,
+hold ready; once each; members without email on the phone list."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hub.testing import HubRunner, login
+
+
+def _subjects(smtp_server) -> list[tuple[str, str]]:
+    return sorted((message["To"], message["Subject"]) for message in smtp_server.messages)
+
+
+def test_reminders_by_email_once_each_and_by_phone(make_app, make_library, smtp_server, clock):
+    app = make_app(**smtp_server.settings("Splott Tool Library <hub@example.org>"))
+    library = make_library(app)
+    runner = HubRunner(app)
+    drill, saw, ladder = (
+        library.item(),
+        library.item("Tenon saw", "hand_saws"),
+        library.item("Ladder", "ladders"),
+    )
+    ann, bob = library.member("Ann Jones"), library.member("Bob Evans")
+    cat = library.member("Cat Price", email=None, phone="07700 900123")
+    dave = library.member("Dave Owen")
+    loans = [library.lend(drill, ann), library.lend(saw, bob), library.lend(ladder, cat)]
+    library.ok("POST", "/holds", {"item_id": drill["id"], "member_id": dave["id"]})
+
+    clock.set(dt.date(2025, 3, 16))  # Sunday: due Wednesday, more than two days off
+    quiet = runner.invoke("toollibrary", "reminders")
+    assert quiet.exit_code == 0 and "Sent 0 due-soon" in quiet.output and not smtp_server.messages
+
+    clock.set(dt.date(2025, 3, 17))
+    first = runner.invoke("toollibrary", "reminders")
+    assert first.exit_code == 0, first.output
+    assert (
+        "Sent 2 due-soon and 0 overdue" in first.output
+        and "1 member(s) without email" in first.output
+    )
+    assert _subjects(smtp_server) == [
+        ("ann.jones@example.org", "Due back Wednesday 19 March: Cordless drill"),
+        ("bob.evans@example.org", "Due back Wednesday 19 March: Tenon saw"),
+    ]
+    body = smtp_server.messages[0].get_content()
+    assert "Test Hub" in body and "renew" in body  # the instance's name
+    assert smtp_server.messages[0]["From"] == "Splott Tool Library <hub@example.org>"
+    again = runner.invoke("toollibrary", "reminders")
+    assert "Sent 0 due-soon and 0 overdue" in again.output and len(smtp_server.messages) == 2
+
+    # Overdue on Thursday; Ann's address is refused today: she is reminded the next day.
+    clock.set(dt.date(2025, 3, 20))
+    smtp_server.refuse.add("ann.jones@example.org")
+    late = runner.invoke("toollibrary", "reminders")
+    assert late.exit_code == 1 and "refused the address ann.jones@example.org" in late.output
+    assert "Sent 0 due-soon and 1 overdue" in late.output
+    smtp_server.refuse.clear()
+    clock.set(dt.date(2025, 3, 21))
+    assert "Sent 0 due-soon and 1 overdue" in runner.invoke("toollibrary", "reminders").output
+    overdue = [m["To"] for m in smtp_server.messages if m["Subject"].startswith("Overdue")]
+    assert sorted(overdue) == ["ann.jones@example.org", "bob.evans@example.org"]
+
+    # Ann brings the drill back: Dave is told his hold is ready, once.
+    clock.set(dt.date(2025, 3, 22))
+    library.give_back(loans[0])
+    ready = runner.invoke("toollibrary", "reminders")
+    assert "1 hold-ready notice(s)" in ready.output
+    (notice,) = [m for m in smtp_server.messages if m["Subject"].startswith("Ready to collect")]
+    assert notice["To"] == "dave.owen@example.org" and "Saturday 29 March" in notice.get_content()
+    assert "0 hold-ready notice(s)" in runner.invoke("toollibrary", "reminders").output
+
+    # Cat has no email: she is on the phone list, due soon and now overdue.
+    owed = library.ok("GET", "/reminders/to-phone", role="volunteer")
+    assert [(e["member_code"], e["kind"], e["phone"]) for e in owed] == [
+        (cat["code"], "overdue", "07700 900123")
+    ]
+    browser = app.test_client()
+    login(browser, library.accounts["volunteer"])
+    assert "Cat Price" in browser.get("/toollibrary/reminders").get_data(as_text=True)
+    phoned = {"loan_id": loans[2]["id"], "kind": "overdue"}
+    assert library.call("POST", "/reminders", phoned, role="volunteer").status_code == 201
+    assert library.call("POST", "/reminders", phoned, role="volunteer").status_code == 409
+    assert library.ok("GET", "/reminders/to-phone", role="volunteer") == []
+    made = library.ok("GET", "/reminders", role="viewer")
+    assert sorted((r["kind"], r["channel"]) for r in made["items"]) == [
+        ("due_soon", "email"),
+        ("due_soon", "email"),
+        ("overdue", "email"),
+        ("overdue", "email"),
+        ("overdue", "phone"),
+    ]
+
+
+def test_without_a_mail_server_the_command_says_so(library, runner, clock):
+    library.lend(library.item(), library.member())
+    clock.set(dt.date(2025, 3, 18))
+    result = runner.invoke("toollibrary", "reminders")
+    assert result.exit_code == 1 and "mail is not configured" in result.output
