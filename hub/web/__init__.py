@@ -21,6 +21,7 @@ from hub.web import (
     people,
     plugins,
     public,
+    settings,
     signin,
     users,
 )
@@ -41,6 +42,7 @@ BLUEPRINTS = (
     exports.bp,
     imports.bp,
     public.bp,
+    settings.bp,
 )
 ERROR_PAGES = (400, 403, 404, 405, 413, 429, 500, 503)
 
