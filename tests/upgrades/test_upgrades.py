@@ -85,6 +85,9 @@ def every_value(app: Flask) -> dict[str, dict[tuple, dict]]:
     return found
 
 
+PUBLISHED_MORE = {"session-1", "session-2"}
+
+
 @pytest.mark.parametrize("release", RELEASES, ids=lambda path: path.name)
 def test_a_database_of_an_earlier_release_upgrades_with_its_data_intact(
     release, tmp_path, hub_databases: Databases, monkeypatch
@@ -121,9 +124,14 @@ def test_a_database_of_an_earlier_release_upgrades_with_its_data_intact(
         assert migrate.schema_differences(app, connection) == {
             name: [] for name in ("core", "foodbank", "repaircafe", "testvisits")
         }
-    # The same figures, so nothing to republish; the old password still signs in.
+    # The same figures, so nothing to republish; the old password still signs in. Releases
+    # from before counts of households were published for months only (and referral
+    # reasons counted as households) revise their summaries: to publish less.
     published = CliRunner().invoke(cli, ["federation", "publish", "--offline"], env=env)
-    assert "Published: 0 new, 0 revised," in published.output
+    if release.name in PUBLISHED_MORE:
+        assert "Published: 0 new," in published.output
+    else:
+        assert "Published: 0 new, 0 revised," in published.output
     client = app.test_client()
     email, password = DEMO_ADMIN
     [admin] = [row for row in before["user"].values() if row["email"] == email]
