@@ -77,6 +77,7 @@ CORE_PERMISSIONS = (
     Permission("exports.download", "Download whole-service exports (ORDS, calendars...)", ()),
     Permission("imports.run", "Import records from files (spreadsheets, ORDS CSV)", ()),
     Permission("metrics.view", "See the figures this instance publishes", ROLES),
+    Permission("metrics.approve", "Approve a period's figures for publication", ("coordinator",)),
 )
 
 

@@ -37,18 +37,21 @@ DEFINITIONS: tuple[Metric, ...] = (
         "Food parcels given, by parcel type (a parcel is not a person: a household may come often)",
         codelist=codes.PARCEL_TYPES,
         label="Food parcels given",
+        impact="food_parcels",
     ),
     Metric(
         "adults_fed",
         "adults",
         "Adults fed: each parcel's adults, summed over parcels (someone fed twice counts twice)",
         label="Adults fed",
+        impact="people_fed",
     ),
     Metric(
         "children_fed",
         "children",
         "Children fed: each parcel's children, summed over parcels (someone fed twice counts twice)",
         label="Children fed",
+        impact="people_fed",
     ),
     Metric(
         "households_served",
@@ -70,6 +73,7 @@ DEFINITIONS: tuple[Metric, ...] = (
         "Weight of food and goods given out in parcels",
         counts="quantity",
         label="Food given out",
+        impact="food_distributed",
     ),
     Metric(
         "grams_donated",

@@ -60,7 +60,7 @@ def hub_cli_commands() -> Iterable[click.Command]:
 @api.hookimpl
 def hub_nav_items(user: api.User) -> Iterable[api.NavItem]:
     return [
-        api.NavItem("Log a parcel", "foodbank.quick", LOG, order=10),
+        api.NavItem("Log a parcel", "foodbank.quick", LOG, order=10, quick=True),
         api.NavItem("Food bank", "foodbank.index", VIEW, order=11),
         api.NavItem("Households", "foodbank.households", HOUSEHOLDS, order=12),
     ]
