@@ -23,6 +23,7 @@ from hub.web import (
     plugins,
     public,
     public_report,
+    settings,
     signin,
     users,
 )
@@ -45,6 +46,7 @@ BLUEPRINTS = (
     public.bp,
     public_report.bp,
     approvals.bp,
+    settings.bp,
 )
 ERROR_PAGES = (400, 403, 404, 405, 413, 429, 500, 503)
 
