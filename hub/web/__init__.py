@@ -16,6 +16,7 @@ from hub.web import (
     approvals,
     audit_log,
     dashboard,
+    embed,
     exports,
     imports,
     locations,
@@ -44,6 +45,7 @@ BLUEPRINTS = (
     imports.bp,
     public.bp,
     public_report.bp,
+    embed.bp,
     approvals.bp,
 )
 ERROR_PAGES = (400, 403, 404, 405, 413, 429, 500, 503)
