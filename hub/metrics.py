@@ -149,12 +149,21 @@ def suppress(value: int, threshold: int) -> int | None:
     return ((value + 2) // 5) * 5
 
 
-def publishable(definitions: Iterable[Metric], raw: Any, threshold: int) -> dict[str, int | None]:
+def publishable(
+    definitions: Iterable[Metric], raw: Any, threshold: int, kind: str = "month"
+) -> dict[str, int | None]:
     """Check ``raw`` against ``definitions`` and apply disclosure control.
 
     Every declared name must be present (summaries are whole) as an integer
     within ±(2^53-1); undeclared names are refused.
+
+    A count of people or households is published for months only, suppressed and
+    rounded (:func:`suppress`); for a week (``kind="week"``) it is withheld
+    (``None``). ISO weeks straddle months, so a week's figure beside its months'
+    would give, by difference, the count for the few days between, and rounding
+    cannot hide a small count from enough such differences. Months never overlap.
     """
+    withheld = kind == "week"
     if not isinstance(raw, Mapping):
         raise MetricsError(
             f"figures must be a mapping of names to integers, not {type(raw).__name__}"
@@ -169,7 +178,10 @@ def publishable(definitions: Iterable[Metric], raw: Any, threshold: int) -> dict
                 raise MetricsError(f"metric {name!r} is not an integer")
             if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
                 raise MetricsError(f"metric {name!r} is out of range")
-            published[name] = suppress(value, threshold) if definition.counts_people else value
+            if not definition.counts_people:
+                published[name] = value
+            else:
+                published[name] = None if withheld else suppress(value, threshold)
     extra = set(raw) - set(published)
     if extra:
         raise MetricsError(f"computed undeclared metrics: {sorted(extra, key=str)}")
@@ -337,6 +349,6 @@ def _published(
     threshold: int,
 ) -> dict[str, int | None]:
     try:
-        return publishable(metrics, raw[period], threshold)
+        return publishable(metrics, raw[period], threshold, period.kind)
     except MetricsError as exc:
         _refuse(plugins, plugin, f"{period}: {exc}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, render_template
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from sqlalchemy import select
 
 from hub import clock
@@ -150,6 +150,11 @@ def csv_download(header: list[str], rows: list[list[Any]], filename: str) -> Res
 def download(response: Response, filename: str) -> Response:
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
     response.headers["Access-Control-Allow-Origin"] = "*"  # open data, for anyone's scripts
+    # Scripts that poll the open data ask with If-None-Match and get a bodiless 304
+    # until the figures change; no-cache makes every cache ask before reusing a copy.
+    response.headers["Cache-Control"] = "no-cache"
+    response.add_etag()
+    response.make_conditional(request)  # turns it into the 304 in place
     return response
 
 

@@ -85,21 +85,27 @@ DEFINITIONS: tuple[Metric, ...] = (
     Metric(
         "referrals",
         "referrals",
-        "Referral reasons on vouchers issued in the period (a voucher may give several)",
+        "Referral reasons on vouchers issued in the period (a voucher may give several): "
+        "each voucher is one household's, so these are counts of households",
+        counts="households",
         codelist=codes.REFERRAL_REASONS,
         label="Reasons for referral",
     ),
     Metric(
         "referrals_by_agency",
         "vouchers",
-        "Vouchers issued in the period, by the type of agency that issued them",
+        "Vouchers issued in the period, by the type of agency that issued them "
+        "(a count of households referred)",
+        counts="households",
         codelist=codes.AGENCY_TYPES,
         label="Vouchers issued, by who referred",
     ),
     Metric(
         "signposting",
         "referrals onward",
-        "Further help offered with parcels (debt advice, energy support...)",
+        "Further help offered with parcels (debt advice, energy support...), "
+        "a count of the households it was offered to",
+        counts="households",
         codelist=codes.SIGNPOSTING,
         label="Further help offered",
     ),

@@ -17,7 +17,7 @@ from hub.plugin_api import (
     get_session,
     today,
 )
-from hub_toollibrary import codes, reminders, schemas, service, settings
+from hub_toollibrary import codes, photos, reminders, schemas, service, settings
 from hub_toollibrary.models import (
     Hold,
     Item,
@@ -115,6 +115,25 @@ def get_item(item_id: int) -> Item:
 )
 def change_item(item_id: int, body: dict[str, Any]) -> Item:
     return service.change_item(get_session(), get_or_404(Item, item_id), body)
+
+
+@bp.operation(
+    "/items/<int:item_id>/photo",
+    method="PUT",
+    summary="Upload an item's photo (the request body is the image)",
+    permission=MANAGE,
+    response=schemas.ItemOut,
+)
+def put_photo(item_id: int) -> Item:
+    """Send the image itself as the body, ``Content-Type: image/jpeg`` (or png, webp):
+    it is resized to at most 1,200 pixels a side, with a 240-pixel thumbnail, and its
+    metadata dropped. Read it back at ``/toollibrary/items/<id>/photo.jpg``."""
+    item = get_or_404(Item, item_id)
+    if request.mimetype not in ("image/jpeg", "image/png", "image/webp"):
+        raise ApiError(415, "unsupported media type", {"Content-Type": ["image/jpeg, png or webp"]})
+    photos.store(get_session(), item, request.get_data())
+    get_session().refresh(item)
+    return item
 
 
 # --- membership types and members ---------------------------------------------------
