@@ -104,8 +104,9 @@ def chart(plugin: str, name: str) -> Response:
 def _values(session: Any, plugin: str, name: str, months: list[str]) -> list[int | None] | None:
     """The figure per month (``None`` if the plugin never published it)."""
     if is_aggregator():
-        grid = aggregates.grid(session, plugin, name, months)
-        return grid.totals if grid.rows else None
+        if name not in aggregates.plugins_and_metrics(session).get(plugin, []):
+            return None
+        return aggregates.grid(session, plugin, name, months, listed=[]).totals
     held = {row.period: row.metrics for row in own_summaries() if row.plugin == plugin}
     if not any(name in metrics for metrics in held.values()):
         return None

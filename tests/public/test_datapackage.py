@@ -45,3 +45,7 @@ def test_an_aggregators_data_package_adds_the_network_totals(three_towns):
         for r in aggregator.app.test_client().get("/public/datapackage.json").json["resources"]
     ]
     assert names == ["summaries", "summaries-signed", "definitions", "network", "network-totals"]
+    # The network's widgets chart its totals.
+    chart = aggregator.app.test_client().get("/embed/chart/foodbank/grams_distributed")
+    assert chart.status_code == 200 and "Food bank: Food given out (kg)" in chart.text
+    assert aggregator.app.test_client().get("/embed/chart/foodbank/nothing").status_code == 404
