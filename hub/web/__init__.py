@@ -16,6 +16,7 @@ from hub.web import (
     approvals,
     audit_log,
     dashboard,
+    embed,
     exports,
     imports,
     locations,
@@ -45,6 +46,7 @@ BLUEPRINTS = (
     imports.bp,
     public.bp,
     public_report.bp,
+    embed.bp,
     approvals.bp,
     settings.bp,
 )

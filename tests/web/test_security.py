@@ -117,7 +117,7 @@ def test_every_core_page_needs_sign_in(app, client):
     """Walks every route of the core, so a page added later without a guard fails
     here. Plugins choose their own public pages (a repair café's events feed) and
     test their guards themselves."""
-    public = ("/login", "/static/", "/public", "/.well-known/", "/federation/")
+    public = ("/login", "/static/", "/public", "/embed/", "/.well-known/", "/federation/")
     public_api = ("/api/v1/openapi.json", "/api/v1/docs")
     plugins = tuple(
         f"{prefix}{name}"
