@@ -150,7 +150,8 @@ def hbar_chart(
     """Horizontal bars for categories (reasons, barriers, product types); a ``None``
     value is labelled ``missing``."""
     top = _nice_max(max((v for _, v in items if v is not None), default=0))
-    row, label_width = 24, 150
+    # Room for a 22-character label at the 12px the stylesheet sets, so none is clipped.
+    row, label_width = 24, 170
     height = row * len(items) + 8
     bars = []
     for i, (label, value) in enumerate(items):

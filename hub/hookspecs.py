@@ -171,7 +171,10 @@ def hub_nav_items(user: User) -> Iterable[NavItem]:
     Each :class:`hub.plugin_api.NavItem` has a label, an endpoint, an optional
     permission and an ``order`` (the core's own entries run from 0, Dashboard,
     to 950, Account); entries the user may not use are hidden by the core, and
-    an entry whose endpoint does not exist is reported and left out.
+    an entry whose endpoint does not exist is reported and left out. Mark the
+    plugin's quick log (the one form used most at a session) with ``quick=True``
+    (since 1.2): it is also a big button at the top of the home page and a button
+    under every page's header, outside the menu.
 
     Arguments:
 

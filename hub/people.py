@@ -87,6 +87,27 @@ def _forgetting(session: Session) -> Iterator[None]:
     audit.scrub(session, [entry for entry in changed if entry["action"] == "update"], before)
 
 
+@contextmanager
+def erasure(session: Session, entity: str, entity_id: Any) -> Iterator[dict[str, Any]]:
+    """Erase a record a plugin holds about someone who is not (or not only) a person
+    in the registry, such as a food bank household, as the core erases a person::
+
+        with api.erasure(session, "foodbank_household", household.id) as details:
+            details["vouchers"] = blank_the_household(household)
+
+    The changes made inside are audited; earlier audit entries about the records
+    changed forget the values changed and every personal field; an ``erase`` entry
+    (with ``details``) is recorded; then it commits and clears the database's old
+    copies of the values (:func:`remove_remnants`). A block that raises changes nothing.
+    """
+    details: dict[str, Any] = {}
+    with _forgetting(session):
+        yield details
+    audit.record(session, "erase", entity, entity_id, **details)
+    session.commit()
+    remove_remnants(session)
+
+
 def apply_retention(session: Session, plugins: PluginManager, today: dt.date) -> dict[str, int]:
     """Erase people whose retention date has passed; then each plugin's own data."""
     due = session.scalars(

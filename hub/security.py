@@ -14,6 +14,11 @@ from flask_wtf.csrf import CSRFProtect
 # API checks CSRF itself when a browser session is used instead of a token.
 NON_FORM_PREFIXES = ("/api/", "/federation/")
 
+# Longer addresses are refused with 414 by the hub itself, in its own JSON on the API:
+# under gunicorn's limit on the request line (4,094 bytes), so it never answers first
+# in plain text, and well over what any link or filter of the hub makes.
+MAX_URL_LENGTH = 2048
+
 CONTENT_SECURITY_POLICY = "; ".join(
     (
         "default-src 'self'",
@@ -35,6 +40,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # valid for the session's life
     csrf.init_app(app)
     app.wsgi_app = LoopbackProxy(app.wsgi_app)  # type: ignore[method-assign]
+    app.before_request(_refuse_long_urls)
     app.before_request(_protect_forms)
     app.after_request(_set_headers)
 
@@ -72,6 +78,11 @@ def _is_ip(value: str) -> bool:
 
 def _is_loopback(value: str) -> bool:
     return _is_ip(value) and ipaddress.ip_address(value).is_loopback
+
+
+def _refuse_long_urls() -> None:
+    if len(request.full_path) > MAX_URL_LENGTH:
+        abort(414, f"The address is longer than {MAX_URL_LENGTH} characters.")
 
 
 def _protect_forms() -> None:

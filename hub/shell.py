@@ -14,12 +14,17 @@ class NavItem:
     left out and reported on the admin's plugins page. Entries are sorted by
     ``order``, then label; the core's run 0 (Dashboard) to 20 (Locations) and
     800 upwards (Network, Admin, Account), so plugins fit between 30 and 799.
+
+    ``quick`` marks a plugin's quick log (the form used most at a session): it is
+    also a button at the top of the home page and on every page's header, outside
+    the menu, so a volunteer on a phone reaches it in one tap (since plugin API 1.2).
     """
 
     label: str
     endpoint: str
     permission: str | None = None
     order: int = 100
+    quick: bool = False
 
 
 @dataclass

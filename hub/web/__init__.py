@@ -13,6 +13,7 @@ from hub import auth, clock
 from hub.web import (
     account,
     admin,
+    approvals,
     audit_log,
     dashboard,
     exports,
@@ -21,6 +22,7 @@ from hub.web import (
     people,
     plugins,
     public,
+    public_report,
     signin,
     users,
 )
@@ -41,6 +43,8 @@ BLUEPRINTS = (
     exports.bp,
     imports.bp,
     public.bp,
+    public_report.bp,
+    approvals.bp,
 )
 ERROR_PAGES = (400, 403, 404, 405, 413, 429, 500, 503)
 

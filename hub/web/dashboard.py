@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 from markupsafe import Markup
 
 from hub import auth, clock
@@ -26,6 +26,7 @@ class NavLink:
     label: str
     url: str
     current: bool
+    quick: bool = False
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,37 @@ def plugin_manager() -> PluginManager:
 @auth.require_permission()
 def dashboard() -> str:
     return render_template("hub/dashboard.html", panels=panels(auth.current_user()))
+
+
+@bp.get("/manifest.webmanifest")
+def manifest() -> Response:
+    """What "Add to Home screen" needs: the instance's name, its icon, where it opens."""
+    name = current_app.config["INSTANCE_NAME"]
+    icons = [
+        {"src": url_for("static", filename="icon.svg"), "sizes": "any", "type": "image/svg+xml"},
+        *(
+            {
+                "src": url_for("static", filename=f"icon-{size}.png"),
+                "sizes": f"{size}x{size}",
+                "type": "image/png",
+            }
+            for size in (192, 512)
+        ),
+    ]
+    response = jsonify(
+        {
+            "name": name,
+            "short_name": name[:12],
+            "start_url": url_for("shell.dashboard"),
+            "scope": "/",
+            "display": "standalone",
+            "background_color": "#f7fafc",
+            "theme_color": "#2b6cb0",
+            "icons": icons,
+        }
+    )
+    response.mimetype = "application/manifest+json"
+    return response
 
 
 def panels(user: User | None) -> list[RenderedPanel]:
@@ -82,7 +114,7 @@ def navigation(user: User | None) -> list[NavLink]:
         except Exception as exc:
             plugins.note_hook_error(plugin, f"navigation entry {item.label!r}", exc)
             continue
-        links.append(NavLink(item.label, url, False))
+        links.append(NavLink(item.label, url, False, item.quick))
     return _mark_current(links)
 
 

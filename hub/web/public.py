@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, render_template
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from sqlalchemy import select
 
 from hub import clock
@@ -16,6 +16,7 @@ from hub.federation import aggregates
 from hub.federation.models import Origin, Summary
 from hub.periods import Period
 from hub.web.public_figures import Catalogue, Suppression, sections
+from hub.web.public_impact import Area, impact_summary
 
 bp = Blueprint("public", __name__)
 
@@ -37,6 +38,12 @@ def is_aggregator() -> bool:
     )
 
 
+def own_area() -> Area:
+    config = current_app.config
+    name = config["LOCALITY"].get("town") or config["INSTANCE_NAME"]
+    return Area("instance", name, frozenset({config["BASE_URL"]}))
+
+
 def own_suppression() -> Suppression:
     return Suppression("own", current_app.config["SUPPRESSION_THRESHOLD"])
 
@@ -51,7 +58,9 @@ def public() -> str:
         for row in own_summaries()
     ]
     network: list[Any] = []
-    if is_aggregator():
+    aggregator = is_aggregator()
+    impact = impact_summary(session, catalogue, today, area=None if aggregator else own_area())
+    if aggregator:
         network = sections(
             aggregates.all_totals(session),
             catalogue,
@@ -62,6 +71,7 @@ def public() -> str:
         "hub/public/index.html",
         own_sections=sections(own, catalogue, today, own_suppression()),
         network_sections=network,
+        impact=impact,
         threshold=current_app.config["SUPPRESSION_THRESHOLD"],
     )
 
@@ -139,4 +149,9 @@ def csv_download(header: list[str], rows: list[list[Any]], filename: str) -> Res
 def download(response: Response, filename: str) -> Response:
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
     response.headers["Access-Control-Allow-Origin"] = "*"  # open data, for anyone's scripts
+    # Scripts that poll the open data ask with If-None-Match and get a bodiless 304
+    # until the figures change; no-cache makes every cache ask before reusing a copy.
+    response.headers["Cache-Control"] = "no-cache"
+    response.add_etag()
+    response.make_conditional(request)  # turns it into the 304 in place
     return response

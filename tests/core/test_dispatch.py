@@ -9,7 +9,7 @@ import json
 import pytest
 
 from hub import create_app
-from hub.plugin_manager import PluginError
+from hub.plugin_manager import API_VERSION, PluginError
 from hub.testing import HubRunner, create_account, login, make_instance
 
 PAGES = """
@@ -234,7 +234,11 @@ def versioned(requirement):
     [
         (">=1.1,<2", "enabled", None),
         ("~=1.0", "enabled", None),
-        (">=2", "failed", "plugin 'versioned' needs plugin API >=2; this hub offers 1.1"),
+        (
+            ">=2",
+            "failed",
+            f"plugin 'versioned' needs plugin API >=2; this hub offers {API_VERSION}",
+        ),
         (
             "one point one",
             "failed",

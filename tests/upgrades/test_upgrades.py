@@ -24,7 +24,8 @@ from sqlalchemy.engine import make_url
 
 from hub import create_app, migrate
 from hub.cli import cli, write_config
-from hub.db import database
+from hub.db import database, get_session
+from hub.federation import aggregates
 from hub.testing import Account, Databases, login
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -117,6 +118,23 @@ def test_a_database_of_an_earlier_release_upgrades_with_its_data_intact(
             assert {column: now[column] for column in row if column in now} == {
                 column: value for column, value in row.items() if column not in gone
             }, f"{table} {key} changed"
+    # core_0008 built the subtotals from the summaries held: the same totals as adding
+    # those summaries up one by one, by the rule.
+    assert before["federation_summary"]
+    with app.app_context():
+        session = get_session()
+        for total in aggregates.all_totals(session):
+            cells = [
+                aggregates.Cell(row["origin"], row["metrics"])
+                for row in before["federation_summary"].values()
+                if (row["plugin"], row["period"]) == (total["plugin"], total["period"])
+            ]
+            combined = aggregates.combine(cells)
+            assert total["origins"] == len(cells)
+            assert total["metrics"] == {name: t.value for name, t in combined.items()}
+        assert len(aggregates.all_totals(session)) == len(
+            {(row["plugin"], row["period"]) for row in before["federation_summary"].values()}
+        )
     with database(app).engine.connect() as connection:
         assert migrate.schema_differences(app, connection) == {
             name: [] for name in ("core", "foodbank", "repaircafe", "testvisits")

@@ -43,7 +43,7 @@ class Visits:
     @api.hookimpl
     def hub_nav_items(self, user):
         return [
-            api.NavItem("Visits", "visits_pages.home", "visits.record", order=30),
+            api.NavItem("Visits", "visits_pages.home", "visits.record", order=30, quick=True),
             api.NavItem("Nowhere", "visits_pages.no_such_page", order=31),
         ]
 
@@ -210,3 +210,13 @@ def test_a_crashing_page_gets_the_friendly_error_page(make_app):
     assert '<nav aria-label="Main"' in response.text  # still inside the shell
     assert "KeyError" not in response.text
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_the_home_page_puts_the_days_quick_logs_first(shell_app):
+    html = signed_in(shell_app, "volunteer").get("/").text
+    assert html.index("At today's session") < html.index("Visits this week")
+    assert '<a class="button primary big" href="/visits/">Visits</a>' in html
+    quick = html[html.index('aria-label="Quick logs"') :]
+    assert quick.index('href="/visits/"') < quick.index("</nav>")  # on every page's header
+    viewer = signed_in(shell_app, "viewer").get("/").text  # no quick log to offer
+    assert "At today" not in viewer and 'aria-label="Quick logs"' not in viewer

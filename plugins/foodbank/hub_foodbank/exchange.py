@@ -95,8 +95,7 @@ def column_map(headers: list[str], options: dict[str, Any]) -> dict[str, str]:
     if missing:
         raise FieldError(
             missing[0],
-            f"no column for {missing[0]!r}: map one of the file's columns onto it"
-            f" (map.{missing[0]}=HEADER)",
+            f"no column for {missing[0]!r}: choose which of the file's columns holds it",
         )
     return found
 
@@ -167,7 +166,11 @@ def _location(ctx: Context, row: dict[str, str]) -> Location:
     name = row.get("location", "").strip()
     if not name:
         if ctx.default_location is None:
-            raise FieldError("location", "is empty; add a column or --option location=NAME")
+            raise FieldError(
+                "location",
+                "is empty: add a location column, or set the option location=NAME for rows "
+                "that name none",
+            )
         return ctx.default_location
     location = ctx.locations.get(name.lower())
     if location is None:

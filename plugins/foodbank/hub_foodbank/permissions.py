@@ -8,6 +8,8 @@ VIEW = "foodbank.view"
 HOUSEHOLDS = "foodbank.households"
 LOG = "foodbank.log"
 MANAGE = "foodbank.manage"
+EXPORT = "foodbank.households.export"
+ERASE = "foodbank.households.erase"
 
 PERMISSIONS = (
     Permission(
@@ -30,4 +32,7 @@ PERMISSIONS = (
         "Manage referral agencies, correct stock and import spreadsheets",
         ("coordinator",),
     ),
+    # As for a person in the registry (people.export, people.erase): admins only.
+    Permission(EXPORT, "Export everything held about a household (subject access)", ()),
+    Permission(ERASE, "Erase a household's personal data on request", ()),
 )

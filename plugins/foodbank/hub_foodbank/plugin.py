@@ -21,6 +21,7 @@ from hub_foodbank import (
     models,
     panels,
     people,
+    privacy,
     settings,
     views,
 )
@@ -43,7 +44,7 @@ def hub_settings() -> type[settings.SettingsSchema]:
 
 @api.hookimpl
 def hub_blueprints(app: Flask) -> Iterable[Blueprint]:
-    return [api_module.bp, views.bp]
+    return [api_module.bp, views.bp, privacy.bp]
 
 
 @api.hookimpl
@@ -59,7 +60,7 @@ def hub_cli_commands() -> Iterable[click.Command]:
 @api.hookimpl
 def hub_nav_items(user: api.User) -> Iterable[api.NavItem]:
     return [
-        api.NavItem("Log a parcel", "foodbank.quick", LOG, order=10),
+        api.NavItem("Log a parcel", "foodbank.quick", LOG, order=10, quick=True),
         api.NavItem("Food bank", "foodbank.index", VIEW, order=11),
         api.NavItem("Households", "foodbank.households", HOUSEHOLDS, order=12),
     ]

@@ -136,19 +136,23 @@ class AgencyOut(Schema):
     active = fields.Boolean()
 
 
+VOUCHER_CODE = validate.Regexp(r"^[A-Za-z0-9-]{3,24}$", error="3 to 24 letters or digits")
+REASONS = fields.List(
+    fields.String(validate=validate.Length(max=40)),
+    required=True,
+    validate=validate.Length(min=1),
+    metadata={"description": "Codes from the configured referral reasons"},
+)
+
+
 class VoucherCreate(Schema):
     code = fields.String(
-        validate=validate.Regexp(r"^[A-Za-z0-9-]{3,24}$", error="3 to 24 letters or digits"),
+        validate=VOUCHER_CODE,
         metadata={"description": "The code printed on the voucher; leave out to have one made"},
     )
     agency_id = fields.Integer(required=True)
     household_id = fields.Integer(required=True)
-    reasons = fields.List(
-        fields.String(validate=validate.Length(max=40)),
-        required=True,
-        validate=validate.Length(min=1),
-        metadata={"description": "Codes from the configured referral reasons"},
-    )
+    reasons = REASONS
     issued_on = fields.Date()
     valid_until = fields.Date()
     notes = fields.String(validate=validate.Length(max=1000))
@@ -222,6 +226,21 @@ class ParcelCorrection(Schema):
     method = fields.Code(codes.DELIVERY_METHODS)
     signposting = fields.List(fields.Code(codes.SIGNPOSTING))
     reason = reason_field()
+
+
+class WalkInCreate(HouseholdFields):
+    """A walk-in with a paper voucher, in one form: the household, the voucher as
+    printed (its code typed once), and the parcel."""
+
+    voucher_code = fields.String(required=True, validate=VOUCHER_CODE)
+    agency_id = fields.Integer(required=True)
+    reasons = REASONS
+    issued_on = fields.Date()
+    location_id = fields.Integer(required=True)
+    parcel_type = fields.Code(codes.PARCEL_TYPES, load_default="emergency")
+    weight_grams = fields.Grams(minimum=1, maximum=200_000)
+    method = fields.Code(codes.DELIVERY_METHODS, load_default="collected")
+    signposting = fields.List(fields.Code(codes.SIGNPOSTING), load_default=list)
 
 
 class ParcelOut(Schema):
@@ -342,9 +361,22 @@ class StockAdjustmentIn(Schema):
     reason = fields.String(validate=validate.Length(max=200))
 
 
+class StockCorrection(StockAdjustmentIn):
+    """The stock page's correction: kilograms in the box (minus to take away), and why."""
+
+    grams = fields.Grams(required=True, minimum=-5_000_000, maximum=5_000_000)
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=200))
+
+
 class StockAdjustmentOut(Schema):
     id = fields.Integer()
     category = fields.String()
     grams = fields.Integer()
     made_on = fields.Date()
     reason = fields.String()
+
+
+class HouseholdErased(Schema):
+    id = fields.Integer()
+    erased_at = fields.DateTime()
+    records = fields.Integer(metadata={"description": "Records blanked: the household, notes"})

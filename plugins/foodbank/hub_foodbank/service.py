@@ -115,14 +115,19 @@ def _not_anonymised(household: Household, field: str) -> None:
         raise FieldError(field, f"household {household.id} has been anonymised")
 
 
-def register_household(session: Session, values: dict[str, Any]) -> Household:
-    """A new household, with the code it was given or a fresh one."""
+def _new_household(session: Session, values: dict[str, Any]) -> Household:
     _check_person(session, values.get("person_id"))
     values = dict(values)
     code = normalise_code(values.pop("code", "")) or new_code(session, Household, "H")
     household = Household(code=code, **values)
     session.add(household)
-    _commit_or_conflict(session, "code", f"a household already has the code {code}")
+    return household
+
+
+def register_household(session: Session, values: dict[str, Any]) -> Household:
+    """A new household, with the code it was given or a fresh one."""
+    household = _new_household(session, values)
+    _commit_or_conflict(session, "code", f"a household already has the code {household.code}")
     return household
 
 
@@ -216,6 +221,19 @@ def issue_voucher(
     session: Session, settings: Settings, values: dict[str, Any], today: dt.date
 ) -> Voucher:
     """A referral: valid from ``issued_on`` (default today) for the configured days."""
+    household = _referenced(session, Household, values["household_id"], "household_id", "household")
+    voucher = _new_voucher(session, settings, household, values, today)
+    _commit_or_conflict(session, "code", f"a voucher already has the code {voucher.code}")
+    return voucher
+
+
+def _new_voucher(
+    session: Session,
+    settings: Settings,
+    household: Household,
+    values: dict[str, Any],
+    today: dt.date,
+) -> Voucher:
     unknown = check_reasons(settings, values["reasons"])
     if unknown:
         raise FieldError(
@@ -223,7 +241,6 @@ def issue_voucher(
             f"unknown reason {unknown[0]!r}; use one of: {', '.join(settings.reasons)}",
         )
     agency = _referenced(session, Agency, values["agency_id"], "agency_id", "agency")
-    household = _referenced(session, Household, values["household_id"], "household_id", "household")
     _not_anonymised(household, "household_id")
     issued = values.get("issued_on", today)
     valid_until = values.get("valid_until") or issued + dt.timedelta(
@@ -242,7 +259,6 @@ def issue_voucher(
     )
     set_reasons(voucher, values["reasons"])
     session.add(voucher)
-    _commit_or_conflict(session, "code", f"a voucher already has the code {code}")
     return voucher
 
 
@@ -563,6 +579,66 @@ def log_parcel(session: Session, request: ParcelRequest) -> tuple[LoggedParcel, 
             _check_voucher(request)
         raise
     return parcel, True
+
+
+WALK_IN_HOUSEHOLD = (
+    "adults",
+    "children_0_4",
+    "children_5_11",
+    "children_12_17",
+    "dietary",
+    "allergies",
+    "postcode_district",
+)
+WALK_IN_PARCEL = ("location_id", "parcel_type", "weight_grams", "method", "signposting")
+
+
+@dataclass(frozen=True)
+class WalkIn:
+    household: Household
+    voucher: Voucher
+    parcel: LoggedParcel
+
+
+def walk_in(session: Session, settings: Settings, values: dict[str, Any], today: dt.date) -> WalkIn:
+    """Someone new with a paper voucher: the household registered, the voucher recorded
+    under its printed code, and the parcel logged, in one transaction (all or nothing)."""
+    household = _new_household(
+        session, {key: values[key] for key in WALK_IN_HOUSEHOLD if key in values}
+    )
+    voucher_values = {
+        "code": values["voucher_code"],
+        "agency_id": values["agency_id"],
+        "reasons": values["reasons"],
+        "issued_on": values.get("issued_on", today),
+    }
+    if session.scalar(
+        select(Voucher.id).where(Voucher.code == normalise_code(values["voucher_code"]))
+    ):
+        raise FieldError("voucher_code", "this voucher is already recorded: find it by its code")
+    voucher = _new_voucher(session, settings, household, voucher_values, today)
+    location = _referenced(session, Location, values["location_id"], "location_id", "location")
+    session.flush()
+    usual = prefill(settings, household, values["parcel_type"])
+    wanted = ParcelRequest(
+        household=household,
+        location=location,
+        given_on=today,
+        parcel_type=values["parcel_type"],
+        adults=household.adults,
+        children=household.children,
+        weight_grams=values.get("weight_grams", usual["weight_grams"]),
+        method=values["method"],
+        signposting=tuple(values["signposting"]),
+        voucher=voucher,
+    )
+    try:
+        _check_voucher(wanted)
+    except Conflict as exc:
+        raise FieldError("issued_on", f"{exc.message}: {exc.details['voucher'][0]}") from None
+    parcel = _insert(session, wanted)
+    _commit_or_conflict(session, "voucher_code", "this code is already in use")
+    return WalkIn(household, voucher, parcel)
 
 
 # --- donations and stock ---------------------------------------------------------

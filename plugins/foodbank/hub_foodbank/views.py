@@ -266,6 +266,60 @@ def parcel_detail(parcel_id: int) -> str:
     return render_template("foodbank/parcel.html", parcel=found, voiding=Form(VoidIn))
 
 
+WALK_IN_INPUTS = tuple(
+    name for name in schemas.WalkInCreate._declared_fields if name != "person_id"
+)
+
+
+@bp.route("/walk-in", methods=["GET", "POST"])
+@require_permission(LOG)
+def walk_in() -> Any:
+    """Someone new with a paper voucher, in one form: register the household, record
+    the voucher under its printed code (typed once) and log the parcel."""
+    locations = [location.id for location in _locations()]
+    remembered = session.get(LOCATION_KEY)
+    values = {
+        "voucher_code": service.normalise_code(request.args.get("code", "")[:24]) or None,
+        "adults": 1,
+        "issued_on": today(),
+        "location_id": remembered if remembered in locations else next(iter(locations), None),
+        "parcel_type": "emergency",
+        "method": "collected",
+    }
+    form = Form(
+        schemas.WalkInCreate,
+        values,
+        only=WALK_IN_INPUTS,
+        inputs=PARCEL_INPUTS,
+        once="foodbank.walk_in",
+    )
+    config = settings.current()
+    made = form.submit(
+        _marking_conflicts(lambda data: service.walk_in(get_session(), config, data, today())),
+        made=lambda done: (
+            f"{_parcel_summary(done.parcel, done.household)}, voucher {done.voucher.code}",
+            url_for("foodbank.parcel_detail", parcel_id=done.parcel.id),
+        ),
+    )
+    if made is not None:
+        session[LOCATION_KEY] = made.parcel.location_id
+        flash(
+            f"Logged: {_parcel_summary(made.parcel, made.household)}, a new household "
+            f"with voucher {made.voucher.code}.",
+            "success",
+        )
+    if made is not None or form.repeated:
+        return redirect(url_for("foodbank.quick"))
+    page = render_template(
+        "foodbank/walk_in.html",
+        form=form,
+        agencies=_agencies(),
+        reasons=list(config.reasons.items()),
+        locations=[(location.id, location.name) for location in _locations()],
+    )
+    return page, form.status
+
+
 # --- households and vouchers -------------------------------------------------------
 
 
@@ -482,6 +536,31 @@ def stock_page() -> str:
         levels=stock.levels(get_session(), config, today()),
         config=config,
     )
+
+
+@bp.route("/stock/correct", methods=["GET", "POST"])
+@require_permission(MANAGE)
+def stock_correct() -> Any:
+    """A stock count, waste or a transfer: kilograms added or (minus) taken away."""
+    form = Form(
+        schemas.StockCorrection,
+        {"made_on": today(), "category": request.args.get("category")},
+        inputs={"grams": "kg"},
+        once="foodbank.stock",
+    )
+    made = form.submit(
+        lambda data: service.adjust_stock(get_session(), data, today()),
+        made=lambda adjustment: (
+            f"stock correction of {adjustment.grams / 1000:+,.1f} kg",
+            url_for("foodbank.stock_page"),
+        ),
+    )
+    if made is not None:
+        label = codes.STOCK_CATEGORIES[made.category]
+        flash(f"Stock of {label} corrected by {made.grams / 1000:+,.1f} kg.", "success")
+    if made is not None or form.repeated:
+        return redirect(url_for("foodbank.stock_page"))
+    return render_template("foodbank/stock_correct.html", form=form), form.status
 
 
 def _with_categories(form: MultiDict[str, str]) -> MultiDict[str, str]:

@@ -122,3 +122,115 @@ def test_a_lost_reply_then_a_retry_logs_one_parcel(fb, phone_page):
     already = page.locator(".flash-info")
     assert "Already logged: emergency parcel" in already.inner_text()
     assert fb.ok("GET", f"/parcels?household_id={household['id']}", role="viewer")["total"] == 1
+
+
+@pytest.mark.browser
+def test_a_walk_in_with_a_paper_voucher_is_one_form(fb, phone_page):
+    agency = fb.agency()
+    page = phone_page
+    browser_login(page, fb.accounts["volunteer"])
+    page.goto("/foodbank/quick")
+    page.fill("#code", "v-77k2q")  # typed once, from the paper voucher
+    tap = Taps(page)
+    tap("#find")
+    tap("#walk-in")
+    assert page.locator("#voucher_code").input_value() == "V77K2Q"
+    page.select_option("#agency_id", str(agency["id"]))
+    page.get_by_label("Low income").check()
+    page.fill("#adults", "2")
+    page.fill("#children_5_11", "1")
+    tap("#log-walk-in")
+    assert "a new household with voucher V77K2Q" in page.locator(".flash-success").inner_text()
+
+    (parcel,) = fb.ok("GET", "/parcels", role="viewer")["items"]
+    (voucher,) = fb.ok("GET", "/vouchers", role="volunteer")["items"]
+    assert voucher["code"] == "V77K2Q" and voucher["status"] == "redeemed"
+    assert parcel["voucher_id"] == voucher["id"]
+    assert (parcel["adults"], parcel["children"]) == (2, 1)
+    assert parcel["weight_grams"] == 4000 + 3000 * 3  # the usual weight for three people
+
+    # The back button and the button again: still one household, voucher and parcel.
+    page.go_back()
+    page.wait_for_load_state()
+    tap("#log-walk-in")
+    assert "Already logged" in page.locator(".flash-info").inner_text()
+    assert fb.ok("GET", "/households", role="volunteer")["total"] == 1
+    assert fb.ok("GET", "/parcels", role="viewer")["total"] == 1
+
+
+@pytest.mark.browser
+def test_focus_follows_the_quick_log(fb, phone_page, live_server):
+    household = fb.household(adults=1)
+    page = phone_page
+    browser_login(page, fb.accounts["volunteer"])
+    page.goto("/foodbank/quick")
+    assert page.evaluate("document.activeElement.id") == "code"  # ready to type
+    page.keyboard.type(household["code"])
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "confirm"
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "log-parcel"
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "Logged: emergency parcel" in page.locator(".flash-success").inner_text()
+    assert page.evaluate("document.activeElement.id") == "code"  # the next person
+    manifest = page.request.get(f"{live_server.url}/manifest.webmanifest").json()
+    assert manifest["display"] == "standalone" and manifest["start_url"] == "/"
+    assert {icon["sizes"] for icon in manifest["icons"]} == {"any", "192x192", "512x512"}
+    for icon in manifest["icons"]:
+        assert page.request.get(live_server.url + icon["src"]).ok
+    assert page.locator("link[rel=icon]").count() == 1
+
+
+@pytest.mark.browser
+def test_a_coordinator_corrects_and_voids_on_a_phone(fb, phone_page, published):
+    import datetime as dt
+
+    household = fb.household(adults=2)
+    first = fb.parcel(household_id=household["id"], weight_grams=10000)
+    twice = fb.parcel(household_id=household["id"], weight_grams=10000)
+    month = dt.date.today().strftime("%Y-%m")
+    page = phone_page
+    browser_login(page, fb.accounts["coordinator"])
+
+    page.goto(f"/foodbank/parcels/{first['id']}")
+    page.get_by_role("link", name="Correct this parcel").tap()
+    page.fill("#weight_kg", "8.5")
+    page.get_by_role("button", name="Save the correction").tap()
+    # A correction needs its reason: the browser asks for it before anything is sent.
+    assert page.locator("#reason").evaluate("box => box.validity.valueMissing")
+    page.fill("#reason", "weighed again")
+    page.get_by_role("button", name="Save the correction").tap()
+    assert "Parcel corrected (weight_grams)" in page.locator(".flash-success").inner_text()
+    assert "8.5 kg" in page.locator("dl").inner_text()
+
+    page.goto(f"/foodbank/parcels/{twice['id']}")
+    reason = page.get_by_label("Why is it void?")
+    page.get_by_role("button", name="Void parcel").tap()  # no reason yet: not sent
+    assert reason.evaluate("box => box.validity.valueMissing")
+    reason.fill("logged twice")
+    page.get_by_role("button", name="Void parcel").tap()
+    assert "logged twice" in page.locator("#voided").inner_text()
+    assert page.get_by_role("button", name="Void parcel").count() == 0
+    assert published(month)["grams_distributed"] == 8500
+    assert published(month)["parcels.emergency"] == 1
+
+
+@pytest.mark.browser
+def test_a_parcel_logged_after_the_session_on_a_phone(fb, phone_page):
+    import datetime as dt
+
+    household = fb.household(adults=1)
+    page = phone_page
+    browser_login(page, fb.accounts["volunteer"])
+    page.goto(f"/foodbank/quick?code={household['code']}")
+    page.tap("#confirm")
+    page.get_by_text("People fed, date, help offered").tap()
+    late = dt.date.today() - dt.timedelta(days=2)
+    page.fill("#given_on", late.isoformat())
+    page.locator("details button[type=submit]").tap()
+    assert f"given {late:%-d %b}" in page.locator(".flash-success").inner_text()
+    (parcel,) = fb.ok("GET", "/parcels", role="viewer")["items"]
+    assert parcel["given_on"] == late.isoformat()

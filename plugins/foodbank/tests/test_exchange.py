@@ -119,7 +119,7 @@ def test_import_refuses_a_sheet_it_cannot_read(fb, runner, tmp_path):
         {
             "row": 0,
             "field": "date",
-            "message": "no column for 'date': map one of the file's columns onto it (map.date=HEADER)",
+            "message": "no column for 'date': choose which of the file's columns holds it",
         }
     ]
     wrong = runner.invoke("import", "foodbank-parcels", path, "--option", "map.date=When", "--json")

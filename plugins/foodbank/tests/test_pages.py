@@ -370,3 +370,59 @@ def test_a_late_entry_and_a_top_up_chosen_without_javascript(app, fb, published)
     volunteer.post("/foodbank/quick/log", data={**filled, "weight_kg": "8.5"})
     weights = sorted(p["weight_grams"] for p in fb.ok("GET", "/parcels", role="viewer")["items"])
     assert 8500 in weights  # a weight typed is kept
+
+
+def test_a_walk_in_makes_all_three_records_or_none(app, fb):
+    agency = fb.agency()
+    known = fb.household()
+    fb.voucher(known["id"], agency["id"], ["debt"], code="VTAKEN1")
+    volunteer = _signed_in(app, fb.accounts["volunteer"])
+    page = volunteer.get("/foodbank/walk-in?code=vnew-1", follow_redirects=True)
+    html = page.get_data(as_text=True)
+    assert 'name="voucher_code" type="text" value="VNEW1"' in html
+    base = {
+        **hidden_inputs(html),
+        "voucher_code": "VNEW1",
+        "agency_id": str(agency["id"]),
+        "reasons": ["low_income"],
+        "adults": "1",
+        "location_id": str(fb.location_id),
+        "parcel_type": "emergency",
+        "method": "collected",
+    }
+    for changes, field in (
+        ({"voucher_code": "VTAKEN1"}, "voucher_code"),
+        ({"agency_id": "999"}, "agency_id"),
+        ({"reasons": ["made_up"]}, "reasons"),
+        ({"adults": "0"}, "adults"),
+    ):
+        refused = volunteer.post(page.request.full_path, data={**base, **changes})
+        assert refused.status_code == 422, changes
+        assert f'id="{field}-error"' in refused.get_data(as_text=True), changes
+    assert fb.ok("GET", "/households", role="volunteer")["total"] == 1
+    assert fb.ok("GET", "/parcels", role="viewer")["total"] == 0
+    made = volunteer.post(page.request.full_path, data=base)
+    assert made.status_code == 302
+    assert fb.ok("GET", "/households", role="volunteer")["total"] == 2
+    assert fb.ok("GET", "/parcels", role="viewer")["total"] == 1
+
+
+def test_a_coordinator_corrects_stock_in_the_page(app, fb):
+    fb.donation(dt.date.today(), "public", [{"category": "tinned_veg", "grams": 10000}])
+    coordinator = _signed_in(app, fb.accounts["coordinator"])
+    page = coordinator.get("/foodbank/stock/correct?category=tinned_veg", follow_redirects=True)
+    html = page.get_data(as_text=True)
+    assert '<option value="tinned_veg" selected>' in html
+    data = {**hidden_inputs(html), "category": "tinned_veg", "kg": "-2.5"}
+    missing = coordinator.post(page.request.full_path, data=data)
+    assert missing.status_code == 422 and 'id="reason-error"' in missing.get_data(as_text=True)
+    done = coordinator.post(
+        page.request.full_path, data={**data, "reason": "dented tins"}, follow_redirects=True
+    )
+    assert "corrected by -2.5 kg" in done.get_data(as_text=True)
+    again = coordinator.post(page.request.full_path, data={**data, "reason": "dented tins"})
+    assert again.status_code == 302  # the same form twice: one correction
+    levels = {row["category"]: row for row in fb.ok("GET", "/stock", role="viewer")}
+    assert levels["tinned_veg"]["on_hand_grams"] == 7500
+    volunteer = _signed_in(app, fb.accounts["volunteer"])
+    assert volunteer.get("/foodbank/stock/correct").status_code == 403

@@ -34,7 +34,9 @@ def definitions() -> list[api.Metric]:
     return [
         api.Metric("events_held", "events", "Repair café events held", label="Repair cafés held"),
         api.Metric("items_brought", "items", "Items brought to be repaired", label="Items brought"),
-        api.Metric("items_fixed", "items", "Items fixed", label="Items fixed"),
+        api.Metric(
+            "items_fixed", "items", "Items fixed", label="Items fixed", impact="items_repaired"
+        ),
         api.Metric(
             "items_repairable",
             "items",
@@ -72,6 +74,7 @@ def definitions() -> list[api.Metric]:
             "Estimated weight of fixed items kept out of the waste stream",
             counts="quantity",
             label="Waste prevented",
+            impact="waste_prevented",
         ),
         api.Metric(
             "co2e_avoided_g",
@@ -79,6 +82,7 @@ def definitions() -> list[api.Metric]:
             "Estimated greenhouse gas emissions avoided by fixing instead of replacing",
             counts="quantity",
             label="Emissions avoided",
+            impact="co2e_avoided",
         ),
         api.Metric(
             "visitors",
@@ -187,23 +191,73 @@ def compute(session: Session, periods: Sequence[api.Period]) -> dict[api.Period,
     return {period: figures(found.get(period) or Tally(), factors) for period in periods}
 
 
-def impact_grams(counts: Tally, factors: dict[int, tuple[int, int]]) -> tuple[int, int]:
-    """(grams of waste prevented, grams of CO2e avoided) for the fixed items.
+def impact_by_category(
+    counts: Tally, factors: dict[int, tuple[int, int]]
+) -> dict[int, tuple[int, int]]:
+    """Category id -> (grams of waste prevented, grams of CO2e avoided x 1000) for the
+    fixed items.
 
     An item's own weight estimate is used when the fixer gave one, otherwise
     its category's average weight; emissions are weight times the category's
-    emission factor.
+    emission factor (kept x 1000, so sums stay exact until they are shown).
     """
-    waste = co2e_g_times_1000 = 0
+    found = {}
     for category, fixed in counts.fixed_by_category.items():
         weight_g, co2e_g_per_kg = factors[category]
         grams = counts.fixed_weighed_g[category] + (
             (fixed - counts.fixed_weighed[category]) * weight_g
         )
-        waste += grams
-        co2e_g_times_1000 += grams * co2e_g_per_kg
+        found[category] = (grams, grams * co2e_g_per_kg)
+    return found
+
+
+def impact_grams(counts: Tally, factors: dict[int, tuple[int, int]]) -> tuple[int, int]:
+    """(grams of waste prevented, grams of CO2e avoided) for the fixed items."""
+    by_category = impact_by_category(counts, factors).values()
+    waste = sum(grams for grams, _ in by_category)
     # g x (g CO2e per kg) / 1000 = g CO2e; dividing once at the end keeps the sum exact.
-    return waste, round(co2e_g_times_1000 / 1000)
+    return waste, round(sum(co2e for _, co2e in by_category) / 1000)
+
+
+@dataclass(frozen=True)
+class CategoryImpactShown:
+    """What fixing one category's items saved, in kilograms, for a page."""
+
+    label: str
+    fixed: int
+    waste_kg: float
+    co2e_kg: float
+
+
+def impact_shown(counts: Tally, factors: dict[int, tuple[int, int]]) -> list[CategoryImpactShown]:
+    """Each category with fixed items: waste prevented and CO2e avoided in kg, the most
+    CO2e first."""
+    labels = {category.id: category.label for category in categories().values()}
+    rows = [
+        CategoryImpactShown(
+            labels[category], counts.fixed_by_category[category], grams / 1000, co2e / 1_000_000
+        )
+        for category, (grams, co2e) in impact_by_category(counts, factors).items()
+    ]
+    return sorted(rows, key=lambda row: (-row.co2e_kg, row.label))
+
+
+def tally_of(records: Iterable[RepairRecord]) -> Tally:
+    """The counts for some records (one event's), voided ones left out, as
+    :func:`tallies` makes them for a period."""
+    counts = Tally()
+    for record in records:
+        if record.voided:
+            continue
+        counts.by_status[record.status] += 1
+        counts.by_category[record.product_category_id] += 1
+        if record.status == "fixed":
+            category = record.product_category_id
+            counts.fixed_by_category[category] += 1
+            if record.weight_g is not None:
+                counts.fixed_weighed_g[category] += record.weight_g
+                counts.fixed_weighed[category] += 1
+    return counts
 
 
 def figures(counts: Tally, factors: dict[int, tuple[int, int]]) -> dict[str, int]:

@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 
 from hub import plugin_api as api
 from hub_repaircafe.codes import BARRIERS, categories
-from hub_repaircafe.metrics import Tally, tallies
+from hub_repaircafe.impact import impact_table
+from hub_repaircafe.metrics import Tally, impact_shown, tallies
 
 MONTHS_SHOWN = 12
 TOP_CATEGORIES = 8
@@ -63,6 +64,13 @@ def dashboard_panels(session: Session, today: dt.date) -> list[api.Panel]:
             "repaircafe.view",
             order=30,
         ),
+        api.Panel(
+            "Waste and CO2e avoided (last 12 months)",
+            "repaircafe/panel_impact.html",
+            {"rows": impact_shown(year, impact_table(session))},
+            "repaircafe.view",
+            order=31,
+        ),
         api.Panel("Repair barriers", template, {"chart": barriers}, "repaircafe.view", order=31),
         api.Panel(
             "Top categories",
@@ -81,4 +89,7 @@ def _combined(tallies: list[Tally]) -> Tally:
         total.by_status += each.by_status
         total.by_barrier += each.by_barrier
         total.by_category += each.by_category
+        total.fixed_by_category += each.fixed_by_category
+        total.fixed_weighed_g += each.fixed_weighed_g
+        total.fixed_weighed += each.fixed_weighed
     return total

@@ -55,7 +55,7 @@ def hub_permissions() -> list[api.Permission]:
 def hub_nav_items(user: api.User) -> list[api.NavItem]:
     return [
         api.NavItem("Repair café", "repaircafe.events", "repaircafe.view", order=30),
-        api.NavItem("Log an item", "repaircafe.log_start", "repaircafe.log", order=31),
+        api.NavItem("Log an item", "repaircafe.log_start", "repaircafe.log", order=31, quick=True),
         api.NavItem("Repairs", "repaircafe.records", "repaircafe.view", order=32),
     ]
 

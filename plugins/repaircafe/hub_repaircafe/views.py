@@ -13,7 +13,8 @@ from werkzeug.datastructures import MultiDict
 from hub import plugin_api as api
 from hub_repaircafe import ical, schemas
 from hub_repaircafe.codes import BARRIERS, STATUSES, categories
-from hub_repaircafe.impact import impact_rows, set_impact
+from hub_repaircafe.impact import impact_rows, impact_table, set_impact
+from hub_repaircafe.metrics import impact_shown, tally_of
 from hub_repaircafe.models import RepairEvent, RepairRecord
 from hub_repaircafe.service import apply_event, apply_record, events_query, records_query
 
@@ -127,12 +128,14 @@ def event_detail(event_id: int) -> str:
     records = api.get_session().scalars(records_query({"event_id": event_id})).all()
     counted = [record for record in records if not record.voided]
     outcomes = {code: sum(1 for r in counted if r.status == code) for code in STATUSES}
+    impact = impact_shown(tally_of(records), impact_table(api.get_session()))
     return render_template(
         "repaircafe/event_detail.html",
         event=event,
         records=records,
         counted=len(counted),
         outcomes=outcomes,
+        impact=impact,
         labels=_labels(),
     )
 
@@ -159,7 +162,30 @@ def log_start() -> Any:
     todays = [event for event in nearby if event.date == today]
     if len(todays) == 1:
         return redirect(url_for("repaircafe.quick_log", event_id=todays[0].id))
-    return render_template("repaircafe/log_start.html", events=nearby)
+    return render_template(
+        "repaircafe/log_start.html", events=nearby, has_today=bool(todays), locations=_locations()
+    )
+
+
+@bp.post("/log/today")
+@api.require_permission("repaircafe.log")
+def start_today() -> Any:
+    """A session with no event planned: a fixer starts today's, in one tap, instead of
+    a dead end. A second tap (or a second fixer) joins the one already started."""
+    session = api.get_session()
+    today = api.today()
+    found = session.scalars(
+        events_query({"own": True, "date_from": today, "date_to": today}, today)
+    ).first()
+    if found is None:
+        location_id = request.form.get("location_id", type=int)
+        values = {"location_id": location_id} if location_id else {}
+        found = apply_event(
+            session, RepairEvent(title="Repair Café", date=today, public=False), values
+        )
+        session.commit()
+        flash(f"Started today's session ({found.title}).", "success")
+    return redirect(url_for("repaircafe.quick_log", event_id=found.id))
 
 
 def _categories_most_used_first() -> list[Any]:
@@ -183,9 +209,12 @@ def quick_log(event_id: int) -> Any:
     session = api.get_session()
     volunteer = api.current_user()
     assert volunteer is not None  # the page needs a permission
-    fixer = {"fixer_id": volunteer.id}
+    fixers = _fixers()
+    chosen = request.form.get("fixer_id", type=int)
+    # The fixer is whoever is chosen among the volunteers (the signed-in one by default).
+    fixer = {"fixer_id": chosen if chosen in dict(fixers) else volunteer.id}
     record = form.submit(
-        lambda data: apply_record(session, RepairRecord(), {**fixer, **data}),
+        lambda data: apply_record(session, RepairRecord(), {**data, **fixer}),
         _record_form(event_id),
         made=_record_made,
     )
@@ -213,9 +242,19 @@ def quick_log(event_id: int) -> Any:
             recent=recent,
             labels=_labels(),
             form=form,
+            fixers=fixers,
+            fixer_id=fixer["fixer_id"],
         ),
         form.status,
     )
+
+
+def _fixers() -> list[tuple[int, str]]:
+    """Who can be credited with a repair: the active users who log repairs."""
+    users = api.get_session().scalars(
+        select(api.User).where(api.User.active.is_(True)).order_by(api.User.name, api.User.email)
+    )
+    return [(user.id, user.name or user.email) for user in users if api.can(user, "repaircafe.log")]
 
 
 def _record_summary(record: RepairRecord) -> str:

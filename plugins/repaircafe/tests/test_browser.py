@@ -20,7 +20,7 @@ def test_fixer_logs_items_from_a_phone(app, accounts, phone_page, main_menu):
     page = phone_page
     browser_login(page, accounts["volunteer"])
     main_menu(page).get_by_role("link", name="Log an item").tap()
-    page.wait_for_url("**/log")
+    page.wait_for_url("**/log?once=*")  # a fresh one-time token in the address
 
     barrier = page.locator("#barrier-choices")
     assert barrier.is_hidden()  # asked for only when the item is End of life
@@ -28,6 +28,7 @@ def test_fixer_logs_items_from_a_phone(app, accounts, phone_page, main_menu):
     kettle = page.get_by_label("Kettle")
     assert page.get_by_label("Vacuum").is_hidden()
     kettle.tap()
+    assert page.evaluate("document.activeElement.name") == "status"  # on to the outcome
     page.get_by_label("Fixed").tap()
     page.get_by_role("button", name="Save item").tap()
     page.get_by_text("Saved: Kettle, Fixed").wait_for()
@@ -39,6 +40,14 @@ def test_fixer_logs_items_from_a_phone(app, accounts, phone_page, main_menu):
     page.get_by_label("Spare parts not available").tap()
     page.get_by_role("button", name="Save item").tap()
     page.get_by_text("Saved: Vacuum, End of life").wait_for()
+    assert page.evaluate("document.activeElement.id") == "category-search"  # the next item
+
+    # Back to the vacuum's form, unsure it was saved: the page says it was, and links it.
+    page.go_back()
+    page.wait_for_load_state()
+    already = page.locator("#already")
+    assert "Already logged: Vacuum, End of life" in already.inner_text()
+    assert "#record-" in already.get_by_role("link", name="Open it").get_attribute("href")
 
     with app.app_context():
         saved = [

@@ -295,3 +295,27 @@ def test_a_voided_repair_leaves_the_figures_and_a_corrected_one_changes_them(
     ).json["items"]
     reasons = {entry["action"]: entry["changes"].get("reason") for entry in audit}
     assert reasons["correct"] == "it was mended" and reasons["void"] == "not ours"
+
+
+def test_waste_and_co2e_avoided_per_event_and_on_the_dashboard(
+    app, client, accounts, clock, month_of_repairs
+):
+    from hub.testing import login
+
+    clock.set(dt.date(2025, 4, 30))
+    with app.app_context():
+        first = (
+            get_session()
+            .scalars(select(RepairEvent).where(RepairEvent.date == dt.date(2025, 3, 8)))
+            .one()
+        )
+        event_id = first.id
+    login(client, accounts["viewer"])
+    detail = client.get(f"/repaircafe/events/{event_id}").get_data(as_text=True)
+    # Two kettles fixed: 1.2 kg (the category's average) and 2.0 kg (weighed), 6 kg CO2e per kg.
+    assert "<dt>Waste prevented</dt><dd>3.2 kg</dd>" in detail
+    assert "<dt>CO<sub>2</sub>e avoided</dt><dd>19.2 kg</dd>" in detail
+    assert '<th scope="row">Kettle</th><td>2</td><td>3.2 kg</td><td>19.2 kg</td>' in detail
+    dashboard = client.get("/").get_data(as_text=True)
+    panel = dashboard[dashboard.index("Waste and CO2e avoided (last 12 months)") :]
+    assert '<th scope="row">Kettle</th><td>2</td><td>3.2 kg</td><td>19.2 kg</td>' in panel

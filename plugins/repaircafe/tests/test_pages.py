@@ -297,5 +297,26 @@ def test_record_search_takes_wildcards_literally(app, client, accounts, event_to
 
     assert found("100%") == 1 and found("%") == 1 and found("_") == 1
     assert found("FUSE blown") == 2
-    pasted = client.get("/repaircafe/records", query_string={"q": "x" * 10_000})
+    pasted = client.get("/repaircafe/records", query_string={"q": "x" * 1_000})
     assert pasted.status_code == 422 and 'id="q-error"' in pasted.get_data(as_text=True)
+
+
+def test_a_fixer_starts_todays_session_and_credits_another_fixer(app, client, accounts):
+    login(client, accounts["volunteer"])
+    page = client.get("/repaircafe/log").get_data(as_text=True)
+    assert 'id="start-today"' in page  # no dead end when nothing was planned
+    started = client.post("/repaircafe/log/today", data={"csrf_token": csrf_token(page)})
+    again = client.post("/repaircafe/log/today", data={"csrf_token": csrf_token(page)})
+    assert started.location == again.location  # one session, however many taps
+    with app.app_context():
+        (event,) = get_session().query(RepairEvent).all()
+        assert (event.date, event.public) == (dt.date.today(), False)
+    url = f"/repaircafe/events/{event.id}/log"
+    form = client.get(url, follow_redirects=True).get_data(as_text=True)
+    coordinator = accounts["coordinator"]
+    assert f'<option value="{coordinator.id}"' in form  # coordinators log repairs too
+    post_form(
+        client, url, {"product_category_id": "15", "status": "fixed", "fixer_id": coordinator.id}
+    )
+    post_form(client, url, {"product_category_id": "15", "status": "fixed", "fixer_id": "99999"})
+    assert [r.fixer_id for r in records(app)] == [coordinator.id, accounts["volunteer"].id]

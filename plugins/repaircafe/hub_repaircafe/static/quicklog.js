@@ -26,4 +26,19 @@
     statuses.forEach(function (input) { input.addEventListener("change", showBarrier); });
     showBarrier();
   }
+  // After a tap, on to the next step: the outcome, then the barrier or Save. Only for a
+  // tap or click (detail > 0): arrow keys move within a group and must stay there.
+  var save = document.querySelector(".save-bar button");
+  function onTap(inputs, next) {
+    inputs.forEach(function (input) {
+      input.addEventListener("click", function (event) {
+        if (event.detail > 0) { var target = next(input); if (target) target.focus(); }
+      });
+    });
+  }
+  onTap(document.querySelectorAll("input[name=product_category_id]"), function () { return statuses[0]; });
+  onTap(statuses, function (input) {
+    return input.value === "end_of_life" && barrier ? barrier.querySelector("input") : save;
+  });
+  if (barrier) onTap(barrier.querySelectorAll("input"), function () { return save; });
 })();
