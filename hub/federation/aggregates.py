@@ -198,6 +198,18 @@ def towns(plugin: str, region: str | None = None) -> Select[Any]:
     return query.order_by(LABEL, Origin.origin)
 
 
+def origins(session: Session, region: str | None = None) -> dict[str, OriginInfo]:
+    """Every origin held (or ``region``'s), for reports that read a chosen few summaries."""
+    query = select(Origin)
+    if region:
+        query = query.where(Origin.region == region)
+    return {row.origin: _info(row) for row in session.scalars(query)}
+
+
+def _info(row: Origin) -> OriginInfo:
+    return OriginInfo(row.origin, row.name, row.town, row.region, row.threshold)
+
+
 def grid(
     session: Session,
     plugin: str,
@@ -208,10 +220,7 @@ def grid(
 ) -> Grid:
     """``metric`` per period for the ``listed`` origins (a page of :func:`towns`), and the
     network's (or ``region``'s) totals, which count every origin."""
-    info = {
-        row.origin: OriginInfo(row.origin, row.name, row.town, row.region, row.threshold)
-        for row in listed
-    }
+    info = {row.origin: _info(row) for row in listed}
     values: dict[str, dict[str, int | None]] = defaultdict(dict)
     if info:
         held = select(Summary.origin, Summary.period, Summary.metrics).where(

@@ -12,8 +12,8 @@
 The rule is the one ``hub/federation/aggregates.py`` applies (docs/federation.md
 §9), written out here as it stood, so that this migration means the same later.
 
-Revision ID: core_0008
-Revises: core_0007
+Revision ID: core_0009
+Revises: core_0008
 Create Date: 2026-12-02 14:00:00.000000
 """
 
@@ -24,8 +24,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision = "core_0008"
-down_revision = "core_0007"
+revision = "core_0009"
+down_revision = "core_0008"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """figure approvals: a coordinator's approval of a period's figures before they are published
 
-Revision ID: core_0007
-Revises: core_0006
+Revision ID: core_0008
+Revises: core_0007
 Create Date: 2026-12-02 12:00:00.000000
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 import hub.db
 
-revision = "core_0007"
-down_revision = "core_0006"
+revision = "core_0008"
+down_revision = "core_0007"
 branch_labels = None
 depends_on = None
 
