@@ -1,19 +1,26 @@
-"""Food bank benchmark: parcel logging under load, and a five-year food bank's dashboard.
+"""Food bank benchmark: parcel logging under load, and five years of a busy food bank.
 
-    python -m benchmarks.foodbank_parcels [--clients 32] [--requests 3000] [--seconds 60]
+    python -m benchmarks.foodbank_parcels [--part logging|history|both] [--clients 32]
+        [--requests 3000] [--seconds 60] [--parcels 1000000]
 
-1. Parcel logging: ``POST /api/v1/foodbank/parcels`` (token auth, validation, an
-   idempotency key, the audit log) under gunicorn on PostgreSQL, driven by 32
-   concurrent keep-alive clients from a second process on loopback. Beside it, in
-   the same run and under the same gunicorn settings, a bare Flask endpoint doing
-   one INSERT. Targets: at least half the bare throughput, p99 under 100 ms.
-2. Five years of a busy food bank (about 100,000 parcels): the dashboard, the food
-   bank's pages and its metrics for a month and a week. Target: under a second each;
-   the baseline is the same dashboard on an empty food bank.
+1. Parcel logging (``--part logging``): ``POST /api/v1/foodbank/parcels`` (token
+   auth, validation, an idempotency key, the audit log) under gunicorn on
+   PostgreSQL, driven by 32 concurrent keep-alive clients from a second process on
+   loopback. Beside it, in the same run and under the same gunicorn settings, a
+   bare Flask endpoint doing one INSERT. Targets (issue 18): at least 0.6x the bare
+   throughput, p99 at most 1.5x the bare endpoint's p99.
+2. Five years of a busy food bank (``--part history``, about ``--parcels``
+   parcels): the dashboard and the food bank's pages (target: 300 ms each), one
+   period's figures for the last whole month and the last whole week (a week must
+   cost less than a month: a period's cost follows its own rows), each beside the
+   sign-in page measured in the same interleaved rounds; then every week and month
+   of the five years as ``hub metrics`` computes them, against a bare GROUP BY per
+   kind of period over the same parcels (target: at most 3x).
 
 Everything runs in a PostgreSQL database of its own (created, then dropped) named
 from ``HUB_BENCH_DATABASE_URL`` (default: the local server's ``postgres``
 database as the maintenance connection). Load is bounded in count and time.
+The last line is one JSON object with every figure.
 """
 
 from __future__ import annotations
@@ -45,9 +52,11 @@ from sqlalchemy.engine import make_url
 BASE_URL_ENV = "HUB_BENCH_DATABASE_URL"
 DEFAULT_BASE = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 HOST = "127.0.0.1"
-THROUGHPUT_TARGET = 0.5
-P99_TARGET_MS = 100.0
-PAGE_TARGET_MS = 1000.0
+THROUGHPUT_TARGET = 0.6
+P99_TARGET = 1.5  # the hub's p99 over the bare endpoint's
+PAGE_TARGET_MS = 300.0  # the dashboard and the food bank's pages
+ALL_PERIODS_TARGET = 3.0  # every week and month of five years, against the bare GROUP BY
+PASSWORD = "benchmark-password"
 ROUNDS = 3
 
 
@@ -360,7 +369,7 @@ def prepare(app: Any, households: int) -> tuple[str, list[int], int]:
             email="bench@example.org",
             name="Bench",
             role="coordinator",
-            password_hash=auth.hash_password("benchmark-password"),
+            password_hash=auth.hash_password(PASSWORD),
         )
         session.add(user)
         session.flush()
@@ -535,7 +544,7 @@ def seed_five_years(
         return total
 
 
-def timed(action: Callable[[], Any], repeat: int = 5) -> float:
+def timed(action: Callable[[], Any], repeat: int = 7) -> float:
     """Median milliseconds of ``repeat`` runs after one warm-up."""
     action()
     runs = []
@@ -546,29 +555,36 @@ def timed(action: Callable[[], Any], repeat: int = 5) -> float:
     return statistics.median(runs)
 
 
-def page_timings(app: Any) -> dict[str, float]:
-    from sqlalchemy import select
-
-    from hub.db import get_session
-    from hub.metrics import compute
-    from hub.models import User
+def last_full_periods(today: dt.date) -> tuple[Any, Any]:
+    """The last whole month and the last whole week before ``today``: "this month" on
+    the 1st would be one day of data, and figures are published for whole periods."""
     from hub.periods import Period
 
-    client = app.test_client()
-    with app.app_context():
-        user_id = get_session().scalar(select(User.id).where(User.email == "bench@example.org"))
-        version = get_session().get(User, user_id).session_version
-    with client.session_transaction() as browser:
-        browser["user_id"], browser["v"] = user_id, version
+    month = Period.month_of(today.replace(day=1) - dt.timedelta(days=1))
+    week = Period.week_of(today - dt.timedelta(days=today.isoweekday()))
+    return month, week
 
-    def page(path: str) -> Callable[[], None]:
+
+def page_timings(app: Any) -> dict[str, float]:
+    """The pages and one period's figures, each beside the baseline measured in the same
+    rounds: the sign-in page (a template, no records read), so a busy moment on a
+    shared machine falls on both."""
+    from benchmarks.web_pages import sign_in
+    from hub.db import get_session
+    from hub.metrics import compute
+
+    client = app.test_client()
+    sign_in(client, "bench@example.org", PASSWORD)
+    anonymous = app.test_client()
+
+    def page(path: str, who: Any = client) -> Callable[[], None]:
         def fetch() -> None:
-            response = client.get(path)
+            response = who.get(path)
             assert response.status_code == 200, (path, response.status_code)
 
         return fetch
 
-    def figures(period: Period) -> Callable[[], None]:
+    def figures(period: Any) -> Callable[[], None]:
         def run() -> None:
             with app.app_context():
                 plugins = app.extensions["hub.plugins"]
@@ -576,24 +592,60 @@ def page_timings(app: Any) -> dict[str, float]:
 
         return run
 
-    today = dt.date.today()
-    return {
-        "dashboard /": timed(page("/")),
-        "food bank overview /foodbank/": timed(page("/foodbank/")),
-        "stock /foodbank/stock": timed(page("/foodbank/stock")),
-        "metrics, this month": timed(figures(Period.month_of(today))),
-        "metrics, this week": timed(figures(Period.week_of(today))),
+    month, week = last_full_periods(dt.date.today())
+    actions = {
+        "baseline: sign-in page": page("/login", anonymous),
+        "dashboard /": page("/"),
+        "food bank overview /foodbank/": page("/foodbank/"),
+        "stock /foodbank/stock": page("/foodbank/stock"),
+        f"metrics, last month ({month})": figures(month),
+        f"metrics, last week ({week})": figures(week),
     }
+    rounds: dict[str, list[float]] = {label: [] for label in actions}
+    for _ in range(3):  # interleaved, so noise falls on every figure alike
+        for label, action in actions.items():
+            rounds[label].append(timed(action, 3))
+    return {label: statistics.median(times) for label, times in rounds.items()}
 
 
-def all_periods_seconds(app: Any) -> tuple[int, float]:
+def all_periods(app: Any) -> dict[str, Any]:
+    """``hub metrics`` for every week and month (as the command computes them), and the
+    baseline over the same rows: one bare GROUP BY per kind of period counting the
+    parcels and adding up their people and weight, nothing else."""
     from hub.db import get_session
     from hub.metrics import compute
 
+    bare = text(
+        "SELECT date_trunc(:kind, given_on) AS start, parcel_type, count(*), sum(adults), "
+        "sum(children), sum(weight_grams) FROM foodbank_parcel GROUP BY start, parcel_type"
+    )
     with app.app_context():
-        started = time.perf_counter()
-        figures = compute(get_session(), app.extensions["hub.plugins"], 5, plugin="foodbank")
-        return len(figures), time.perf_counter() - started
+        session = get_session()
+        parcels = session.execute(text("SELECT count(*) FROM foodbank_parcel")).scalar_one()
+
+        def baseline() -> None:
+            for kind in ("week", "month"):
+                session.execute(bare, {"kind": kind}).all()
+
+        def figures() -> None:
+            compute(session, app.extensions["hub.plugins"], 5, plugin="foodbank")
+
+        summaries = len(
+            compute(session, app.extensions["hub.plugins"], 5, plugin="foodbank").figures
+        )
+        seconds = {"baseline": [], "hub": []}
+        for _ in range(3):  # interleaved, as above
+            for label, action in (("baseline", baseline), ("hub", figures)):
+                began = time.perf_counter()
+                action()
+                seconds[label].append(time.perf_counter() - began)
+    found = {label: statistics.median(runs) for label, runs in seconds.items()}
+    return {
+        "parcels": parcels,
+        "summaries": summaries,
+        **found,
+        "ratio": found["hub"] / found["baseline"],
+    }
 
 
 # --- the run ---------------------------------------------------------------------------
@@ -605,6 +657,7 @@ def say(line: str) -> None:
 
 def run(args: argparse.Namespace) -> None:
     base = os.environ.get(BASE_URL_ENV, DEFAULT_BASE)
+    figures: dict[str, Any] = {"parcels_wanted": args.parcels}
     with (
         tempfile.TemporaryDirectory(prefix="bench-foodbank-") as tmp,
         scratch_database(base) as url,
@@ -612,86 +665,119 @@ def run(args: argparse.Namespace) -> None:
         instance = make_instance(Path(tmp) / "instance", url)
         app = build_app(instance)
         token, households, location = prepare(app, args.households)
-        with app.app_context():
-            from hub.db import get_session
-
-            get_session().execute(
-                text(
-                    "CREATE TABLE bench_bare (id serial PRIMARY KEY, household_id int, location_id int, "
-                    "weight_grams int, created_at timestamptz)"
-                )
-            )
-            get_session().commit()
         app.extensions["hub.db"].engine.dispose()
-
-        say(
-            f"Parcel logging: {args.clients} clients, {args.requests} requests per server in "
-            f"{ROUNDS} alternating rounds (each at most {args.seconds:.0f} s), gunicorn ({args.workers or 'default'} workers, gthread), PostgreSQL"
-        )
-        servers = {
-            "bare": ("/bare", "/ready", False),
-            "hub": ("/api/v1/foodbank/parcels", "/api/v1/openapi.json", True),
-        }
-        ports = {kind: free_port() for kind in servers}
-        rounds: dict[str, list[dict[str, Any]]] = {kind: [] for kind in servers}
-        per_round = max(1, args.requests // ROUNDS)
-
-        def measure(kind: str, total: int) -> dict[str, Any]:
-            path, _, idempotent = servers[kind]
-            return load_from_second_process(
-                ports[kind], path, token, households, location, args, total, idempotent
+        if args.part in ("logging", "both"):
+            figures["logging"] = logging_under_load(
+                args, instance, url, token, households, location
             )
+        if args.part in ("history", "both"):
+            figures["history"] = five_years(args, instance, location)
+    print(json.dumps(figures))
 
-        with contextlib.ExitStack() as stack:
-            for kind, (_, ready, _) in servers.items():
-                stack.enter_context(
-                    running_server(kind, instance, url, ports[kind], args.workers, ready)
-                )
+
+def logging_under_load(
+    args: argparse.Namespace,
+    instance: Path,
+    url: str,
+    token: str,
+    households: list[int],
+    location: int,
+) -> dict[str, Any]:
+    app = build_app(instance)
+    with app.app_context():
+        from hub.db import get_session
+
+        get_session().execute(
+            text(
+                "CREATE TABLE bench_bare (id serial PRIMARY KEY, household_id int, location_id int, "
+                "weight_grams int, created_at timestamptz)"
+            )
+        )
+        get_session().commit()
+    app.extensions["hub.db"].engine.dispose()
+    say(
+        f"Parcel logging: {args.clients} clients, {args.requests} requests per server in "
+        f"{ROUNDS} alternating rounds (each at most {args.seconds:.0f} s), gunicorn ({args.workers or 'default'} workers, gthread), PostgreSQL"
+    )
+    servers = {
+        "bare": ("/bare", "/ready", False),
+        "hub": ("/api/v1/foodbank/parcels", "/api/v1/openapi.json", True),
+    }
+    ports = {kind: free_port() for kind in servers}
+    rounds: dict[str, list[dict[str, Any]]] = {kind: [] for kind in servers}
+    per_round = max(1, args.requests // ROUNDS)
+
+    def measure(kind: str, total: int) -> dict[str, Any]:
+        path, _, idempotent = servers[kind]
+        return load_from_second_process(
+            ports[kind], path, token, households, location, args, total, idempotent
+        )
+
+    with contextlib.ExitStack() as stack:
+        for kind, (_, ready, _) in servers.items():
+            stack.enter_context(
+                running_server(kind, instance, url, ports[kind], args.workers, ready)
+            )
+        for kind in servers:
+            measure(kind, min(300, per_round))  # warm-up, not counted
+        # The rounds alternate between the two servers, so a busy moment on a
+        # shared machine falls on both rather than on one.
+        for _ in range(ROUNDS):
             for kind in servers:
-                measure(kind, min(300, per_round))  # warm-up, not counted
-            # The rounds alternate between the two servers, so a busy moment on a
-            # shared machine falls on both rather than on one.
-            for _ in range(ROUNDS):
-                for kind in servers:
-                    rounds[kind].append(measure(kind, per_round))
-        results = {kind: summarise(each) for kind, each in rounds.items()}
-        for kind, label in (
-            ("bare", "bare Flask, one INSERT"),
-            ("hub", "POST /api/v1/foodbank/parcels"),
-        ):
-            r = results[kind]
-            say(
-                f"  {label:<32} {r['rps']:8.1f} req/s   mean {r['mean_ms']:6.1f} ms   p50 {r['p50_ms']:6.1f}"
-                f"   p90 {r['p90_ms']:6.1f}   p99 {r['p99_ms']:6.1f} ms"
-                f"   ({r['requests']} requests, {r['failed']} failed{' ' + str(r['statuses']) if r['failed'] else ''})"
-            )
-        ratio = results["hub"]["rps"] / results["bare"]["rps"] if results["bare"]["rps"] else 0.0
+                rounds[kind].append(measure(kind, per_round))
+    results = {kind: summarise(each) for kind, each in rounds.items()}
+    for kind, label in (
+        ("bare", "bare Flask, one INSERT"),
+        ("hub", "POST /api/v1/foodbank/parcels"),
+    ):
+        r = results[kind]
         say(
-            f"  throughput ratio hub/bare: {ratio:.2f} (target >= {THROUGHPUT_TARGET}: "
-            f"{'met' if ratio >= THROUGHPUT_TARGET else 'NOT met'})"
+            f"  {label:<32} {r['rps']:8.1f} req/s   mean {r['mean_ms']:6.1f} ms   p50 {r['p50_ms']:6.1f}"
+            f"   p90 {r['p90_ms']:6.1f}   p99 {r['p99_ms']:6.1f} ms"
+            f"   ({r['requests']} requests, {r['failed']} failed{' ' + str(r['statuses']) if r['failed'] else ''})"
         )
-        p99 = results["hub"]["p99_ms"]
-        say(
-            f"  hub p99: {p99:.1f} ms (target < {P99_TARGET_MS:.0f} ms: {'met' if p99 < P99_TARGET_MS else 'NOT met'})"
-        )
+    ratio = results["hub"]["rps"] / results["bare"]["rps"] if results["bare"]["rps"] else 0.0
+    say(
+        f"  throughput ratio hub/bare: {ratio:.2f} (target >= {THROUGHPUT_TARGET}: "
+        f"{'met' if ratio >= THROUGHPUT_TARGET else 'NOT met'})"
+    )
+    p99, bare_p99 = results["hub"]["p99_ms"], results["bare"]["p99_ms"]
+    met = p99 <= P99_TARGET * bare_p99
+    say(
+        f"  hub p99: {p99:.1f} ms, {p99 / bare_p99:.2f}x bare's {bare_p99:.1f} ms "
+        f"(target <= {P99_TARGET}x: {'met' if met else 'NOT met'})"
+    )
+    return {"ratio": ratio, **{kind: results[kind] for kind in results}}
 
-        app = build_app(instance)
-        baseline = page_timings(app)["dashboard /"]
-        say(f"\nFive years of data (~{args.parcels:,} parcels), seeding...")
-        seeded = seed_five_years(app, location, args.parcels, say)
-        say(f"  {seeded:,} parcels seeded (plus {results['hub']['requests']:,} from the load test)")
-        timings = page_timings(app)
-        say(f"  baseline: dashboard with an empty food bank {baseline:.1f} ms")
-        for label, ms in timings.items():
-            verdict = "met" if ms < PAGE_TARGET_MS else "NOT met"
-            say(
-                f"  {label:<34} {ms:8.1f} ms  ({ms / baseline:5.1f}x baseline; target < 1 s: {verdict})"
-            )
-        count, seconds = all_periods_seconds(app)
-        say(
-            f"  (every week and month of five years: {count} summaries in {seconds:.1f} s, as `hub metrics` does)"
+
+def five_years(args: argparse.Namespace, instance: Path, location: int) -> dict[str, Any]:
+    app = build_app(instance)
+    say(f"\nFive years of a food bank (~{args.parcels:,} parcels), seeding...")
+    seeded = seed_five_years(app, location, args.parcels, say)
+    say(f"  {seeded:,} parcels seeded")
+    timings = page_timings(app)
+    baseline = timings.pop("baseline: sign-in page")
+    say(f"  baseline: the sign-in page {baseline:.1f} ms (measured in the same rounds)")
+    for label, ms in timings.items():
+        target = f"target <= {PAGE_TARGET_MS:.0f} ms: " + (
+            "met" if ms <= PAGE_TARGET_MS else "NOT met"
         )
-        app.extensions["hub.db"].engine.dispose()
+        say(f"  {label:<38} {ms:8.1f} ms  ({ms / baseline:6.1f}x baseline; {target})")
+    month, week = (timings[label] for label in timings if label.startswith("metrics"))
+    say(
+        f"  a week's figures cost {week / month:.2f}x a month's "
+        "(target: a period's cost follows its own rows, so well under 1)"
+    )
+    every = all_periods(app)
+    verdict = "met" if every["ratio"] <= ALL_PERIODS_TARGET else "NOT met"
+    say(
+        f"  every week and month of five years ({every['summaries']} summaries over "
+        f"{every['parcels']:,} parcels), as `hub metrics` computes them: "
+        f"{every['hub']:.2f} s vs {every['baseline']:.2f} s for the bare GROUP BY of the "
+        f"same rows: {every['ratio']:.1f}x (target <= {ALL_PERIODS_TARGET:.0f}x: {verdict})"
+    )
+    app.extensions["hub.db"].engine.dispose()
+    return {"baseline_ms": baseline, "pages_ms": timings, "all_periods": every}
 
 
 def main() -> None:
@@ -704,7 +790,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0, help="Time limit per server.")
     parser.add_argument("--workers", type=int, default=None, help="Default: the hub's own default.")
     parser.add_argument("--households", type=int, default=500)
-    parser.add_argument("--parcels", type=int, default=100_000)
+    parser.add_argument("--parcels", type=int, default=1_000_000)
+    parser.add_argument(
+        "--part",
+        choices=("logging", "history", "both"),
+        default="both",
+        help="Parcel logging under load, five years of history, or both.",
+    )
     serve_parser = sub.add_parser("serve")
     serve_parser.add_argument("kind", choices=("hub", "bare"))
     serve_parser.add_argument("--instance", type=Path, required=True)

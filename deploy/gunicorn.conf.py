@@ -8,7 +8,8 @@ This file only adds what an admin may want to change without editing code,
 through the environment:
 
 - ``GUNICORN_BIND`` (default ``127.0.0.1:8000``): an address, or ``unix:/run/hub/hub.sock``;
-- ``WEB_CONCURRENCY``: worker processes (default: 2 per core, at most 8);
+- ``WEB_CONCURRENCY``: worker processes (default: 2 per core, no more than the
+  memory available holds at 150 MB each, at most 8: :func:`hub.server.size_workers`);
 - ``FORWARDED_ALLOW_IPS``: proxies trusted for ``X-Forwarded-Proto``
   (default ``127.0.0.1``: nginx on the same machine).
 
@@ -18,13 +19,13 @@ check that the database is up to date.
 
 import os
 
-from hub.server import default_workers, gunicorn_options
+from hub.server import gunicorn_options, size_workers
 
 _bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 _defaults = gunicorn_options("127.0.0.1", 8000, None)
 
 bind = _bind
-workers = int(os.environ.get("WEB_CONCURRENCY") or default_workers())
+workers = int(os.environ.get("WEB_CONCURRENCY") or size_workers().workers)
 worker_class = _defaults["worker_class"]
 threads = _defaults["threads"]
 timeout = _defaults["timeout"]

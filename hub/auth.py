@@ -38,6 +38,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 TOKEN_PREFIX = "hub_"
 MAX_TOKEN_DAYS = 366
+MIN_PASSWORD_LENGTH = 10
 # argon2 hashes anything, but a megabyte-long "password" is an attack on the CPU.
 MAX_PASSWORD_LENGTH = 1024
 ZXCVBN_MAX_LENGTH = 72
@@ -54,7 +55,16 @@ class Permission:
 
 
 CORE_PERMISSIONS = (
-    Permission("people.view", "See people in the registry", ("coordinator", "volunteer")),
+    Permission(
+        "people.view",
+        "Look up a person by their whole name, email or phone, and see them",
+        ("coordinator", "volunteer"),
+    ),
+    Permission(
+        "people.list",
+        "Browse and search the whole people registry, notes included",
+        ("coordinator",),
+    ),
     Permission("people.edit", "Add and change people in the registry", ("coordinator",)),
     Permission("people.export", "Export everything held about a person", ()),
     Permission("people.erase", "Erase a person everywhere", ()),
@@ -67,6 +77,7 @@ CORE_PERMISSIONS = (
     Permission("exports.download", "Download whole-service exports (ORDS, calendars...)", ()),
     Permission("imports.run", "Import records from files (spreadsheets, ORDS CSV)", ()),
     Permission("metrics.view", "See the figures this instance publishes", ROLES),
+    Permission("metrics.approve", "Approve a period's figures for publication", ("coordinator",)),
 )
 
 
@@ -157,8 +168,8 @@ def validate_password(password: str, context: Iterable[str] = ()) -> str | None:
     repeats, dates and ``context`` (the user's email and name, this instance's
     name): at least 10^8 guesses (zxcvbn's score 3) is asked for.
     """
-    if len(password) < 10:
-        return "must be at least 10 characters"
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"must be at least {MIN_PASSWORD_LENGTH} characters"
     if len(password) > MAX_PASSWORD_LENGTH:
         return f"must be at most {MAX_PASSWORD_LENGTH} characters"
     # zxcvbn reads at most 72 characters; a longer one is judged by its start.

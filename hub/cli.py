@@ -27,6 +27,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
 from hub import audit, auth, config, dbmove, doctor, migrate, people, scaffold
+from hub.approvals_cli import approvals_group
 from hub.config import ConfigError
 from hub.db import database, describe_error, get_session
 from hub.exchange import Exporter, Importer, ImportFileError, parse_options, run_import
@@ -345,7 +346,10 @@ def _stopped_server(app: Flask, stop_server: bool) -> Iterator[None]:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 @click.option(
-    "--workers", default=None, type=click.IntRange(1, 64), help="Default: 2 per core, at most 8."
+    "--workers",
+    default=None,
+    type=click.IntRange(1, 64),
+    help="Default: 2 per core, as many as the memory available holds, at most 8.",
 )
 @click.option("--dev", is_flag=True, help="Flask's development server, with reloading.")
 def serve(host: str, port: int, workers: int | None, dev: bool) -> None:
@@ -362,7 +366,7 @@ def serve(host: str, port: int, workers: int | None, dev: bool) -> None:
             f"the database needs upgrading first: hub db upgrade ({', '.join(behind)})"
         )
     try:
-        server.run(app, host=host, port=port, workers=workers, dev=dev)
+        _serve(app, host=host, port=port, workers=workers, dev=dev)
     except server.ServerRunning as running:
         raise click.ClickException(f"{running}: this instance is already being served") from None
 
@@ -396,7 +400,23 @@ def demo(host: str, port: int, no_serve: bool, dev: bool) -> None:
     for role, (email, password) in logins.items():
         click.echo(f"  {role:<12} {email:<32} {password}")
     if not no_serve:
-        server.run(_create_app(), host=host, port=port, workers=None, dev=dev)
+        # A demo serves a few people at a time: two workers, so it fits a 1 GB machine.
+        demo_workers = min(DEMO_WORKERS, server.size_workers().workers)
+        _serve(_create_app(), host=host, port=port, workers=demo_workers, dev=dev)
+
+
+DEMO_WORKERS = 2
+
+
+def _serve(app: Flask, *, host: str, port: int, workers: int | None, dev: bool) -> None:
+    """Run the server, saying how many workers it runs and why."""
+    from hub import server
+
+    if not dev:
+        sizing = server.size_workers(workers)
+        click.echo(sizing.explain())
+        workers = sizing.workers
+    server.run(app, host=host, port=port, workers=workers, dev=dev)
 
 
 # --- users and tokens -------------------------------------------------------
@@ -766,6 +786,7 @@ def retention_command(today: dt.datetime | None) -> None:
 
 
 cli.add_command(federation)
+cli.add_command(approvals_group)
 cli.add_command(doctor.doctor_command)
 cli.add_command(scaffold.plugin)
 

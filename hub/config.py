@@ -39,6 +39,7 @@ DEFAULTS: dict[str, Any] = {
     "LOCALITY": {"town": "", "region": "", "country": "GB"},
     "FEDERATION_ALLOW_PRIVATE": False,
     "SUPPRESSION_THRESHOLD": 5,
+    "PUBLISH_REQUIRES_APPROVAL": False,
     "RETENTION_DAYS": 1095,
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_WINDOW_MINUTES": 15,

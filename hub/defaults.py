@@ -27,6 +27,7 @@ NAVIGATION = (
     NavItem("Dashboard", "shell.dashboard", None, order=0),
     NavItem("People", "people.index", "people.view", order=10),
     NavItem("Locations", "locations.index", "locations.view", order=20),
+    NavItem("Figures to approve", "approvals.index", "metrics.approve", order=790),
     NavItem("Network", "federation_pages.network", "metrics.view", order=800),
     NavItem("Settings", "settings.index", "settings.edit", order=890),
     # Every admin page needs an admin-only permission; the index lists those a user has.

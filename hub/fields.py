@@ -31,6 +31,7 @@ MAX_NUMBER_TEXT = 40
 TRUE_TEXT = frozenset({"true", "on", "y", "yes", "1"})
 FALSE_TEXT = frozenset({"", "false", "off", "n", "no", "0"})
 _INTEGER_TEXT = re.compile(r"^[+-]?[0-9]+$")
+TIME_PATTERN = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$")
 _DECIMAL_TEXT = re.compile(r"^[+-]?([0-9]+([.,][0-9]*)?|[.,][0-9]+)$")
 
 
@@ -207,6 +208,10 @@ class Grams(Integer):
     }
 
     def __init__(self, *, minimum: int = 1, maximum: int = 1_000_000, **kwargs: Any) -> None:
+        # The range as a validator too, so the OpenAPI document states it; the check in
+        # _validated comes first, with its message in both units.
+        bounds = validate.Range(min=minimum, max=maximum)
+        kwargs["validate"] = [bounds, *_as_list(kwargs.get("validate"))]
         super().__init__(**kwargs)
         self.minimum, self.maximum = minimum, maximum
 
@@ -267,9 +272,19 @@ class Date(TextField, mm.Date):
 
 
 class Time(TextField, mm.Time):
-    """A time of day, as ``09:30``."""
+    """A time of day, as ``09:30`` (or ``09:30:15``): two digits each, as the OpenAPI
+    document's pattern says, and as a time input sends it."""
 
     default_error_messages = {"invalid": "Enter a real time, like 09:30."}
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("metadata", {}).setdefault("pattern", TIME_PATTERN.pattern)
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> dt.time:
+        if not isinstance(value, str) or not TIME_PATTERN.match(value):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
 
     def to_text(self, value: Any) -> str:
         return value.strftime("%H:%M") if isinstance(value, dt.time) else super().to_text(value)

@@ -102,7 +102,7 @@ def load_query(schema: type[marshmallow.Schema], args: TextSource) -> dict[str, 
     """A query string loaded by ``schema``, its text converted by field type; 422 naming
     each parameter that is wrong."""
     instance = _instance(schema)
-    data, errors = text_to_data(instance, args, unticked_is_false=False)
+    data, errors = text_to_data(instance, args, unticked_is_false=False, blank_is_given=True)
     known = {each.data_key or name for name, each in instance.fields.items()}
     for unknown in sorted(set(args) - known):
         errors[unknown] = ["Unknown field."]
@@ -120,6 +120,7 @@ def text_to_data(
     *,
     unticked_is_false: bool,
     origins: dict[str, list[int]] | None = None,
+    blank_is_given: bool = False,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """What a form or query string sent, as the JSON ``schema`` would take: each input's
     text converted by its field's type, blank inputs left out. Returns the data and the
@@ -130,6 +131,8 @@ def text_to_data(
     In a posted form an unticked checkbox sends nothing, so ``unticked_is_false`` reads a
     missing boolean as false, as a browser means it. ``origins``, when given, receives
     each list's row numbers as the form numbered them, since blank rows are dropped.
+    A blank box on a page is a value not given; in an API's query string
+    (``blank_is_given``) ``?date_from=`` is a value, and an invalid one.
     """
     values = source if isinstance(source, MultiDict) else MultiDict(source)
     data: dict[str, Any] = {}
@@ -160,7 +163,7 @@ def text_to_data(
                     data[key] = False
             else:
                 text = values.get(key)
-                if text is None or not text.strip():
+                if text is None or not (text.strip() or blank_is_given):
                     continue
                 data[key] = _from_text(each, text)
         except ValidationError as exc:
@@ -578,7 +581,9 @@ def _attrs(each: marshmallow.fields.Field | None, *, required: bool) -> dict[str
     for validator in _validators(each):
         if isinstance(validator, validate.Length) and validator.max is not None:
             attrs["maxlength"] = validator.max
-        if isinstance(validator, validate.Range) and isinstance(each, marshmallow.fields.Integer):
+        # A Grams box takes kilograms: its range in grams is the API's, not the box's.
+        whole = isinstance(each, marshmallow.fields.Integer) and not isinstance(each, fields.Grams)
+        if isinstance(validator, validate.Range) and whole:
             if validator.min is not None:
                 attrs["min"] = validator.min
             if validator.max is not None:

@@ -32,6 +32,36 @@ LABEL_BYTES = 120  # as the federation grammar allows a published label
 
 
 @dataclass(frozen=True)
+class Impact:
+    """A measure of what services achieve that adds up across services and towns."""
+
+    label: str
+    unit: str
+    description: str
+
+
+# A metric declares which of these it adds to (``impact=``); a place's impact summary
+# adds every such metric up, whatever service or town it comes from.
+IMPACTS: Mapping[str, Impact] = {
+    "food_parcels": Impact("Food parcels given", "parcels", "Parcels of food given out"),
+    "people_fed": Impact(
+        "People fed (each time)",
+        "people",
+        "People fed, counted each time (someone fed twice counts twice)",
+    ),
+    "food_distributed": Impact("Food given out", "grams", "Weight of food given out"),
+    "items_repaired": Impact("Items repaired", "items", "Broken things fixed and back in use"),
+    "waste_prevented": Impact("Waste prevented", "grams", "Weight kept out of the waste stream"),
+    "co2e_avoided": Impact(
+        "Emissions avoided", "grams CO2e", "Greenhouse gases not emitted by mending, not buying"
+    ),
+    "loans": Impact("Loans", "loans", "Things lent instead of bought"),
+    "purchases_avoided": Impact("Purchases avoided", "purchases", "New things nobody had to buy"),
+    "hours_exchanged": Impact("Hours exchanged", "hours", "Hours of help given and received"),
+}
+
+
+@dataclass(frozen=True)
 class Metric:
     """One published figure (or family of figures, with a ``codelist``).
 
@@ -39,7 +69,9 @@ class Metric:
     out"); ``unit`` names what one of the integer counts ("parcels", "grams":
     pages show grams as kg); ``description`` says exactly what is counted;
     ``counts`` whether it counts events, different people or households, or a
-    quantity; ``window`` over what (each ``period``, or each ``event`` added up).
+    quantity; ``window`` over what (each ``period``, or each ``event`` added up);
+    ``impact`` the measure of :data:`IMPACTS` it adds to in a place's impact
+    summary across services (a codelist metric adds all its codes).
     A declaration written before labels existed reads with :attr:`title`.
     """
 
@@ -50,11 +82,16 @@ class Metric:
     window: str = "period"
     codelist: Mapping[str, str] | None = field(default=None, hash=False)
     label: str = ""
+    impact: str | None = None
 
     def __post_init__(self) -> None:
         if len(self.label.encode()) > LABEL_BYTES or not self.label.isprintable():
             raise ValueError(
                 f"metric {self.name!r}: a label is one line of at most {LABEL_BYTES} bytes"
+            )
+        if self.impact is not None and self.impact not in IMPACTS:
+            raise ValueError(
+                f"metric {self.name!r}: impact must be one of {sorted(IMPACTS)}, not {self.impact!r}"
             )
 
     @property
@@ -84,7 +121,7 @@ class Metric:
             "counts_people": self.counts_people,
             "window": self.window,
             "codes": dict(self.codelist) if self.codelist is not None else None,
-        }
+        } | ({"impact": self.impact} if self.impact else {})
 
 
 def fallback_label(description: str, name: str) -> str:
@@ -112,12 +149,21 @@ def suppress(value: int, threshold: int) -> int | None:
     return ((value + 2) // 5) * 5
 
 
-def publishable(definitions: Iterable[Metric], raw: Any, threshold: int) -> dict[str, int | None]:
+def publishable(
+    definitions: Iterable[Metric], raw: Any, threshold: int, kind: str = "month"
+) -> dict[str, int | None]:
     """Check ``raw`` against ``definitions`` and apply disclosure control.
 
     Every declared name must be present (summaries are whole) as an integer
     within ±(2^53-1); undeclared names are refused.
+
+    A count of people or households is published for months only, suppressed and
+    rounded (:func:`suppress`); for a week (``kind="week"``) it is withheld
+    (``None``). ISO weeks straddle months, so a week's figure beside its months'
+    would give, by difference, the count for the few days between, and rounding
+    cannot hide a small count from enough such differences. Months never overlap.
     """
+    withheld = kind == "week"
     if not isinstance(raw, Mapping):
         raise MetricsError(
             f"figures must be a mapping of names to integers, not {type(raw).__name__}"
@@ -132,7 +178,10 @@ def publishable(definitions: Iterable[Metric], raw: Any, threshold: int) -> dict
                 raise MetricsError(f"metric {name!r} is not an integer")
             if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
                 raise MetricsError(f"metric {name!r} is out of range")
-            published[name] = suppress(value, threshold) if definition.counts_people else value
+            if not definition.counts_people:
+                published[name] = value
+            else:
+                published[name] = None if withheld else suppress(value, threshold)
     extra = set(raw) - set(published)
     if extra:
         raise MetricsError(f"computed undeclared metrics: {sorted(extra, key=str)}")
@@ -300,6 +349,6 @@ def _published(
     threshold: int,
 ) -> dict[str, int | None]:
     try:
-        return publishable(metrics, raw[period], threshold)
+        return publishable(metrics, raw[period], threshold, period.kind)
     except MetricsError as exc:
         _refuse(plugins, plugin, f"{period}: {exc}")

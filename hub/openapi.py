@@ -16,9 +16,27 @@ ERROR = {
     "description": "A JSON error",
     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
 }
+# The statuses the core answers on any operation, whatever the view does.
+CORE_ERRORS = {
+    401: "Not signed in: no token, or one that is expired or revoked",
+    403: "The signed-in user's role lacks the permission",
+    414: "The address is too long",
+    422: "A parameter or a value is wrong; the details name each",
+}
+BUSY = {
+    "description": "The database is busy for a moment: try again after Retry-After seconds",
+    "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+    "content": ERROR["content"],
+}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {**ERROR, "description": description}
 
 
 def _operation_doc(op: Operation, path_params: list[str]) -> dict[str, Any]:
+    responses: dict[str, Any] = {str(code): _error(text) for code, text in CORE_ERRORS.items()}
+    responses["503"] = BUSY
     doc: dict[str, Any] = {
         "summary": op.summary,
         "tags": op.tags,
@@ -27,11 +45,7 @@ def _operation_doc(op: Operation, path_params: list[str]) -> dict[str, Any]:
             {"in": "path", "name": name, "required": True, "schema": {"type": "integer"}}
             for name in path_params
         ],
-        "responses": {
-            "401": ERROR,
-            "403": ERROR,
-            "422": ERROR,
-        },
+        "responses": responses,
         "security": [{"bearer": []}],
     }
     if op.description:
@@ -39,9 +53,13 @@ def _operation_doc(op: Operation, path_params: list[str]) -> dict[str, Any]:
     if op.permission:
         doc["description"] = (op.description + f"\n\nNeeds permission `{op.permission}`.").strip()
     if path_params:
-        doc["responses"]["404"] = ERROR
+        responses["404"] = _error("No such record")
+    if op.writes:
+        responses["409"] = _error("The change conflicts with existing records")
     if op.query is not None:
         doc["parameters"].append({"in": "query", "schema": op.query})
+    for name, spec in op.headers.items():
+        doc["parameters"].append({"in": "header", "name": name, **spec})
     if op.body is not None:
         doc["requestBody"] = {
             "required": True,
@@ -49,16 +67,18 @@ def _operation_doc(op: Operation, path_params: list[str]) -> dict[str, Any]:
                 "application/json": {"schema": op.body(partial=True) if op.partial else op.body}
             },
         }
-        doc["responses"]["400"] = ERROR
-        doc["responses"]["413"] = ERROR
-        doc["responses"]["415"] = ERROR
-    doc["responses"][str(op.status)] = _response_doc(op)
+        responses["400"] = _error("The body is not a JSON object, or a header is malformed")
+        responses["413"] = _error("The body is too large")
+        responses["415"] = _error("The body is not JSON")
+    responses[str(op.status)] = _response_doc(op, "Success")
+    for code, text in op.responses.items():
+        responses[str(code)] = _response_doc(op, text) if code < 300 else _error(text)
     return doc
 
 
-def _response_doc(op: Operation) -> dict[str, Any]:
+def _response_doc(op: Operation, description: str) -> dict[str, Any]:
     if op.response is None:
-        return {"description": "Success"}
+        return {"description": description}
     schema: Any = op.response
     if op.paginate:
         schema = {
@@ -73,7 +93,7 @@ def _response_doc(op: Operation) -> dict[str, Any]:
         }
     elif op.many:
         schema = {"type": "array", "items": op.response}
-    return {"description": "Success", "content": {"application/json": {"schema": schema}}}
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
 def _schema_name(schema: Any) -> str:

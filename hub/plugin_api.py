@@ -42,6 +42,7 @@ from hub.metrics import Metric
 from hub.migrate import PluginModels
 from hub.models import Location, Person, User, personal
 from hub.paging import Page, paginate, requested_page
+from hub.people import erasure
 from hub.periods import (
     Period,
     PeriodError,
@@ -141,6 +142,7 @@ __all__ = [
     "csv_text",
     "csv_writer",
     "current_user",
+    "erasure",
     "fields",
     "get_or_404",
     "get_session",

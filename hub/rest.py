@@ -10,8 +10,9 @@ document. Every failure is a 4xx JSON body ``{"error": ..., "details": ...}``.
 from __future__ import annotations
 
 import functools
+import inspect
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,7 +42,13 @@ class Operation:
     paginate: bool
     status: int
     partial: bool = False
+    responses: dict[int, str] = field(default_factory=dict)
+    headers: dict[str, dict[str, Any]] = field(default_factory=dict)
     tags: list[str] = field(default_factory=list)
+
+    @property
+    def writes(self) -> bool:
+        return self.method in ("POST", "PUT", "PATCH", "DELETE")
 
 
 class ApiBlueprint(Blueprint):
@@ -64,20 +71,31 @@ class ApiBlueprint(Blueprint):
         response: type[Schema] | None = None,
         many: bool = False,
         paginate: bool = False,
-        status: int = 200,
+        status: int | None = None,
         partial: bool = False,
+        responses: Mapping[int, str] | None = None,
+        headers: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
         """Declare an operation; the view receives ``query=`` and ``body=`` when declared.
 
         ``permission=None`` means any signed-in user. With ``paginate=True`` the
         view returns a SQLAlchemy ``Select`` and the core pages through it. A view
-        returning ``None`` answers 204 No Content. ``partial=True`` (for PATCH) makes
+        declared ``-> None`` answers 204 No Content. ``partial=True`` (for PATCH) makes
         every field of ``body`` optional, in the validation and in the OpenAPI document.
+
+        The OpenAPI document lists every status the core itself can answer (401, 403,
+        404 for a path id, 409 for a write that breaks a constraint, 414, 422, 503 when
+        the database is busy). ``responses`` adds the view's own, by status and what it
+        means (``{200: "a replay of a logged parcel"}``); ``headers`` documents the
+        request headers the view reads, by name, as OpenAPI parameter fields
+        (``{"description": ..., "schema": {...}}``).
         """
         if paginate:
             query = _with_paging(query)
 
         def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+            returns = inspect.signature(view, eval_str=False).return_annotation
+            answers_nothing = returns is None or returns == "None"
             op = Operation(
                 rule=rule,
                 method=method.upper(),
@@ -90,8 +108,10 @@ class ApiBlueprint(Blueprint):
                 response=response,
                 many=many or paginate,
                 paginate=paginate,
-                status=status,
+                status=status if status is not None else (204 if answers_nothing else 200),
                 partial=partial,
+                responses=dict(responses or {}),
+                headers={name: dict(spec) for name, spec in (headers or {}).items()},
                 tags=[self.tag],
             )
             self.operations.append(op)

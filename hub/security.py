@@ -14,6 +14,11 @@ from flask_wtf.csrf import CSRFProtect
 # API checks CSRF itself when a browser session is used instead of a token.
 NON_FORM_PREFIXES = ("/api/", "/federation/")
 
+# Longer addresses are refused with 414 by the hub itself, in its own JSON on the API:
+# under gunicorn's limit on the request line (4,094 bytes), so it never answers first
+# in plain text, and well over what any link or filter of the hub makes.
+MAX_URL_LENGTH = 2048
+
 CONTENT_SECURITY_POLICY = "; ".join(
     (
         "default-src 'self'",
@@ -27,6 +32,10 @@ CONTENT_SECURITY_POLICY = "; ".join(
     )
 )
 
+# Widgets for groups' own websites (hub.web.embed): the only pages another site may frame.
+# Each sets its own policy (frame-ancestors *); everything else, /embed/ itself too, is DENY.
+FRAMEABLE_PREFIX = "/embed/"
+
 csrf = CSRFProtect()
 
 
@@ -35,6 +44,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # valid for the session's life
     csrf.init_app(app)
     app.wsgi_app = LoopbackProxy(app.wsgi_app)  # type: ignore[method-assign]
+    app.before_request(_refuse_long_urls)
     app.before_request(_protect_forms)
     app.after_request(_set_headers)
 
@@ -74,6 +84,11 @@ def _is_loopback(value: str) -> bool:
     return _is_ip(value) and ipaddress.ip_address(value).is_loopback
 
 
+def _refuse_long_urls() -> None:
+    if len(request.full_path) > MAX_URL_LENGTH:
+        abort(414, f"The address is longer than {MAX_URL_LENGTH} characters.")
+
+
 def _protect_forms() -> None:
     if request.path.startswith(NON_FORM_PREFIXES):
         return
@@ -97,7 +112,8 @@ def _set_headers(response: Response) -> Response:
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
+    if not request.path.startswith(FRAMEABLE_PREFIX) or request.path == FRAMEABLE_PREFIX:
+        headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")

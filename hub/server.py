@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -44,9 +46,69 @@ class PrivateRequestHandler(WSGIRequestHandler):
         super().log_request(code, size)
 
 
-def default_workers() -> int:
-    # Two per core suits I/O-bound pages; capped so a small VPS does not run out of memory.
-    return max(2, min(8, 2 * (os.cpu_count() or 1)))
+MAX_WORKERS = 8
+THREADS = 4
+WORKER_MB = 150  # the most a worker holds (benchmarks/network_scale.py measures it)
+RESERVED_MB = 250  # left for gunicorn's master, the database and the system
+
+
+@dataclass(frozen=True)
+class Sizing:
+    """How many gunicorn workers to run, and why."""
+
+    workers: int
+    cores: int
+    memory_mb: int | None  # memory available to this instance, if it could be read
+    chosen: bool = False  # given by the admin (--workers, WEB_CONCURRENCY)
+
+    def explain(self) -> str:
+        if self.chosen:
+            return f"gunicorn: {self.workers} workers, as asked"
+        memory = (
+            f"{self.memory_mb:,} MB available (up to {_by_memory(self.memory_mb)} "
+            f"at {WORKER_MB} MB each, {RESERVED_MB} MB kept back)"
+            if self.memory_mb is not None
+            else "memory unknown"
+        )
+        return (
+            f"gunicorn: {self.workers} workers of {THREADS} threads, from "
+            f"{self.cores} cores (up to {2 * self.cores}) and {memory}; at most {MAX_WORKERS}. "
+            "--workers N to choose"
+        )
+
+
+def _by_memory(memory_mb: int) -> int:
+    return max(1, (memory_mb - RESERVED_MB) // WORKER_MB)
+
+
+def size_workers(
+    workers: int | None = None, *, cores: int | None = None, memory_mb: int | None = None
+) -> Sizing:
+    """Two workers per core (pages wait on the database more than they compute), no
+    more than the memory available holds, at most eight; ``workers`` if given."""
+    cores = cores or len(os.sched_getaffinity(0)) or 1
+    if workers is not None:
+        return Sizing(workers, cores, memory_mb, chosen=True)
+    memory_mb = memory_mb if memory_mb is not None else available_memory_mb()
+    by_memory = _by_memory(memory_mb) if memory_mb is not None else MAX_WORKERS
+    return Sizing(max(1, min(MAX_WORKERS, 2 * cores, by_memory)), cores, memory_mb)
+
+
+def available_memory_mb() -> int | None:
+    """What the kernel says could be used without swapping (MemAvailable), or what this
+    process's container may still use, whichever is less; None where neither is known."""
+    found = []
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                found.append(int(line.split()[1]) // 1024)
+    with contextlib.suppress(OSError, ValueError):
+        cgroup = Path("/sys/fs/cgroup")
+        limit = (cgroup / "memory.max").read_text().strip()
+        if limit != "max":
+            used = int((cgroup / "memory.current").read_text())
+            found.append((int(limit) - used) // 2**20)
+    return min(found) if found else None
 
 
 class HubServer(BaseApplication):
@@ -68,9 +130,9 @@ class HubServer(BaseApplication):
 def gunicorn_options(host: str, port: int, workers: int | None) -> dict[str, Any]:
     return {
         "bind": f"{host}:{port}",
-        "workers": workers or default_workers(),
+        "workers": workers or size_workers().workers,
         "worker_class": "gthread",
-        "threads": 4,
+        "threads": THREADS,
         "timeout": 60,
         "graceful_timeout": 20,
         "keepalive": 5,

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, current_app
-from marshmallow import ValidationError, validate, validates
+from marshmallow import validate
 from sqlalchemy import Select, func, select
 
 from hub import auth, fields, people
 from hub.api.people import ErasedSchema, json_attachment
 from hub.db import get_or_404, get_session
-from hub.errors import ApiError
+from hub.errors import ApiError, FieldError
 from hub.forms import Schema
 from hub.models import ROLES, User
 from hub.rest import ApiBlueprint
@@ -33,30 +33,39 @@ class ManagedUserSchema(Schema):
     )
 
 
+PASSWORD_LENGTH = validate.Length(min=auth.MIN_PASSWORD_LENGTH, max=auth.MAX_PASSWORD_LENGTH)
+
+
+def _check_password(password: str, *known: str | None) -> None:
+    """How hard a password is to guess is the one rule the schema cannot state."""
+    context = [current_app.config["INSTANCE_NAME"], *(text or "" for text in known)]
+    problem = auth.validate_password(password, context)
+    if problem:
+        raise FieldError("password", problem)
+
+
 class UserChangeSchema(Schema):
     name = fields.String(validate=validate.Length(max=120))
     role = fields.String(validate=validate.OneOf(ROLES))
     active = fields.Boolean(metadata={"description": "False signs the user out everywhere."})
     password = fields.Password(
         load_only=True,
+        validate=PASSWORD_LENGTH,
         metadata={
-            "description": "At least 10 characters, not easy to guess. Signs the user out "
-            "everywhere and revokes their API tokens."
+            "description": "At least 10 characters, not easy to guess (else 422, "
+            "`invalid value`). Signs the user out everywhere and revokes their API tokens."
         },
     )
-
-    @validates("password")
-    def _strong_enough(self, value: str, **_kwargs: Any) -> None:
-        problem = auth.validate_password(value, [current_app.config["INSTANCE_NAME"]])
-        if problem:
-            raise ValidationError(problem)
 
 
 class UserCreateSchema(UserChangeSchema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     password = fields.Password(
-        required=True, load_only=True, metadata={"description": "At least 10 characters."}
+        required=True,
+        load_only=True,
+        validate=PASSWORD_LENGTH,
+        metadata={"description": "At least 10 characters, not easy to guess."},
     )
 
 
@@ -102,6 +111,7 @@ def create_user(body: dict[str, Any]) -> User:
     email = body["email"].strip().lower()
     if session.scalar(select(User.id).where(func.lower(User.email) == email)) is not None:
         raise ApiError(409, "email already in use", {"email": [f"a user with {email} exists"]})
+    _check_password(body["password"], email, body.get("name"))
     user = User(
         email=email,
         name=body.get("name", ""),
@@ -148,6 +158,7 @@ def update_user(user_id: int, body: dict[str, Any]) -> User:
             {"role": ["cannot demote or disable the last active admin; make another admin first"]},
         )
     if "password" in body:
+        _check_password(body["password"], user.email, body.get("name", user.name))
         auth.set_password(user, body.pop("password"), keep_current=False)
     if body.get("active") is False and user.active:
         auth.end_sessions(user, keep_current=False)

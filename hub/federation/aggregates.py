@@ -12,19 +12,23 @@ the published cells, and it is published only when the suppressed cells
 together could add at most a tenth to it (each hides less than its origin's
 threshold); otherwise the total is suppressed too. ``docs/federation.md``
 gives the rule with examples.
+
+The sums are kept per plugin, period and region in :class:`Subtotal` rows,
+updated in the same transaction as the summaries (:mod:`hub.federation.rollup`),
+so what a page costs follows what it shows, not how many summaries are held.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
-from hub.federation.models import Origin, Summary
+from hub.federation.models import Origin, Subtotal, Summary
 from hub.periods import Period
 
 DEFAULT_THRESHOLD = 5
@@ -43,9 +47,47 @@ class Total:
 
 
 @dataclass
+class Tally:
+    """What the cells of one metric add up to so far: enough to apply the rule."""
+
+    cells: int = 0
+    suppressed: int = 0
+    hidden: int = 0  # the most the suppressed cells could hide together
+    known: int = 0  # the sum of the published cells
+
+    def count(self, figure: int | None, threshold: int, sign: int = 1) -> None:
+        """Add one cell (``sign`` -1: take it away again)."""
+        self.cells += sign
+        if figure is None:
+            self.suppressed += sign
+            self.hidden += sign * (max(threshold, 1) - 1)
+        else:
+            self.known += sign * figure
+
+    def absorb(self, other: Tally) -> None:
+        self.cells += other.cells
+        self.suppressed += other.suppressed
+        self.hidden += other.hidden
+        self.known += other.known
+
+    def stored(self) -> list[int]:
+        return [self.cells, self.suppressed, self.hidden, self.known]
+
+    @classmethod
+    def of(cls, stored: Sequence[int]) -> Tally:
+        return cls(*stored)
+
+    def total(self) -> Total:
+        out_of_range = abs(self.known) > MAX_SAFE_INTEGER
+        hides_too_much = self.suppressed and self.hidden * HIDDEN_SHARE > self.known
+        value = None if out_of_range or hides_too_much else self.known
+        return Total(value, self.cells, self.suppressed, out_of_range)
+
+
+@dataclass
 class Cell:
     origin: str
-    metrics: dict[str, int | None]
+    metrics: Mapping[str, int | None]
     threshold: int = DEFAULT_THRESHOLD
 
 
@@ -62,88 +104,74 @@ class OriginInfo:
         self.label = self.town or self.name or self.origin
 
 
+def disclosure_threshold(descriptor: Mapping[str, Any] | None) -> int:
+    """The threshold a descriptor declares, or the default if it declares none usable."""
+    disclosure = (descriptor or {}).get("disclosure") or {}
+    threshold = disclosure.get("threshold", DEFAULT_THRESHOLD)
+    usable = isinstance(threshold, int) and not isinstance(threshold, bool) and threshold >= 3
+    return threshold if usable else DEFAULT_THRESHOLD
+
+
 def combine(cells: Iterable[Cell]) -> dict[str, Total]:
     """Add up cells metric by metric, applying the rule for suppressed cells."""
-    known: dict[str, int] = defaultdict(int)
-    counted: dict[str, int] = defaultdict(int)
-    suppressed: dict[str, int] = defaultdict(int)
-    hidden: dict[str, int] = defaultdict(int)
+    tallies: dict[str, Tally] = defaultdict(Tally)
     for cell in cells:
         for name, figure in cell.metrics.items():
-            counted[name] += 1
-            if figure is None:
-                suppressed[name] += 1
-                hidden[name] += max(cell.threshold, 1) - 1
-            else:
-                known[name] += figure
-    totals = {}
-    for name in sorted(counted):
-        value: int | None = known[name]
-        out_of_range = abs(known[name]) > MAX_SAFE_INTEGER
-        if out_of_range or (suppressed[name] and hidden[name] * HIDDEN_SHARE > known[name]):
-            value = None
-        totals[name] = Total(value, counted[name], suppressed[name], out_of_range)
-    return totals
+            tallies[name].count(figure, cell.threshold)
+    return {name: tallies[name].total() for name in sorted(tallies)}
 
 
-def _answer(plugin: str, period: str, cells: list[Cell]) -> dict[str, Any]:
+def _answer(plugin: str, period: str, origins: int, tallies: Mapping[str, Tally]) -> dict[str, Any]:
     """The totals of one plugin and period, as the API and the open data give them."""
-    combined = combine(cells)
+    combined = {name: tallies[name].total() for name in sorted(tallies)}
     return {
         "plugin": plugin,
         "period": period,
-        "origins": len(cells),
+        "origins": origins,
         "metrics": {name: total.value for name, total in combined.items()},
         "suppressed": {name: t.suppressed for name, t in combined.items() if t.suppressed},
         "out_of_range": [name for name, total in combined.items() if total.out_of_range],
     }
 
 
-def origins(session: Session, region: str | None = None) -> dict[str, OriginInfo]:
-    query = select(Origin)
-    if region:
-        query = query.where(Origin.region == region)
-    found = {}
-    for row in session.scalars(query):
-        disclosure = (row.descriptor or {}).get("disclosure") or {}
-        threshold = disclosure.get("threshold", DEFAULT_THRESHOLD)
-        found[row.origin] = OriginInfo(
-            row.origin,
-            row.name,
-            row.town,
-            row.region,
-            threshold if isinstance(threshold, int) and threshold >= 3 else DEFAULT_THRESHOLD,
-        )
+def _folded(
+    session: Session, *conditions: ColumnElement[bool]
+) -> dict[tuple[str, str], tuple[int, dict[str, Tally]]]:
+    """The subtotals matching ``conditions``, added up over regions, by plugin and period."""
+    found: dict[tuple[str, str], tuple[int, dict[str, Tally]]] = {}
+    query = select(Subtotal.plugin, Subtotal.period, Subtotal.origins, Subtotal.metrics)
+    for plugin, period, origins, metrics in session.execute(query.where(*conditions)):
+        held, tallies = found.get((plugin, period), (0, {}))
+        for name, stored in metrics.items():
+            tallies.setdefault(name, Tally()).absorb(Tally.of(stored))
+        found[(plugin, period)] = (held + origins, tallies)
     return found
-
-
-def _cells(
-    session: Session, plugin: str, periods: list[str], known: dict[str, OriginInfo]
-) -> list[tuple[str, Cell]]:
-    rows = session.execute(
-        select(Summary.origin, Summary.period, Summary.metrics).where(
-            Summary.plugin == plugin, Summary.period.in_(periods)
-        )
-    ).all()
-    return [
-        (period, Cell(origin, metrics, known[origin].threshold))
-        for origin, period, metrics in rows
-        if origin in known
-    ]
 
 
 def totals(session: Session, plugin: str, period: str, region: str | None = None) -> dict[str, Any]:
     """The network's totals for one plugin and period (optionally one region)."""
-    known = origins(session, region)
-    result = _answer(plugin, period, [cell for _, cell in _cells(session, plugin, [period], known)])
+    conditions = [Subtotal.plugin == plugin, Subtotal.period == period]
+    if region:
+        conditions.append(Subtotal.region == region)
+    origins, tallies = _folded(session, *conditions).get((plugin, period), (0, {}))
+    result = _answer(plugin, period, origins, tallies)
     if region:
         result["region"] = region
     return result
 
 
+def all_totals(session: Session) -> list[dict[str, Any]]:
+    """Totals for every plugin and period held (open-data downloads, ``/public``)."""
+    folded = _folded(session)
+    return [
+        _answer(plugin, period, *folded[(plugin, period)])
+        for plugin, period in sorted(folded, key=lambda key: (key[0], Period.parse(key[1])))
+    ]
+
+
 @dataclass
 class Grid:
-    """One metric over periods: each origin's figure and the network total."""
+    """One metric over periods: each listed origin's figure and the network total."""
 
     plugin: str
     metric: str
@@ -152,76 +180,83 @@ class Grid:
     totals: list[int | None]
 
 
+# How towns are named and sorted on pages: the town, else the group's name, else its id.
+LABEL = func.coalesce(func.nullif(Origin.town, ""), func.nullif(Origin.name, ""), Origin.origin)
+
+
+def towns(plugin: str, region: str | None = None) -> Select[Any]:
+    """The origins holding summaries of ``plugin`` (in one region), in the order pages
+    list them: a statement for the pager. One probe of the summaries' unique index
+    per origin, whatever the number of summaries each holds; a town that has not
+    published the periods shown is listed with no figure for them."""
+    holds = (
+        select(Summary.id).where(Summary.origin == Origin.origin, Summary.plugin == plugin).exists()
+    )
+    query = select(Origin).where(holds)
+    if region:
+        query = query.where(Origin.region == region)
+    return query.order_by(LABEL, Origin.origin)
+
+
+def origins(session: Session, region: str | None = None) -> dict[str, OriginInfo]:
+    """Every origin held (or ``region``'s), for reports that read a chosen few summaries."""
+    query = select(Origin)
+    if region:
+        query = query.where(Origin.region == region)
+    return {row.origin: _info(row) for row in session.scalars(query)}
+
+
+def _info(row: Origin) -> OriginInfo:
+    return OriginInfo(row.origin, row.name, row.town, row.region, row.threshold)
+
+
 def grid(
     session: Session,
     plugin: str,
     metric: str,
     periods: list[str],
+    listed: Sequence[Origin],
     region: str | None = None,
 ) -> Grid:
-    known = origins(session, region)
-    by_origin: dict[str, dict[str, int | None]] = defaultdict(dict)
-    per_period: dict[str, list[Cell]] = defaultdict(list)
-    for period, cell in _cells(session, plugin, periods, known):
-        if metric in cell.metrics:
-            by_origin[cell.origin][period] = cell.metrics[metric]
-            per_period[period].append(
-                Cell(cell.origin, {metric: cell.metrics[metric]}, cell.threshold)
-            )
+    """``metric`` per period for the ``listed`` origins (a page of :func:`towns`), and the
+    network's (or ``region``'s) totals, which count every origin."""
+    info = {row.origin: _info(row) for row in listed}
+    values: dict[str, dict[str, int | None]] = defaultdict(dict)
+    if info:
+        held = select(Summary.origin, Summary.period, Summary.metrics).where(
+            Summary.origin.in_(info), Summary.plugin == plugin, Summary.period.in_(periods)
+        )
+        for origin, period, metrics in session.execute(held):
+            values[origin][period] = metrics.get(metric)
     rows = [
-        (known[origin], [values.get(period) for period in periods])
-        for origin, values in sorted(by_origin.items(), key=lambda kv: known[kv[0]].label)
+        (info[row.origin], [values[row.origin].get(period) for period in periods]) for row in listed
     ]
+    conditions = [Subtotal.plugin == plugin, Subtotal.period.in_(periods)]
+    if region:
+        conditions.append(Subtotal.region == region)
+    folded = _folded(session, *conditions)
     totals_row = []
     for period in periods:
-        combined = combine(per_period[period])
-        totals_row.append(combined[metric].value if metric in combined else None)
+        tally = folded.get((plugin, period), (0, {}))[1].get(metric)
+        totals_row.append(tally.total().value if tally is not None else None)
     return Grid(plugin, metric, periods, rows, totals_row)
 
 
 def plugins_and_metrics(session: Session) -> dict[str, list[str]]:
-    """Every plugin with summaries held, and the metric names its latest summary carries."""
-    found = {}
-    for (plugin,) in session.execute(select(Summary.plugin).distinct()):
-        latest = session.scalar(
-            select(Summary.metrics).where(Summary.plugin == plugin).order_by(Summary.seq.desc())
-        )
-        found[plugin] = sorted(latest or {})
-    return dict(sorted(found.items()))
+    """Every plugin with summaries held, and every metric name held for it."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for plugin, metrics in session.execute(select(Subtotal.plugin, Subtotal.metrics)):
+        found[plugin].update(metrics)
+    return {plugin: sorted(found[plugin]) for plugin in sorted(found)}
 
 
 def recent_periods(session: Session, plugin: str, kind: str, count: int) -> list[str]:
     """The latest ``count`` periods of ``kind`` with summaries, oldest first."""
-    held = {
-        p
-        for (p,) in session.execute(
-            select(Summary.period).where(Summary.plugin == plugin).distinct()
-        )
-    }
-    parsed = sorted(Period.parse(p) for p in held if Period.parse(p).kind == kind)
+    held = session.scalars(select(Subtotal.period).where(Subtotal.plugin == plugin).distinct())
+    parsed = sorted(p for p in map(Period.parse, held) if p.kind == kind)
     return [str(p) for p in parsed[-count:]]
 
 
 def regions(session: Session) -> list[str]:
-    return sorted(r for (r,) in session.execute(select(Origin.region).distinct()) if r)
-
-
-def all_totals(session: Session, own: str | None = None) -> list[dict[str, Any]]:
-    """Totals for every plugin and period held, in one pass (open-data downloads).
-
-    With ``own``, only that origin's summaries are added up (this instance's figures).
-    """
-    known = origins(session)
-    query = select(Summary.origin, Summary.plugin, Summary.period, Summary.metrics)
-    if own is not None:
-        query = query.where(Summary.origin == own)
-    groups: dict[tuple[str, str], list[Cell]] = defaultdict(list)
-    for origin, plugin, period, metrics in session.execute(query):
-        if origin in known:
-            groups[(plugin, period)].append(Cell(origin, metrics, known[origin].threshold))
-    return [
-        _answer(plugin, period, cells)
-        for (plugin, period), cells in sorted(
-            groups.items(), key=lambda kv: (kv[0][0], Period.parse(kv[0][1]))
-        )
-    ]
+    """The regions of the origins whose summaries are held."""
+    return sorted(r for r in session.scalars(select(Subtotal.region).distinct()) if r)

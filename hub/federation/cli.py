@@ -214,6 +214,8 @@ def publish_command(offline: bool, timeout: float, retries: int) -> None:
     click.echo(
         f"Published: {report.new} new, {report.revised} revised, {report.unchanged} unchanged."
     )
+    if report.awaiting:
+        click.echo(f"{report.awaiting} periods' figures await approval: see hub approvals list.")
     if report.failures:
         report_failures(report.failures)
         sys.exit(1)
@@ -353,3 +355,54 @@ def role_command(instance_id: str, role: str) -> None:
     with _moderating() as (session, node):
         origin = moderation.set_role(session, node, instance_id, role)
     click.echo(f"{origin} is trusted here as an {role}.")
+
+
+@federation.command("verify")
+@click.argument("evidence", type=click.File("rb"))
+def verify_command(evidence: Any) -> None:
+    """Check the signed summaries of an evidence report (its evidence.json): each digest
+    is the SHA-256 of its signed bytes, each signature is its origin's, and each says what
+    the report lists. Needs no database: anyone can run it on a downloaded file."""
+    import hashlib
+    import json
+
+    from nacl.signing import VerifyKey
+
+    from hub.federation.documents import Refused, parse_json, verify_bytes
+    from hub.federation.identity import raw_public_key
+
+    try:
+        document = json.loads(evidence.read())
+        origins = document["origins"]
+        items = document["summaries"]
+    except (ValueError, KeyError, TypeError):
+        raise click.ClickException(
+            "not an evidence file: download /public/report/evidence.json"
+        ) from None
+    problems, checked = [], 0
+    for item in items:
+        where = f"{item.get('origin')} {item.get('plugin')} {item.get('period')}"
+        try:
+            payload = item["signed"]["payload"]
+            key = raw_public_key(origins[item["origin"]]["public_key"])
+            verify_bytes(payload.encode(), item["signed"]["signature"], VerifyKey(key))
+            if hashlib.sha256(payload.encode()).hexdigest() != item["digest"]:
+                raise Refused("the digest is not that of the signed bytes")
+            signed = parse_json(payload)
+            for field in ("origin", "plugin", "period", "revision"):
+                if signed.get(field) != item[field]:
+                    raise Refused(
+                        f"the signed {field} is {signed.get(field)!r}, not {item[field]!r}"
+                    )
+            checked += 1
+        except (Refused, KeyError, TypeError) as exc:
+            problems.append(f"{where}: {exc}")
+    for origin, described in sorted(origins.items()):
+        click.echo(
+            f"{origin} signs with {described.get('public_key')}: compare with its /.well-known/hub"
+        )
+    for problem in problems:
+        click.echo(f"NOT VERIFIED {problem}", err=True)
+    click.echo(f"{checked} of {len(items)} summaries verified.")
+    if problems:
+        sys.exit(1)

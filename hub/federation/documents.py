@@ -59,7 +59,7 @@ METRIC_FIELDS = frozenset(
     {"name", "unit", "description", "counts", "counts_people", "window", "codes"}
 )
 # Added in hub 0.2 within hub-federation/1: what a person reads (public pages, reports).
-METRIC_OPTIONAL = frozenset({"label"})
+METRIC_OPTIONAL = frozenset({"label", "impact"})
 PLUGIN_OPTIONAL = frozenset({"label"})
 COUNTS_PEOPLE = {"events": False, "quantity": False, "people": True, "households": True}
 ROUNDING = 5  # people counts are published rounded to the nearest 5
@@ -385,6 +385,10 @@ def _check_metric(metric: Any, plugin: str) -> int:
     name = matching(metric["name"], METRIC_BASE, "metric name")
     if "label" in metric:
         text(metric["label"], f"metric {name!r} label", 120)
+    if (
+        "impact" in metric
+    ):  # a code of the impact codelist; one a receiver does not know is shown by no one
+        matching(metric["impact"], WORD, f"metric {name!r} impact")
     text(metric["unit"], f"metric {name!r} unit", 40)
     text(metric["description"], f"metric {name!r} description", 300, empty=True)
     matching(metric["window"], WORD, f"metric {name!r} window")

@@ -60,9 +60,19 @@ class Origin(Model):
     statement_signature: Mapped[str | None] = mapped_column(String(100))
     seq: Mapped[int | None] = mapped_column(index=True)
     pinned_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # The descriptor's disclosure threshold (5 if it gave none we can use): how much
+    # each of this origin's suppressed cells may hide in a total.
+    threshold: Mapped[int] = mapped_column(default=5, server_default="5")
 
     # The audit log records who pinned which key; the signed copies are not news.
-    __audit_exclude__ = ("descriptor", "statement", "statement_signature", "seq", "described_at")
+    __audit_exclude__ = (
+        "descriptor",
+        "statement",
+        "statement_signature",
+        "seq",
+        "described_at",
+        "threshold",
+    )
 
 
 class Summary(Model):
@@ -91,6 +101,30 @@ class Summary(Model):
     seq: Mapped[int] = mapped_column(unique=True)
     received_from: Mapped[str] = mapped_column(String(300))
     received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Subtotal(Model):
+    """What the summaries held for one plugin, period and region add up to.
+
+    Kept in the same transaction as the summaries it adds up (see
+    :mod:`hub.federation.rollup`), so a page or the totals API reads a handful of
+    these rows, never every summary. ``metrics`` maps each metric name to
+    ``[cells, suppressed cells, most they hide, sum of the published cells]``:
+    JSON integers are exact at any size, and a sum of many cells may pass the
+    64-bit integers of both databases while it must stay exact ([R9.1]).
+    """
+
+    __tablename__ = "federation_subtotal"
+    __audited__ = False  # derived from the summaries, which are not audited either
+    # Every batch stored rewrites its rows: room in each page lets PostgreSQL update
+    # them in place (HOT) instead of leaving the table a trail of dead rows to scan.
+    __table_args__ = ({"postgresql_with": {"fillfactor": 50}},)
+
+    plugin: Mapped[str] = mapped_column(String(40), primary_key=True)
+    period: Mapped[str] = mapped_column(String(10), primary_key=True)
+    region: Mapped[str] = mapped_column(String(120), primary_key=True)
+    origins: Mapped[int]  # how many origins' summaries are added up here
+    metrics: Mapped[dict[str, Any]]
 
 
 class Peer(Model):

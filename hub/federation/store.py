@@ -25,7 +25,7 @@ from sqlalchemy import JSON, Connection, Table, bindparam, delete, insert, selec
 from sqlalchemy.orm import Session
 
 from hub.db import utcnow
-from hub.federation import identity
+from hub.federation import aggregates, identity, rollup
 from hub.federation.checking import Checked, Rules, check_summaries
 from hub.federation.documents import (
     DESCRIPTOR_FIELDS,
@@ -198,6 +198,7 @@ def pin(
         raise Refused(
             f"{origin_id} is pinned with another key ({row.public_key}); keys cannot change"
         )
+    before = None if row is None else (row.region, row.threshold)
     if row is None:
         row = Origin(origin=origin_id, public_key=key, relation=relation, role=role)
         session.add(row)
@@ -219,6 +220,7 @@ def pin(
     locality = described.get("locality", {})
     row.town, row.region = locality.get("town", ""), locality.get("region", "")
     row.country = locality.get("country", "")
+    row.threshold = aggregates.disclosure_threshold(described)
     if relation in RELAYED and (changed or row.statement is None):
         statement = Signed.make(
             {"aggregator": node.id, "descriptor": described, "issued_at": _issue_time(row)},
@@ -227,6 +229,8 @@ def pin(
         row.statement, row.statement_signature = statement.payload, statement.signature
         row.seq = take_seqs(state, 1)[0]
     session.flush()
+    if before != (row.region, row.threshold):
+        rollup.moved(session, origin_id, before, (row.region, row.threshold))
     return row, changed
 
 
@@ -261,6 +265,7 @@ def forget(session: Session, origin_id: str) -> int:
         origin_id,
         *session.scalars(select(Origin.origin).where(Origin.vouched_by == origin_id)),
     ]
+    rollup.forgetting(session, gone)
     session.execute(delete(Summary).where(Summary.origin.in_(gone)))
     for row in session.scalars(select(Origin).where(Origin.origin.in_(gone))):
         session.delete(row)
@@ -593,6 +598,16 @@ def write_rows(session: Session, state: FeedState, rows: list[dict[str, Any]]) -
     # rows a second and the ORM's per-row bookkeeping would dominate.
     table = Summary.__table__
     connection = session.connection()
+    superseded: list[Any] = []
+    if replaced:
+        superseded = list(
+            connection.execute(
+                select(table.c.origin, table.c.plugin, table.c.period, table.c.metrics).where(
+                    table.c.id.in_([row["row_id"] for row in replaced])
+                )
+            ).mappings()
+        )
+    rollup.stored(session, rows, superseded)
     if new and connection.dialect.name == "postgresql":
         _copy_rows(connection, table, new)
     elif new:
@@ -658,6 +673,7 @@ class PublishReport:
     revised: int = 0
     unchanged: int = 0
     adopted: int = 0
+    awaiting: int = 0  # figures not published: they wait for a coordinator's approval
     failures: list[Failure] = field(default_factory=list)  # plugins that published nothing
 
 

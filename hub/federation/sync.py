@@ -31,8 +31,6 @@ from hub.federation.grammar import shown
 from hub.federation.models import Block, Invite, Origin, Peer, Refusal, Summary
 from hub.federation.net import Client, PeerError, normalise_url
 from hub.federation.protocol import hash_invite
-from hub.metrics import compute
-from hub.periods import Period
 
 log = logging.getLogger("hub.federation")
 
@@ -425,18 +423,19 @@ def publish(app: Flask, plugins: Any) -> store.PublishReport:
     whose figures cannot be computed is in the report's failures, and the other
     plugins are published all the same.
     """
+    from hub import approvals
+
     session = get_session()
     node = store.Node.of(app)
     own_descriptor(app, session, node)
-    published: dict[str, list[Period]] = {}
-    for plugin, period in session.execute(
-        select(Summary.plugin, Summary.period).where(Summary.origin == node.id)
-    ):
-        published.setdefault(plugin, []).append(Period.parse(period))
-    found = compute(session, plugins, app.config["SUPPRESSION_THRESHOLD"], also=published)
+    found = approvals.current_figures(app, session)
     figures = {(f.plugin, str(f.period)): f.metrics for f in found.figures}
     # A plugin that failed publishes nothing new; what it published before stands.
     report = store.PublishReport(failures=found.failures)
+    if approvals.required(app):
+        # Only figures exactly as a coordinator approved them; the rest wait (a correction
+        # of an approved period too: what was published stands until it is approved).
+        figures, report.awaiting = approvals.approved_only(session, figures)
     store.store_own(
         session, node, ((p, period, m) for (p, period), m in sorted(figures.items())), report
     )

@@ -13,14 +13,17 @@ from hub import auth, clock
 from hub.web import (
     account,
     admin,
+    approvals,
     audit_log,
     dashboard,
+    embed,
     exports,
     imports,
     locations,
     people,
     plugins,
     public,
+    public_report,
     settings,
     signin,
     users,
@@ -42,6 +45,9 @@ BLUEPRINTS = (
     exports.bp,
     imports.bp,
     public.bp,
+    public_report.bp,
+    embed.bp,
+    approvals.bp,
     settings.bp,
 )
 ERROR_PAGES = (400, 403, 404, 405, 413, 429, 500, 503)

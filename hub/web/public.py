@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, render_template
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from sqlalchemy import select
 
 from hub import clock
@@ -15,7 +15,9 @@ from hub.exchange import csv_writer
 from hub.federation import aggregates
 from hub.federation.models import Origin, Summary
 from hub.periods import Period
+from hub.web.datapackage import data_package
 from hub.web.public_figures import Catalogue, Suppression, sections
+from hub.web.public_impact import Area, impact_summary
 
 bp = Blueprint("public", __name__)
 
@@ -37,6 +39,12 @@ def is_aggregator() -> bool:
     )
 
 
+def own_area() -> Area:
+    config = current_app.config
+    name = config["LOCALITY"].get("town") or config["INSTANCE_NAME"]
+    return Area("instance", name, frozenset({config["BASE_URL"]}))
+
+
 def own_suppression() -> Suppression:
     return Suppression("own", current_app.config["SUPPRESSION_THRESHOLD"])
 
@@ -51,7 +59,9 @@ def public() -> str:
         for row in own_summaries()
     ]
     network: list[Any] = []
-    if is_aggregator():
+    aggregator = is_aggregator()
+    impact = impact_summary(session, catalogue, today, area=None if aggregator else own_area())
+    if aggregator:
         network = sections(
             aggregates.all_totals(session),
             catalogue,
@@ -62,6 +72,7 @@ def public() -> str:
         "hub/public/index.html",
         own_sections=sections(own, catalogue, today, own_suppression()),
         network_sections=network,
+        impact=impact,
         threshold=current_app.config["SUPPRESSION_THRESHOLD"],
     )
 
@@ -139,4 +150,57 @@ def csv_download(header: list[str], rows: list[list[Any]], filename: str) -> Res
 def download(response: Response, filename: str) -> Response:
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
     response.headers["Access-Control-Allow-Origin"] = "*"  # open data, for anyone's scripts
+    # Scripts that poll the open data ask with If-None-Match and get a bodiless 304
+    # until the figures change; no-cache makes every cache ask before reusing a copy.
+    response.headers["Cache-Control"] = "no-cache"
+    response.add_etag()
+    response.make_conditional(request)  # turns it into the 304 in place
     return response
+
+
+@bp.get("/public/definitions.csv")
+def definitions_csv() -> Response:
+    """The data dictionary: every published figure's name, label, unit and meaning."""
+    catalogue = Catalogue.build(current_app, get_session())
+    rows = []
+    for plugin, metrics in sorted(catalogue.definitions.items()):
+        for name, metric in metrics.items():
+            codes = metric.get("codes") or {None: None}
+            for code, code_label in codes.items():
+                published = f"{name}.{code}" if code else name
+                reading = catalogue.reading(plugin, published)
+                rows.append(
+                    [
+                        plugin,
+                        catalogue.service(plugin),
+                        published,
+                        reading.label,
+                        metric.get("unit", ""),
+                        reading.unit,
+                        reading.scale,
+                        metric.get("counts", "events"),
+                        metric.get("window", "period"),
+                        metric.get("description", ""),
+                        code_label or "",
+                    ]
+                )
+    header = [
+        "plugin",
+        "service",
+        "metric",
+        "label",
+        "unit",
+        "shown_unit",
+        "shown_divisor",
+        "counts",
+        "window",
+        "description",
+        "code_label",
+    ]
+    return csv_download(header, rows, "definitions.csv")
+
+
+@bp.get("/public/datapackage.json")
+def datapackage() -> Response:
+    """A Frictionless data package describing the open-data downloads."""
+    return download(jsonify(data_package(is_aggregator())), "datapackage.json")

@@ -149,6 +149,14 @@ class Catalogue:
         label = f"{words}: {code.replace('_', ' ')}" if code else words
         return Reading(label, unit, 1000 if unit else 1, "events", "period", "")
 
+    def impacts(self, plugin: str) -> dict[str, str]:
+        """Base metric name to the impact measure it adds to, for those that declare one."""
+        return {
+            name: metric["impact"]
+            for name, metric in self.definitions.get(plugin, {}).items()
+            if isinstance(metric.get("impact"), str)
+        }
+
     def order(self, plugin: str) -> list[str]:
         """The base names in the order the plugin declared them."""
         return list(self.definitions.get(plugin, {}))
@@ -271,15 +279,17 @@ def sections(
     catalogue: Catalogue,
     today: dt.date,
     suppression: Suppression,
+    months: list[Period] | None = None,
 ) -> list[Section]:
-    """Per plugin: its last twelve months, each figure with the same month last year."""
+    """Per plugin: its last twelve months (or ``months``), each figure with the same
+    month last year."""
     by_plugin: dict[str, dict[Period, Mapping[str, Any]]] = {}
     for row in rows:
         period = Period.parse(row["period"])
         if period.kind == "month":
             by_plugin.setdefault(row["plugin"], {})[period] = row
     return [
-        _section(plugin, held, catalogue, today, suppression)
+        _section(plugin, held, catalogue, today, suppression, months)
         for plugin, held in sorted(by_plugin.items(), key=lambda kv: catalogue.service(kv[0]))
     ]
 
@@ -290,8 +300,9 @@ def _section(
     catalogue: Catalogue,
     today: dt.date,
     suppression: Suppression,
+    months: list[Period] | None,
 ) -> Section:
-    periods = _window(held, today)
+    periods = months or _window(held, today)
     partial = periods[-1] if periods and is_partial(periods[-1], today) else None
     complete = [p for p in periods if p != partial]
     latest = complete[-1] if complete else None
@@ -378,10 +389,10 @@ def _ordered_names(
 
 
 def _family(label: str, rows: list[Row], latest: Period | None, suppression: Suppression) -> Family:
-    """A codelist metric: its codes with anything in the latest month or a year before
+    """A codelist metric: its codes with anything in a month shown or a year before
     (forty ORDS categories, most of them empty, would bury the ones that matter)."""
     first = rows[0].reading
-    rows = [row for row in rows if _something(row.latest) or _something(row.last_year)]
+    rows = [row for row in rows if any(map(_something, [*row.history, row.last_year]))]
     chart = None
     if latest is not None and rows:
         chart = charts.hbar_chart(

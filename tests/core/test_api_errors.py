@@ -37,6 +37,36 @@ def test_query_errors(client, accounts):
     assert_error(client.get("/api/v1/people?consent=perhaps", headers=headers), 422, "consent")
     assert_error(client.get("/api/v1/people?sort=name", headers=headers), 422, "sort")
     assert_error(client.get("/api/v1/audit?user_id=99999999999999999999999", headers=headers), 422)
+    # In the API's query string a blank value is a value, checked like any other.
+    assert_error(client.get("/api/v1/audit?until=", headers=headers), 422, "until")
+    assert_error(client.get("/api/v1/people?retention_before=", headers=headers), 422)
+    assert_error(client.get("/api/v1/users?q=", headers=headers), 422, "q")
+
+
+def test_values_are_taken_at_their_word(client, accounts):
+    headers = accounts["admin"].headers
+
+    def patch(body):
+        return client.patch(f"/api/v1/users/{accounts['viewer'].id}", json=body, headers=headers)
+
+    assert_error(patch({"active": 0}), 422, "active")
+    assert_error(patch({"active": "false"}), 422, "active")
+    assert patch({}).status_code == 200  # a PATCH needs no field at all
+    assert_error(patch({"password": "short"}), 422, "password")
+    weak = patch({"password": "aaaaaaaaaa"})
+    assert_error(weak, 422, "password")
+    assert weak.json["error"] == "invalid value"  # the rule the schema cannot state
+
+
+def test_an_over_long_address_is_414_before_anything_else(client, accounts):
+    long_query = "q=" + "x" * 2100
+    assert_error(client.get(f"/api/v1/people?{long_query}", headers=accounts["admin"].headers), 414)
+    assert_error(client.get(f"/api/v1/people?{long_query}"), 414)  # signed out too
+    assert client.get(f"/people/?{long_query}").status_code == 414
+    assert (
+        client.get("/api/v1/people?q=" + "x" * 200, headers=accounts["admin"].headers).status_code
+        == 200
+    )
 
 
 def test_auth_errors(client, accounts):
@@ -135,6 +165,27 @@ def test_openapi_document_is_valid_and_complete(document):
         assert methods <= set(paths[path]), path
     people = {p["name"] for p in paths["/api/v1/people"]["get"]["parameters"]}
     assert {"q", "consent", "retention_before", "erased", "page", "per_page"} <= people
+
+
+def test_the_document_states_every_status_an_operation_can_answer(document):
+    for path, methods in document["paths"].items():
+        for method, operation in methods.items():
+            answers = set(operation["responses"])
+            assert {"401", "403", "414", "422", "503"} <= answers, (method, path)
+            assert "Retry-After" in operation["responses"]["503"]["headers"]
+            if "{" in path:
+                assert "404" in answers, (method, path)
+            if method in {"post", "put", "patch", "delete"}:
+                assert "409" in answers, (method, path)
+    revoke = document["paths"]["/api/v1/tokens/{token_id}"]["delete"]["responses"]
+    assert "204" in revoke and "200" not in revoke
+    parcel = document["paths"]["/api/v1/foodbank/parcels"]["post"]
+    assert {"200", "201", "409"} <= set(parcel["responses"])
+    assert parcel["responses"]["200"]["content"] == parcel["responses"]["201"]["content"]
+    key = next(p for p in parcel["parameters"] if p.get("in") == "header")
+    assert key["name"] == "Idempotency-Key" and key["schema"]["pattern"]
+    password = document["components"]["schemas"]["UserCreate"]["properties"]["password"]
+    assert password["minLength"] == 10
 
 
 def test_docs_page_renders_every_operation(full_app, document):

@@ -62,6 +62,7 @@ def what_others_see(instance: Path) -> dict:
             "metrics": json.loads(metrics.stdout),
             "descriptor": client.get("/.well-known/hub").json,
             "feed": client.get("/federation/v1/summaries?limit=1000").json,
+            "totals": client.get("/public/network.json").json,  # the subtotals, moved
         }
     finally:
         database(app).engine.dispose()
@@ -124,7 +125,8 @@ def test_the_demo_instance_moves_to_postgresql_as_the_same_instance(demo, postgr
     database(app).engine.dispose()
     assert {"testvisits_visit", "foodbank_parcel", "repaircafe_record"} <= set(before_rows)
     assert all(
-        before_rows[name] for name in ("testvisits_visit", "audit_entry", "federation_summary")
+        before_rows[name]
+        for name in ("testvisits_visit", "audit_entry", "federation_summary", "federation_subtotal")
     )
     before = what_others_see(demo)
     source = demo / "hub.sqlite3"

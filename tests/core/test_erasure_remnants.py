@@ -175,3 +175,97 @@ def test_an_erased_person_leaves_no_value_in_files_audit_or_logs(make_app, tmp_p
     assert "GET /api/v1/people " in server_log  # the access log is there, without queries
     assert [n for n in needles if n in server_log or n.replace(" ", "+") in server_log] == []
     assert in_files == ({"main": [], "wal": []} if postgres_url() is None else {})
+
+
+# A household no person is linked to, as 1,159 of the demo's 1,163 are.
+LONE_HOUSEHOLD = {
+    "code": "QH4419",
+    "adults": 1,
+    "children_5_11": 2,
+    "dietary": ["kosher", "no_cooking"],
+    "allergies": "tree nuts and kiwi (anaphylaxis)",
+    "postcode_district": "KW17 2AB",
+}
+VOUCHER_NOTES = "Left the flat on Ashgrove Road with her son Tobias; no income yet"
+
+
+def secrets_of_the_household() -> list[str]:
+    return [
+        "QH4419",
+        "tree nuts and kiwi",
+        "anaphylaxis",
+        "kosher",
+        "no_cooking",
+        "KW17",
+        "Ashgrove",
+    ]
+
+
+def test_an_erased_household_leaves_no_value_in_files_audit_or_logs(make_app, tmp_path):
+    app = make_app(name="household", plugins=["foodbank"])
+    volunteer = create_account(app, "volunteer").headers
+    coordinator = create_account(app, "coordinator").headers
+    admin = create_account(app, "admin").headers
+    port = free_port()
+    log = tmp_path / "server.log"
+    server = serve(app, port, log)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+            made = http.post("/api/v1/foodbank/households", json=LONE_HOUSEHOLD, headers=volunteer)
+            assert made.status_code == 201, made.text
+            household = f"/api/v1/foodbank/households/{made.json()['id']}"
+            # Each change leaves old copies of the row in the -wal file or as dead rows.
+            for change in ({"adults": 2}, {"allergies": "tree nuts and kiwi (anaphylaxis)!"}):
+                assert http.patch(household, json=change, headers=volunteer).is_success
+            agency = http.post(
+                "/api/v1/foodbank/agencies",
+                json={"name": "Citizens Advice Kirkwall", "agency_type": "advice"},
+                headers=coordinator,
+            ).json()
+            voucher = http.post(
+                "/api/v1/foodbank/vouchers",
+                json={
+                    "agency_id": agency["id"],
+                    "household_id": made.json()["id"],
+                    "reasons": ["domestic_abuse"],
+                    "notes": VOUCHER_NOTES,
+                },
+                headers=volunteer,
+            )
+            assert voucher.status_code == 201, voucher.text
+            # The request comes by code: found through the API, as a caseworker would.
+            found = http.get(
+                "/api/v1/foodbank/households", params={"code": "qh4419"}, headers=admin
+            ).json()["items"]
+            assert [each["id"] for each in found] == [made.json()["id"]]
+            exported = http.get(f"{household}/export", headers=admin)
+            assert exported.status_code == 200 and exported.headers["Cache-Control"] == "no-store"
+            held = exported.json()["household"]
+            assert held["allergies"].startswith("tree nuts") and held["code"] == "QH4419"
+            assert held["vouchers"][0]["notes"] == VOUCHER_NOTES
+            assert http.post(f"{household}/erase", headers=coordinator).status_code == 403
+            erased = http.post(f"{household}/erase", headers=admin)
+            assert erased.status_code == 200, erased.text
+            again = http.post(f"{household}/erase", headers=admin)
+            assert again.status_code == 409
+            audit_log = http.get("/api/v1/audit", params={"per_page": 200}, headers=admin).text
+            after = http.get(household, headers=admin).json()
+        database(app).engine.dispose()
+        url = app.config["DATABASE_URL"]
+        if postgres_url() is None:
+            in_files = found_in_sqlite_files(url, secrets_of_the_household())
+        else:
+            in_files = found_in_postgres_pages(url, secrets_of_the_household())
+    finally:
+        stop(server)
+
+    assert erased.json()["records"] == 2  # the household and its voucher's notes
+    assert after["code"] == f"X{after['id']}" and after["allergies"] == "" and after["anonymised"]
+    assert after["dietary"] == [] and after["postcode_district"] == ""
+    assert '"erase"' in audit_log and "foodbank_household" in audit_log
+    needles = secrets_of_the_household()
+    assert [n for n in needles if n in audit_log or n.lower() in audit_log.lower()] == []
+    server_log = log.read_text()
+    assert "POST /api/v1/foodbank/households/" in server_log  # the access log is there
+    assert [n for n in needles if n.lower() in server_log.lower()] == []
+    assert in_files == ({"main": [], "wal": []} if postgres_url() is None else {})

@@ -48,6 +48,10 @@ class Place:
         token = aggregator.cli("federation", "invite", "--note", self.url).stdout.strip()
         self.cli("federation", "join", aggregator.url, token)
 
+    def summaries(self) -> list[dict[str, Any]]:
+        """Its own published summaries, as its open data gives them."""
+        return self.app.test_client().get("/public/summaries.json").json["summaries"]
+
     def publish_and_push(self) -> None:
         self.cli("federation", "publish")
         assert ", 0 refused" in self.cli("federation", "push").stdout
@@ -90,3 +94,30 @@ def places(make_app: Callable[..., Flask], clock: Any) -> Iterator[Callable[...,
     for each in made:
         if each.server is not None:
             each.server.shutdown()
+
+
+@dataclass
+class ThreeTowns:
+    network: Place
+    towns: dict[str, Place]
+
+
+TOWNS = {  # name: (region, plugins)
+    "aberdare": ("Wales", ["foodbank", "repaircafe"]),
+    "bangor": ("Wales", ["foodbank"]),
+    "carlisle": ("Cumbria", ["repaircafe"]),
+}
+
+
+@pytest.fixture
+def three_towns(places: Callable[..., Place]) -> ThreeTowns:
+    """An aggregator running no plugin itself, and three towns in two regions that join
+    it and push their demo figures (three real instances: about ten seconds)."""
+    network = places("network", plugins=[], demo=False, serve=True)
+    towns = {}
+    for name, (region, plugins) in TOWNS.items():
+        town = places(name, town=name.title(), region=region, plugins=plugins)
+        town.join(network)
+        town.publish_and_push()
+        towns[name] = town
+    return ThreeTowns(network, towns)

@@ -119,7 +119,7 @@ def test_every_core_page_needs_sign_in(app, client):
     test their guards themselves."""
     # The web-app manifest is read by the browser before anyone signs in (the sign-in
     # page links it); it says only the instance's public name.
-    public = ("/login", "/static/", "/public", "/.well-known/", "/federation/")
+    public = ("/login", "/static/", "/public", "/embed/", "/.well-known/", "/federation/")
     public += ("/manifest.webmanifest",)
     public_api = ("/api/v1/openapi.json", "/api/v1/docs")
     plugins = tuple(

@@ -36,6 +36,7 @@ DEFINITIONS = (
         counts="people",
         window="visit",
         label="People the food was for",
+        impact="people_fed",
     ),
 )
 

@@ -3,13 +3,24 @@ schema and calls the service."""
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from flask import Response, jsonify, request
 from sqlalchemy import Select, select
 
-from hub.plugin_api import ApiBlueprint, ApiError, VoidIn, get_or_404, get_session, today
-from hub_foodbank import schemas, service, settings, stock
+from hub.plugin_api import (
+    ApiBlueprint,
+    ApiError,
+    VoidIn,
+    can,
+    current_user,
+    get_or_404,
+    get_session,
+    today,
+)
+from hub_foodbank import people, schemas, service, settings, stock
 from hub_foodbank.models import (
     Agency,
     Donation,
@@ -18,11 +29,19 @@ from hub_foodbank.models import (
     StockAdjustment,
     Voucher,
 )
-from hub_foodbank.permissions import HOUSEHOLDS, LOG, MANAGE, VIEW
+from hub_foodbank.permissions import ERASE, EXPORT, HISTORY, HOUSEHOLDS, LIST, LOG, MANAGE, VIEW
 
 bp = ApiBlueprint("foodbank_api", __name__, url_prefix="/api/v1/foodbank", tag="foodbank")
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+# 8 to 80 printable ASCII characters (a UUID, say), as the OpenAPI document states.
+IDEMPOTENCY_PATTERN = "^[!-~][ -~]{6,78}[!-~]$"
+IDEMPOTENCY_DOC = {
+    "description": "A fresh random string per parcel (a UUID): a retry with the same key "
+    "answers 200 with the parcel already logged instead of logging it twice.",
+    "required": False,
+    "schema": {"type": "string", "pattern": IDEMPOTENCY_PATTERN},
+}
 PARCEL_OUT = schemas.ParcelOut()
 
 
@@ -43,7 +62,11 @@ def _conflict(exc: service.Conflict) -> Any:
     paginate=True,
 )
 def list_households(query: dict[str, Any]) -> Select[Any]:
-    """Households not yet anonymised, newest first; ``flagged`` keeps those the policy flags."""
+    """Households not yet anonymised, newest first; ``flagged`` keeps those the policy
+    flags. Without permission ``foodbank.households.list`` (volunteers), only a lookup
+    by ``code``: 403 otherwise."""
+    if "code" not in query and not can(current_user(), LIST):
+        raise ApiError(403, "forbidden", {"code": ["find a household by its code"]})
     statement = select(Household).where(Household.anonymised_at.is_(None))
     if "code" in query:
         statement = statement.where(Household.code == service.normalise_code(query["code"]))
@@ -87,6 +110,46 @@ def get_household(household_id: int) -> Household:
 )
 def patch_household(household_id: int, body: dict[str, Any]) -> Household:
     return service.change_household(get_session(), get_or_404(Household, household_id), body)
+
+
+@bp.operation(
+    "/households/<int:household_id>/export",
+    summary="Everything held about a household (a subject access request)",
+    permission=EXPORT,
+)
+def export_household(household_id: int) -> Response:
+    """The household, its vouchers and its parcels, as one JSON document to download.
+    Find the id from the code with ``GET /households?code=``."""
+    session = get_session()
+    data = people.export_household(session, get_or_404(Household, household_id))
+    session.commit()
+    response = Response(json.dumps(data, indent=2), mimetype="application/json")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="household-{household_id}.json"'
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.operation(
+    "/households/<int:household_id>/erase",
+    method="POST",
+    summary="Erase a household's personal data",
+    permission=ERASE,
+    response=schemas.HouseholdErased,
+    responses={409: "The household was anonymised already"},
+)
+def erase_household(household_id: int) -> dict[str, Any]:
+    """Blanks its code (it becomes ``X<id>``), dietary needs, allergies, postcode
+    district, its link to a person and its vouchers' notes, everywhere the hub keeps
+    them (the audit log's earlier entries, old copies in the database files). Its
+    parcels and vouchers stay, so published figures do not change. Cannot be undone."""
+    household = get_or_404(Household, household_id)
+    try:
+        records = people.erase_household(get_session(), household)
+    except people.AlreadyErased as exc:
+        raise ApiError(409, "household was erased", {"id": [str(exc)]}) from None
+    return {"id": household.id, "erased_at": household.anonymised_at, "records": records}
 
 
 # --- agencies --------------------------------------------------------------------
@@ -183,7 +246,7 @@ def _idempotency_key() -> str | None:
     if key is None:
         return None
     key = key.strip()
-    if not 8 <= len(key) <= 80 or not key.isprintable():
+    if not re.fullmatch(IDEMPOTENCY_PATTERN, key):
         raise ApiError(
             400, "invalid idempotency key", {IDEMPOTENCY_HEADER: ["8 to 80 printable characters"]}
         )
@@ -199,6 +262,10 @@ def _idempotency_key() -> str | None:
     paginate=True,
 )
 def list_parcels(query: dict[str, Any]) -> Select[Any]:
+    """``household_id`` (one household's visits) needs ``foodbank.history.view``;
+    without it, each parcel's ``household_id`` and ``voucher_id`` are null."""
+    if "household_id" in query and not can(current_user(), HISTORY):
+        raise ApiError(403, "forbidden", {"household_id": [f"needs permission {HISTORY}"]})
     statement = select(Parcel)
     if "date_from" in query:
         statement = statement.where(Parcel.given_on >= query["date_from"])
@@ -218,6 +285,11 @@ def list_parcels(query: dict[str, Any]) -> Select[Any]:
     body=schemas.ParcelCreate,
     response=schemas.ParcelOut,
     status=201,
+    headers={IDEMPOTENCY_HEADER: IDEMPOTENCY_DOC},
+    responses={
+        200: "A retry: the parcel its Idempotency-Key logged before (Idempotent-Replayed)",
+        409: "The voucher is redeemed already, or the key was used for another parcel",
+    },
 )
 def post_parcel(body: dict[str, Any]) -> Any:
     """Send an ``Idempotency-Key`` header (a fresh random string per parcel): a retried

@@ -1,13 +1,17 @@
-"""``hub foodbank ...``: the support policy's list and stock levels, from the command line."""
+"""``hub foodbank ...``: the support policy's list, stock levels, and a household's
+export and erasure on request, from the command line."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import click
+from sqlalchemy import select
 
 from hub.plugin_api import get_session, today
-from hub_foodbank import service, settings, stock
+from hub_foodbank import people, service, settings, stock
+from hub_foodbank.models import Household
 
 
 def _day(value: str | None) -> dt.date:
@@ -46,4 +50,37 @@ def stock_levels(today: str | None) -> None:
         click.echo(f"{level.label:<32} {level.on_hand / 1000:>9.1f} kg  {' '.join(flags)}".rstrip())
 
 
-COMMANDS = (flagged, stock_levels)
+def _household(code: str) -> Household:
+    found = get_session().scalar(
+        select(Household).where(Household.code == service.normalise_code(code))
+    )
+    if found is None:
+        raise click.ClickException(f"no household with code {code!r}")
+    return found
+
+
+@click.command("household-export")
+@click.argument("code")
+def household_export(code: str) -> None:
+    """Print everything held about household CODE, as JSON (a subject access request)."""
+    session = get_session()
+    data = people.export_household(session, _household(code))
+    session.commit()
+    click.echo(json.dumps(data, indent=2))
+
+
+@click.command("household-erase")
+@click.argument("code")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def household_erase(code: str, yes: bool) -> None:
+    """Erase household CODE's personal data everywhere; its parcels still count."""
+    found = _household(code)
+    if found.anonymised_at is not None:
+        raise click.ClickException(f"household {code!r} was anonymised already")
+    if not yes:
+        click.confirm(f"Erase household {found.code}? This cannot be undone", abort=True)
+    records = people.erase_household(get_session(), found)
+    click.echo(f"Erased household {found.id}: {records} records blanked; it is {found.code} now")
+
+
+COMMANDS = (flagged, stock_levels, household_export, household_erase)

@@ -37,18 +37,21 @@ DEFINITIONS: tuple[Metric, ...] = (
         "Food parcels given, by parcel type (a parcel is not a person: a household may come often)",
         codelist=codes.PARCEL_TYPES,
         label="Food parcels given",
+        impact="food_parcels",
     ),
     Metric(
         "adults_fed",
         "adults",
         "Adults fed: each parcel's adults, summed over parcels (someone fed twice counts twice)",
         label="Adults fed",
+        impact="people_fed",
     ),
     Metric(
         "children_fed",
         "children",
         "Children fed: each parcel's children, summed over parcels (someone fed twice counts twice)",
         label="Children fed",
+        impact="people_fed",
     ),
     Metric(
         "households_served",
@@ -70,6 +73,7 @@ DEFINITIONS: tuple[Metric, ...] = (
         "Weight of food and goods given out in parcels",
         counts="quantity",
         label="Food given out",
+        impact="food_distributed",
     ),
     Metric(
         "grams_donated",
@@ -81,21 +85,27 @@ DEFINITIONS: tuple[Metric, ...] = (
     Metric(
         "referrals",
         "referrals",
-        "Referral reasons on vouchers issued in the period (a voucher may give several)",
+        "Referral reasons on vouchers issued in the period (a voucher may give several): "
+        "each voucher is one household's, so these are counts of households",
+        counts="households",
         codelist=codes.REFERRAL_REASONS,
         label="Reasons for referral",
     ),
     Metric(
         "referrals_by_agency",
         "vouchers",
-        "Vouchers issued in the period, by the type of agency that issued them",
+        "Vouchers issued in the period, by the type of agency that issued them "
+        "(a count of households referred)",
+        counts="households",
         codelist=codes.AGENCY_TYPES,
         label="Vouchers issued, by who referred",
     ),
     Metric(
         "signposting",
         "referrals onward",
-        "Further help offered with parcels (debt advice, energy support...)",
+        "Further help offered with parcels (debt advice, energy support...), "
+        "a count of the households it was offered to",
+        counts="households",
         codelist=codes.SIGNPOSTING,
         label="Further help offered",
     ),

@@ -1,8 +1,10 @@
-"""Personal data duties: what the food bank holds about a person, erasure, retention.
+"""Personal data duties: what the food bank holds about a person or a household,
+erasure, retention.
 
-A household is linked to a person only with consent. Erasing it blanks every
-personal field and gives it an anonymous code; its parcels, vouchers and
-referral reasons stay, so every published figure is unchanged.
+A household is linked to a person only with consent, and most never are: a
+household's own export and erasure (by its code, on request) do not go through the
+registry. Erasing it blanks every personal field and gives it an anonymous code; its
+parcels, vouchers and referral reasons stay, so every published figure is unchanged.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
-from hub.plugin_api import Person, now
+from hub.plugin_api import Person, erasure, now, record_audit
 from hub_foodbank.models import Household, Parcel, Voucher
 
 
@@ -83,6 +85,31 @@ def anonymise(session: Session, household: Household) -> int:
         .values(notes="")
     )
     return 1 + (cast(CursorResult[Any], notes).rowcount or 0)
+
+
+class AlreadyErased(ValueError):
+    """A household that was anonymised already (erased, or past retention)."""
+
+
+HOUSEHOLD_ENTITY = Household.__tablename__
+
+
+def export_household(session: Session, household: Household) -> dict[str, Any]:
+    """Everything the food bank holds about one household (its subject access request);
+    the export is audited, by the household's id."""
+    record_audit(session, "export", HOUSEHOLD_ENTITY, household.id)
+    return {"exported_at": now().isoformat(), "household": _household_data(session, household)}
+
+
+def erase_household(session: Session, household: Household) -> int:
+    """Anonymise one household on request, with what the core does after erasing a
+    person (the audit log scrubbed, old copies cleared from the database files), and
+    commit. Returns the records touched."""
+    if household.anonymised_at is not None:
+        raise AlreadyErased(f"household {household.id} was anonymised already")
+    with erasure(session, HOUSEHOLD_ENTITY, household.id) as details:
+        details["records"] = anonymise(session, household)
+    return int(details["records"])
 
 
 def erase_person(session: Session, person: Person) -> int:

@@ -21,6 +21,7 @@ from hub_foodbank import (
     models,
     panels,
     people,
+    privacy,
     settings,
     views,
 )
@@ -43,7 +44,7 @@ def hub_settings() -> type[settings.SettingsSchema]:
 
 @api.hookimpl
 def hub_blueprints(app: Flask) -> Iterable[Blueprint]:
-    return [api_module.bp, views.bp]
+    return [api_module.bp, views.bp, privacy.bp]
 
 
 @api.hookimpl

@@ -34,7 +34,9 @@ def definitions() -> list[api.Metric]:
     return [
         api.Metric("events_held", "events", "Repair café events held", label="Repair cafés held"),
         api.Metric("items_brought", "items", "Items brought to be repaired", label="Items brought"),
-        api.Metric("items_fixed", "items", "Items fixed", label="Items fixed"),
+        api.Metric(
+            "items_fixed", "items", "Items fixed", label="Items fixed", impact="items_repaired"
+        ),
         api.Metric(
             "items_repairable",
             "items",
@@ -72,6 +74,7 @@ def definitions() -> list[api.Metric]:
             "Estimated weight of fixed items kept out of the waste stream",
             counts="quantity",
             label="Waste prevented",
+            impact="waste_prevented",
         ),
         api.Metric(
             "co2e_avoided_g",
@@ -79,6 +82,7 @@ def definitions() -> list[api.Metric]:
             "Estimated greenhouse gas emissions avoided by fixing instead of replacing",
             counts="quantity",
             label="Emissions avoided",
+            impact="co2e_avoided",
         ),
         api.Metric(
             "visitors",

@@ -297,7 +297,7 @@ def test_record_search_takes_wildcards_literally(app, client, accounts, event_to
 
     assert found("100%") == 1 and found("%") == 1 and found("_") == 1
     assert found("FUSE blown") == 2
-    pasted = client.get("/repaircafe/records", query_string={"q": "x" * 10_000})
+    pasted = client.get("/repaircafe/records", query_string={"q": "x" * 1_000})
     assert pasted.status_code == 422 and 'id="q-error"' in pasted.get_data(as_text=True)
 
 

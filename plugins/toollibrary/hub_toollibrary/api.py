@@ -3,6 +3,7 @@ a schema and calls the service."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from flask import Response, jsonify, request
@@ -17,7 +18,7 @@ from hub.plugin_api import (
     get_session,
     today,
 )
-from hub_toollibrary import codes, reminders, schemas, service, settings
+from hub_toollibrary import codes, photos, reminders, schemas, service, settings
 from hub_toollibrary.models import (
     Hold,
     Item,
@@ -115,6 +116,25 @@ def get_item(item_id: int) -> Item:
 )
 def change_item(item_id: int, body: dict[str, Any]) -> Item:
     return service.change_item(get_session(), get_or_404(Item, item_id), body)
+
+
+@bp.operation(
+    "/items/<int:item_id>/photo",
+    method="PUT",
+    summary="Upload an item's photo (the request body is the image)",
+    permission=MANAGE,
+    response=schemas.ItemOut,
+)
+def put_photo(item_id: int) -> Item:
+    """Send the image itself as the body, ``Content-Type: image/jpeg`` (or png, webp):
+    it is resized to at most 1,200 pixels a side, with a 240-pixel thumbnail, and its
+    metadata dropped. Read it back at ``/toollibrary/items/<id>/photo.jpg``."""
+    item = get_or_404(Item, item_id)
+    if request.mimetype not in ("image/jpeg", "image/png", "image/webp"):
+        raise ApiError(415, "unsupported media type", {"Content-Type": ["image/jpeg, png or webp"]})
+    photos.store(get_session(), item, request.get_data())
+    get_session().refresh(item)
+    return item
 
 
 # --- membership types and members ---------------------------------------------------
@@ -270,10 +290,9 @@ def check_out(body: dict[str, Any]) -> Response:
 
 
 def checkout_request(session: Any, values: dict[str, Any], key: str | None) -> service.Checkout:
-    item, member = service.find_for_checkout(session, values["item_number"], values["member_code"])
-    return service.Checkout(
-        item=item,
-        member=member,
+    found = service.find_for_checkout(session, values["item_number"], values["member_code"])
+    return dataclasses.replace(
+        found,
         out_on=values.get("out_on", today()),
         due_on=values.get("due_on") if _may(MANAGE) else None,
         idempotency_key=key,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from hub import plugin_api as api
 from hub_toollibrary import api as api_module
-from hub_toollibrary import cli, demo, metrics, models, panels, people, settings, views
+from hub_toollibrary import cli, demo, exchange, metrics, models, panels, people, settings, views
 from hub_toollibrary.permissions import LEND, MEMBERS, PERMISSIONS, VIEW
 
 # The plugin API it is written for: the batch metrics hook and schema settings came in 1.1.
@@ -94,3 +94,13 @@ def hub_person_data(session: Session, person: api.Person) -> dict[str, Any] | No
 @api.hookimpl
 def hub_erase_person(session: Session, person: api.Person) -> int:
     return people.erase_person(session, person)
+
+
+@api.hookimpl
+def hub_exporters() -> Iterable[api.Exporter]:
+    return exchange.EXPORTERS
+
+
+@api.hookimpl
+def hub_importers() -> Iterable[api.Importer]:
+    return exchange.IMPORTERS

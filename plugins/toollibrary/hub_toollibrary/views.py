@@ -7,7 +7,16 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.wrappers import Response
 
 from hub.plugin_api import (
@@ -17,12 +26,13 @@ from hub.plugin_api import (
     current_user,
     get_or_404,
     get_session,
+    instance_info,
     requested_page,
     require_permission,
     today,
 )
-from hub_toollibrary import codes, reminders, schemas, service, settings
-from hub_toollibrary.models import Hold, Item, Loan, Member, MembershipType, Renewal, Ticket
+from hub_toollibrary import codes, labels, photos, reminders, schemas, service, settings
+from hub_toollibrary.models import Hold, Item, Loan, Member, MembershipType, Photo, Renewal, Ticket
 from hub_toollibrary.permissions import APPROVE, LEND, MANAGE, MEMBERS, VIEW
 
 bp = Blueprint(
@@ -324,6 +334,50 @@ def place_hold(item_id: int) -> Response:
     return redirect(url_for("toollibrary.item_page", item_id=item.id))
 
 
+@bp.post("/holds/<int:hold_id>/cancel")
+@require_permission(LEND)
+def cancel_hold(hold_id: int) -> Response:
+    hold = get_or_404(Hold, hold_id)
+    try:
+        service.cancel_hold(get_session(), hold, today(), _policy())
+        flash(f"Hold of {hold.member.code} cancelled.", "success")
+    except service.Conflict as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("toollibrary.item_page", item_id=hold.item_id))
+
+
+@bp.post("/items/<int:item_id>/reservations")
+@require_permission(LEND)
+def reserve(item_id: int) -> Response:
+    """Book the item for dates, for the member whose code was typed."""
+    item = get_or_404(Item, item_id)
+    session = get_session()
+    form = Form(schemas.ReservationIn, only=("starts_on", "ends_on"))
+    member = service.member_by_code(session, request.form.get("member_code", "")[:24])
+    if member is None:
+        flash("No member has this code.", "error")
+    elif form.validate_on_submit():
+        try:
+            booked = service.reserve(
+                session,
+                item,
+                member,
+                form.data["starts_on"],
+                form.data["ends_on"],
+                today(),
+                _policy(),
+            )
+            flash(
+                f"Booked for {member.code}: {booked.starts_on:%a %d %b} to {booked.ends_on:%a %d %b}.",
+                "success",
+            )
+        except (FieldError, service.Conflict) as exc:
+            flash(exc.message, "error")
+    else:
+        flash("; ".join(message for _name, message in form.error_list()), "error")
+    return redirect(url_for("toollibrary.item_page", item_id=item.id))
+
+
 # --- maintenance ----------------------------------------------------------------------------
 
 
@@ -389,6 +443,59 @@ def member_new() -> Any:
     return redirect(url_for("toollibrary.members_page", status="applied"))
 
 
+@bp.route("/membership-types", methods=["GET", "POST"])
+@require_permission(MANAGE)
+def membership_types_page() -> Any:
+    form = Form(
+        schemas.MembershipTypeIn,
+        {
+            "length_days": 365,
+            "borrowing_limit": 3,
+            "loan_days": 7,
+            "renewal_limit": 2,
+            "active": True,
+        },
+    )
+    kind = None
+    try:
+        kind = form.submit(lambda data: service.add_membership_type(get_session(), data))
+    except service.Conflict as exc:
+        form.fail(exc.field, exc.message)
+    if kind is not None:
+        flash(f"Membership type {kind.name} added.", "success")
+        return redirect(url_for("toollibrary.membership_types_page"))
+    kinds = list(get_session().scalars(service.membership_types()))
+    return render_template("toollibrary/membership_types.html", form=form, kinds=kinds), form.status
+
+
+@bp.get("/members/<int:member_id>")
+@require_permission(MEMBERS)
+def member_page(member_id: int) -> str:
+    member = get_or_404(Member, member_id)
+    session = get_session()
+    return render_template(
+        "toollibrary/member.html",
+        member=member,
+        stats=service.borrowing_stats(session, member, today()),
+        loans=requested_page(service.loans({"member_id": member.id}, today())),
+        holds=list(session.scalars(service.holds({"member_id": member.id}))),
+        bookings=list(session.scalars(service.reservations({"member_id": member.id}))),
+        today=today(),
+    )
+
+
+@bp.post("/members/<int:member_id>/renew")
+@require_permission(LEND)
+def member_renew(member_id: int) -> Response:
+    member = get_or_404(Member, member_id)
+    try:
+        service.renew_membership(get_session(), member, today())
+        flash(f"Membership renewed to {member.expires_on:%d %b %Y}.", "success")
+    except service.Conflict as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("toollibrary.member_page", member_id=member.id))
+
+
 MEMBER_FORM_FIELDS = ("membership_type_id", "name", "email", "phone", "agreement_accepted", "notes")
 
 
@@ -445,3 +552,59 @@ def hold_phoned(hold_id: int) -> Response:
     reminders.mark_hold_phoned(get_session(), hold, today())
     flash(f"Noted: {hold.member.code} told {hold.item.number} is ready.", "success")
     return redirect(url_for("toollibrary.reminders_page"))
+
+
+# --- labels and photos ------------------------------------------------------------------------
+
+
+@bp.get("/labels")
+@require_permission(VIEW)
+def labels_page() -> str:
+    """A sheet of labels for the catalogue as filtered (one page of it), to print."""
+    form = Form(schemas.ItemQuery)
+    form.read(request.args)
+    page = requested_page(service.items(form.data if not form.errors else {}))
+    return render_template("toollibrary/labels.html", form=form, page=page)
+
+
+def _svg(data: bytes) -> Response:
+    response = make_response(data)
+    response.headers["Content-Type"] = "image/svg+xml"
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+@bp.get("/items/<int:item_id>/qr.svg")
+@require_permission(VIEW)
+def item_qr(item_id: int) -> Response:
+    item = get_or_404(Item, item_id)
+    return _svg(labels.qr_svg(labels.counter_url(instance_info()["base_url"], item.number)))
+
+
+@bp.get("/items/<int:item_id>/barcode.svg")
+@require_permission(VIEW)
+def item_barcode(item_id: int) -> Response:
+    return _svg(labels.barcode_svg(get_or_404(Item, item_id).number))
+
+
+@bp.get("/items/<int:item_id>/<any(photo, thumbnail):size>.jpg")
+@require_permission(VIEW)
+def item_photo(item_id: int, size: str) -> Response:
+    photo = get_or_404(Photo, item_id)
+    response = make_response(photo.image if size == "photo" else photo.thumbnail)
+    response.headers["Content-Type"] = "image/jpeg"
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@bp.post("/items/<int:item_id>/photo")
+@require_permission(MANAGE)
+def upload_photo(item_id: int) -> Response:
+    item = get_or_404(Item, item_id)
+    upload = request.files.get("photo")
+    try:
+        photos.store(get_session(), item, upload.read() if upload else b"")
+        flash("Photo saved.", "success")
+    except FieldError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("toollibrary.item_page", item_id=item.id))

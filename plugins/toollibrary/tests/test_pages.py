@@ -73,7 +73,8 @@ def test_the_counter_finds_a_member_by_name_and_says_what_is_wrong(library, app,
 
 def test_the_pages_render_for_each_role(library, app, accounts):
     drill = library.item("Drill 50% off_", kit_parts=["battery"])
-    library.lend(drill, library.member())
+    ann = library.member()
+    library.lend(drill, ann)
     for role, pages in {
         "viewer": [
             "/toollibrary/",
@@ -102,3 +103,65 @@ def test_the_pages_render_for_each_role(library, app, accounts):
     found = browser.get("/toollibrary/?q=50%25").get_data(as_text=True)
     assert "Showing 1\u20131 of 1" in found
     assert "None yet" in browser.get("/toollibrary/?q=%25%25").get_data(as_text=True)
+
+
+def test_holds_and_bookings_from_the_item_page(library, app, accounts):
+    gazebo, ann, bob = library.item("Gazebo", "gazebos"), library.member(), library.member("Bob")
+    library.lend(gazebo, ann)
+    browser = app.test_client()
+    login(browser, accounts["volunteer"])
+    page = browser.get(f"/toollibrary/items/{gazebo['id']}").get_data(as_text=True)
+    token = csrf_token(page)
+    held = browser.post(
+        f"/toollibrary/items/{gazebo['id']}/holds",
+        data={"csrf_token": token, "member_code": bob["code"]},
+        follow_redirects=True,
+    )
+    assert f"{bob['code']} is number 1 in the queue" in held.get_data(as_text=True)
+    booking = {"csrf_token": token, "member_code": bob["code"]}
+    early = browser.post(
+        f"/toollibrary/items/{gazebo['id']}/reservations",
+        data={**booking, "starts_on": "2025-03-20", "ends_on": "2025-03-22"},
+        follow_redirects=True,
+    )
+    assert "on loan until" in early.get_data(as_text=True)
+    booked = browser.post(
+        f"/toollibrary/items/{gazebo['id']}/reservations",
+        data={**booking, "starts_on": "2025-04-05", "ends_on": "2025-04-06"},
+        follow_redirects=True,
+    )
+    assert f"Booked for {bob['code']}: Sat 05 Apr to Sun 06 Apr" in booked.get_data(as_text=True)
+    (hold,) = library.ok("GET", f"/holds?item_id={gazebo['id']}")["items"]
+    cancelled = browser.post(
+        f"/toollibrary/holds/{hold['id']}/cancel", data={"csrf_token": token}, follow_redirects=True
+    )
+    assert "cancelled" in cancelled.get_data(as_text=True)
+    stats = browser.get(f"/toollibrary/members/{ann['id']}").get_data(as_text=True)
+    assert "Gazebo" in stats and "Out now" in stats
+
+
+def test_a_coordinator_adds_a_membership_type(library, app, accounts):
+    browser = app.test_client()
+    login(browser, accounts["coordinator"])
+    token = csrf_token(browser.get("/toollibrary/membership-types").get_data(as_text=True))
+    form = {
+        "csrf_token": token,
+        "name": "Family",
+        "fee_pence": "3500",
+        "length_days": "365",
+        "borrowing_limit": "6",
+        "loan_days": "14",
+        "renewal_limit": "2",
+        "active": "y",
+    }
+    assert browser.post("/toollibrary/membership-types", data=form).status_code == 302
+    wrong = browser.post(
+        "/toollibrary/membership-types", data={**form, "name": "Other", "loan_days": "0"}
+    )
+    assert wrong.status_code == 422 and 'id="loan_days-error"' in wrong.get_data(as_text=True)
+    twice = browser.post("/toollibrary/membership-types", data=form)
+    assert twice.status_code == 422 and "already a membership type" in twice.get_data(as_text=True)
+    kinds = library.ok("GET", "/membership-types")["items"]
+    assert [
+        (k["name"], k["loan_days"], k["borrowing_limit"]) for k in kinds if k["name"] == "Family"
+    ] == [("Family", 14, 6)]

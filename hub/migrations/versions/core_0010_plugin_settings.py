@@ -1,7 +1,7 @@
 """plugin settings changed in pages
 
-Revision ID: core_0008
-Revises: core_0007
+Revision ID: core_0010
+Revises: core_0009
 Create Date: 2026-12-02 15:30:00.000000
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 import hub.db
 
-revision = "core_0008"
-down_revision = "core_0007"
+revision = "core_0010"
+down_revision = "core_0009"
 branch_labels = None
 depends_on = None
 
