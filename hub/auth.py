@@ -55,7 +55,16 @@ class Permission:
 
 
 CORE_PERMISSIONS = (
-    Permission("people.view", "See people in the registry", ("coordinator", "volunteer")),
+    Permission(
+        "people.view",
+        "Look up a person by their whole name, email or phone, and see them",
+        ("coordinator", "volunteer"),
+    ),
+    Permission(
+        "people.list",
+        "Browse and search the whole people registry, notes included",
+        ("coordinator",),
+    ),
     Permission("people.edit", "Add and change people in the registry", ("coordinator",)),
     Permission("people.export", "Export everything held about a person", ()),
     Permission("people.erase", "Erase a person everywhere", ()),

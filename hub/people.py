@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import ColumnElement, Engine, false, func, or_, select, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -25,6 +25,7 @@ from hub import audit, auth
 from hub.db import Model, bound_engine, is_busy, utcnow
 from hub.models import AuditEntry, Person, User
 from hub.plugin_manager import PluginManager
+from hub.search import text_search
 
 log = logging.getLogger(__name__)
 
@@ -181,6 +182,23 @@ def _vacuum_postgres(engine: Engine) -> None:
                     "row versions stay in its free space until reused or the next erasure",
                     table,
                 )
+
+
+def matching(text: str, user: User | None) -> ColumnElement[bool]:
+    """The people a search finds for ``user``. With ``people.list``, anyone with every
+    word anywhere in their name, email or phone; without it (a volunteer at the door),
+    an exact lookup: the whole name, email or phone, in any case, and no one for an
+    empty search, so the registry cannot be read out a page at a time."""
+    if auth.can(user, "people.list"):
+        return text_search(text, Person.name, Person.email, Person.phone)
+    wanted = text.strip().lower()
+    if not wanted:
+        return false()
+    return or_(
+        func.lower(Person.name) == wanted,
+        func.lower(Person.email) == wanted,
+        func.replace(Person.phone, " ", "") == wanted.replace(" ", ""),
+    )
 
 
 def default_retention(today: dt.date, days: int) -> dt.date:

@@ -8,13 +8,12 @@ from flask import Blueprint, Response, current_app, jsonify
 from marshmallow import validate
 from sqlalchemy import Select, select
 
-from hub import clock, fields, people
+from hub import auth, clock, fields, people
 from hub.db import get_or_404, get_session, utcnow
 from hub.errors import ApiError
 from hub.forms import Schema
 from hub.models import Person
 from hub.rest import ApiBlueprint
-from hub.search import text_search
 
 bp = ApiBlueprint("api_people", __name__, url_prefix="/api/v1", tag="people")
 
@@ -105,11 +104,12 @@ class ErasureSchema(ErasedSchema):
     paginate=True,
 )
 def list_people(query: dict[str, Any]) -> Select[Any]:
+    """With ``people.list`` (coordinators), every word of ``q`` anywhere; without it
+    (volunteers), ``q`` is an exact lookup of a whole name, email or phone, and
+    nothing else finds anyone."""
     statement = select(Person).order_by(Person.name, Person.id)
-    if "q" in query:
-        statement = statement.where(
-            text_search(query["q"], Person.name, Person.email, Person.phone)
-        )
+    if "q" in query or not auth.can(auth.current_user(), "people.list"):
+        statement = statement.where(people.matching(query.get("q", ""), auth.current_user()))
     if "consent" in query:
         statement = statement.where(Person.consent_given.is_(query["consent"]))
     if "retention_before" in query:

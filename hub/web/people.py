@@ -25,7 +25,6 @@ from hub.errors import FieldError
 from hub.forms import Form
 from hub.models import Person
 from hub.paging import requested_page
-from hub.search import text_search
 from hub.web.dashboard import plugin_manager
 from hub.web.downloads import json_download
 
@@ -89,7 +88,8 @@ def index() -> str:
     condition = SHOWS[show][1]
     if condition is not None:
         statement = statement.where(condition())
-    statement = statement.where(text_search(text, Person.name, Person.email, Person.phone))
+    if text or not auth.can(auth.current_user(), "people.list"):
+        statement = statement.where(people.matching(text, auth.current_user()))
     page = requested_page(statement, PER_PAGE)
     return render_template("hub/people/index.html", page=page, q=text, show=show, shows=SHOWS)
 

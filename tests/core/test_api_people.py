@@ -31,7 +31,9 @@ def test_coordinator_adds_a_person_with_a_default_retention_date(client, account
 def test_search_by_name_email_or_phone_and_filters(client, accounts):
     for fields in PEOPLE:
         add(client, accounts["coordinator"], **fields)
-    headers = accounts["volunteer"].headers
+    headers = accounts[
+        "coordinator"
+    ].headers  # people.list (volunteers: plugins/foodbank/tests/test_roles.py)
 
     def names(query):
         response = client.get(f"/api/v1/people?{query}", headers=headers)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 import stat
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import text
 
+from hub import create_app
 from hub.cli import cli
+from hub.db import database
 from hub.testing import make_instance
 
 PASSWORD = "a long enough password"
@@ -253,3 +256,22 @@ def test_demo_prepares_and_publishes_a_ready_instance(
     assert again.exit_code == 0, again.output
     assert "demo data already loaded" in again.output
     assert "published summaries: 0 new, 0 revised" in again.output
+
+
+def test_init_makes_the_sqlite_database_private_whatever_the_umask(tmp_path):
+    instance = tmp_path / "private"
+    old = os.umask(0o022)  # a shell's usual umask: files readable by everyone
+    try:
+        result = CliRunner().invoke(cli, ["init"], env={"HUB_INSTANCE_PATH": str(instance)})
+        assert result.exit_code == 0, result.output
+        # Opening it again (as the server does) makes the -wal and -shm files too.
+        app = create_app(instance_path=instance)
+        with database(app).engine.connect() as connection:
+            connection.exec_driver_sql("CREATE TABLE probe (x)")
+            made = sorted(path.name for path in instance.iterdir())
+            modes = {path.name: stat.S_IMODE(path.stat().st_mode) for path in instance.iterdir()}
+        database(app).engine.dispose()
+    finally:
+        os.umask(old)
+    assert "hub.sqlite3-wal" in made
+    assert modes == dict.fromkeys(made, 0o600), modes

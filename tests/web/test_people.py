@@ -126,7 +126,7 @@ def test_editing_shows_the_current_details(as_role, records):
 
 def test_search_and_pagination(as_role, app):
     add_people(app, [f"Person {number:02d}" for number in range(30)] + ["Ann 100% Jones"])
-    browser = as_role("volunteer")
+    browser = as_role("coordinator")  # people.list: browsing and searching the registry
     first = browser.get("/people/").text
     assert "31 people." in first and "Showing 1\u201325 of 31" in first
     assert first.count('<a href="/people/') == 25 + 1  # rows, and "Add" is not shown
@@ -144,7 +144,7 @@ def test_search_and_pagination(as_role, app):
 
 
 def test_search_by_email_and_phone(as_role, records):
-    browser = as_role("volunteer")
+    browser = as_role("coordinator")
     assert "Ceri Jenkins" in browser.get("/people/?q=CERI@EXAMPLE").text
     assert "Ceri Jenkins" in browser.get("/people/?q=2000").text
 

@@ -10,7 +10,16 @@ from typing import Any
 from flask import Response, jsonify, request
 from sqlalchemy import Select, select
 
-from hub.plugin_api import ApiBlueprint, ApiError, VoidIn, get_or_404, get_session, today
+from hub.plugin_api import (
+    ApiBlueprint,
+    ApiError,
+    VoidIn,
+    can,
+    current_user,
+    get_or_404,
+    get_session,
+    today,
+)
 from hub_foodbank import people, schemas, service, settings, stock
 from hub_foodbank.models import (
     Agency,
@@ -20,7 +29,7 @@ from hub_foodbank.models import (
     StockAdjustment,
     Voucher,
 )
-from hub_foodbank.permissions import ERASE, EXPORT, HOUSEHOLDS, LOG, MANAGE, VIEW
+from hub_foodbank.permissions import ERASE, EXPORT, HISTORY, HOUSEHOLDS, LIST, LOG, MANAGE, VIEW
 
 bp = ApiBlueprint("foodbank_api", __name__, url_prefix="/api/v1/foodbank", tag="foodbank")
 
@@ -53,7 +62,11 @@ def _conflict(exc: service.Conflict) -> Any:
     paginate=True,
 )
 def list_households(query: dict[str, Any]) -> Select[Any]:
-    """Households not yet anonymised, newest first; ``flagged`` keeps those the policy flags."""
+    """Households not yet anonymised, newest first; ``flagged`` keeps those the policy
+    flags. Without permission ``foodbank.households.list`` (volunteers), only a lookup
+    by ``code``: 403 otherwise."""
+    if "code" not in query and not can(current_user(), LIST):
+        raise ApiError(403, "forbidden", {"code": ["find a household by its code"]})
     statement = select(Household).where(Household.anonymised_at.is_(None))
     if "code" in query:
         statement = statement.where(Household.code == service.normalise_code(query["code"]))
@@ -249,6 +262,10 @@ def _idempotency_key() -> str | None:
     paginate=True,
 )
 def list_parcels(query: dict[str, Any]) -> Select[Any]:
+    """``household_id`` (one household's visits) needs ``foodbank.history.view``;
+    without it, each parcel's ``household_id`` and ``voucher_id`` are null."""
+    if "household_id" in query and not can(current_user(), HISTORY):
+        raise ApiError(403, "forbidden", {"household_id": [f"needs permission {HISTORY}"]})
     statement = select(Parcel)
     if "date_from" in query:
         statement = statement.where(Parcel.given_on >= query["date_from"])

@@ -8,6 +8,8 @@ VIEW = "foodbank.view"
 HOUSEHOLDS = "foodbank.households"
 LOG = "foodbank.log"
 MANAGE = "foodbank.manage"
+HISTORY = "foodbank.history.view"
+LIST = "foodbank.households.list"
 EXPORT = "foodbank.households.export"
 ERASE = "foodbank.households.erase"
 
@@ -30,6 +32,16 @@ PERMISSIONS = (
     Permission(
         MANAGE,
         "Manage referral agencies, correct stock and import spreadsheets",
+        ("coordinator",),
+    ),
+    Permission(
+        HISTORY,
+        "See which household each parcel went to: its visits and the help it was offered",
+        ("coordinator", "volunteer"),
+    ),
+    Permission(
+        LIST,
+        "List every household (without it, a household is found by its code)",
         ("coordinator",),
     ),
     # As for a person in the registry (people.export, people.erase): admins only.

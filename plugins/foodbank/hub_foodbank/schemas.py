@@ -8,8 +8,19 @@ from typing import Any
 
 from marshmallow import ValidationError, pre_load
 
-from hub.plugin_api import FieldError, Schema, fields, get_session, reason_field, today, validate
+from hub.plugin_api import (
+    FieldError,
+    Schema,
+    can,
+    current_user,
+    fields,
+    get_session,
+    reason_field,
+    today,
+    validate,
+)
 from hub_foodbank import codes, service, settings
+from hub_foodbank.permissions import HISTORY
 
 OUTWARD_CODE = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]?$")
 FULL_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][0-9A-Z]?)\s*[0-9][A-Z]{2}$")
@@ -243,13 +254,29 @@ class WalkInCreate(HouseholdFields):
     signposting = fields.List(fields.Code(codes.SIGNPOSTING), load_default=list)
 
 
+HIDDEN_HISTORY = "null without permission foodbank.history.view"
+
+
+def _if_history_visible(value: Any) -> Any:
+    """A parcel's household (or voucher, which names it) for those who may see a
+    household's visits; ``None`` for the rest, who can count parcels but never
+    group them into one household's history."""
+    return value if can(current_user(), HISTORY) else None
+
+
 class ParcelOut(Schema):
     id = fields.Integer()
     given_on = fields.Date()
     location_id = fields.Integer()
     location_name = fields.Function(lambda p: p.location.name)
-    household_id = fields.Integer()
-    voucher_id = fields.Integer(allow_none=True)
+    household_id = fields.Function(
+        lambda p: _if_history_visible(p.household_id),
+        metadata={"type": "integer", "nullable": True, "description": HIDDEN_HISTORY},
+    )
+    voucher_id = fields.Function(
+        lambda p: _if_history_visible(p.voucher_id),
+        metadata={"type": "integer", "nullable": True, "description": HIDDEN_HISTORY},
+    )
     parcel_type = fields.String()
     adults = fields.Integer()
     children = fields.Integer()

@@ -122,7 +122,7 @@ def test_retried_request_logs_one_parcel(fb):
     assert reused.status_code == 409
     assert "Idempotency-Key" in reused.json["details"]
 
-    listed = fb.ok("GET", f"/parcels?household_id={household['id']}", role="viewer")
+    listed = fb.ok("GET", f"/parcels?household_id={household['id']}", role="volunteer")
     assert listed["total"] == 1
 
 
@@ -156,7 +156,7 @@ def test_concurrent_duplicates_make_one_parcel(fb, live_server):
     assert len(answers) == 8
     assert sorted(status for status, _ in answers) == [200] * 7 + [201]
     assert len({parcel_id for _, parcel_id in answers}) == 1
-    listed = fb.ok("GET", f"/parcels?household_id={household['id']}", role="viewer")
+    listed = fb.ok("GET", f"/parcels?household_id={household['id']}", role="volunteer")
     assert listed["total"] == 1
 
 

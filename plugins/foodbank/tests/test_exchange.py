@@ -70,7 +70,7 @@ def test_dry_run_reports_each_bad_row_and_stores_nothing(fb, runner, tmp_path):
     assert "Boredom" in messages[6]
     assert "future" in messages[8]
     assert fb.ok("GET", "/parcels", role="viewer")["total"] == 0
-    assert fb.ok("GET", "/households", role="volunteer")["total"] == 0
+    assert fb.ok("GET", "/households", role="coordinator")["total"] == 0
 
 
 def test_import_then_reimport_adds_nothing(fb, runner, tmp_path):

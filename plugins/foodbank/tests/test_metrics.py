@@ -188,7 +188,7 @@ def test_policy_flags_households_with_many_parcels(march, fb, runner):
     fb.parcel(household_id=march[8], parcel_type="top_up")
     household = fb.ok("GET", f"/households/{march[8]}", role="volunteer")
     assert household["flagged"] and household["parcels_in_window"] == 2
-    flagged = fb.ok("GET", "/households?flagged=true", role="volunteer")
+    flagged = fb.ok("GET", "/households?flagged=true", role="coordinator")
     assert [h["id"] for h in flagged["items"]] == [march[8]]
 
 
@@ -224,5 +224,5 @@ def test_erasure_and_retention_leave_every_figure_unchanged(march, fb, published
     kept = runner.invoke("retention", "--today", "2031-01-01")
     assert kept.exit_code == 0, kept.output
     assert "foodbank 7" in kept.output
-    assert fb.ok("GET", "/households", role="volunteer")["total"] == 0
+    assert fb.ok("GET", "/households", role="coordinator")["total"] == 0
     assert {period: published(period) for period in before} == before
