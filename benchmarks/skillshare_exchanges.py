@@ -82,7 +82,7 @@ def make_instance(root: Path, database_url: str) -> Path:
 def prepare(app: Any, pairs: int) -> list[dict[str, Any]]:
     """``pairs`` pairs of members, each with a user and a token; the bare table."""
     from hub_skillshare import ledger
-    from hub_skillshare.models import TimeBankMember
+    from hub_skillshare.models import Member
 
     from hub import auth, migrate
     from hub.db import get_session
@@ -100,9 +100,7 @@ def prepare(app: Any, pairs: int) -> list[dict[str, Any]]:
                 role="volunteer",
                 password_hash=password,
             )
-            member = TimeBankMember(
-                person=Person(name=f"Member {number}"), user=user, status="active"
-            )
+            member = Member(person=Person(name=f"Member {number}"), user=user, status="active")
             session.add(member)
             account = ledger.open_account(session, member)
             session.flush()

@@ -11,7 +11,7 @@ from sqlalchemy import Select
 
 from hub import plugin_api as api
 from hub_skillshare import ledger, listings, members, schemas, service, settings, statements
-from hub_skillshare.models import Account, Exchange, Listing, TimeBankMember
+from hub_skillshare.models import Account, Exchange, Listing, Member
 
 bp = api.ApiBlueprint("skillshare_api", __name__, url_prefix="/api/v1/skillshare", tag="skillshare")
 
@@ -205,7 +205,7 @@ def list_members(query: dict[str, Any]) -> Select[Any]:
     response=schemas.MemberDetailsOut,
     status=201,
 )
-def create_member(body: dict[str, Any]) -> TimeBankMember:
+def create_member(body: dict[str, Any]) -> Member:
     return members.add(api.get_session(), body)
 
 
@@ -215,7 +215,7 @@ def create_member(body: dict[str, Any]) -> TimeBankMember:
     permission=None,
     response=schemas.MemberDetailsOut,
 )
-def get_me() -> TimeBankMember:
+def get_me() -> Member:
     user = api.current_user()
     assert user is not None
     member = members.member_of(api.get_session(), user)
@@ -233,7 +233,7 @@ def get_me() -> TimeBankMember:
     response=schemas.MemberDetailsOut,
     status=201,
 )
-def join(body: dict[str, Any]) -> TimeBankMember:
+def join(body: dict[str, Any]) -> Member:
     user = api.current_user()
     assert user is not None
     return members.request_to_join(api.get_session(), user, body)
@@ -245,8 +245,8 @@ def join(body: dict[str, Any]) -> TimeBankMember:
     permission=service.BROKER,
     response=schemas.MemberDetailsOut,
 )
-def get_member(member_id: int) -> TimeBankMember:
-    return api.get_or_404(TimeBankMember, member_id)
+def get_member(member_id: int) -> Member:
+    return api.get_or_404(Member, member_id)
 
 
 @bp.operation(
@@ -258,7 +258,7 @@ def get_member(member_id: int) -> TimeBankMember:
     response=schemas.MemberDetailsOut,
     partial=True,
 )
-def update_member(member_id: int, body: dict[str, Any]) -> TimeBankMember:
+def update_member(member_id: int, body: dict[str, Any]) -> Member:
     return members.update(api.get_session(), member_id, body)
 
 
@@ -269,7 +269,7 @@ def update_member(member_id: int, body: dict[str, Any]) -> TimeBankMember:
     permission=service.COORDINATE,
     response=schemas.MemberDetailsOut,
 )
-def approve_member(member_id: int) -> TimeBankMember:
+def approve_member(member_id: int) -> Member:
     return members.approve(api.get_session(), member_id)
 
 
@@ -280,7 +280,7 @@ def approve_member(member_id: int) -> TimeBankMember:
     permission=service.COORDINATE,
     response=schemas.MemberDetailsOut,
 )
-def refuse_member(member_id: int) -> TimeBankMember:
+def refuse_member(member_id: int) -> Member:
     return members.refuse(api.get_session(), member_id)
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from hub import plugin_api as api
 from hub_skillshare import ledger, settings
-from hub_skillshare.models import Confirmation, Exchange, TimeBankMember, Transfer
+from hub_skillshare.models import Confirmation, Exchange, Member, Transfer
 
 FIRST = ["Aled", "Bethan", "Carys", "Dafydd", "Eleri", "Ffion", "Gareth", "Hywel", "Iolo",
          "Jac", "Lowri", "Megan", "Nia", "Osian", "Rhian", "Sian", "Tomos", "Wyn", "Amir",
@@ -85,7 +85,7 @@ def _members(session: Session, today: dt.date, rng: random.Random) -> list[_Join
             consent_purpose="Membership of the time bank",
             consent_at=_moment(joined, rng),
         )
-        member = TimeBankMember(
+        member = Member(
             person=person,
             area=rng.choice(AREAS),
             offline=index % 9 == 4,  # about one in nine has no phone
@@ -98,9 +98,7 @@ def _members(session: Session, today: dt.date, rng: random.Random) -> list[_Join
         ledger.open_account(session, member)
         made.append(member)
     for name in ("Zofia Nowak", "Rhodri Evans"):  # asked to join this week
-        session.add(
-            TimeBankMember(person=api.Person(name=name), area=rng.choice(AREAS), status="pending")
-        )
+        session.add(Member(person=api.Person(name=name), area=rng.choice(AREAS), status="pending"))
     session.flush()
     return [
         _Joined(m.account.id, m.joined_on, m.offline) for m in made if m.account and m.joined_on

@@ -18,14 +18,7 @@ from typing import Any
 from sqlalchemy import Select, case, func, insert, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from hub_skillshare.models import (
-    Account,
-    Confirmation,
-    Exchange,
-    Movement,
-    TimeBankMember,
-    Transfer,
-)
+from hub_skillshare.models import Account, Confirmation, Exchange, Member, Movement, Transfer
 from hub_skillshare.settings import Settings
 
 
@@ -76,7 +69,7 @@ def bank_account(session: Session) -> Account:
     return session.scalars(select(Account).where(Account.kind == "bank")).one()
 
 
-def open_account(session: Session, member: TimeBankMember) -> Account:
+def open_account(session: Session, member: Member) -> Account:
     account = Account(kind="member", member=member)
     session.add(account)
     return account

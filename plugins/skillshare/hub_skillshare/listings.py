@@ -10,15 +10,13 @@ from sqlalchemy.orm import Session
 
 from hub import plugin_api as api
 from hub_skillshare.codes import SKILL_CATEGORY
-from hub_skillshare.models import Listing, TimeBankMember
+from hub_skillshare.models import Listing, Member
 from hub_skillshare.service import Actor, ExchangeError, transaction
 
 
-def _owned_member(session: Session, actor: Actor) -> TimeBankMember:
+def _owned_member(session: Session, actor: Actor) -> Member:
     member = session.scalar(
-        select(TimeBankMember).where(
-            TimeBankMember.user_id == actor.user_id, TimeBankMember.status == "active"
-        )
+        select(Member).where(Member.user_id == actor.user_id, Member.status == "active")
     )
     if member is None:
         raise ExchangeError("Only an active member has offers and requests.")
@@ -63,11 +61,11 @@ def listings(filters: dict[str, Any], actor: Actor | None = None) -> Select[List
     """Active offers and requests of active members matching ``filters`` (as
     ``schemas.ListingQuery`` loads them), newest first; ``mine`` are the actor's own,
     withdrawn ones included."""
-    statement = select(Listing).join(TimeBankMember, TimeBankMember.id == Listing.member_id)
+    statement = select(Listing).join(Member, Member.id == Listing.member_id)
     if filters.get("mine") and actor is not None:
-        statement = statement.where(TimeBankMember.user_id == actor.user_id)
+        statement = statement.where(Member.user_id == actor.user_id)
     else:
-        statement = statement.where(Listing.active, TimeBankMember.status == "active")
+        statement = statement.where(Listing.active, Member.status == "active")
     for key in ("kind", "skill", "category", "area"):
         if key in filters:
             statement = statement.where(getattr(Listing, key) == filters[key])

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from hub import plugin_api as api
 from hub_skillshare import ledger
-from hub_skillshare.models import TimeBankMember
+from hub_skillshare.models import Member
 from hub_skillshare.service import ExchangeError, transaction
 
 PURPOSE = "Membership of the time bank: exchanges, offers and requests, workshops"
@@ -32,15 +32,15 @@ def _user_is_free(session: Session, user_id: int | None, field: str = "user") ->
         return
     if session.get(api.User, user_id) is None:
         raise api.FieldError(field, f"There is no user {user_id}.")
-    if session.scalar(select(TimeBankMember.id).where(TimeBankMember.user_id == user_id)):
+    if session.scalar(select(Member.id).where(Member.user_id == user_id)):
         raise api.FieldError(field, "This user is a member already.")
 
 
-def add(session: Session, values: dict[str, Any]) -> TimeBankMember:
+def add(session: Session, values: dict[str, Any]) -> Member:
     """A coordinator adds a member directly (someone without a phone, say): active at once."""
     with transaction(session):
         _user_is_free(session, values.get("user"))
-        member = TimeBankMember(
+        member = Member(
             person=_person(values),
             user_id=values.get("user"),
             area=values.get("area", ""),
@@ -53,13 +53,13 @@ def add(session: Session, values: dict[str, Any]) -> TimeBankMember:
     return member
 
 
-def request_to_join(session: Session, user: api.User, values: dict[str, Any]) -> TimeBankMember:
+def request_to_join(session: Session, user: api.User, values: dict[str, Any]) -> Member:
     """A signed-in user asks to join; a coordinator approves or refuses."""
     with transaction(session):
-        existing = session.scalar(select(TimeBankMember).where(TimeBankMember.user_id == user.id))
+        existing = session.scalar(select(Member).where(Member.user_id == user.id))
         if existing is not None:
             raise ExchangeError(f"You are {_status_words(existing)} already.")
-        member = TimeBankMember(
+        member = Member(
             person=_person(values),
             user_id=user.id,
             area=values.get("area", ""),
@@ -70,7 +70,7 @@ def request_to_join(session: Session, user: api.User, values: dict[str, Any]) ->
     return member
 
 
-def _status_words(member: TimeBankMember) -> str:
+def _status_words(member: Member) -> str:
     return {
         "pending": "waiting for a coordinator to approve you",
         "active": "a member",
@@ -79,9 +79,9 @@ def _status_words(member: TimeBankMember) -> str:
     }[member.status]
 
 
-def approve(session: Session, member_id: int) -> TimeBankMember:
+def approve(session: Session, member_id: int) -> Member:
     with transaction(session):
-        member = api.get_or_404(TimeBankMember, member_id)
+        member = api.get_or_404(Member, member_id)
         if member.status != "pending":
             raise ExchangeError(f"This member is {member.status}, not waiting for approval.")
         member.status = "active"
@@ -90,19 +90,19 @@ def approve(session: Session, member_id: int) -> TimeBankMember:
     return member
 
 
-def refuse(session: Session, member_id: int) -> TimeBankMember:
+def refuse(session: Session, member_id: int) -> Member:
     with transaction(session):
-        member = api.get_or_404(TimeBankMember, member_id)
+        member = api.get_or_404(Member, member_id)
         if member.status != "pending":
             raise ExchangeError(f"This member is {member.status}, not waiting for approval.")
         member.status = "refused"
     return member
 
 
-def update(session: Session, member_id: int, values: dict[str, Any]) -> TimeBankMember:
+def update(session: Session, member_id: int, values: dict[str, Any]) -> Member:
     """Change a member's details, area, offline flag, status or limits (a coordinator's)."""
     with transaction(session):
-        member = api.get_or_404(TimeBankMember, member_id)
+        member = api.get_or_404(Member, member_id)
         person = member.person
         for key in ("name", "email", "phone"):
             if key in values:
@@ -121,19 +121,17 @@ def update(session: Session, member_id: int, values: dict[str, Any]) -> TimeBank
     return member
 
 
-def members(filters: dict[str, Any]) -> Select[TimeBankMember]:
+def members(filters: dict[str, Any]) -> Select[Member]:
     """Members matching ``filters`` (as ``schemas.MemberQuery`` loads them), by name."""
-    statement = select(TimeBankMember).join(api.Person, api.Person.id == TimeBankMember.person_id)
+    statement = select(Member).join(api.Person, api.Person.id == Member.person_id)
     if "status" in filters:
-        statement = statement.where(TimeBankMember.status == filters["status"])
+        statement = statement.where(Member.status == filters["status"])
     if "q" in filters:
-        statement = statement.where(
-            api.text_search(filters["q"], api.Person.name, TimeBankMember.area)
-        )
+        statement = statement.where(api.text_search(filters["q"], api.Person.name, Member.area))
     if filters.get("offline") is not None:
-        statement = statement.where(TimeBankMember.offline == filters["offline"])
-    return statement.order_by(api.Person.name, TimeBankMember.id)
+        statement = statement.where(Member.offline == filters["offline"])
+    return statement.order_by(api.Person.name, Member.id)
 
 
-def member_of(session: Session, user: api.User) -> TimeBankMember | None:
-    return session.scalar(select(TimeBankMember).where(TimeBankMember.user_id == user.id))
+def member_of(session: Session, user: api.User) -> Member | None:
+    return session.scalar(select(Member).where(Member.user_id == user.id))

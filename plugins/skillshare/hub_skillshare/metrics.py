@@ -20,14 +20,7 @@ from sqlalchemy.orm import Session, aliased
 from hub import plugin_api as api
 from hub_skillshare import ledger, settings
 from hub_skillshare.codes import CATEGORIES
-from hub_skillshare.models import (
-    Account,
-    Confirmation,
-    Exchange,
-    Movement,
-    TimeBankMember,
-    Transfer,
-)
+from hub_skillshare.models import Account, Confirmation, Exchange, Member, Movement, Transfer
 
 DEFINITIONS = (
     api.Metric(
@@ -100,13 +93,13 @@ def compute(session: Session, periods: Sequence[api.Period]) -> api.PeriodFigure
                 .group_by(start)
             ).all(),
         )
-        joined = api.period_start(TimeBankMember.joined_on, kind)
+        joined = api.period_start(Member.joined_on, kind)
         figures.add(
             "new_members",
             kind,
             session.execute(
                 select(joined, func.count())
-                .where(TimeBankMember.joined_on >= since, TimeBankMember.joined_on < until)
+                .where(Member.joined_on >= since, Member.joined_on < until)
                 .group_by(joined)
             ).all(),
         )
@@ -154,7 +147,5 @@ def _as_date(value: Any) -> dt.date:
 
 def activity_dates(session: Session) -> Iterable[dt.date]:
     exchanged = select(Exchange.occurred_on).where(counted()).distinct()
-    joined = (
-        select(TimeBankMember.joined_on).where(TimeBankMember.joined_on.is_not(None)).distinct()
-    )
+    joined = select(Member.joined_on).where(Member.joined_on.is_not(None)).distinct()
     return [*session.scalars(exchanged), *session.scalars(joined)]

@@ -28,11 +28,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.plugin_api import Model, Person, User, now, personal
 
-# Relationships name their targets by module: another plugin may have a class of the same
-# name (the tool library has a TimeBankMember) in the one registry every plugin's models share.
 
-
-class TimeBankMember(Model):
+class Member(Model):
     """Someone in the time bank. Their name and contact details are the core's
     ``Person``; a member who signs in is also a ``User``."""
 
@@ -54,9 +51,7 @@ class TimeBankMember(Model):
 
     person: Mapped[Person] = relationship()
     user: Mapped[User | None] = relationship()
-    account: Mapped[Account | None] = relationship(
-        "hub_skillshare.models.Account", back_populates="member"
-    )
+    account: Mapped[Account | None] = relationship(back_populates="member")
 
 
 class Account(Model):
@@ -92,9 +87,7 @@ class Account(Model):
     credit_limit: Mapped[int | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=now)
 
-    member: Mapped[TimeBankMember | None] = relationship(
-        "hub_skillshare.models.TimeBankMember", back_populates="account"
-    )
+    member: Mapped[Member | None] = relationship(back_populates="account")
 
 
 class Exchange(Model):
@@ -124,10 +117,10 @@ class Exchange(Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=now)
 
     transfers: Mapped[list[Transfer]] = relationship(
-        "hub_skillshare.models.Transfer", back_populates="exchange", order_by="Transfer.id"
+        back_populates="exchange", order_by="Transfer.id"
     )
     confirmations: Mapped[list[Confirmation]] = relationship(
-        "hub_skillshare.models.Confirmation", back_populates="exchange", order_by="Confirmation.id"
+        back_populates="exchange", order_by="Confirmation.id"
     )
     recorded_by: Mapped[User | None] = relationship()
 
@@ -147,11 +140,9 @@ class Transfer(Model):
     payee_id: Mapped[int] = mapped_column(ForeignKey("skillshare_account.id"))
     minutes: Mapped[int]
 
-    exchange: Mapped[Exchange] = relationship(
-        "hub_skillshare.models.Exchange", back_populates="transfers"
-    )
-    payer: Mapped[Account] = relationship("hub_skillshare.models.Account", foreign_keys=[payer_id])
-    payee: Mapped[Account] = relationship("hub_skillshare.models.Account", foreign_keys=[payee_id])
+    exchange: Mapped[Exchange] = relationship(back_populates="transfers")
+    payer: Mapped[Account] = relationship(foreign_keys=[payer_id])
+    payee: Mapped[Account] = relationship(foreign_keys=[payee_id])
 
 
 class Confirmation(Model):
@@ -170,10 +161,8 @@ class Confirmation(Model):
     # A broker or coordinator answered for the member (who is offline), and the record says so.
     on_behalf: Mapped[bool] = mapped_column(default=False)
 
-    exchange: Mapped[Exchange] = relationship(
-        "hub_skillshare.models.Exchange", back_populates="confirmations"
-    )
-    account: Mapped[Account] = relationship("hub_skillshare.models.Account")
+    exchange: Mapped[Exchange] = relationship(back_populates="confirmations")
+    account: Mapped[Account] = relationship()
 
 
 class Movement(Model):
@@ -199,7 +188,7 @@ class Movement(Model):
     balance_after: Mapped[int]
     posted_at: Mapped[dt.datetime] = mapped_column(default=now)
 
-    exchange: Mapped[Exchange] = relationship("hub_skillshare.models.Exchange")
+    exchange: Mapped[Exchange] = relationship()
 
 
 class Listing(Model):
@@ -222,7 +211,7 @@ class Listing(Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=now)
     updated_at: Mapped[dt.datetime] = mapped_column(default=now, onupdate=now)
 
-    member: Mapped[TimeBankMember] = relationship("hub_skillshare.models.TimeBankMember")
+    member: Mapped[Member] = relationship()
 
 
-MODELS = (TimeBankMember, Account, Exchange, Transfer, Confirmation, Movement, Listing)
+MODELS = (Member, Account, Exchange, Transfer, Confirmation, Movement, Listing)

@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session
 
 from hub import plugin_api as api
 from hub_skillshare import ledger
-from hub_skillshare.models import Confirmation, Exchange, Listing, TimeBankMember
+from hub_skillshare.models import Confirmation, Exchange, Listing, Member
 
 
-def _member(session: Session, person: api.Person) -> TimeBankMember | None:
-    return session.scalar(select(TimeBankMember).where(TimeBankMember.person_id == person.id))
+def _member(session: Session, person: api.Person) -> Member | None:
+    return session.scalar(select(Member).where(Member.person_id == person.id))
 
 
 def person_data(session: Session, person: api.Person) -> dict[str, Any] | None:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from hub import plugin_api as api
 from hub_skillshare import ledger
-from hub_skillshare.models import Account, Confirmation, Exchange, Listing, TimeBankMember, Transfer
+from hub_skillshare.models import Account, Confirmation, Exchange, Listing, Member, Transfer
 from hub_skillshare.settings import Settings
 
 BROKER = "skillshare.broker"
@@ -59,8 +59,8 @@ class Actor:
 def actor_for(session: Session, user: api.User) -> Actor:
     account_id = session.scalar(
         select(Account.id)
-        .join(TimeBankMember, TimeBankMember.id == Account.member_id)
-        .where(TimeBankMember.user_id == user.id, TimeBankMember.status == "active")
+        .join(Member, Member.id == Account.member_id)
+        .where(Member.user_id == user.id, Member.status == "active")
     )
     return Actor(user.id, account_id, api.can(user, BROKER), api.can(user, COORDINATE))
 
@@ -345,9 +345,7 @@ def awaiting(session: Session, actor: Actor) -> list[Exchange]:
     if actor.account_id is not None:
         answerable.append(Confirmation.account_id == actor.account_id)
     if actor.broker or actor.coordinator:
-        offline = select(TimeBankMember.id).where(
-            TimeBankMember.offline, TimeBankMember.status == "active"
-        )
+        offline = select(Member.id).where(Member.offline, Member.status == "active")
         answerable.append(Account.member_id.in_(offline))
     if actor.coordinator:
         answerable.append(Account.kind == "bank")
@@ -368,8 +366,8 @@ def member_account(session: Session, member_id: int, field: str) -> int:
     """The account of the active member ``member_id`` (a page names members, not accounts)."""
     account_id = session.scalar(
         select(Account.id)
-        .join(TimeBankMember, TimeBankMember.id == Account.member_id)
-        .where(TimeBankMember.id == member_id, TimeBankMember.status == "active")
+        .join(Member, Member.id == Account.member_id)
+        .where(Member.id == member_id, Member.status == "active")
     )
     if account_id is None:
         raise api.FieldError(field, "Choose an active member.")

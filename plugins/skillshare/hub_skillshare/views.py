@@ -22,7 +22,7 @@ from sqlalchemy import select
 from hub import plugin_api as api
 from hub_skillshare import ledger, listings, members, schemas, service, settings, statements
 from hub_skillshare.codes import AVAILABILITY, CATEGORIES, LISTING_KINDS, SKILL_LABELS
-from hub_skillshare.models import Account, Exchange, Listing, TimeBankMember
+from hub_skillshare.models import Account, Exchange, Listing, Member
 
 bp = Blueprint("skillshare", __name__, url_prefix="/skillshare", template_folder="templates")
 
@@ -38,9 +38,9 @@ def _actor() -> service.Actor:
 
 def _member_choices(exclude: int | None = None) -> list[tuple[int, str]]:
     rows = api.get_session().execute(
-        select(TimeBankMember.id, api.Person.name, TimeBankMember.area, TimeBankMember.offline)
-        .join(api.Person, api.Person.id == TimeBankMember.person_id)
-        .where(TimeBankMember.status == "active")
+        select(Member.id, api.Person.name, Member.area, Member.offline)
+        .join(api.Person, api.Person.id == Member.person_id)
+        .where(Member.status == "active")
         .order_by(api.Person.name)
     )
     return [
@@ -377,7 +377,7 @@ def new_member() -> Any:
 @bp.route("/members/<int:member_id>", methods=["GET", "POST"])
 @api.require_permission(service.BROKER)
 def member_page(member_id: int) -> Any:
-    member = api.get_or_404(TimeBankMember, member_id)
+    member = api.get_or_404(Member, member_id)
     values = {
         "name": member.person.name,
         "email": member.person.email,
