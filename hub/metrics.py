@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
 from sqlalchemy.orm import Session
 
+from hub.federation.grammar import WORD
 from hub.periods import Period, periods_for_dates
 from hub.plugin_manager import Failure, Results
 
@@ -88,6 +89,11 @@ class Metric:
         if len(self.label.encode()) > LABEL_BYTES or not self.label.isprintable():
             raise ValueError(
                 f"metric {self.name!r}: a label is one line of at most {LABEL_BYTES} bytes"
+            )
+        if not WORD.fullmatch(self.window):
+            raise ValueError(
+                f"metric {self.name!r}: window {self.window!r} is not a word such as "
+                "'period' or 'visit' (lowercase letters, digits and _, as published)"
             )
         if self.impact is not None and self.impact not in IMPACTS:
             raise ValueError(

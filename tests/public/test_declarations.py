@@ -55,6 +55,13 @@ def test_a_label_no_descriptor_could_carry_is_refused_at_declaration(label):
         api.Metric("cups", "cups", "Cups", label=label)
 
 
+@pytest.mark.parametrize("window", ["end of period", "Period", "", "x" * 41])
+def test_a_window_no_descriptor_could_carry_is_refused_at_declaration(window):
+    # Found when an instance could not publish its own descriptor: refuse it where it is written.
+    with pytest.raises(ValueError, match="window"):
+        api.Metric("cups", "cups", "Cups", window=window)
+
+
 def test_receivers_refuse_a_label_that_is_not_text(make_app):
     descriptor = make_app(plugins=["foodbank"]).test_client().get("/.well-known/hub").json
     descriptor["plugins"][0]["metrics"][0]["label"] = "a" * 121

@@ -49,7 +49,7 @@ DEFINITIONS = (
         "Members whose balance at the end of the period had reached their debit limit, so "
         "that they could receive no more help until they gave some",
         counts="people",
-        window="end of period",
+        window="period_end",
     ),
 )
 
