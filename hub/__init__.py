@@ -42,6 +42,7 @@ def create_app(
         plugin_manager,
         plugin_status,
         security,
+        settings_store,
         web,
     )
 
@@ -67,8 +68,12 @@ def create_app(
     plugins = plugin_manager.build(enabled, dict(extra_plugins or {}))
     app.extensions["hub.plugins"] = plugins
     # Plugin settings are validated like the rest of the config, once their schemas are known.
-    app.config["PLUGIN_SETTINGS"] = config.plugin_settings(
-        settings, plugins.call("hub_settings").values
+    declared = plugins.call("hub_settings").values
+    app.config["PLUGIN_SETTINGS"] = config.plugin_settings(settings, declared)
+    settings_store.init_app(
+        app,
+        {plugin: config.settings_schema(plugin, declaration) for plugin, declaration in declared},
+        settings.get("PLUGIN_SETTINGS", {}),
     )
 
     plugin_status.init_app(app)  # before the database: its teardown runs after the session's

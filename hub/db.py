@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
@@ -27,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapper, RelationshipProperty, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from hub import clock, search
@@ -70,6 +71,23 @@ class Model(DeclarativeBase):
 
 
 M = TypeVar("M", bound=Model)
+
+
+@event.listens_for(Mapper, "before_configured")
+def _names_resolve_in_their_own_module() -> None:
+    # Every plugin's models share one registry, where SQLAlchemy looks up a relationship's
+    # target by class name alone ("Member" from ``Mapped[Member]``): two plugins that
+    # each have a Member would make both ambiguous. A name is read as Python reads it,
+    # in the module of the class that wrote it, when that module maps a class so named.
+    for mapper in Model.registry.mappers:
+        module = sys.modules.get(mapper.class_.__module__)
+        for prop in mapper._props.values():
+            target = getattr(prop, "argument", None)
+            if not isinstance(prop, RelationshipProperty) or not isinstance(target, str):
+                continue
+            named = getattr(module, target, None)
+            if isinstance(named, type) and issubclass(named, Model):
+                prop.argument = f"{named.__module__}.{target}"
 
 
 def utcnow() -> dt.datetime:

@@ -16,12 +16,20 @@ from hub import auth, web
 from hub.plugin_api import Permission, hookimpl
 from hub.shell import NavItem
 
+# Kept here rather than with the core's other permissions: it belongs to its page.
+SETTINGS = Permission(
+    "settings.edit",
+    "Change services' settings in pages (referral reasons, parcel weights, stock levels...)",
+    ("coordinator",),
+)
+
 NAVIGATION = (
     NavItem("Dashboard", "shell.dashboard", None, order=0),
     NavItem("People", "people.index", "people.view", order=10),
     NavItem("Locations", "locations.index", "locations.view", order=20),
     NavItem("Figures to approve", "approvals.index", "metrics.approve", order=790),
     NavItem("Network", "federation_pages.network", "metrics.view", order=800),
+    NavItem("Settings", "settings.index", "settings.edit", order=890),
     # Every admin page needs an admin-only permission; the index lists those a user has.
     NavItem("Admin", "admin.index", "users.manage", order=900),
     NavItem("Account", "account.index", None, order=950),
@@ -35,7 +43,7 @@ def hub_nav_items() -> Iterable[NavItem]:
 
 @hookimpl(trylast=True)
 def hub_permissions() -> Iterable[Permission]:
-    return list(auth.CORE_PERMISSIONS)
+    return [*auth.CORE_PERMISSIONS, SETTINGS]
 
 
 @hookimpl(trylast=True)

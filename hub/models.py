@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.db import Model, utcnow
@@ -195,3 +195,15 @@ class FormSubmission(Model):
     summary: Mapped[str] = mapped_column(String(300), default="")
     url: Mapped[str] = mapped_column(String(500), default="")
     at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+
+
+class PluginSetting(Model):
+    """A plugin setting a coordinator changed in a page (hub.settings_store): one more
+    layer on top of the defaults, ``hub.toml`` and the environment. Audited."""
+
+    __tablename__ = "plugin_setting"
+
+    plugin: Mapped[str] = mapped_column(String(40), primary_key=True)
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON, nullable=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)

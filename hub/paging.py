@@ -84,7 +84,8 @@ class Page(Generic[T]):
 
 
 def paginate(statement: Select[Any], number: int, per_page: int = PER_PAGE) -> Page[Any]:
-    """Page ``number`` of ``statement``'s rows (ORM entities, or scalars of one column).
+    """Page ``number`` of ``statement``'s rows: ORM entities or scalars of one column, or,
+    for a statement of several columns, rows whose columns are read by name.
 
     A page past the end is empty, and is never asked of the database: an offset past
     2^63 is an error there, and there is nothing to find.
@@ -94,8 +95,10 @@ def paginate(statement: Select[Any], number: int, per_page: int = PER_PAGE) -> P
     total = total or 0
     if (number - 1) * per_page >= total:
         return Page([], number, per_page, total)
-    rows = session.scalars(statement.limit(per_page).offset((number - 1) * per_page)).all()
-    return Page(list(rows), number, per_page, total)
+    sliced = statement.limit(per_page).offset((number - 1) * per_page)
+    if len(statement.column_descriptions) == 1:
+        return Page(list(session.scalars(sliced)), number, per_page, total)
+    return Page(list(session.execute(sliced)), number, per_page, total)
 
 
 def requested_page(statement: Select[Any], per_page: int = PER_PAGE) -> Page[Any]:

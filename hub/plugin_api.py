@@ -22,7 +22,7 @@ import pluggy
 from flask import current_app
 from marshmallow import validate
 
-from hub import audit, charts, fields, mail
+from hub import audit, charts, fields, mail, settings_store
 from hub.auth import Permission, can, current_user, require_permission
 from hub.clock import now, today
 from hub.corrections import Voidable, VoidIn, correct, reason_field, void
@@ -66,9 +66,10 @@ record_created = audit.record_created
 
 
 def plugin_settings(plugin: str) -> dict[str, Any]:
-    """The plugin's settings as its ``hub_settings`` schema loaded them at start-up
-    (its defaults, then ``hub.toml``, then the environment); a copy to read."""
-    return copy.deepcopy(current_app.config["PLUGIN_SETTINGS"][plugin])
+    """The plugin's settings as its ``hub_settings`` schema loads them: its defaults,
+    then ``hub.toml``, then the environment, then what coordinators saved in the
+    settings page (since 1.2); a copy to read."""
+    return copy.deepcopy(settings_store.effective(plugin))
 
 
 def instance_info() -> dict[str, Any]:

@@ -32,6 +32,10 @@ CONTENT_SECURITY_POLICY = "; ".join(
     )
 )
 
+# Widgets for groups' own websites (hub.web.embed): the only pages another site may frame.
+# Each sets its own policy (frame-ancestors *); everything else, /embed/ itself too, is DENY.
+FRAMEABLE_PREFIX = "/embed/"
+
 csrf = CSRFProtect()
 
 
@@ -108,7 +112,8 @@ def _set_headers(response: Response) -> Response:
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
+    if not request.path.startswith(FRAMEABLE_PREFIX) or request.path == FRAMEABLE_PREFIX:
+        headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")

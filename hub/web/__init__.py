@@ -16,6 +16,7 @@ from hub.web import (
     approvals,
     audit_log,
     dashboard,
+    embed,
     exports,
     imports,
     locations,
@@ -23,6 +24,7 @@ from hub.web import (
     plugins,
     public,
     public_report,
+    settings,
     signin,
     users,
 )
@@ -44,7 +46,9 @@ BLUEPRINTS = (
     imports.bp,
     public.bp,
     public_report.bp,
+    embed.bp,
     approvals.bp,
+    settings.bp,
 )
 ERROR_PAGES = (400, 403, 404, 405, 413, 429, 500, 503)
 

@@ -15,6 +15,7 @@ from hub.exchange import csv_writer
 from hub.federation import aggregates
 from hub.federation.models import Origin, Summary
 from hub.periods import Period
+from hub.web.datapackage import data_package
 from hub.web.public_figures import Catalogue, Suppression, sections
 from hub.web.public_impact import Area, impact_summary
 
@@ -155,3 +156,51 @@ def download(response: Response, filename: str) -> Response:
     response.add_etag()
     response.make_conditional(request)  # turns it into the 304 in place
     return response
+
+
+@bp.get("/public/definitions.csv")
+def definitions_csv() -> Response:
+    """The data dictionary: every published figure's name, label, unit and meaning."""
+    catalogue = Catalogue.build(current_app, get_session())
+    rows = []
+    for plugin, metrics in sorted(catalogue.definitions.items()):
+        for name, metric in metrics.items():
+            codes = metric.get("codes") or {None: None}
+            for code, code_label in codes.items():
+                published = f"{name}.{code}" if code else name
+                reading = catalogue.reading(plugin, published)
+                rows.append(
+                    [
+                        plugin,
+                        catalogue.service(plugin),
+                        published,
+                        reading.label,
+                        metric.get("unit", ""),
+                        reading.unit,
+                        reading.scale,
+                        metric.get("counts", "events"),
+                        metric.get("window", "period"),
+                        metric.get("description", ""),
+                        code_label or "",
+                    ]
+                )
+    header = [
+        "plugin",
+        "service",
+        "metric",
+        "label",
+        "unit",
+        "shown_unit",
+        "shown_divisor",
+        "counts",
+        "window",
+        "description",
+        "code_label",
+    ]
+    return csv_download(header, rows, "definitions.csv")
+
+
+@bp.get("/public/datapackage.json")
+def datapackage() -> Response:
+    """A Frictionless data package describing the open-data downloads."""
+    return download(jsonify(data_package(is_aggregator())), "datapackage.json")

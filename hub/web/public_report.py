@@ -14,9 +14,11 @@ import datetime as dt
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -225,10 +227,12 @@ def _services(
 
 
 def _render(report: Report, *, pdf: bool) -> str:
+    css = Path(current_app.static_folder or "", "report.css").read_text() if pdf else ""
     return render_template(
         "hub/public/report.html",
         report=report,
         pdf=pdf,
+        report_css=Markup(css),
         areas=areas(get_session()),
         base_url=current_app.config["BASE_URL"],
         query=request.query_string.decode(),

@@ -117,7 +117,10 @@ def test_every_core_page_needs_sign_in(app, client):
     """Walks every route of the core, so a page added later without a guard fails
     here. Plugins choose their own public pages (a repair café's events feed) and
     test their guards themselves."""
-    public = ("/login", "/static/", "/public", "/.well-known/", "/federation/")
+    # The web-app manifest is read by the browser before anyone signs in (the sign-in
+    # page links it); it says only the instance's public name.
+    public = ("/login", "/static/", "/public", "/embed/", "/.well-known/", "/federation/")
+    public += ("/manifest.webmanifest",)
     public_api = ("/api/v1/openapi.json", "/api/v1/docs")
     plugins = tuple(
         f"{prefix}{name}"

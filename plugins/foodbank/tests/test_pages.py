@@ -426,3 +426,54 @@ def test_a_coordinator_corrects_stock_in_the_page(app, fb):
     assert levels["tinned_veg"]["on_hand_grams"] == 7500
     volunteer = _signed_in(app, fb.accounts["volunteer"])
     assert volunteer.get("/foodbank/stock/correct").status_code == 403
+
+
+def test_a_coordinator_changes_settings_in_a_page(app, fb):
+    coordinator = _signed_in(app, fb.accounts["coordinator"])
+    page = coordinator.get("/settings/foodbank").get_data(as_text=True)
+    assert "emergency = 4000" in page and "Low stock grams" in page
+    fields = dict(
+        re.findall(r'<input id="(\w+)" name="\w+" type="text"[^>]* value="([^"]*)"', page)
+    )
+    lines = dict(re.findall(r'<textarea id="(\w+)"[^>]*>([^<]*)</textarea>', page))
+    form = {**hidden_inputs(page), **fields, **lines}
+    bad = coordinator.post(
+        "/settings/foodbank",
+        data={**form, "policy_parcels": "0", "parcel_grams_base": "emergency = lots"},
+    )
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 422
+    assert 'id="parcel_grams_base-error"' in html and "not a whole number" in html
+    bad = coordinator.post("/settings/foodbank", data={**form, "policy_parcels": "0"})
+    assert bad.status_code == 422 and 'id="policy_parcels-error"' in bad.get_data(as_text=True)
+
+    reasons = lines["referral_reasons"].replace("&#39;", "'") + "\nfuel = Fuel poverty"
+    base = lines["parcel_grams_base"].replace("emergency = 4000", "emergency = 5000")
+    saved = coordinator.post(
+        "/settings/foodbank",
+        data={**form, "referral_reasons": reasons, "parcel_grams_base": base},
+        follow_redirects=True,
+    )
+    assert "Settings of foodbank saved" in saved.get_data(as_text=True)
+    assert "changed here" in saved.get_data(as_text=True)
+
+    household = fb.household(adults=1)
+    volunteer = _signed_in(app, fb.accounts["volunteer"])
+    parcel_form = volunteer.get(
+        f"/foodbank/quick/log?household_id={household['id']}", follow_redirects=True
+    ).get_data(as_text=True)
+    assert 'name="weight_kg" type="text" value="8"' in parcel_form  # 5 kg + 3 kg, no restart
+    voucher_form = volunteer.get(
+        f"/foodbank/households/{household['id']}/vouchers/new", follow_redirects=True
+    ).get_data(as_text=True)
+    assert "Fuel poverty" in voucher_form
+    audit = fb.client.get(
+        "/api/v1/audit",
+        query_string={"entity": "plugin_setting"},
+        headers=fb.accounts["admin"].headers,
+    ).json["items"]
+    assert {entry["entity_id"] for entry in audit} == {
+        "foodbank/referral_reasons",
+        "foodbank/parcel_grams_base",
+    }
+    assert volunteer.get("/settings/foodbank").status_code == 403

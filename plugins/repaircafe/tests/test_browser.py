@@ -28,7 +28,7 @@ def test_fixer_logs_items_from_a_phone(app, accounts, phone_page, main_menu):
     kettle = page.get_by_label("Kettle")
     assert page.get_by_label("Vacuum").is_hidden()
     kettle.tap()
-    assert page.evaluate("document.activeElement.name") == "status"  # on to the outcome
+    page.wait_for_function("document.activeElement.name === 'status'")  # on to the outcome
     page.get_by_label("Fixed").tap()
     page.get_by_role("button", name="Save item").tap()
     page.get_by_text("Saved: Kettle, Fixed").wait_for()

@@ -3,6 +3,7 @@ a schema and calls the service."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from flask import Response, jsonify, request
@@ -289,10 +290,9 @@ def check_out(body: dict[str, Any]) -> Response:
 
 
 def checkout_request(session: Any, values: dict[str, Any], key: str | None) -> service.Checkout:
-    item, member = service.find_for_checkout(session, values["item_number"], values["member_code"])
-    return service.Checkout(
-        item=item,
-        member=member,
+    found = service.find_for_checkout(session, values["item_number"], values["member_code"])
+    return dataclasses.replace(
+        found,
         out_on=values.get("out_on", today()),
         due_on=values.get("due_on") if _may(MANAGE) else None,
         idempotency_key=key,

@@ -383,17 +383,43 @@ class Checkout:
     may_approve: bool = False  # the caller holds toollibrary.approve (restricted items)
     may_backdate: bool = False  # the caller holds toollibrary.manage
     due_on: dt.date | None = None  # staff may set it; otherwise from the policy
+    loans_out: int | None = None  # the member's loans out, when the caller has counted them
+    booked: bool = True  # False when the caller knows the item has no booking
 
 
-def find_for_checkout(session: Session, item_number: str, member_code: str) -> tuple[Item, Member]:
-    """The item and the member as typed or scanned at the counter."""
-    item = item_by_number(session, item_number)
-    if item is None:
-        raise FieldError("item_number", f"No item numbered {normalise_code(item_number)!r}.")
-    member = member_by_code(session, member_code)
-    if member is None:
-        raise FieldError("member_code", f"No member with the code {normalise_code(member_code)!r}.")
-    return item, member
+def find_for_checkout(session: Session, item_number: str, member_code: str) -> Checkout:
+    """The item and the member as typed or scanned at the counter, in one query with what
+    lending them needs: the item's location and opening days, how many loans the member
+    has out, whether the item has any booking. The caller fills in the rest."""
+    number, code = normalise_code(item_number), normalise_code(member_code)
+    loans_out = (
+        select(func.count())
+        .where(Loan.member_id == Member.id, Loan.returned_on.is_(None))
+        .correlate(Member)
+        .scalar_subquery()
+    )
+    booked = (
+        select(Reservation.id)
+        .where(Reservation.item_id == Item.id, Reservation.status == "booked")
+        .correlate(Item)
+        .exists()
+    )
+    found = (
+        session.execute(
+            select(Item, Member, loans_out, booked)
+            .join(Member, Member.code == code)
+            .where(Item.number == number)
+            .options(joinedload(Item.location).joinedload(Location.opening_times))
+        )
+        .unique()
+        .first()
+    )
+    if found is None:
+        if item_by_number(session, number) is None:
+            raise FieldError("item_number", f"No item numbered {number!r}.")
+        raise FieldError("member_code", f"No member with the code {code!r}.")
+    item, member, out, has_bookings = found
+    return Checkout(item, member, out_on=dt.date.min, loans_out=out, booked=bool(has_bookings))
 
 
 def _same(loan: Loan, wanted: Checkout) -> bool:
@@ -423,7 +449,7 @@ def check_out(
     make one loan: the partial unique index on open loans, not the checks here, is
     what holds when two workers race, and the loser is told who has it. The counter's
     usual case (an item on the shelf, nobody waiting, no booking) costs four queries:
-    the member's loans out, the item's bookings, the insert and its audit entry.
+    the look-up (:func:`find_for_checkout`), the insert and its audit entry.
     """
     key = wanted.idempotency_key
     item, member = wanted.item, wanted.member
@@ -441,9 +467,11 @@ def check_out(
         raise FieldError("out_on", "Only a coordinator may backdate a loan.")
     _may_borrow(member, wanted.out_on)
     hold = _lendable(session, item, member, wanted.may_approve)
-    out = session.scalar(
-        select(func.count()).where(Loan.member_id == member.id, Loan.returned_on.is_(None))
-    )
+    out = wanted.loans_out
+    if out is None:
+        out = session.scalar(
+            select(func.count()).where(Loan.member_id == member.id, Loan.returned_on.is_(None))
+        )
     limit = member.membership_type.borrowing_limit
     if (out or 0) >= limit:
         raise Conflict(
@@ -451,16 +479,20 @@ def check_out(
             f"the limit of a {member.membership_type.name} membership.",
             "member_code",
         )
-    bookings = list(
-        session.scalars(
-            select(Reservation)
-            .where(
-                Reservation.item_id == item.id,
-                Reservation.status == "booked",
-                Reservation.ends_on >= wanted.out_on,
+    bookings = (
+        list(
+            session.scalars(
+                select(Reservation)
+                .where(
+                    Reservation.item_id == item.id,
+                    Reservation.status == "booked",
+                    Reservation.ends_on >= wanted.out_on,
+                )
+                .order_by(Reservation.starts_on)
             )
-            .order_by(Reservation.starts_on)
         )
+        if wanted.booked
+        else []
     )
     reservation = next(
         (b for b in bookings if b.member_id == member.id and b.starts_on <= wanted.out_on), None

@@ -77,8 +77,8 @@ def test_check_out_and_back_in_from_a_phone(library, phone_page):
 
     # The reply was lost and the phone sends the form again (or a second tap got through):
     # the form's one-time token finds the loan already made.
-    page.evaluate(RESEND, sent)
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.evaluate(RESEND, sent)
     assert "Already lent" in page.locator(".flash-success").inner_text()
     assert library.ok("GET", f"/loans?item_id={drill['id']}")["total"] == 1
 

@@ -1,0 +1,1 @@
+"""Skillshare: a Community Hub plugin (its hooks are in :mod:`hub_skillshare.plugin`)."""

@@ -1,0 +1,216 @@
+"""Demo data for ``hub demo``: a small town's time bank over a year, the same every time.
+
+About thirty members (a few without a phone, whom a broker looks after), more joining
+through the year, some asking to join now; a handful of exchanges each week, more in
+spring and autumn, fewer in August and at Christmas; the bank crediting volunteers for
+community work; a correction; the last fortnight's exchanges still waiting to be
+confirmed. Everything goes through the ledger, so the demo adds up like real use.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub import plugin_api as api
+from hub_skillshare import ledger, settings
+from hub_skillshare.models import Confirmation, Exchange, Member, Transfer
+
+FIRST = ["Aled", "Bethan", "Carys", "Dafydd", "Eleri", "Ffion", "Gareth", "Hywel", "Iolo",
+         "Jac", "Lowri", "Megan", "Nia", "Osian", "Rhian", "Sian", "Tomos", "Wyn", "Amir",
+         "Beata", "Chen", "Deepa", "Emeka", "Fatima", "Grace", "Hamid", "Ines", "Jonas",
+         "Kasia", "Leon", "Maya", "Nadia", "Omar", "Priya", "Ruth", "Sam"]  # fmt: skip
+LAST = ["Jones", "Davies", "Evans", "Williams", "Price", "Hughes", "Morgan", "Rees", "Khan",
+        "Nowak", "Okafor", "Patel", "Lewis", "Thomas", "Roberts", "Walsh"]  # fmt: skip
+AREAS = ["Northside", "Old Town", "Riverside", "Hillcrest", "Market Quarter", "Canal End"]
+# How often each kind of help is asked for, as in a typical small time bank.
+CATEGORY_WEIGHTS = {
+    "transport": 14, "garden": 12, "household": 12, "care": 10, "tech": 9, "learning": 8,
+    "food": 6, "arts": 5, "admin": 6, "wellbeing": 4, "children": 4, "pets": 5, "other": 2,
+}  # fmt: skip
+DURATIONS = [30, 45, 60, 60, 60, 90, 90, 120, 120, 180]
+WHAT = {
+    "transport": ["Lift to the hospital", "Shopping run", "Collected a prescription"],
+    "garden": ["Mowed the lawn", "Pruned the hedge", "Helped plant the veg patch"],
+    "household": ["Put up shelves", "Fixed a dripping tap", "Helped move furniture"],
+    "care": ["Afternoon visit and a chat", "Sat with Mum while I went out"],
+    "tech": ["Set up a new phone", "Video calls with the grandchildren", "Printer fixed"],
+    "learning": ["Welsh conversation practice", "Maths homework help", "Guitar lesson"],
+    "food": ["Batch cooking for the week", "Bread-making together"],
+    "arts": ["Hemmed curtains", "Knitting lesson"],
+    "admin": ["Filled in a benefits form", "Wrote a letter to the council"],
+    "wellbeing": ["Walk round the park", "Chair yoga"],
+    "children": ["School pick-up", "Babysitting"],
+    "pets": ["Dog walking", "Fed the cats while away"],
+    "other": ["Helped with a bit of everything"],
+    "community": ["Community day at the hall"],
+}
+
+
+def _seasonal(day: dt.date) -> float:
+    if day.month == 8 or (day.month == 12 and day.day > 18):
+        return 0.5
+    return 1.3 if day.month in (4, 5, 9, 10) else 1.0
+
+
+def _moment(day: dt.date, rng: random.Random) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(rng.randint(9, 20)), dt.UTC)
+
+
+@dataclass(frozen=True)
+class _Joined:
+    account: int
+    joined_on: dt.date
+    offline: bool
+
+
+def _members(session: Session, today: dt.date, rng: random.Random) -> list[_Joined]:
+    names = [f"{first} {rng.choice(LAST)}" for first in FIRST]
+    volunteer = session.scalars(select(api.User).where(api.User.role == "volunteer")).first()
+    made = []
+    for index, name in enumerate(names):
+        founding = index < 22
+        joined = today - dt.timedelta(
+            days=rng.randint(380, 1100) if founding else rng.randint(15, 360)
+        )
+        person = api.Person(
+            name=name,
+            email=f"{name.split()[0].lower()}@example.net" if index % 4 else None,
+            phone=f"07700 9{rng.randint(10000, 99999)}",
+            consent_given=True,
+            consent_purpose="Membership of the time bank",
+            consent_at=_moment(joined, rng),
+        )
+        member = Member(
+            person=person,
+            area=rng.choice(AREAS),
+            offline=index % 9 == 4,  # about one in nine has no phone
+            status="active",
+            joined_on=joined,
+            user=volunteer if index == 0 else None,
+            created_at=_moment(joined, rng),
+        )
+        session.add(member)
+        ledger.open_account(session, member)
+        made.append(member)
+    for name in ("Zofia Nowak", "Rhodri Evans"):  # asked to join this week
+        session.add(Member(person=api.Person(name=name), area=rng.choice(AREAS), status="pending"))
+    session.flush()
+    return [
+        _Joined(m.account.id, m.joined_on, m.offline) for m in made if m.account and m.joined_on
+    ]
+
+
+def _exchange(
+    session: Session,
+    day: dt.date,
+    category: str,
+    transfers: list[tuple[int, int, int]],
+    rng: random.Random,
+    *,
+    state: str = "confirmed",
+    brokered: bool = False,
+    reverses: int | None = None,
+) -> Exchange:
+    decided = _moment(day + dt.timedelta(days=rng.randint(0, 3)), rng)
+    exchange = Exchange(
+        category=category,
+        occurred_on=day,
+        description=rng.choice(WHAT[category]) if reverses is None else "Recorded twice",
+        brokered=brokered,
+        reverses_id=reverses,
+        state="pending" if state == "confirmed" else state,
+        created_at=_moment(day, rng),
+        transfers=[Transfer(payer_id=p, payee_id=r, minutes=m) for p, r, m in transfers],
+    )
+    parties = sorted({p for p, _, _ in transfers} | {r for _, r, _ in transfers})
+    for number, account_id in enumerate(parties):
+        answered = number == 0 or state in ("confirmed", "declined")
+        exchange.confirmations.append(
+            Confirmation(
+                account_id=account_id,
+                state=("declined" if state == "declined" and number else "confirmed")
+                if answered
+                else "awaiting",
+                decided_at=decided if answered else None,
+                on_behalf=brokered,
+            )
+        )
+    if state in ("pending", "expired"):
+        exchange.expires_at = _moment(day, rng) + dt.timedelta(days=14)
+    exchange.decided_at = exchange.expires_at if state == "expired" else decided
+    if state == "pending":
+        exchange.decided_at = None
+    session.add(exchange)
+    session.flush()
+    if state == "confirmed":
+        ledger.post(session, exchange, settings.current())
+        exchange.state = "confirmed"
+        session.flush()
+    return exchange
+
+
+def load(session: Session, today: dt.date) -> None:
+    rng = random.Random("skillshare-demo")
+    limits = settings.current()
+    members = _members(session, today, rng)
+    bank = ledger.bank_account(session).id
+    balance = {m.account: 0 for m in members}
+    categories = list(CATEGORY_WEIGHTS)
+    weights = list(CATEGORY_WEIGHTS.values())
+    confirmed: list[tuple[int, dt.date, str, tuple[int, int, int]]] = []
+    for back in range(364, -1, -1):
+        day = today - dt.timedelta(days=back)
+        # Written rows need not stay in the session: a small one keeps each flush cheap.
+        session.expunge_all()
+        joined = [m for m in members if m.joined_on <= day]
+        for _ in range(int(rng.random() * 2.4 * _seasonal(day))):
+            giver, receiver = rng.sample(joined, 2)
+            minutes = rng.choice(DURATIONS)
+            payer, payee = receiver.account, giver.account  # the helped pay the helper
+            if balance[payer] - minutes < -limits.debit_limit_minutes:
+                continue
+            if balance[payee] + minutes > limits.credit_limit_minutes:
+                continue
+            state = "pending" if back < 14 and rng.random() < 0.6 else "confirmed"
+            if back >= 14 and rng.random() < 0.04:
+                state = rng.choice(["declined", "expired"])
+            category = rng.choices(categories, weights)[0]
+            exchange = _exchange(
+                session,
+                day,
+                category,
+                [(payer, payee, minutes)],
+                rng,
+                state=state,
+                brokered=giver.offline or receiver.offline,
+            )
+            if state == "confirmed":
+                balance[payer] -= minutes
+                balance[payee] += minutes
+                confirmed.append((exchange.id, day, category, (payer, payee, minutes)))
+        if day.day == 1:  # the monthly community day: the bank credits its volunteers
+            helpers = [
+                h.account
+                for h in rng.sample(joined, min(4, len(joined)))
+                if balance[h.account] + 120 <= limits.credit_limit_minutes
+            ]
+            if helpers:
+                transfers = [(bank, helper, 120) for helper in helpers]
+                _exchange(session, day, "community", transfers, rng, brokered=True)
+            for helper in helpers:
+                balance[helper] += 120
+    # One exchange recorded twice, corrected by a reversing exchange two days later.
+    mistake, day, category, (payer, payee, minutes) = next(
+        found
+        for found in confirmed[len(confirmed) // 2 :]
+        if balance[found[3][1]] - found[3][2] >= -limits.debit_limit_minutes
+        and balance[found[3][0]] + found[3][2] <= limits.credit_limit_minutes
+    )
+    reversal = [(payee, payer, minutes)]
+    when = day + dt.timedelta(days=2)
+    _exchange(session, when, category, reversal, rng, brokered=True, reverses=mistake)

@@ -1,0 +1,151 @@
+"""What the time bank publishes, and how it computes every period at once: one grouped
+query per metric and kind of period (weeks, months), not one per period.
+
+An exchange counts in the period of the day the work was done (``occurred_on``) once it
+is confirmed; an exchange that was reversed, and the reversal itself, count nowhere, so
+a correction takes the mistaken figure back out. Nothing here reads personal data, so
+erasing a member changes no figure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session, aliased
+
+from hub import plugin_api as api
+from hub_skillshare import ledger, settings
+from hub_skillshare.codes import CATEGORIES
+from hub_skillshare.models import Account, Confirmation, Exchange, Member, Movement, Transfer
+
+DEFINITIONS = (
+    api.Metric(
+        "minutes_exchanged",
+        "minutes",
+        "Minutes of confirmed exchanges done in the period, by skill category",
+        counts="quantity",
+        codelist=CATEGORIES,
+    ),
+    api.Metric("exchanges", "exchanges", "Confirmed exchanges done in the period"),
+    api.Metric(
+        "active_members",
+        "members",
+        "Members who gave or received time in a confirmed exchange in the period",
+        counts="people",
+    ),
+    api.Metric(
+        "new_members",
+        "members",
+        "Members who joined (were approved) in the period",
+        counts="people",
+    ),
+    api.Metric(
+        "members_at_debit_limit",
+        "members",
+        "Members whose balance at the end of the period had reached their debit limit, so "
+        "that they could receive no more help until they gave some",
+        counts="people",
+        window="end of period",
+    ),
+)
+
+
+def counted() -> Any:
+    """The exchanges the figures count: confirmed, not a reversal, not reversed."""
+    reversal = aliased(Exchange)
+    return (
+        (Exchange.state == "confirmed")
+        & Exchange.reverses_id.is_(None)
+        & ~exists().where(reversal.reverses_id == Exchange.id)
+    )
+
+
+def compute(session: Session, periods: Sequence[api.Period]) -> api.PeriodFigures:
+    figures = api.PeriodFigures(periods, DEFINITIONS)
+    for kind in figures.kinds():
+        since, until = figures.span(kind)
+        start = api.period_start(Exchange.occurred_on, kind)
+        in_span = (Exchange.occurred_on >= since) & (Exchange.occurred_on < until) & counted()
+        minutes = session.execute(
+            select(start, Exchange.category, func.sum(Transfer.minutes))
+            .join(Transfer, Transfer.exchange_id == Exchange.id)
+            .where(in_span)
+            .group_by(start, Exchange.category)
+        ).all()
+        figures.add_codes("minutes_exchanged", kind, minutes)
+        figures.add(
+            "exchanges",
+            kind,
+            session.execute(select(start, func.count()).where(in_span).group_by(start)).all(),
+        )
+        figures.add(
+            "active_members",
+            kind,
+            session.execute(
+                select(start, func.count(func.distinct(Account.member_id)))
+                .join(Confirmation, Confirmation.exchange_id == Exchange.id)
+                .join(Account, Account.id == Confirmation.account_id)
+                .where(in_span, Account.kind == "member")
+                .group_by(start)
+            ).all(),
+        )
+        joined = api.period_start(Member.joined_on, kind)
+        figures.add(
+            "new_members",
+            kind,
+            session.execute(
+                select(joined, func.count())
+                .where(Member.joined_on >= since, Member.joined_on < until)
+                .group_by(joined)
+            ).all(),
+        )
+        figures.add("members_at_debit_limit", kind, _at_debit_limit(session, figures, kind))
+    return figures
+
+
+def _at_debit_limit(
+    session: Session, figures: api.PeriodFigures, kind: api.PeriodKind
+) -> list[tuple[dt.date, int]]:
+    """For each period asked for, the members whose balance (every confirmed movement of
+    work done before the period's end, reversals included) was at or past their limit:
+    one query of each account's minutes per period, added up in order here."""
+    start = api.period_start(Exchange.occurred_on, kind)
+    _, until = figures.span(kind)
+    rows = session.execute(
+        select(Movement.account_id, start, func.sum(Movement.minutes))
+        .join(Exchange, Exchange.id == Movement.exchange_id)
+        .join(Account, Account.id == Movement.account_id)
+        .where(Account.kind == "member", Exchange.occurred_on < until)
+        .group_by(Movement.account_id, start)
+    ).all()
+    by_account: dict[int, list[tuple[dt.date, int]]] = defaultdict(list)
+    for account_id, started, minutes in rows:
+        by_account[account_id].append((_as_date(started), minutes))
+    defaults = settings.current()
+    accounts = session.scalars(select(Account).where(Account.id.in_(by_account))).all()
+    floors = {a.id: ledger.Limits.of(a, defaults).debit for a in accounts}
+    counts = []
+    for period in {p for p in figures if p.kind == kind}:
+        at_limit = 0
+        for account_id, movements in by_account.items():
+            balance = sum(m for day, m in movements if day < period.end)
+            floor = floors[account_id]
+            if floor is not None and balance <= -floor:
+                at_limit += 1
+        counts.append((period.start, at_limit))
+    return counts
+
+
+def _as_date(value: Any) -> dt.date:
+    """A period's first day as the database gives it (a date, or SQLite's text)."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+def activity_dates(session: Session) -> Iterable[dt.date]:
+    exchanged = select(Exchange.occurred_on).where(counted()).distinct()
+    joined = select(Member.joined_on).where(Member.joined_on.is_not(None)).distinct()
+    return [*session.scalars(exchanged), *session.scalars(joined)]

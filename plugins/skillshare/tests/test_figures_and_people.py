@@ -1,0 +1,185 @@
+"""Published figures against hand-computed ones; statements as a page and CSV; export and
+erasure of a member, after which the ledger still balances and no figure changes."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+
+import pytest
+
+from hub import plugin_api as api
+from hub.testing import login
+from hub_skillshare import metrics
+
+API = "/api/v1/skillshare"
+EXCHANGES = f"{API}/exchanges"
+WEEK, MONTH = api.Period.parse("2025-W11"), api.Period.parse("2025-03")
+
+
+def exchange(giver, receiver, minutes, category, on="2025-03-12", description=""):
+    transfer = {"from_account": giver.account, "to_account": receiver.account, "minutes": minutes}
+    body = {"category": category, "occurred_on": on, "transfers": [transfer]}
+    return body | ({"description": description} if description else {})
+
+
+@pytest.fixture
+def march(client, make_member, accounts, clock):
+    """A fortnight of a small time bank, every figure of which is worked out by hand below."""
+    clock.set(dt.date(2025, 3, 14))
+    ana, ben, dee = make_member("Ana"), make_member("Ben"), make_member("Dee")
+    cai = make_member("Cai", offline=True, debit=60)
+    coordinator = accounts["coordinator"].headers
+
+    def post(body, by):
+        response = client.post(EXCHANGES, json=body, headers=by)
+        assert response.status_code == 201, response.json
+        return response.json["id"]
+
+    def confirm(exchange_id, by):
+        answer = client.post(f"{EXCHANGES}/{exchange_id}/confirm", json={}, headers=by)
+        assert answer.status_code == 200, answer.json
+
+    # 1. Ben helped Ana in the garden for 90 minutes: counted.
+    confirm(
+        post(exchange(ana, ben, 90, "garden", description="=HYPERLINK(1)"), ana.headers),
+        ben.headers,
+    )
+    # 2. Still waiting for Ana: not counted.
+    post(exchange(ana, ben, 60, "tech"), ben.headers)
+    # 3. A broker for Cai (offline), who received an hour of care from Ana: counted;
+    #    Cai is now at his debit limit of an hour.
+    confirm(post(exchange(cai, ana, 60, "care"), coordinator), ana.headers)
+    # 4. Confirmed, then reversed as a mistake: counted nowhere.
+    mistake = post(exchange(ana, dee, 30, "garden"), ana.headers)
+    confirm(mistake, dee.headers)
+    client.post(f"{EXCHANGES}/{mistake}/reverse", json={"reason": "Twice"}, headers=coordinator)
+    # 5. Declined: not counted.
+    declined = post(exchange(dee, ben, 45, "pets"), dee.headers)
+    client.post(f"{EXCHANGES}/{declined}/decline", json={}, headers=ben.headers)
+    # 6. The bank credited Ben for the community day, in the week before (month only).
+    bank = client.get(f"{API}/accounts/bank", headers=coordinator).json["id"]
+    day = exchange(ben, ben, 120, "community", on="2025-03-03")
+    day["transfers"][0]["from_account"] = bank
+    confirm(post(day, coordinator), ben.headers)
+    return {"ana": ana, "ben": ben, "cai": cai, "dee": dee}
+
+
+def raw_figures(app):
+    with app.app_context():
+        return metrics.compute(api.get_session(), [WEEK, MONTH])
+
+
+def test_the_figures_are_the_hand_computed_ones(app, march):
+    figures = raw_figures(app)
+    zero = {f"minutes_exchanged.{code}": 0 for code in metrics.CATEGORIES}
+    assert figures[WEEK] == zero | {
+        "minutes_exchanged.garden": 90,
+        "minutes_exchanged.care": 60,
+        "exchanges": 2,
+        "active_members": 3,  # Ana, Ben, Cai (Dee's only exchanges were reversed or declined)
+        "new_members": 4,
+        "members_at_debit_limit": 1,  # Cai
+    }
+    assert figures[MONTH] == zero | {
+        "minutes_exchanged.garden": 90,
+        "minutes_exchanged.care": 60,
+        "minutes_exchanged.community": 120,
+        "exchanges": 3,
+        "active_members": 3,
+        "new_members": 4,
+        "members_at_debit_limit": 1,
+    }
+
+
+def test_the_statement_page_and_csv(app, march):
+    ana = march["ana"]
+    browser = app.test_client()
+    login(browser, ana)
+    page = browser.get(f"/skillshare/accounts/{ana.account}").get_data(as_text=True)
+    assert "Statement" in page and "Showing 1\u20134 of 4" in page
+    download = browser.get(f"/skillshare/accounts/{ana.account}/statement.csv")
+    assert download.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(download.get_data(as_text=True))))
+    assert [int(r["minutes"]) for r in rows] == [-90, 60, -30, 30]
+    assert [int(r["balance_after"]) for r in rows] == [-90, -30, -60, -30]
+    assert rows[0]["description"] == "'=HYPERLINK(1)"  # a formula arrives as text
+    other = browser.get(f"/skillshare/accounts/{march['ben'].account}")
+    assert other.status_code == 403  # another member's statement is not Ana's to read
+
+
+def test_export_and_erasure_leave_the_ledger_and_figures_whole(
+    app, client, march, runner, accounts
+):
+    coordinator = accounts["coordinator"].headers
+    cai = client.get(f"{API}/members/{march['cai'].id}", headers=coordinator).json
+    exported = runner.invoke("person", "export", str(cai["person"]))
+    assert exported.exit_code == 0, exported.output
+    data = json.loads(exported.output)
+    assert data["plugins"]["skillshare"]["account"]["balance_minutes"] == -60
+    before = raw_figures(app)
+    ana_before = client.get(
+        f"{API}/accounts/{march['ana'].account}/statement", headers=coordinator
+    ).json
+    erased = runner.invoke("person", "erase", str(cai["person"]), "--yes")
+    assert erased.exit_code == 0, erased.output
+    assert runner.invoke("skillshare", "check").exit_code == 0
+    assert raw_figures(app) == before
+    ana_after = client.get(
+        f"{API}/accounts/{march['ana'].account}/statement", headers=coordinator
+    ).json
+    assert [(i["minutes"], i["balance_after"]) for i in ana_after["items"]] == [
+        (i["minutes"], i["balance_after"]) for i in ana_before["items"]
+    ]
+    gone = client.get(f"{API}/members/{march['cai'].id}", headers=coordinator).json
+    assert gone["name"] == "(erased)" and gone["area"] == "" and gone["balance"] == -60
+
+
+def test_the_published_figures_are_whole_and_people_counts_suppressed(runner, march):
+    result = runner.invoke("metrics", "--plugin", "skillshare", "--period", "2025-W11", "--json")
+    assert result.exit_code == 0, result.output
+    (week,) = json.loads(result.output)
+    assert week["metrics"]["exchanges"] == 2 and week["metrics"]["minutes_exchanged.care"] == 60
+    # Fewer than five people: published as suppressed, never as the count.
+    assert week["metrics"]["active_members"] is None
+    assert week["metrics"]["members_at_debit_limit"] is None
+
+
+def test_a_coordinator_approves_a_join_request_and_sets_a_limit(app, client, accounts):
+    from hub.testing import csrf_token
+
+    asking = client.post(
+        f"{API}/join", json={"name": "Zofia Nowak", "area": "Old Town"},
+        headers=accounts["volunteer"].headers,
+    )  # fmt: skip
+    assert asking.status_code == 201 and asking.json["status"] == "pending"
+    twice = client.post(
+        f"{API}/join", json={"name": "Zofia"}, headers=accounts["volunteer"].headers
+    )
+    assert twice.status_code == 409
+    browser = app.test_client()
+    login(browser, accounts["coordinator"])
+    page = browser.get("/skillshare/members").get_data(as_text=True)
+    assert "Asking to join" in page and "Approve Zofia Nowak" in page
+    member_id = asking.json["id"]
+    approved = browser.post(
+        f"/skillshare/members/{member_id}/approve", data={"csrf_token": csrf_token(page)}
+    )
+    assert approved.status_code == 302
+    me = client.get(f"{API}/members/me", headers=accounts["volunteer"].headers).json
+    assert me["status"] == "active" and me["balance"] == 0
+    form = browser.get(f"/skillshare/members/{member_id}").get_data(as_text=True)
+    saved = browser.post(
+        f"/skillshare/members/{member_id}",
+        data={"csrf_token": csrf_token(form), "name": "Zofia Nowak", "area": "Old Town",
+              "debit_limit": "300"},
+    )  # fmt: skip
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    account = client.get(f"{API}/accounts/{me['account']}", headers=accounts["coordinator"].headers)
+    assert account.json["debit_limit"] == 300 and account.json["credit_limit"] == 3000
+    again = client.post(
+        f"{API}/members/{member_id}/approve", headers=accounts["coordinator"].headers
+    )
+    assert again.status_code == 409
