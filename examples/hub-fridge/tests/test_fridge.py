@@ -46,8 +46,9 @@ def test_food_in_and_visits_over_the_api_are_published(client, accounts, runner,
         "donations.grower": 0,
         "grams_donated": 13_300,
         "visits": 3,
-        "people_fed": 5,  # 7 people: a people count, rounded to the nearest 5
+        "people_fed": None,  # a people count: published for months only
     }
+    assert published(runner, "2025-03")["people_fed"] == 5  # 7 people, rounded to 5
     assert published(runner, "2025-W12")["visits"] == 0
 
 

@@ -16,7 +16,7 @@ from hub_foodbank.permissions import ERASE, EXPORT
 bp = Blueprint("foodbank_privacy", __name__, url_prefix="/foodbank")
 
 
-@bp.get("/households/<int:household_id>/export")
+@bp.get("/households/<int:household_id>/export.json")
 @require_permission(EXPORT)
 def export(household_id: int) -> Response:
     session = get_session()

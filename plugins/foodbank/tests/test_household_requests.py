@@ -53,14 +53,14 @@ def test_the_household_page_offers_its_data_and_its_erasure_to_admins(app, fb):
     coordinator = app.test_client()
     login(coordinator, fb.accounts["coordinator"])
     assert "Erase on request" not in coordinator.get(page_url).get_data(as_text=True)
-    assert coordinator.get(f"{page_url}/export").status_code == 403
+    assert coordinator.get(f"{page_url}/export.json").status_code == 403
     assert coordinator.get(f"{page_url}/erase").status_code == 403
 
     admin = app.test_client()
     login(admin, fb.accounts["admin"])
     page = admin.get(page_url).get_data(as_text=True)
-    assert f'href="{page_url}/export"' in page and f'href="{page_url}/erase"' in page
-    download = admin.get(f"{page_url}/export")
+    assert f'href="{page_url}/export.json"' in page and f'href="{page_url}/erase"' in page
+    download = admin.get(f"{page_url}/export.json")
     assert download.status_code == 200
     assert download.headers["Content-Disposition"].startswith("attachment")
     assert download.json["household"]["allergies"] == "peanuts, sesame"

@@ -399,11 +399,11 @@ def test_a_walk_in_makes_all_three_records_or_none(app, fb):
         refused = volunteer.post(page.request.full_path, data={**base, **changes})
         assert refused.status_code == 422, changes
         assert f'id="{field}-error"' in refused.get_data(as_text=True), changes
-    assert fb.ok("GET", "/households", role="volunteer")["total"] == 1
+    assert fb.ok("GET", "/households", role="coordinator")["total"] == 1
     assert fb.ok("GET", "/parcels", role="viewer")["total"] == 0
     made = volunteer.post(page.request.full_path, data=base)
     assert made.status_code == 302
-    assert fb.ok("GET", "/households", role="volunteer")["total"] == 2
+    assert fb.ok("GET", "/households", role="coordinator")["total"] == 2
     assert fb.ok("GET", "/parcels", role="viewer")["total"] == 1
 
 
