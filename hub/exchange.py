@@ -28,6 +28,8 @@ COMMIT_EVERY_SECONDS = 0.5
 # the volunteer's request waits on. After each commit on SQLite the import leaves
 # the lock free for one whole polling interval.
 SQLITE_YIELD_SECONDS = 0.11
+# The longest cell an import reads (the csv module's own default): 128 KiB.
+CSV_FIELD_LIMIT = 131_072
 # What a spreadsheet reads as the start of a formula (OWASP, "CSV injection").
 FORMULA_START = frozenset("=+-@\t\r")
 
@@ -192,6 +194,10 @@ def run_import(
                 last_commit = time.monotonic()
             progress(done, total)
 
+        # The csv module's field limit is one for the whole process, and libraries raise it
+        # (frictionless does, reading a CSV): an unclosed quote must still end
+        # as a clear error here, whatever ran before.
+        csv.field_size_limit(CSV_FIELD_LIMIT)
         try:
             # utf-8-sig: spreadsheet programs start their "CSV UTF-8" files with a BOM.
             with path.open(newline="", encoding="utf-8-sig") as stream:

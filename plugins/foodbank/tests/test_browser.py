@@ -54,7 +54,8 @@ def test_voucher_to_parcel_in_three_taps(fb, phone_page):
     tap("#log-parcel")
     already = page.locator(".flash-info")
     assert "Already logged: emergency parcel" in already.inner_text()
-    assert already.locator("a").get_attribute("href") == f"/foodbank/parcels/{parcel['id']}"
+    opened = already.get_by_role("link", name="Open it")
+    assert opened.get_attribute("href") == f"/foodbank/parcels/{parcel['id']}"
     assert fb.ok("GET", f"/parcels?household_id={household['id']}", role="volunteer")["total"] == 1
 
 
