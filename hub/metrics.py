@@ -3,8 +3,10 @@
 Plugins declare :class:`Metric` definitions and compute raw integers for a
 period; this module applies disclosure control so that nothing published can
 single anyone out: people and household counts below the threshold are
-suppressed (published as ``None``), and the rest are rounded to the nearest 5.
-Counts of events and quantities (parcels, repairs, grams) are exact.
+suppressed (published as ``None``), and the rest are rounded to the nearest 5;
+they are published for months only, and only once a month has settled
+(:data:`SETTLING` after it ends). Counts of events and quantities (parcels,
+repairs, grams) are exact.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
 from sqlalchemy.orm import Session
 
+from hub import clock
 from hub.federation.grammar import WORD
 from hub.periods import Period, periods_for_dates
 from hub.plugin_manager import Failure, Results
@@ -27,6 +30,12 @@ if TYPE_CHECKING:
 Counts = Literal["events", "people", "households", "quantity"]
 PEOPLE_COUNTS: frozenset[str] = frozenset({"people", "households"})
 MAX_SAFE_INTEGER = 2**53 - 1
+
+# A month's people counts wait this long after it ends: while a month is open its
+# revisions grow day by day, and two successive revisions differ by the people of
+# the days between, a small count that rounding cannot hide. Late entries from a
+# busy last session usually arrive within the week.
+SETTLING = dt.timedelta(days=7)
 
 
 LABEL_BYTES = 120  # as the federation grammar allows a published label
@@ -155,8 +164,18 @@ def suppress(value: int, threshold: int) -> int | None:
     return ((value + 2) // 5) * 5
 
 
+def settled(period: Period, today: dt.date) -> bool:
+    """Whether ``period`` ended at least :data:`SETTLING` before ``today``."""
+    return period.end + SETTLING <= today
+
+
 def publishable(
-    definitions: Iterable[Metric], raw: Any, threshold: int, kind: str = "month"
+    definitions: Iterable[Metric],
+    raw: Any,
+    threshold: int,
+    kind: str = "month",
+    *,
+    settled: bool = True,
 ) -> dict[str, int | None]:
     """Check ``raw`` against ``definitions`` and apply disclosure control.
 
@@ -168,8 +187,9 @@ def publishable(
     (``None``). ISO weeks straddle months, so a week's figure beside its months'
     would give, by difference, the count for the few days between, and rounding
     cannot hide a small count from enough such differences. Months never overlap.
+    Nor is it published for a month that has not ``settled`` (:data:`SETTLING`).
     """
-    withheld = kind == "week"
+    withheld = kind == "week" or not settled
     if not isinstance(raw, Mapping):
         raise MetricsError(
             f"figures must be a mapping of names to integers, not {type(raw).__name__}"
@@ -355,6 +375,8 @@ def _published(
     threshold: int,
 ) -> dict[str, int | None]:
     try:
-        return publishable(metrics, raw[period], threshold, period.kind)
+        return publishable(
+            metrics, raw[period], threshold, period.kind, settled=settled(period, clock.today())
+        )
     except MetricsError as exc:
         _refuse(plugins, plugin, f"{period}: {exc}")

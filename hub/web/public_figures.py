@@ -22,7 +22,15 @@ from sqlalchemy.orm import Session
 
 from hub import charts
 from hub.federation.models import Origin
-from hub.metrics import Metric, definitions, fallback_label, service_label, service_labels
+from hub.metrics import (
+    SETTLING,
+    Metric,
+    definitions,
+    fallback_label,
+    service_label,
+    service_labels,
+    settled,
+)
 from hub.periods import Period
 
 MONTHS_SHOWN = 12
@@ -266,12 +274,32 @@ class Suppression:
         )
 
 
-def _cell(reading: Reading, value: Any, present: bool, suppression: Suppression) -> Cell:
+def _cell(
+    reading: Reading,
+    value: Any,
+    present: bool,
+    suppression: Suppression,
+    pending: dt.date | None = None,
+) -> Cell:
+    """``pending``: the day a people count withheld while its month settles is published."""
     if not present:
         return Cell("no figures")
+    if value is None and pending is not None and reading.people:
+        return Cell(pending_text(pending))
     if value is None:
         return Cell(suppression.cell, suppressed=True)
     return Cell(reading.figure(value), value / reading.scale)
+
+
+def pending_text(day: dt.date) -> str:
+    return f"published {day:%-d %b}"
+
+
+def _pending(period: Period | None, today: dt.date) -> dt.date | None:
+    """When ``period``'s people counts are published, if that is still to come."""
+    if period is None or settled(period, today):
+        return None
+    return period.end + SETTLING
 
 
 def sections(
@@ -308,6 +336,10 @@ def _section(
     latest = complete[-1] if complete else None
     names = _ordered_names(plugin, held, periods, catalogue)
 
+    def cell(reading: Reading, name: str, period: Period | None) -> Cell:
+        value, held_here = values(name, period)
+        return _cell(reading, value, held_here, suppression, _pending(period, today))
+
     def values(name: str, period: Period | None) -> tuple[Any, bool]:
         metrics = held[period]["metrics"] if period in held else {}
         return metrics.get(name), name in metrics
@@ -317,14 +349,15 @@ def _section(
     any_suppressed = False
     for name in names:
         reading = catalogue.reading(plugin, name)
+        last_year = same_period_last_year(latest) if latest else None
         now, now_held = values(name, latest)
-        before, before_held = values(name, same_period_last_year(latest) if latest else None)
-        history = [_cell(reading, *values(name, p), suppression) for p in periods]
+        before, before_held = values(name, last_year)
+        history = [cell(reading, name, p) for p in periods]
         row = Row(
             name,
             reading,
-            _cell(reading, now, now_held, suppression),
-            _cell(reading, before, before_held, suppression),
+            cell(reading, name, latest),
+            cell(reading, name, last_year),
             change(now, before) if now_held and before_held else "no comparison",
             history,
         )
@@ -355,7 +388,9 @@ def _section(
         partial=partial,
         rows=simple,
         families=[
-            _family(label, family_rows, latest, suppression)
+            _family(
+                label, family_rows, latest, _missing(family_rows[0], latest, today, suppression)
+            )
             for label, family_rows in families.items()
         ],
         chart=chart,
@@ -388,7 +423,13 @@ def _ordered_names(
     return sorted(present, key=lambda name: (order.get(name.split(".")[0], len(order)), name))
 
 
-def _family(label: str, rows: list[Row], latest: Period | None, suppression: Suppression) -> Family:
+def _missing(row: Row, latest: Period | None, today: dt.date, suppression: Suppression) -> str:
+    """How a chart says a withheld value of ``row`` in ``latest``."""
+    pending = _pending(latest, today) if row.reading.people else None
+    return pending_text(pending) if pending else suppression.cell
+
+
+def _family(label: str, rows: list[Row], latest: Period | None, missing: str) -> Family:
     """A codelist metric: its codes with anything in a month shown or a year before
     (forty ORDS categories, most of them empty, would bury the ones that matter)."""
     first = rows[0].reading
@@ -398,7 +439,7 @@ def _family(label: str, rows: list[Row], latest: Period | None, suppression: Sup
         chart = charts.hbar_chart(
             f"{label}, {month_label(latest)}",
             [(row.reading.code or row.reading.label, row.latest.value) for row in rows],
-            missing=suppression.cell,
+            missing=missing,
         )
     return Family(label, first.unit, first.description, first.counting(), rows, chart)
 

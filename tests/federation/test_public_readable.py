@@ -1,6 +1,7 @@
 """``/public`` of a plugin declared before labels existed (the test plugin): a month is
 compared with the same month a year before, the month under way is marked partial and
-never compared, and a suppressed count says "fewer than N" with its reason."""
+never compared, a suppressed count says "fewer than N" with its reason, and a count of
+people still settling says when it is published."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ def day(date: str, repairs: int, visitors: int) -> dict[str, object]:
 
 
 def test_same_month_last_year_partial_month_and_suppressed_cells(network, clock):
-    clock.set(dt.date(2025, 12, 3))
+    clock.set(dt.date(2025, 12, 9))  # November has settled (a week after it ended)
     town = network.hub("town")
     town.days(
         [
@@ -43,8 +44,10 @@ def test_same_month_last_year_partial_month_and_suppressed_cells(network, clock)
     visitors = re.search(r"Visitors <span class=\"unit\">\(people\).*?</tr>", table, re.S).group(0)
     assert re.findall(r"<td>(.*?)</td>", visitors) == ["fewer than 5", "10", "no comparison"]
     assert "Fewer than 5: counts of people or households below 5 are not published" in html
-    assert "Dec 2025 (so far, to 3 Dec)" in html and "December 2025 is not over" in html
+    assert "Dec 2025 (so far, to 9 Dec)" in html and "December 2025 is not over" in html
     assert "the table compares November 2025" in html
     every_month = html[html.index("Every month") :]
     assert "Jan 2025" in every_month and "Dec 2024" not in every_month  # twelve months
     assert every_month.count("no figures") == 10 * 4  # January to October: nothing held
+    december = re.search(r"Visitors.*?</tr>", every_month, re.S).group(0)
+    assert re.findall(r"<td[^>]*>(.*?)</td>", december)[-1] == "published 8 Jan"
