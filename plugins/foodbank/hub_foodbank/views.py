@@ -21,13 +21,14 @@ from hub.plugin_api import (
     current_user,
     get_or_404,
     get_session,
+    paginate,
     requested_page,
     require_permission,
     today,
 )
 from hub_foodbank import codes, schemas, service, settings, stock
 from hub_foodbank.models import Agency, Donation, Household, Parcel, Voucher
-from hub_foodbank.permissions import HOUSEHOLDS, LOG, MANAGE, VIEW
+from hub_foodbank.permissions import HOUSEHOLDS, LIST, LOG, MANAGE, VIEW
 
 bp = Blueprint(
     "foodbank",
@@ -322,16 +323,32 @@ def walk_in() -> Any:
 
 # --- households and vouchers -------------------------------------------------------
 
+LOOKUP_LIMIT = 20
+
 
 @bp.get("/households")
 @require_permission(HOUSEHOLDS)
 def households() -> tuple[str, int]:
+    """Households found by a search; only those who may list every household
+    (``foodbank.households.list``) page through them all. Others see the first
+    :data:`LOOKUP_LIMIT` matches of a search, enough to find someone who forgot their
+    code and too few to browse the register."""
     form = Form(schemas.HouseholdSearch)
-    found = requested_page(service.households_query(form.data)) if form.read(request.args) else None
-    visits = service.last_visits(get_session(), [h.id for h in found.items]) if found else {}
     searched = any(value.strip() for key, value in request.args.items() if key != "page")
+    lists_all = can(current_user(), LIST)
+    found = None
+    if form.read(request.args) and (searched or lists_all):
+        statement = service.households_query(form.data)
+        found = requested_page(statement) if lists_all else paginate(statement, 1, LOOKUP_LIMIT)
+    visits = service.last_visits(get_session(), [h.id for h in found.items]) if found else {}
     page = render_template(
-        "foodbank/households.html", form=form, page=found, visits=visits, searched=searched
+        "foodbank/households.html",
+        form=form,
+        page=found,
+        visits=visits,
+        searched=searched,
+        lists_all=lists_all,
+        lookup_limit=LOOKUP_LIMIT,
     )
     return page, form.status
 

@@ -290,17 +290,37 @@ def test_stock_levels_and_dashboard(app, fb, runner):
 
 def test_lists_page_through_everything_instead_of_stopping_at_100(app, fb):
     made = [fb.household(adults=1)["code"] for _ in range(130)]
-    volunteer = _signed_in(app, fb.accounts["volunteer"])
-    first = volunteer.get("/foodbank/households").get_data(as_text=True)
+    coordinator = _signed_in(app, fb.accounts["coordinator"])
+    first = coordinator.get("/foodbank/households").get_data(as_text=True)
     assert "Showing 1\u201350 of 130" in first and 'rel="next"' in first
-    last = volunteer.get("/foodbank/households?page=3").get_data(as_text=True)
+    last = coordinator.get("/foodbank/households?page=3").get_data(as_text=True)
     assert "Showing 101\u2013130 of 130" in last and made[0] in last  # the oldest, on the last page
+    volunteer = _signed_in(app, fb.accounts["volunteer"])
     for path in ("/foodbank/vouchers", "/foodbank/parcels"):
         assert "None yet" in volunteer.get(path).get_data(as_text=True)
     found = volunteer.get(f"/foodbank/households?code={made[7][1:4].lower()}").get_data(
         as_text=True
     )
     assert made[7] in found
+
+
+def test_volunteers_find_households_by_search_but_cannot_browse_the_register(app, fb):
+    made = [fb.household(adults=2, postcode_district="CF24")["code"] for _ in range(25)]
+    volunteer = _signed_in(app, fb.accounts["volunteer"])
+    unsearched = volunteer.get("/foodbank/households").get_data(as_text=True)
+    assert not any(code in unsearched for code in made)
+    assert "Only a coordinator can list every household" in unsearched
+    beyond = volunteer.get("/foodbank/households?page=2").get_data(as_text=True)
+    assert not any(code in beyond for code in made)
+
+    broad = volunteer.get("/foodbank/households?postcode_district=CF24&page=2")
+    html = broad.get_data(as_text=True)
+    shown = [code for code in made if code in html]
+    assert len(shown) == 20 and 'rel="next"' not in html  # the first 20, no further pages
+    assert "The first 20 of 25 that match: narrow the search" in html
+    exact = volunteer.get(f"/foodbank/households?code={made[3]}").get_data(as_text=True)
+    assert [code for code in made if code in exact] == [made[3]]
+    assert "narrow the search" not in exact
 
 
 def test_a_household_is_found_without_its_code(app, fb):
@@ -327,7 +347,7 @@ def test_a_household_is_found_without_its_code(app, fb):
         return {code for code in (them["code"], long_ago["code"]) if code in html}, html
 
     codes, html = found(postcode_district="cf11", size="3")
-    assert codes == {them["code"], long_ago["code"]} and "Showing 1\u20132 of 2" in html
+    assert codes == {them["code"], long_ago["code"]} and "narrow the search" not in html
     since = (today - dt.timedelta(days=30)).isoformat()
     codes, html = found(postcode_district="CF11", size="3", last_visit_from=since)
     assert codes == {them["code"]}  # the voided parcel is no visit
