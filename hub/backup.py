@@ -31,7 +31,7 @@ from flask import Flask
 from sqlalchemy import text
 from sqlalchemy.engine import URL, make_url
 
-from hub import config, migrate
+from hub import clock, config, migrate
 from hub.db import database, get_session
 from hub.federation import identity, store
 
@@ -276,10 +276,14 @@ def restore(app: Flask, archive: Path, progress: Progress = lambda _msg: None) -
 def start_new_feed_epoch(app: Flask) -> None:
     """A restored instance's feed counter goes back to where the backup left it:
     a new epoch makes every follower read the feed again from its start instead of
-    skipping what is numbered below its old cursor."""
+    skipping what is numbered below its old cursor. Its summaries' revisions went
+    back too, so the revision floor rises above any issued since the backup: a
+    follower that alone holds one of those takes the next revision as newer."""
     with app.app_context():
         session = get_session()
-        store.rotate_epoch(store.lock_feed(session))
+        state = store.lock_feed(session)
+        store.rotate_epoch(state)
+        store.raise_floor(state, clock.now())
         session.commit()
 
 

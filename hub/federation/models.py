@@ -19,10 +19,12 @@ from hub.db import Model, utcnow
 
 
 class FeedState(Model):
-    """One row: the next feed sequence number and the feed's epoch.
+    """One row: the next feed sequence number, the feed's epoch and the revision floor.
 
     The epoch is part of every cursor; it changes when this instance learns it
     was restored from a backup, so followers start again instead of skipping.
+    Every revision this instance issues is above ``revision_floor``, which a
+    restore raises above any revision issued before it (:func:`store.raise_floor`).
     """
 
     __tablename__ = "federation_state"
@@ -31,6 +33,7 @@ class FeedState(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     next_seq: Mapped[int] = mapped_column(default=1)
     epoch: Mapped[str] = mapped_column(String(32))
+    revision_floor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class Origin(Model):

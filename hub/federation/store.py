@@ -125,6 +125,24 @@ def rotate_epoch(state: FeedState) -> None:
     state.epoch = secrets.token_hex(4)
 
 
+# Revisions count changes of one period's figures, so before a restore they are small.
+# A restored database cannot know the revisions issued after its backup (a follower
+# may hold one nobody else does), so the floor rises to the seconds since this epoch:
+# above any revision issued before, unless a period changed more than once a second
+# since the last restore.
+FLOOR_EPOCH = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+
+
+def raise_floor(state: FeedState, now: dt.datetime) -> None:
+    """After a restore: every revision issued from now on is above any issued before."""
+    state.revision_floor = max(state.revision_floor, int((now - FLOOR_EPOCH).total_seconds()))
+
+
+def next_revision(state: FeedState, current: int | None) -> int:
+    """The revision after ``current`` (None: the first), above the floor."""
+    return max(current or 0, state.revision_floor) + 1
+
+
 def cursor_of(state: FeedState | None, seq: int) -> str:
     return f"{state.epoch if state else '0'}-{seq}"
 
@@ -696,7 +714,7 @@ def store_own(
         if current is not None and current.metrics == metrics:
             report.unchanged += 1
             continue
-        revision = current.revision + 1 if current is not None else 1
+        revision = next_revision(state, current.revision if current is not None else None)
         document = {
             "origin": node.id,
             "plugin": plugin,

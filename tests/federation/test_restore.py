@@ -85,3 +85,45 @@ def test_restoring_an_old_backup_then_publishing_conflicts_with_no_aggregator(ne
     for hub in (region, follower):
         status = hub.json("federation", "status", "--json")
         assert status["refusals"] == 0, status["recent_refusals"]
+
+
+def test_a_period_only_a_follower_held_is_revised_above_it_after_a_restore(network, tmp_path):
+    """November was published after the backup and pulled by the follower alone. The
+    restored town records November again, with other figures: its revision must be
+    above the follower's, never revision 1 again with other content."""
+    follower = network.hub("follower")
+    town = network.hub("town")
+    town.days(BEFORE_BACKUP)
+    network.serve(town)
+    follower.cli("federation", "follow", town.url)
+    town.cli("federation", "publish")
+    town.cli("backup", "--output", str(tmp_path / "backups"))
+    (archive,) = (tmp_path / "backups").glob("hub-backup-*.tar.gz")
+    town.days(AFTER_BACKUP)
+    town.cli("federation", "publish")
+    follower.cli("federation", "sync")
+    before = held(follower, town.url)
+    assert before[("testmetrics", "2025-11")][0] == 1
+
+    town.cli("restore", str(archive), "--yes", "--stop")
+    town.stop()
+    town.days([*BEFORE_BACKUP, day("2025-11-01", 4, 6)])
+    town.cli("federation", "publish")
+    network.serve(town)
+    follower.cli("federation", "sync")
+
+    status = follower.json("federation", "status", "--json")
+    assert status["refusals"] == 0, status["recent_refusals"]
+    own = held(town, town.url)
+    following = held(follower, town.url)
+    november = own[("testmetrics", "2025-11")]
+    assert november[0] > before[("testmetrics", "2025-11")][0]
+    assert following[("testmetrics", "2025-11")] == november
+    assert (
+        json.loads(november[1])["metrics"]
+        != json.loads(before[("testmetrics", "2025-11")][1])["metrics"]
+    )
+    # Periods the restore did not touch keep their revisions: nothing is reissued.
+    assert {key: own[key] for key in before if key[1] == "2025-09"} == {
+        key: before[key] for key in before if key[1] == "2025-09"
+    }
