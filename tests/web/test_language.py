@@ -90,3 +90,20 @@ def test_a_signed_in_users_setting_beats_the_browser(app, client, accounts):
     login(other, accounts["volunteer"])
     assert html_lang(other.get("/", headers=WELSH)) == "en-GB"
     assert html_lang(other.get("/account/", headers=WELSH)) == "en-GB"
+
+
+def test_welsh_pages_are_in_welsh(client, accounts):
+    page = client.get("/login", headers=WELSH)
+    assert '<h1 id="signin-title">Mewngofnodi</h1>' in page.text
+    assert "Sign in" not in page.text and "Password" not in page.text
+    wrong = client.post(
+        "/login",
+        data={"email": "nobody@example.org", "password": "x", "csrf_token": csrf_token(page.text)},
+        headers=WELSH,
+    )
+    assert "cyfrinair hwnnw ddim yn cyfateb i gyfrif gweithredol." in wrong.text
+    login(client, accounts["volunteer"])
+    dashboard = client.get("/", headers=WELSH)
+    assert "<h1>Dangosfwrdd</h1>" in dashboard.text
+    assert "wedi mewngofnodi fel volunteer@example.org (gwirfoddolwr)" in dashboard.text
+    assert "Ffigurau cyhoeddedig" in client.get("/public", headers=WELSH).text
