@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: demo test install lint benchmarks clean constraints
+.PHONY: demo test install lint benchmarks clean constraints translations
 
 # Reinstall only when a project file changes: editable installs pick up code changes by themselves.
 $(STAMP): pyproject.toml $(PLUGIN_PROJECTS) $(CONSTRAINTS)
@@ -46,6 +46,24 @@ constraints:
 	{ sed -n '/^#/p' $(CONSTRAINTS); $(FRESH)/bin/python -m pip freeze | grep -v ' @ '; } > $(CONSTRAINTS).new
 	mv $(CONSTRAINTS).new $(CONSTRAINTS)
 	rm -rf $(FRESH) build $(foreach p,$(PLUGIN_PROJECTS),$(dir $(p))build)  # pip's in-tree builds
+
+# Catalogues: every string marked in the core (babel.cfg) and in each plugin with a
+# babel.cfg of its own goes into its .pot; each language's .po (the source of truth,
+# where translators write) is brought up to date from it and compiled into the .mo the
+# hub reads. The .mo files are committed, so an install, editable or not, needs no step.
+# A new language: pybabel init -i hub/translations/messages.pot -d hub/translations -l LANG
+PYBABEL := $(BIN)/pybabel
+# Each catalogue: its babel.cfg's folder, the package it reads, its translations folder, its domain.
+CATALOGUES := .,hub,hub/translations,messages $(foreach c,$(wildcard plugins/*/babel.cfg),$(patsubst %/,%,$(dir $(c))),$(patsubst %/,%,$(dir $(c)))/hub_$(notdir $(patsubst %/,%,$(dir $(c)))),$(patsubst %/,%,$(dir $(c)))/hub_$(notdir $(patsubst %/,%,$(dir $(c))))/translations,$(notdir $(patsubst %/,%,$(dir $(c)))))
+translations: install
+	for catalogue in $(CATALOGUES); do \
+	  set -- $$(echo $$catalogue | tr , ' '); cfg=$$1 package=$$2 folder=$$3 domain=$$4; \
+	  $(PYBABEL) -q extract -F $$cfg/babel.cfg -k lazy_gettext -k _l --no-location \
+	    --ignore-dirs='federation skeleton' -o $$folder/$$domain.pot $$package || exit 1; \
+	  $(PYBABEL) -q update --no-fuzzy-matching --ignore-obsolete \
+	    -i $$folder/$$domain.pot -d $$folder -D $$domain || exit 1; \
+	  $(PYBABEL) compile --statistics -d $$folder -D $$domain || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) $(FRESH) demo-instance

@@ -39,6 +39,7 @@ def create_app(
         config,
         db,
         federation,
+        i18n,
         plugin_manager,
         plugin_status,
         security,
@@ -83,6 +84,7 @@ def create_app(
     auth.init_app(app, plugins.collect("hub_permissions", auth.Permission).items())
     app.extensions["hub.cli_commands"] = plugins.collect("hub_cli_commands", click.Command).values
     security.init_app(app)
+    i18n.init_app(app, plugins.call("hub_translations").values)
     web.init_app(app)
     api.init_app(app)
     federation.init_app(app)

@@ -25,7 +25,7 @@ from marshmallow import Schema, ValidationError, fields
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from hub import mail
+from hub import i18n, mail
 
 CONFIG_FILE = "hub.toml"
 ENV_PREFIX = "HUB_"
@@ -36,6 +36,9 @@ DEFAULTS: dict[str, Any] = {
     "BASE_URL": "http://127.0.0.1:5000",
     "PLUGINS": ["*"],  # "*": every installed plugin
     "INSTANCE_NAME": "Community Hub",
+    # The language of a reader with no setting of their own whose browser asks for
+    # none this hub speaks (hub/i18n.py): en_GB or cy.
+    "DEFAULT_LANGUAGE": "en_GB",
     "LOCALITY": {"town": "", "region": "", "country": "GB"},
     "FEDERATION_ALLOW_PRIVATE": False,
     "SUPPRESSION_THRESHOLD": 5,
@@ -212,6 +215,7 @@ def _validate(config: dict[str, Any], installed: set[str], problems: list[str]) 
         "PLUGINS": lambda value: _check_plugins(value, installed),
         "SUPPRESSION_THRESHOLD": _check_threshold,
         "LOCALITY": _check_locality,
+        "DEFAULT_LANGUAGE": i18n.check_language,
     }
     for key in (
         "RETENTION_DAYS",

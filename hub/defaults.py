@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from flask import Blueprint
 
 from hub import auth, web
+from hub.i18n import lazy_gettext as _l
 from hub.plugin_api import Permission, hookimpl
 from hub.shell import NavItem
 
@@ -24,15 +25,15 @@ SETTINGS = Permission(
 )
 
 NAVIGATION = (
-    NavItem("Dashboard", "shell.dashboard", None, order=0),
-    NavItem("People", "people.index", "people.view", order=10),
-    NavItem("Locations", "locations.index", "locations.view", order=20),
-    NavItem("Figures to approve", "approvals.index", "metrics.approve", order=790),
-    NavItem("Network", "federation_pages.network", "metrics.view", order=800),
-    NavItem("Settings", "settings.index", "settings.edit", order=890),
+    NavItem(_l("Dashboard"), "shell.dashboard", None, order=0),
+    NavItem(_l("People"), "people.index", "people.view", order=10),
+    NavItem(_l("Locations"), "locations.index", "locations.view", order=20),
+    NavItem(_l("Figures to approve"), "approvals.index", "metrics.approve", order=790),
+    NavItem(_l("Network"), "federation_pages.network", "metrics.view", order=800),
+    NavItem(_l("Settings"), "settings.index", "settings.edit", order=890),
     # Every admin page needs an admin-only permission; the index lists those a user has.
-    NavItem("Admin", "admin.index", "users.manage", order=900),
-    NavItem("Account", "account.index", None, order=950),
+    NavItem(_l("Admin"), "admin.index", "users.manage", order=900),
+    NavItem(_l("Account"), "account.index", None, order=950),
 )
 
 

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
         Panel,
         Period,
         Permission,
+        Translations,
         User,
     )
 
@@ -119,6 +120,22 @@ def hub_settings() -> type[Schema]:
     :func:`hub.plugin_api.plugin_settings`. Returning a plain ``dict`` of
     defaults (the first version of this hook) still works, typed from the
     defaults, with a ``DeprecationWarning``.
+    """
+
+
+@hookspec("startup")
+def hub_translations() -> Translations:
+    """Return the plugin's message catalogues: a :class:`hub.plugin_api.Translations`
+    naming its translations folder (``<folder>/cy/LC_MESSAGES/<domain>.mo``) and its
+    gettext domain, by convention the plugin's name.
+
+    The plugin's templates (those under ``templates/<plugin name>/``) then look each
+    ``_()`` up in the plugin's catalogue first and the core's second, so a page
+    extending ``hub/base.html`` is translated whole; its Python code translates with
+    the same object's ``gettext``, ``ngettext`` and ``lazy_gettext``. Labels the
+    plugin publishes (metric labels, its service label) stay in English in
+    federation documents; pages show them translated through this catalogue.
+    A plugin without catalogues leaves the hook out and its pages stay in English.
     """
 
 

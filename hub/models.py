@@ -32,6 +32,8 @@ class User(Model):
     last_login_at: Mapped[dt.datetime | None]
     # Set when an admin erased the account (hub user erase): blanked, disabled, kept.
     erased_at: Mapped[dt.datetime | None]
+    # The language the user reads pages in (hub.i18n.LANGUAGES); None: the browser's.
+    language: Mapped[str | None] = mapped_column(String(10))
 
     tokens: Mapped[list[ApiToken]] = relationship(
         back_populates="user", cascade="all, delete-orphan"

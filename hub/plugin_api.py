@@ -38,6 +38,7 @@ from hub.exchange import (
     csv_writer,
 )
 from hub.forms import Form, Schema
+from hub.i18n import Translations, format_date, format_number
 from hub.metrics import Metric
 from hub.migrate import PluginModels
 from hub.models import Location, Person, User, personal
@@ -132,6 +133,7 @@ __all__ = [
     "Progress",
     "RowProblem",
     "Schema",
+    "Translations",
     "UTCDateTime",
     "User",
     "VoidIn",
@@ -144,6 +146,8 @@ __all__ = [
     "current_user",
     "erasure",
     "fields",
+    "format_date",
+    "format_number",
     "get_or_404",
     "get_session",
     "hookimpl",

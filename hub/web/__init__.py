@@ -19,6 +19,7 @@ from hub.web import (
     embed,
     exports,
     imports,
+    language,
     locations,
     people,
     plugins,
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 # The core's pages, registered through hub_blueprints by its default plugin (hub.defaults).
 BLUEPRINTS = (
     signin.bp,
+    language.bp,
     dashboard.bp,
     account.bp,
     people.bp,

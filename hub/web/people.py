@@ -23,6 +23,7 @@ from hub.api.people import PersonCreateSchema
 from hub.db import get_or_404, get_session, utcnow
 from hub.errors import FieldError
 from hub.forms import Form
+from hub.i18n import _
 from hub.models import Person
 from hub.paging import requested_page
 from hub.web.dashboard import plugin_manager
@@ -105,7 +106,7 @@ def create() -> Any:
         session = get_session()
         session.add(person)
         session.commit()
-        flash(f"{person.name} is added.", "success")
+        flash(_("%(name)s is added.", name=person.name), "success")
         return redirect(url_for("people.show", person_id=person.id))
     return _form_page(form, None)
 
@@ -121,7 +122,7 @@ def show(person_id: int) -> str:
 def edit(person_id: int) -> Any:
     person = get_or_404(Person, person_id)
     if person.anonymised_at is not None:
-        flash("This person was erased; there is nothing left to change.", "error")
+        flash(_("This person was erased; there is nothing left to change."), "error")
         return redirect(url_for("people.show", person_id=person.id))
     shown = {
         "consent_date": person.consent_at.date() if person.consent_at else None,
@@ -131,7 +132,7 @@ def edit(person_id: int) -> Any:
     if form.validate_on_submit():
         _fill(person, form.data)
         get_session().commit()
-        flash("The changes are saved.", "success")
+        flash(_("The changes are saved."), "success")
         return redirect(url_for("people.show", person_id=person.id))
     return _form_page(form, person)
 
@@ -152,7 +153,7 @@ def erase(person_id: int) -> Any:
     session = get_session()
     person = get_or_404(Person, person_id)
     if person.anonymised_at is not None:
-        flash("This person was already erased.", "info")
+        flash(_("This person was already erased."), "info")
         return redirect(url_for("people.show", person_id=person.id))
     error = None
     if request.method == "POST":

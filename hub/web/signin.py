@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from hub import auth
 from hub.db import get_session
+from hub.i18n import _
 from hub.models import User
 
 bp = Blueprint("signin", __name__)
@@ -49,19 +50,21 @@ def login() -> Any:
         return page, status
 
     if not email or not password:
-        return again("Enter your email and your password.", 400)
+        return again(_("Enter your email and your password."), 400)
     attempt = auth.SignInCounter(email, remote, auth.known_device(email)).begin()
     if attempt is None:
         return again(
-            "Too many failed sign-ins. Wait a few minutes and try again, "
-            "or ask an admin to unlock your account.",
+            _(
+                "Too many failed sign-ins. Wait a few minutes and try again, "
+                "or ask an admin to unlock your account."
+            ),
             429,
         )
     user = session.scalar(select(User).where(func.lower(User.email) == email))
     ok = auth.check_password(user, password) and user is not None and user.active
     if not ok:
         session.commit()
-        return again("That email and password do not match an active account.", 401)
+        return again(_("That email and password do not match an active account."), 401)
     assert user is not None
     attempt.succeeded = True
     auth.login(user)
@@ -75,5 +78,5 @@ def login() -> Any:
 def logout() -> Response:
     auth.logout()
     get_session().commit()
-    flash("You are signed out.", "info")
+    flash(_("You are signed out."), "info")
     return redirect(url_for("signin.login"))

@@ -39,6 +39,7 @@ def test_every_hook_declares_its_failure_policy():
     assert startup == {
         "hub_models",
         "hub_settings",
+        "hub_translations",
         "hub_blueprints",
         "hub_permissions",
         "hub_cli_commands",

@@ -113,7 +113,7 @@ def test_consent_can_be_left_out_and_an_earlier_date_recorded(as_role, app):
     person = stored(app, person.id)
     assert person.consent_at.date() == dt.date(2025, 6, 1) and person.email is None
     page = browser.get(f"/people/{person.id}").text
-    assert "Agreed on 01 Jun 2025: Contact about appointments" in page
+    assert "Agreed on 1 Jun 2025: Contact about appointments" in page
 
 
 def test_editing_shows_the_current_details(as_role, records):

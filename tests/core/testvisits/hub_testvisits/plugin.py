@@ -22,6 +22,8 @@ api_bp = api.ApiBlueprint(
     "testvisits_api", __name__, url_prefix="/api/v1/testvisits", tag="testvisits"
 )
 pages = Blueprint("testvisits", __name__, url_prefix="/testvisits")
+TRANSLATIONS = api.Translations(Path(__file__).parent / "translations", "testvisits")
+_ = TRANSLATIONS.gettext
 
 
 class VisitSchema(Schema):
@@ -67,7 +69,7 @@ def list_visits(query: dict[str, Any]) -> Any:
 @api.require_permission("testvisits.log")
 def visits_page() -> str:
     count = api.get_session().scalar(select(func.count()).select_from(Visit))
-    return f"{count} visits"
+    return TRANSLATIONS.ngettext("%(num)s visit", "%(num)s visits", count)
 
 
 def _visitor_key(person_id: int | None) -> str:
@@ -96,7 +98,12 @@ def hub_permissions() -> list[api.Permission]:
 
 @api.hookimpl
 def hub_nav_items() -> list[api.NavItem]:
-    return [api.NavItem("Visits", "testvisits.visits_page", "testvisits.log")]
+    return [api.NavItem(_("Visits"), "testvisits.visits_page", "testvisits.log")]
+
+
+@api.hookimpl
+def hub_translations() -> api.Translations:
+    return TRANSLATIONS
 
 
 @api.hookimpl
