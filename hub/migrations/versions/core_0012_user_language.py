@@ -1,15 +1,15 @@
 """the language each user reads pages in
 
-Revision ID: core_0011
-Revises: core_0010
+Revision ID: core_0012
+Revises: core_0011
 Create Date: 2026-12-02 16:00:00.000000
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "core_0011"
-down_revision = "core_0010"
+revision = "core_0012"
+down_revision = "core_0011"
 branch_labels = None
 depends_on = None
 
