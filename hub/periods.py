@@ -192,6 +192,39 @@ class PeriodFigures(dict[Period, dict[str, int]]):
             raise ValueError(f"no {kind} was asked for")
         return min(p.start for p in periods), max(p.end for p in periods)
 
+    def days(self) -> tuple[dt.date, dt.date]:
+        """The first day of the earliest period asked for, of any kind, and the day
+        after the latest: bounds for a query grouped by day (:meth:`add_days`)."""
+        if not self:
+            raise ValueError("no period was asked for")
+        return min(p.start for p in self), max(p.end for p in self)
+
+    def add_days(self, name: str, rows: Iterable[tuple[dt.date | str, int | None]]) -> None:
+        """Add each ``(day, value)`` row to figure ``name`` of every period asked for
+        that contains the day, weeks and months alike: for a figure that adds up
+        (counts, sums; not a count of different people), one query grouped by day
+        fills every kind of period."""
+        self._add_by_day((day, name, value) for day, value in rows)
+
+    def add_day_codes(
+        self, name: str, rows: Iterable[tuple[dt.date | str, str, int | None]]
+    ) -> None:
+        """Add each ``(day, code, value)`` row to ``<name>.<code>`` as :meth:`add_days`
+        does, for a metric with a codelist."""
+        self._add_by_day((day, f"{name}.{code}", value) for day, code, value in rows)
+
+    def _add_by_day(self, rows: Iterable[tuple[dt.date | str, str, int | None]]) -> None:
+        starts = [(kind, _STARTS[kind]) for kind in self.kinds()]
+        containing: dict[Any, list[dict[str, int]]] = {}  # a day's periods, found once
+        for day, name, value in rows:
+            found = containing.get(day)
+            if found is None:
+                date = _as_date(day)
+                periods = (self.get(Period(kind, period_of(date))) for kind, period_of in starts)
+                found = containing[day] = [figures for figures in periods if figures is not None]
+            for figures in found:
+                figures[name] = figures.get(name, 0) + int(value or 0)
+
     def add(
         self, name: str, kind: PeriodKind, rows: Iterable[tuple[dt.date | str, int | None]]
     ) -> None:
@@ -212,6 +245,12 @@ class PeriodFigures(dict[Period, dict[str, int]]):
         for a metric with a codelist."""
         for start, code, value in rows:
             self.add(f"{name}.{code}", kind, [(start, value)])
+
+
+_STARTS = {
+    "week": lambda day: day - dt.timedelta(days=day.weekday()),
+    "month": lambda day: day.replace(day=1),
+}
 
 
 def _as_date(value: dt.date | str) -> dt.date:

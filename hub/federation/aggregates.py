@@ -25,10 +25,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 
-from hub.federation.models import Origin, Subtotal, Summary
+from hub.federation.models import Holding, Origin, Subtotal, Summary
 from hub.periods import Period
 
 DEFAULT_THRESHOLD = 5
@@ -101,7 +101,12 @@ class OriginInfo:
     label: str = field(init=False)
 
     def __post_init__(self) -> None:
-        self.label = self.town or self.name or self.origin
+        self.label = listed_as(self.town, self.name, self.origin)
+
+
+def listed_as(town: str, name: str, origin: str) -> str:
+    """How pages name and sort a town: the town, else the group's name, else its id."""
+    return town or name or origin
 
 
 def disclosure_threshold(descriptor: Mapping[str, Any] | None) -> int:
@@ -180,22 +185,17 @@ class Grid:
     totals: list[int | None]
 
 
-# How towns are named and sorted on pages: the town, else the group's name, else its id.
-LABEL = func.coalesce(func.nullif(Origin.town, ""), func.nullif(Origin.name, ""), Origin.origin)
-
-
 def towns(plugin: str, region: str | None = None) -> Select[Any]:
     """The origins holding summaries of ``plugin`` (in one region), in the order pages
-    list them: a statement for the pager. One probe of the summaries' unique index
-    per origin, whatever the number of summaries each holds; a town that has not
-    published the periods shown is listed with no figure for them."""
-    holds = (
-        select(Summary.id).where(Summary.origin == Origin.origin, Summary.plugin == plugin).exists()
-    )
-    query = select(Origin).where(holds)
+    list them: a statement for the pager. Read from the holdings kept at ingest, in
+    the order of their index, so a page costs what it shows, whatever the network's
+    size; a town that has not published the periods shown is listed with no figure
+    for them."""
+    query = select(Origin).join(Holding, Holding.origin == Origin.origin)
+    query = query.where(Holding.plugin == plugin)
     if region:
-        query = query.where(Origin.region == region)
-    return query.order_by(LABEL, Origin.origin)
+        query = query.where(Holding.region == region)
+    return query.order_by(Holding.label, Holding.origin)
 
 
 def origins(session: Session, region: str | None = None) -> dict[str, OriginInfo]:

@@ -34,6 +34,11 @@ class FeedState(Model):
     next_seq: Mapped[int] = mapped_column(default=1)
     epoch: Mapped[str] = mapped_column(String(32))
     revision_floor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # A new random tag whenever a pinned descriptor changes, arrives or goes: every
+    # worker keeps the metric declarations it read from them until the tag changes.
+    # Random, not a counter: a database restored from a backup and changed again
+    # must never come back to a tag a worker cached for other descriptors.
+    descriptors_tag: Mapped[str] = mapped_column(String(32), default="", server_default="")
 
 
 class Origin(Model):
@@ -128,6 +133,27 @@ class Subtotal(Model):
     region: Mapped[str] = mapped_column(String(120), primary_key=True)
     origins: Mapped[int]  # how many origins' summaries are added up here
     metrics: Mapped[dict[str, Any]]
+
+
+class Holding(Model):
+    """One origin that holds summaries of one plugin: the towns ``/network`` lists.
+
+    Kept in the same transaction as the summaries (see :mod:`hub.federation.rollup`),
+    with the origin's label and region, so a page of towns is read from an index in
+    the order it is shown, and counted, without probing the summaries of every origin.
+    """
+
+    __tablename__ = "federation_holding"
+    __audited__ = False  # derived from the summaries and the pinned descriptors
+    __table_args__ = (
+        Index("ix_federation_holding_listed", "plugin", "label", "origin"),
+        Index("ix_federation_holding_region", "plugin", "region", "label", "origin"),
+    )
+
+    origin: Mapped[str] = mapped_column(String(300), primary_key=True)
+    plugin: Mapped[str] = mapped_column(String(40), primary_key=True)
+    label: Mapped[str] = mapped_column(String(300))  # town, else name, else the id
+    region: Mapped[str] = mapped_column(String(120))
 
 
 class Peer(Model):

@@ -1,4 +1,4 @@
-"""Keeping the network's subtotals in step with the summaries they add up.
+"""Keeping the network's subtotals and holdings in step with the summaries.
 
 Every change to what counts in a total goes through here, in the same
 transaction as the change itself: a summary stored or replaced
@@ -10,7 +10,9 @@ and takes from each (plugin, period, region) and applies that to the
 
 A summary counts while its origin is pinned, under the origin's current region
 and threshold: exactly the summaries :mod:`hub.federation.aggregates` used to add
-up one by one.
+up one by one. The same calls keep a :class:`~hub.federation.models.Holding` row
+for each pinned origin and plugin it holds summaries of (:func:`listed` when an
+origin's label or region changes): the towns a page lists.
 """
 
 from __future__ import annotations
@@ -22,8 +24,8 @@ from typing import Any
 from sqlalchemy import and_, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from hub.federation.aggregates import Tally
-from hub.federation.models import Origin, Subtotal, Summary
+from hub.federation.aggregates import Tally, listed_as
+from hub.federation.models import Holding, Origin, Subtotal, Summary
 
 Key = tuple[str, str, str]  # plugin, period, region
 
@@ -135,6 +137,38 @@ def stored(
                 region, threshold = placed[row["origin"]]
                 changes.count(row["plugin"], row["period"], region, threshold, row["metrics"], sign)
     changes.apply(session)
+    _hold(session, {(row["origin"], row["plugin"]) for row in rows if row["origin"] in placed})
+
+
+def _hold(session: Session, pairs: set[tuple[str, str]]) -> None:
+    """Record that these (origin, plugin) hold summaries, where not recorded yet."""
+    if not pairs:
+        return
+    origins = {origin for origin, _ in pairs}
+    recorded = select(Holding.origin, Holding.plugin).where(Holding.origin.in_(origins))
+    missing = pairs - {(origin, plugin) for origin, plugin in session.execute(recorded)}
+    if not missing:
+        return
+    listing = session.execute(
+        select(Origin.origin, Origin.town, Origin.name, Origin.region).where(
+            Origin.origin.in_({origin for origin, _ in missing})
+        )
+    )
+    placed = {
+        origin: (listed_as(town, name, origin), region) for origin, town, name, region in listing
+    }
+    session.execute(
+        insert(Holding.__table__),
+        [
+            {
+                "origin": origin,
+                "plugin": plugin,
+                "label": placed[origin][0],
+                "region": placed[origin][1],
+            }
+            for origin, plugin in sorted(missing)
+        ],
+    )
 
 
 def forgetting(session: Session, origins: Sequence[str]) -> None:
@@ -146,6 +180,7 @@ def forgetting(session: Session, origins: Sequence[str]) -> None:
         region, threshold = placed[origin]
         changes.count(plugin, period, region, threshold, metrics, -1)
     changes.apply(session)
+    session.execute(delete(Holding).where(Holding.origin.in_(origins)))
 
 
 def moved(
@@ -163,3 +198,17 @@ def moved(
             changes.count(plugin, period, *before, metrics, -1)
         changes.count(plugin, period, *after, metrics)
     changes.apply(session)
+
+
+def listed(session: Session, origin: Origin) -> None:
+    """List ``origin`` under its current label and region for every plugin it holds
+    summaries of (it was just pinned, or its descriptor renamed or moved it)."""
+    session.execute(delete(Holding).where(Holding.origin == origin.origin))
+    held = select(Summary.plugin).where(Summary.origin == origin.origin).distinct()
+    label = listed_as(origin.town, origin.name, origin.origin)
+    rows = [
+        {"origin": origin.origin, "plugin": plugin, "label": label, "region": origin.region}
+        for plugin in session.scalars(held)
+    ]
+    if rows:
+        session.execute(insert(Holding.__table__), rows)

@@ -217,6 +217,7 @@ def pin(
             f"{origin_id} is pinned with another key ({row.public_key}); keys cannot change"
         )
     before = None if row is None else (row.region, row.threshold)
+    listing = None if row is None else (row.town, row.name, row.region)
     if row is None:
         row = Origin(origin=origin_id, public_key=key, relation=relation, role=role)
         session.add(row)
@@ -246,10 +247,26 @@ def pin(
         )
         row.statement, row.statement_signature = statement.payload, statement.signature
         row.seq = take_seqs(state, 1)[0]
+    if changed:
+        described_anew(state)
     session.flush()
     if before != (row.region, row.threshold):
         rollup.moved(session, origin_id, before, (row.region, row.threshold))
+    if listing != (row.town, row.name, row.region):
+        rollup.listed(session, row)
     return row, changed
+
+
+def described_anew(state: FeedState) -> None:
+    """Tell every worker that the pinned descriptors changed (their metric declarations
+    are read from them once per change, not per request: :func:`descriptors_tag`)."""
+    state.descriptors_tag = secrets.token_hex(8)
+
+
+def descriptors_tag(session: Session) -> str:
+    """What the pinned descriptors are now, in one indexed read: the same tag, the same
+    descriptors."""
+    return session.scalar(select(FeedState.descriptors_tag).where(FeedState.id == 1)) or ""
 
 
 def _issue_time(row: Origin) -> str:
@@ -279,10 +296,12 @@ def forget(session: Session, origin_id: str) -> int:
     """Unpin an origin, with the summaries held for it and the ids it alone vouched
     for (and theirs): a summary is held only while its origin is pinned.
     Returns how many origins were unpinned."""
+    state = lock_feed(session)
     gone = [
         origin_id,
         *session.scalars(select(Origin.origin).where(Origin.vouched_by == origin_id)),
     ]
+    described_anew(state)
     rollup.forgetting(session, gone)
     session.execute(delete(Summary).where(Summary.origin.in_(gone)))
     for row in session.scalars(select(Origin).where(Origin.origin.in_(gone))):

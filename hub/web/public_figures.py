@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from hub import charts
 from hub.federation.models import Origin
+from hub.federation.store import descriptors_tag
 from hub.metrics import (
     SETTLING,
     Metric,
@@ -127,15 +128,10 @@ class Catalogue:
         for name, metrics in definitions(plugins).values:
             found.add(name, [metric.describe() for metric in metrics if isinstance(metric, Metric)])
         found.services.update(service_labels(plugins))
-        # Other instances' plugins, as their descriptors declared them (newest pin first).
-        for (descriptor,) in session.execute(
-            select(Origin.descriptor).order_by(Origin.pinned_at.desc())
-        ):
-            for plugin in (descriptor or {}).get("plugins", ()):
-                name = plugin.get("name")
-                if isinstance(name, str) and name not in found.definitions:
-                    found.add(name, plugin.get("metrics") or [])
-                    found.services.setdefault(name, service_label(name, plugin.get("label")))
+        for name, (metrics, label) in _declared(app, session).items():
+            if name not in found.definitions:
+                found.add(name, metrics)
+                found.services.setdefault(name, service_label(name, label))
         return found
 
     def add(self, plugin: str, metrics: Iterable[Mapping[str, Any]]) -> None:
@@ -168,6 +164,31 @@ class Catalogue:
     def order(self, plugin: str) -> list[str]:
         """The base names in the order the plugin declared them."""
         return list(self.definitions.get(plugin, {}))
+
+
+Declared = dict[str, tuple[list[Mapping[str, Any]], Any]]  # plugin: metrics, label
+
+
+def _declared(app: Flask, session: Session) -> Declared:
+    """Other instances' plugins as their descriptors declare them (the newest pin's
+    declaration of each plugin), read from every pinned descriptor only when they
+    changed: each worker keeps them with the tag they were read under, and one
+    indexed read per request tells it whether another worker's ingest, a pin or an
+    unpin has changed them since."""
+    tag = descriptors_tag(session)  # before the descriptors: a change between costs a reread
+    cached: tuple[str, Declared] | None = app.extensions.get("hub.declared_plugins")
+    if cached is not None and cached[0] == tag:
+        return cached[1]
+    declared: Declared = {}
+    for (descriptor,) in session.execute(
+        select(Origin.descriptor).order_by(Origin.pinned_at.desc())
+    ):
+        for plugin in (descriptor or {}).get("plugins", ()):
+            name = plugin.get("name")
+            if isinstance(name, str) and name not in declared:
+                declared[name] = (plugin.get("metrics") or [], plugin.get("label"))
+    app.extensions["hub.declared_plugins"] = (tag, declared)
+    return declared
 
 
 # --- periods ------------------------------------------------------------------

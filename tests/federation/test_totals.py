@@ -16,12 +16,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from hub.db import get_session
 from hub.federation import aggregates, identity, store
 from hub.federation.documents import Signed
-from hub.federation.models import Origin, Refusal, Subtotal, Summary
+from hub.federation.models import Holding, Origin, Refusal, Subtotal, Summary
 from hub.metrics import Metric
 from hub.testing import create_account, login
 
@@ -106,6 +106,25 @@ def expected(session: Any) -> list[dict[str, Any]]:
     return answers
 
 
+def listed(session: Any) -> list[list[str]]:
+    """The towns pages list (from the holdings kept at ingest), for each region asked."""
+    return [
+        [row.origin for row in session.scalars(aggregates.towns(PLUGIN, region))]
+        for region in ASKED
+    ]
+
+
+def listed_by_summaries(session: Any) -> list[list[str]]:
+    """The same by probing every origin's summaries, as the listing was made before."""
+    label = func.coalesce(func.nullif(Origin.town, ""), func.nullif(Origin.name, ""), Origin.origin)
+    holds = select(Summary.id).where(Summary.origin == Origin.origin, Summary.plugin == PLUGIN)
+    query = select(Origin.origin).where(holds.exists()).order_by(label, Origin.origin)
+    return [
+        list(session.scalars(query.where(Origin.region == region) if region else query))
+        for region in ASKED
+    ]
+
+
 def computed(session: Any) -> list[dict[str, Any]]:
     keys = session.execute(select(Summary.plugin, Summary.period).distinct()).all()
     return [
@@ -161,7 +180,8 @@ steps = st.lists(
 def test_the_subtotals_always_give_the_totals_of_every_held_summary(aggregator, steps, regions):
     """[R9.1] Summaries stored and revised, members moved to another region or threshold
     and forgotten: after each step every total (network and each region) is exactly what
-    adding up the held summaries by the rule gives."""
+    adding up the held summaries by the rule gives, and the towns listed are those
+    holding summaries."""
     session = get_session()
     for origin in session.scalars(select(Origin.origin).where(Origin.relation != "self")).all():
         store.forget(session, origin)  # what an earlier example left
@@ -191,6 +211,7 @@ def test_the_subtotals_always_give_the_totals_of_every_held_summary(aggregator, 
             pin(aggregator, member)
             pinned.add(number)
         assert computed(session) == expected(session)
+        assert listed(session) == listed_by_summaries(session)
     all_totals = aggregates.all_totals(session)
     assert all_totals == [total for total in expected(session) if "region" not in total]
     # Forgetting every member leaves nothing counted anywhere.
@@ -199,6 +220,7 @@ def test_the_subtotals_always_give_the_totals_of_every_held_summary(aggregator, 
     session.execute(delete(Refusal))
     session.commit()
     assert session.scalars(select(Subtotal)).all() == []
+    assert session.scalars(select(Holding)).all() == []
 
 
 def network_of(app: Flask, towns: int) -> list[Member]:

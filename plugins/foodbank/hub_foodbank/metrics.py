@@ -1,5 +1,6 @@
 """The figures the food bank publishes, and how they are computed for any number of
-weeks and months at once: one grouped query per table counted and kind of period.
+weeks and months at once: one query per table counted, grouped by day and rolled up
+to every week and month asked for.
 
 Every figure comes from parcels, vouchers, their reasons and donations, never
 from a household's personal fields, so erasing a household changes nothing
@@ -117,16 +118,19 @@ DEFINITIONS: tuple[Metric, ...] = (
 
 
 def compute(session: Session, settings: Settings, periods: Sequence[Period]) -> PeriodFigures:
-    """Every declared figure for every period in ``periods``, zeros included: for each
-    kind of period (weeks, months), one grouped query per table it counts."""
+    """Every declared figure for every period in ``periods``, zeros included. What adds
+    up is read in one query per table grouped by day and rolled up to weeks and months
+    alike (:meth:`PeriodFigures.add_days`); only the households served, a count of
+    different households, takes one query per kind of period."""
     figures = PeriodFigures(periods, DEFINITIONS)
+    since, until = figures.days()
+    _parcels(session, figures, since, until)
     for kind in figures.kinds():
-        since, until = figures.span(kind)
-        _parcels(session, figures, kind, since, until)
-        _households(session, figures, kind, since, until)
-        _donated(session, figures, kind, since, until)
-        _referrals(session, settings, figures, kind, since, until)
-        _signposting(session, figures, kind, since, until)
+        _households_served(session, figures, kind, *figures.span(kind))
+    _households_new(session, figures, since, until)
+    _donated(session, figures, since, until)
+    _referrals(session, settings, figures, since, until)
+    _signposting(session, figures, since, until)
     return figures
 
 
@@ -135,33 +139,30 @@ def _known(code: str, codelist: Iterable[str]) -> str:
     return code if code in codelist else "other"
 
 
-def _parcels(
-    session: Session, figures: PeriodFigures, kind: PeriodKind, since: Any, until: Any
-) -> None:
-    start = period_start(Parcel.given_on, kind)
+def _parcels(session: Session, figures: PeriodFigures, since: Any, until: Any) -> None:
+    day = Parcel.given_on
     rows = session.execute(
         select(
-            start,
+            day,
             Parcel.parcel_type,
             func.count(),
             func.sum(Parcel.adults),
             func.sum(Parcel.children),
             func.sum(Parcel.weight_grams),
         )
-        .where(Parcel.counted(), Parcel.given_on >= since, Parcel.given_on < until)
-        .group_by(start, Parcel.parcel_type)
+        .where(Parcel.counted(), day >= since, day < until)
+        .group_by(day, Parcel.parcel_type)
     ).all()
-    figures.add_codes(
-        "parcels", kind, [(s, t, n) for s, t, n, *_ in rows if t in codes.PARCEL_TYPES]
-    )
-    figures.add("adults_fed", kind, [(s, adults) for s, _, _, adults, _, _ in rows])
-    figures.add("children_fed", kind, [(s, children) for s, _, _, _, children, _ in rows])
-    figures.add("grams_distributed", kind, [(s, grams) for s, *_, grams in rows])
+    figures.add_day_codes("parcels", [(d, t, n) for d, t, n, *_ in rows if t in codes.PARCEL_TYPES])
+    figures.add_days("adults_fed", [(d, adults) for d, _, _, adults, _, _ in rows])
+    figures.add_days("children_fed", [(d, children) for d, _, _, _, children, _ in rows])
+    figures.add_days("grams_distributed", [(d, grams) for d, *_, grams in rows])
 
 
-def _households(
+def _households_served(
     session: Session, figures: PeriodFigures, kind: PeriodKind, since: Any, until: Any
 ) -> None:
+    """Different households: a day's count does not add up to a week's."""
     start = period_start(Parcel.given_on, kind)
     served = session.execute(
         select(start, func.count(func.distinct(Parcel.household_id)))
@@ -169,80 +170,69 @@ def _households(
         .group_by(start)
     )
     figures.add("households_served", kind, served)
-    # Each household's first parcel ever, counted in the period it falls in.
+
+
+def _households_new(session: Session, figures: PeriodFigures, since: Any, until: Any) -> None:
+    """Each household's first parcel ever, counted in the periods its day falls in."""
     first = (
         select(func.min(Parcel.given_on).label("first"))
         .where(Parcel.counted())
         .group_by(Parcel.household_id)
         .subquery()
     )
-    first_start = period_start(first.c.first, kind)
     new = session.execute(
-        select(first_start, func.count())
+        select(first.c.first, func.count())
         .where(first.c.first >= since, first.c.first < until)
-        .group_by(first_start)
+        .group_by(first.c.first)
     )
-    figures.add("households_new", kind, new)
+    figures.add_days("households_new", new)
 
 
-def _donated(
-    session: Session, figures: PeriodFigures, kind: PeriodKind, since: Any, until: Any
-) -> None:
-    start = period_start(Donation.received_on, kind)
+def _donated(session: Session, figures: PeriodFigures, since: Any, until: Any) -> None:
+    day = Donation.received_on
     rows = session.execute(
-        select(start, func.sum(DonationLine.grams))
+        select(day, func.sum(DonationLine.grams))
         .join(Donation)
-        .where(Donation.counted(), Donation.received_on >= since, Donation.received_on < until)
-        .group_by(start)
+        .where(Donation.counted(), day >= since, day < until)
+        .group_by(day)
     )
-    figures.add("grams_donated", kind, rows)
+    figures.add_days("grams_donated", rows)
 
 
 def _referrals(
-    session: Session,
-    settings: Settings,
-    figures: PeriodFigures,
-    kind: PeriodKind,
-    since: Any,
-    until: Any,
+    session: Session, settings: Settings, figures: PeriodFigures, since: Any, until: Any
 ) -> None:
-    start = period_start(Voucher.issued_on, kind)
-    issued = (Voucher.counted(), Voucher.issued_on >= since, Voucher.issued_on < until)
+    day = Voucher.issued_on
+    issued = (Voucher.counted(), day >= since, day < until)
     reasons = session.execute(
-        select(start, VoucherReason.reason, func.count())
+        select(day, VoucherReason.reason, func.count())
         .join(Voucher, Voucher.id == VoucherReason.voucher_id)
         .where(*issued)
-        .group_by(start, VoucherReason.reason)
+        .group_by(day, VoucherReason.reason)
     )
-    figures.add_codes(
-        "referrals", kind, [(s, settings.published_reason(r), n) for s, r, n in reasons]
+    figures.add_day_codes(
+        "referrals", [(d, settings.published_reason(r), n) for d, r, n in reasons]
     )
     agencies = session.execute(
-        select(start, Agency.agency_type, func.count())
+        select(day, Agency.agency_type, func.count())
         .join(Voucher, Voucher.agency_id == Agency.id)
         .where(*issued)
-        .group_by(start, Agency.agency_type)
+        .group_by(day, Agency.agency_type)
     )
-    figures.add_codes(
-        "referrals_by_agency",
-        kind,
-        [(s, _known(t, codes.AGENCY_TYPES), n) for s, t, n in agencies],
+    figures.add_day_codes(
+        "referrals_by_agency", [(d, _known(t, codes.AGENCY_TYPES), n) for d, t, n in agencies]
     )
 
 
-def _signposting(
-    session: Session, figures: PeriodFigures, kind: PeriodKind, since: Any, until: Any
-) -> None:
-    start = period_start(Parcel.given_on, kind)
+def _signposting(session: Session, figures: PeriodFigures, since: Any, until: Any) -> None:
+    day = Parcel.given_on
     rows = session.execute(
-        select(start, ParcelSignpost.code, func.count())
+        select(day, ParcelSignpost.code, func.count())
         .join(Parcel, Parcel.id == ParcelSignpost.parcel_id)
-        .where(Parcel.counted(), Parcel.given_on >= since, Parcel.given_on < until)
-        .group_by(start, ParcelSignpost.code)
+        .where(Parcel.counted(), day >= since, day < until)
+        .group_by(day, ParcelSignpost.code)
     )
-    figures.add_codes(
-        "signposting", kind, [(s, _known(c, codes.SIGNPOSTING), n) for s, c, n in rows]
-    )
+    figures.add_day_codes("signposting", [(d, _known(c, codes.SIGNPOSTING), n) for d, c, n in rows])
 
 
 def activity_dates(session: Session) -> list[dt.date]:

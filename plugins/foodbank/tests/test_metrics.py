@@ -173,6 +173,23 @@ def test_published_figures_match_hand_count(march, published, runner):
     assert {"2025-02", "2025-03", "2025-04", "2025-W08", "2025-W09", "2025-W10", "2025-W14"} <= seen
 
 
+def test_every_period_at_once_is_each_period_alone(march, published, runner):
+    """`hub metrics` reads each table once by day and rolls the days up to every week and
+    month: each period is what asking for it alone gives, and week 14 (31 March to
+    6 April) has the donation of 31 March and the parcel of 1 April."""
+    answer = runner.invoke("metrics", "--plugin", "foodbank", "--json")
+    together = {entry["period"]: entry["metrics"] for entry in json.loads(answer.output)}
+    assert together["2025-W14"] == expected(
+        withheld=True,
+        parcels__emergency=1,
+        adults_fed=1,
+        grams_distributed=7000,
+        grams_donated=4000,
+    )
+    assert together["2025-03"] == MARCH
+    assert together == {period: published(period) for period in together}
+
+
 def test_policy_flags_households_with_many_parcels(march, fb, runner):
     # Policy: 2 parcels in 30 days. On 20 March, household 1 had 20 Feb and 4 March.
     result = runner.invoke("foodbank", "flagged", "--today", "2025-03-20")
