@@ -4,11 +4,13 @@ attendance taken after the day and the host credited once through the ledger."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hub import plugin_api as api
+from hub_skillshare import metrics
 
 API = "/api/v1/skillshare"
 WORKSHOPS = f"{API}/workshops"
@@ -236,3 +238,27 @@ def test_places_are_never_oversold_however_requests_race(app, make_member, at_on
 
 def _position(signup):
     return signup["position"]
+
+
+def test_a_hosts_export_and_erasure_keep_the_figures(app, client, make_member, runner, accounts):
+    host, ana = make_member("Hal"), make_member("Ana")
+    shown = offer(client, host, description="Bring your own bike, Hal on 07700 900123")
+    sign_up(client, shown["id"], ana)
+    client.post(
+        f"{WORKSHOPS}/{shown['id']}/attendance", json={"present": [ana.id]}, headers=host.headers
+    )
+    person = client.get(f"{API}/members/{host.id}", headers=accounts["coordinator"].headers).json[
+        "person"
+    ]
+    exported = json.loads(runner.invoke("person", "export", str(person)).output)
+    (hosted,) = exported["plugins"]["skillshare"]["workshops_hosted"]
+    assert hosted["description"].startswith("Bring your own bike") and hosted["state"] == "held"
+    month = api.Period.month_of(api.today())
+    with app.app_context():
+        before = metrics.compute(api.get_session(), [month])
+    assert runner.invoke("person", "erase", str(person), "--yes").exit_code == 0
+    after = client.get(f"{WORKSHOPS}/{shown['id']}", headers=ana.headers).json
+    assert (after["title"], after["description"], after["attended"]) == ("", "", 1)
+    with app.app_context():
+        assert metrics.compute(api.get_session(), [month]) == before
+    assert runner.invoke("skillshare", "check").exit_code == 0
