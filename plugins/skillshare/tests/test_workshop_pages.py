@@ -120,3 +120,18 @@ def test_attendance_opens_on_the_day(app, make_member, clock):
     clock.advance(days=1)
     host = signed_in(app, hal)  # a day later: signed in again
     assert "Take attendance" in host.get(page).get_data(as_text=True)
+
+
+def test_a_credit_past_the_hosts_limit_is_refused_on_the_page(app, client, make_member):
+    hal, ana = make_member("Hal", credit=60), make_member("Ana")
+    host = signed_in(app, hal)
+    address, hidden = open_form(host, "/skillshare/workshops/new")
+    page = host.post(address, data={**hidden, **offer_form()}).headers["Location"]
+    workshop_id = int(page.rsplit("/", 1)[1])
+    client.post(f"{API}/workshops/{workshop_id}/signups", json={}, headers=ana.headers)
+    form = host.get(f"{page}/attendance").get_data(as_text=True)
+    refused = host.post(
+        f"{page}/attendance", data={"csrf_token": csrf_token(form), "present": [str(ana.id)]}
+    )
+    assert refused.status_code == 422 and "credit limit" in refused.get_data(as_text=True)
+    assert "Held" not in host.get(page).get_data(as_text=True)

@@ -166,6 +166,10 @@ def test_brokers_sign_up_offline_members_and_coordinators_name_hosts(client, mak
     assert online.status_code == 422  # a member signs up an online member only as themself
     own = sign_up(client, workshop_id, host)
     assert own.status_code == 409  # the host does not take a place at their own workshop
+    cancelled = client.post(
+        f"{WORKSHOPS}/{workshop_id}/signups/{brokered.json['id']}/cancel", headers=coordinator
+    )
+    assert cancelled.status_code == 200 and cancelled.json["state"] == "cancelled"
 
 
 def test_bad_workshops_are_refused_with_reasons(client, make_member, accounts):
