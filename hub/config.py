@@ -125,8 +125,17 @@ def _merge(
 ) -> None:
     for key, value in values.items():
         upper = key.upper()
-        if upper in DEFAULTS:
+        if upper == "PLUGINS" and isinstance(value, dict):
+            problems.append(_plugin_tables_under_plugins(where, key, value))
+        elif upper in DEFAULTS:
             config[upper] = value
+        elif key.lower() in installed and isinstance(value, dict) and key != key.lower():
+            # A plugin's table is named as the plugin is: [SKILLSHARE] would be read by
+            # nobody who looks for [skillshare], and two spellings could disagree.
+            problems.append(
+                f"{where}: [{key}]: a plugin's settings table is named in lowercase, "
+                f"as the plugin is: [{key.lower()}]"
+            )
         elif key.lower() in installed and isinstance(value, dict):
             layer = SettingsLayer(where, value, text=where == "environment")
             config.setdefault("PLUGIN_SETTINGS", {}).setdefault(key.lower(), []).append(layer)
@@ -135,6 +144,16 @@ def _merge(
         else:
             hint = _did_you_mean(key, installed)
             problems.append(f"{where}: unknown setting {key!r}{hint}")
+
+
+def _plugin_tables_under_plugins(where: str, key: str, tables: dict[str, Any]) -> str:
+    """The mistake of ``[plugins.skillshare]``: PLUGINS lists the enabled plugins; each
+    plugin's settings are a table of its own name, at the top level."""
+    named = ", ".join(f"[{name.lower()}]" for name in tables) or "[<plugin>]"
+    return (
+        f"{where}: [{key}.…]: a plugin's settings go in a table of the plugin's own name, "
+        f"{named}, not under {key} (which lists the enabled plugins)"
+    )
 
 
 def _did_you_mean(key: str, installed: Iterable[str]) -> str:

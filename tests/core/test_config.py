@@ -150,6 +150,32 @@ def test_plugin_settings_tables(tmp_path, monkeypatch):
     }
 
 
+def test_a_plugin_table_spelt_otherwise_stops_start_up(tmp_path, monkeypatch):
+    """[FOODBANK] and [plugins.foodbank] would be read by nobody: each is a mistake
+    saying the name it should have, never settings silently ignored."""
+    instance = write(
+        tmp_path,
+        f'SECRET_KEY = "{SECRET}"\n[FOODBANK]\nparcel_days = 3\n'
+        "[plugins.Foodbank]\nparcel_days = 2\n",
+    )
+    assert problems(instance) == [
+        "hub.toml: [FOODBANK]: a plugin's settings table is named in lowercase, "
+        "as the plugin is: [foodbank]",
+        "hub.toml: [plugins.…]: a plugin's settings go in a table of the plugin's own name, "
+        "[foodbank], not under plugins (which lists the enabled plugins)",
+    ]
+    # The environment's upper case is the convention there, and is read as before.
+    instance = write(tmp_path, f'SECRET_KEY = "{SECRET}"\n[foodbank]\nparcel_days = 3\n')
+    monkeypatch.setenv("HUB_FOODBANK_PARCEL_DAYS", "5")
+    settings = load(instance)
+    assert (
+        config.plugin_settings(settings, [("foodbank", FoodbankSettings)])["foodbank"][
+            "parcel_days"
+        ]
+        == 5
+    )
+
+
 def test_the_command_line_prints_one_line_per_mistake(tmp_path, monkeypatch, capsys):
     instance = write(tmp_path, 'SECRET_KEY = "short"\nRETENTION_DAYS = -5\n')
     monkeypatch.setenv("HUB_INSTANCE_PATH", str(instance))

@@ -10,8 +10,17 @@ from flask import Response
 from sqlalchemy import Select
 
 from hub import plugin_api as api
-from hub_skillshare import ledger, listings, members, schemas, service, settings, statements
-from hub_skillshare.models import Account, Exchange, Listing, Member
+from hub_skillshare import (
+    ledger,
+    listings,
+    members,
+    schemas,
+    service,
+    settings,
+    statements,
+    workshops,
+)
+from hub_skillshare.models import Account, Exchange, Listing, Member, Signup, Workshop
 
 bp = api.ApiBlueprint("skillshare_api", __name__, url_prefix="/api/v1/skillshare", tag="skillshare")
 
@@ -345,3 +354,92 @@ def update_listing(listing_id: int, body: dict[str, Any]) -> Listing:
 )
 def listing_matches(listing_id: int, query: dict[str, Any]) -> Select[Any]:
     return listings.matches(api.get_or_404(Listing, listing_id, "offer or request"))
+
+
+# --- workshops --------------------------------------------------------------------
+
+
+@bp.operation(
+    "/workshops",
+    summary="Workshops: coming ones soonest first (or past ones, newest first)",
+    permission=VIEW,
+    query=schemas.WorkshopQuery,
+    response=schemas.WorkshopOut,
+    paginate=True,
+)
+def list_workshops(query: dict[str, Any]) -> Select[Any]:
+    return workshops.workshops(query)
+
+
+@bp.operation(
+    "/workshops",
+    method="POST",
+    summary="Offer a workshop: you host it (or a coordinator names the host)",
+    permission=EXCHANGE,
+    body=schemas.WorkshopIn,
+    response=schemas.WorkshopOut,
+    status=201,
+)
+def create_workshop(body: dict[str, Any]) -> Workshop:
+    return workshops.add(api.get_session(), body, _actor())
+
+
+@bp.operation(
+    "/workshops/<int:workshop_id>",
+    summary="One workshop, with its places taken and its waitlist's length",
+    permission=VIEW,
+    response=schemas.WorkshopOut,
+)
+def get_workshop(workshop_id: int) -> Workshop:
+    return api.get_or_404(Workshop, workshop_id)
+
+
+@bp.operation(
+    "/workshops/<int:workshop_id>/signups",
+    summary="A workshop's sign-ups in order (all for its host, brokers and coordinators; "
+    "your own otherwise)",
+    permission=VIEW,
+    response=schemas.SignupOut,
+    paginate=True,
+)
+def list_signups(workshop_id: int, query: dict[str, Any]) -> Select[Any]:
+    return workshops.signups(api.get_or_404(Workshop, workshop_id), _actor())
+
+
+@bp.operation(
+    "/workshops/<int:workshop_id>/signups",
+    method="POST",
+    summary="Sign up: a place if one is free, else the waitlist (brokers: for an offline member)",
+    permission=EXCHANGE,
+    body=schemas.SignupIn,
+    response=schemas.SignupOut,
+    status=201,
+)
+def create_signup(workshop_id: int, body: dict[str, Any]) -> Signup:
+    return workshops.sign_up(api.get_session(), workshop_id, _actor(), body.get("member"))
+
+
+@bp.operation(
+    "/workshops/<int:workshop_id>/signups/<int:signup_id>/cancel",
+    method="POST",
+    summary="Give up a place or a turn on the waitlist; the first waiting gets the place",
+    permission=EXCHANGE,
+    response=schemas.SignupOut,
+)
+def cancel_signup(workshop_id: int, signup_id: int) -> Signup:
+    return workshops.cancel(api.get_session(), workshop_id, signup_id, _actor())
+
+
+@bp.operation(
+    "/workshops/<int:workshop_id>/attendance",
+    method="POST",
+    summary="Take attendance (the host or a coordinator, from the day on): the bank "
+    "credits the host the first time someone came",
+    permission=EXCHANGE,
+    body=schemas.AttendanceIn,
+    response=schemas.WorkshopOut,
+)
+def take_attendance(workshop_id: int, body: dict[str, Any]) -> Workshop:
+    return workshops.take_attendance(
+        api.get_session(), workshop_id, body["present"], _actor(), settings.current()
+    )

@@ -3,8 +3,9 @@ query per metric and kind of period (weeks, months), not one per period.
 
 An exchange counts in the period of the day the work was done (``occurred_on``) once it
 is confirmed; an exchange that was reversed, and the reversal itself, count nowhere, so
-a correction takes the mistaken figure back out. Nothing here reads personal data, so
-erasing a member changes no figure.
+a correction takes the mistaken figure back out. A workshop counts in the period of its
+date once attendance is taken, by the members marked present. Nothing here reads
+personal data, so erasing a member changes no figure.
 """
 
 from __future__ import annotations
@@ -20,7 +21,16 @@ from sqlalchemy.orm import Session, aliased
 from hub import plugin_api as api
 from hub_skillshare import ledger, settings
 from hub_skillshare.codes import CATEGORIES
-from hub_skillshare.models import Account, Confirmation, Exchange, Member, Movement, Transfer
+from hub_skillshare.models import (
+    Account,
+    Confirmation,
+    Exchange,
+    Member,
+    Movement,
+    Signup,
+    Transfer,
+    Workshop,
+)
 
 DEFINITIONS = (
     api.Metric(
@@ -29,19 +39,24 @@ DEFINITIONS = (
         "Minutes of confirmed exchanges done in the period, by skill category",
         counts="quantity",
         codelist=CATEGORIES,
+        label="Time exchanged",
     ),
-    api.Metric("exchanges", "exchanges", "Confirmed exchanges done in the period"),
+    api.Metric(
+        "exchanges", "exchanges", "Confirmed exchanges done in the period", label="Exchanges"
+    ),
     api.Metric(
         "active_members",
         "members",
         "Members who gave or received time in a confirmed exchange in the period",
         counts="people",
+        label="Active members",
     ),
     api.Metric(
         "new_members",
         "members",
         "Members who joined (were approved) in the period",
         counts="people",
+        label="New members",
     ),
     api.Metric(
         "members_at_debit_limit",
@@ -50,6 +65,28 @@ DEFINITIONS = (
         "that they could receive no more help until they gave some",
         counts="people",
         window="period_end",
+        label="Members at their debit limit",
+    ),
+    api.Metric(
+        "workshops_held",
+        "workshops",
+        "Skill-share workshops held in the period: attendance taken and someone came",
+        label="Workshops held",
+    ),
+    api.Metric(
+        "workshop_attendances",
+        "attendances",
+        "Members present at the workshops held in the period, each workshop counted "
+        "(someone at two workshops counts twice)",
+        window="workshop",
+        label="Workshop attendances",
+    ),
+    api.Metric(
+        "workshop_attendees",
+        "members",
+        "Different members present at one or more workshops held in the period",
+        counts="people",
+        label="Members at workshops",
     ),
 )
 
@@ -104,7 +141,32 @@ def compute(session: Session, periods: Sequence[api.Period]) -> api.PeriodFigure
             ).all(),
         )
         figures.add("members_at_debit_limit", kind, _at_debit_limit(session, figures, kind))
+        _add_workshops(session, figures, kind)
     return figures
+
+
+def _add_workshops(session: Session, figures: api.PeriodFigures, kind: api.PeriodKind) -> None:
+    """Workshops count in the period of their date, once attendance is taken, by who
+    was marked present; a workshop nobody came to counts nowhere."""
+    since, until = figures.span(kind)
+    start = api.period_start(Workshop.date, kind)
+    present = (
+        select(start)
+        .join(Signup, Signup.workshop_id == Workshop.id)
+        .where(
+            Workshop.state == "held",
+            Workshop.date >= since,
+            Workshop.date < until,
+            Signup.attended.is_(True),
+        )
+        .group_by(start)
+    )
+    for name, measure in (
+        ("workshops_held", func.count(func.distinct(Workshop.id))),
+        ("workshop_attendances", func.count()),
+        ("workshop_attendees", func.count(func.distinct(Signup.member_id))),
+    ):
+        figures.add(name, kind, session.execute(present.add_columns(measure)).all())
 
 
 def _at_debit_limit(
@@ -148,4 +210,5 @@ def _as_date(value: Any) -> dt.date:
 def activity_dates(session: Session) -> Iterable[dt.date]:
     exchanged = select(Exchange.occurred_on).where(counted()).distinct()
     joined = select(Member.joined_on).where(Member.joined_on.is_not(None)).distinct()
-    return [*session.scalars(exchanged), *session.scalars(joined)]
+    held = select(Workshop.date).where(Workshop.state == "held").distinct()
+    return [*session.scalars(exchanged), *session.scalars(joined), *session.scalars(held)]

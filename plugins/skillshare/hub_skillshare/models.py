@@ -214,4 +214,89 @@ class Listing(Model):
     member: Mapped[Member] = relationship()
 
 
-MODELS = (Member, Account, Exchange, Transfer, Confirmation, Movement, Listing)
+class Workshop(Model):
+    """A skill-share session a member hosts: a date, a place, a number of places.
+
+    Sign-ups beyond the places wait in order and are promoted when someone cancels;
+    both happen under a lock of the workshop's row, so places are never oversold. Once
+    the host (or a coordinator) has taken attendance, the bank credits the host with
+    the session's minutes, an ordinary exchange (``exchange``) a coordinator can reverse.
+    """
+
+    __tablename__ = "skillshare_workshop"
+    __table_args__ = (
+        CheckConstraint("places > 0", name="places"),
+        CheckConstraint("minutes > 0", name="minutes"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    host_id: Mapped[int] = mapped_column(ForeignKey("skillshare_member.id"), index=True)
+    title: Mapped[str] = personal(String(120))
+    description: Mapped[str] = personal(Text, default="")
+    category: Mapped[str] = mapped_column(String(20))  # a code of codes.CATEGORIES
+    date: Mapped[dt.date] = mapped_column(index=True)
+    starts_at: Mapped[dt.time]
+    # How long it runs: what the host is credited once attendance is taken.
+    minutes: Mapped[int]
+    # A hall, a library room: somewhere public, never a member's home address.
+    place: Mapped[str] = mapped_column(String(200))
+    places: Mapped[int]
+    # scheduled, cancelled, held (attendance taken).
+    state: Mapped[str] = mapped_column(String(10), default="scheduled", index=True)
+    attendance_taken_at: Mapped[dt.datetime | None]
+    attendance_taken_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL")
+    )
+    # The bank's credit to the host for the session, made once.
+    exchange_id: Mapped[int | None] = mapped_column(
+        ForeignKey("skillshare_exchange.id"), unique=True
+    )
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=now)
+
+    host: Mapped[Member] = relationship()
+    exchange: Mapped[Exchange | None] = relationship()
+    signups: Mapped[list[Signup]] = relationship(
+        back_populates="workshop", order_by="Signup.position"
+    )
+
+
+class Signup(Model):
+    """A member's place at a workshop, or their turn on its waitlist."""
+
+    __tablename__ = "skillshare_signup"
+    __table_args__ = (
+        # One sign-up per member per workshop: cancelling and signing up again reuses it.
+        UniqueConstraint("workshop_id", "member_id"),
+        # The order of signing up, and so of the waitlist: each sign-up takes the next.
+        UniqueConstraint("workshop_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("skillshare_workshop.id"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("skillshare_member.id"), index=True)
+    # booked (has a place), waiting (on the waitlist), cancelled.
+    state: Mapped[str] = mapped_column(String(10))
+    position: Mapped[int]
+    # Taken after the session: None until then.
+    attended: Mapped[bool | None]
+    # A broker signed up a member who is offline, and the record says so.
+    signed_up_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=now)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=now, onupdate=now)
+
+    workshop: Mapped[Workshop] = relationship(back_populates="signups")
+    member: Mapped[Member] = relationship()
+
+
+MODELS = (
+    Member,
+    Account,
+    Exchange,
+    Transfer,
+    Confirmation,
+    Movement,
+    Listing,
+    Workshop,
+    Signup,
+)

@@ -1,10 +1,11 @@
 """Personal data duties: what the time bank holds about a person, and erasure.
 
 Erasing a member blanks what identifies them here (their area, the free text of their
-exchanges, their offers and requests, which are withdrawn) and unlinks their sign-in; the core blanks their ``Person``. Their account,
-its movements and their exchanges stay, anonymous, so the ledger still sums to zero,
-every other member's balance and statement is unchanged, and so is every published
-figure.
+exchanges, their offers and requests, which are withdrawn, and the title and description
+of the workshops they hosted) and unlinks their sign-in; the core blanks their
+``Person``. Their account, its movements, their exchanges and their workshop sign-ups
+stay, anonymous, so the ledger still sums to zero, every other member's balance and
+statement is unchanged, and so is every published figure.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from hub import plugin_api as api
 from hub_skillshare import ledger
-from hub_skillshare.models import Confirmation, Exchange, Listing, Member
+from hub_skillshare.models import Confirmation, Exchange, Listing, Member, Signup, Workshop
 
 
 def _member(session: Session, person: api.Person) -> Member | None:
@@ -41,6 +42,18 @@ def person_data(session: Session, person: api.Person) -> dict[str, Any] | None:
         {"kind": x.kind, "skill": x.skill, "title": x.title, "description": x.description,
          "area": x.area, "active": x.active}
         for x in offered
+    ]  # fmt: skip
+    hosted = session.scalars(select(Workshop).where(Workshop.host_id == member.id)).all()
+    data["workshops_hosted"] = [
+        {"title": w.title, "description": w.description, "date": w.date.isoformat(),
+         "place": w.place, "state": w.state}
+        for w in hosted
+    ]  # fmt: skip
+    signed = session.scalars(select(Signup).where(Signup.member_id == member.id)).all()
+    data["workshop_signups"] = [
+        {"workshop": s.workshop_id, "date": s.workshop.date.isoformat(), "state": s.state,
+         "attended": s.attended}
+        for s in signed
     ]  # fmt: skip
     if member.account is not None:
         rows = session.execute(ledger.statement(member.account.id)).all()
@@ -78,6 +91,13 @@ def erase_person(session: Session, person: api.Person) -> int:
         .execution_options(synchronize_session=False)
     )
     touched += int(getattr(withdrawn, "rowcount", 0))
+    hosted = session.execute(
+        update(Workshop)
+        .where(Workshop.host_id == member.id)
+        .values(title="", description="")
+        .execution_options(synchronize_session=False)
+    )
+    touched += int(getattr(hosted, "rowcount", 0))
     if member.account is not None:
         theirs = select(Confirmation.exchange_id).where(
             Confirmation.account_id == member.account.id

@@ -73,8 +73,9 @@ def hub_nav_items(user: api.User) -> list[api.NavItem]:
         api.NavItem(
             "Offers and requests", "skillshare.listings_page", "skillshare.view", order=401
         ),
-        api.NavItem("Brokers", "skillshare.broker", BROKER, order=402),
-        api.NavItem("Members", "skillshare.members_page", BROKER, order=403),
+        api.NavItem("Workshops", "skillshare.workshops_page", "skillshare.view", order=402),
+        api.NavItem("Brokers", "skillshare.broker", BROKER, order=403),
+        api.NavItem("Members", "skillshare.members_page", BROKER, order=404),
     ]
 
 

@@ -12,6 +12,7 @@ from hub_skillshare.codes import (
     SKILL_LABELS,
 )
 from hub_skillshare.settings import MAX_MINUTES
+from hub_skillshare.workshops import SIGNUP_STATES, WORKSHOP_STATES
 
 # One transfer of a day's work at most: 24 hours.
 MAX_TRANSFER_MINUTES = 24 * 60
@@ -291,4 +292,100 @@ class ListingQuery(Schema):
     q = fields.String(
         validate=validate.Length(max=200),
         metadata={"description": "Words in the title or description"},
+    )
+
+
+# --- workshops -------------------------------------------------------------------------
+
+MAX_PLACES = 500  # a hall, not a stadium
+WORKSHOP_ID = {"validate": validate.Range(min=1)}
+
+
+class WorkshopIn(Schema):
+    title = fields.String(required=True, validate=validate.Length(min=3, max=120))
+    description = fields.String(validate=validate.Length(max=2000))
+    category = fields.Code(CATEGORIES, required=True)
+    date = fields.Date(required=True, metadata={"description": "Today or later"})
+    starts_at = fields.Time(required=True, metadata={"description": "Local time"})
+    minutes = fields.Integer(
+        required=True,
+        validate=validate.Range(min=1, max=MAX_TRANSFER_MINUTES),
+        metadata={"description": "How long it runs: the host is credited this once it is held"},
+    )
+    place = fields.String(
+        required=True,
+        validate=validate.Length(min=2, max=200),
+        metadata={"description": "A public place: a hall, a library room, never a home"},
+    )
+    places = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_PLACES))
+    host = fields.Integer(
+        allow_none=True,
+        validate=validate.Range(min=1),
+        metadata={"description": "The hosting member (coordinators); default: you"},
+    )
+
+
+class WorkshopOut(Schema):
+    id = fields.Integer()
+    host = fields.Integer(attribute="host_id")
+    host_name = fields.Function(lambda w: w.host.person.name)
+    title = fields.String()
+    description = fields.String()
+    category = fields.String(metadata={"enum": list(CATEGORIES)})
+    date = fields.Date()
+    starts_at = fields.Time()
+    minutes = fields.Integer()
+    place = fields.String()
+    places = fields.Integer()
+    booked = fields.Function(
+        lambda w: sum(s.state == "booked" for s in w.signups),
+        metadata={"description": "Places taken"},
+    )
+    waiting = fields.Function(lambda w: sum(s.state == "waiting" for s in w.signups))
+    state = fields.String(metadata={"enum": list(WORKSHOP_STATES)})
+    attended = fields.Function(
+        lambda w: sum(bool(s.attended) for s in w.signups),
+        metadata={"description": "Members marked present (0 until attendance is taken)"},
+    )
+    attendance_taken_at = fields.DateTime(allow_none=True)
+    exchange = fields.Integer(
+        attribute="exchange_id",
+        allow_none=True,
+        metadata={"description": "The bank's exchange crediting the host"},
+    )
+    created_at = fields.DateTime()
+
+
+class WorkshopQuery(Schema):
+    past = fields.Boolean(metadata={"description": "Workshops before today, newest first"})
+    category = fields.Code(CATEGORIES)
+    state = fields.Code(WORKSHOP_STATES)
+    host = fields.Integer(validate=validate.Range(min=1))
+
+
+class SignupIn(Schema):
+    member = fields.Integer(
+        validate=validate.Range(min=1),
+        metadata={"description": "Who (brokers: a member who is offline); default: you"},
+    )
+
+
+class SignupOut(Schema):
+    id = fields.Integer()
+    workshop = fields.Integer(attribute="workshop_id")
+    member = fields.Integer(attribute="member_id")
+    member_name = fields.Function(lambda s: s.member.person.name)
+    state = fields.String(metadata={"enum": list(SIGNUP_STATES)})
+    position = fields.Integer(metadata={"description": "The order of signing up"})
+    attended = fields.Boolean(allow_none=True)
+    signed_up_by = fields.Integer(attribute="signed_up_by_id", allow_none=True)
+    created_at = fields.DateTime()
+
+
+class AttendanceIn(Schema):
+    present = fields.List(
+        fields.Integer(validate=validate.Range(min=1)),
+        load_default=list,
+        validate=validate.Length(max=MAX_PLACES),
+        metadata={"description": "Members who came, among those booked; the rest did not"},
     )

@@ -162,7 +162,7 @@ def record(session: Session, values: dict[str, Any], actor: Actor, settings: Set
         session.add(exchange)
         session.flush()  # takes SQLite's write lock before the balances are read
         if all(c.state == "confirmed" for c in exchange.confirmations):
-            _post(session, exchange, settings, moment)
+            post(session, exchange, settings, moment)
         else:
             # Said now rather than at confirmation, where it would surprise the other party.
             for account_id, delta in ledger.net_minutes(exchange.transfers).items():
@@ -171,7 +171,8 @@ def record(session: Session, values: dict[str, Any], actor: Actor, settings: Set
     return exchange
 
 
-def _post(session: Session, exchange: Exchange, settings: Settings, moment: dt.datetime) -> None:
+def post(session: Session, exchange: Exchange, settings: Settings, moment: dt.datetime) -> None:
+    """Post ``exchange`` (locked or new, every party confirmed) and mark it confirmed."""
     ledger.post(session, exchange, settings)
     exchange.state = "confirmed"
     exchange.decided_at = moment
@@ -220,7 +221,7 @@ def confirm(
                 confirmation.decided_by_id = actor.user_id
                 confirmation.on_behalf = actor.on_behalf_of(confirmation.account)
         if all(c.state == "confirmed" for c in exchange.confirmations):
-            _post(session, exchange, settings, moment)
+            post(session, exchange, settings, moment)
     return exchange
 
 
@@ -285,7 +286,7 @@ def reverse(
         )
         session.add(reversal)
         session.flush()
-        _post(session, reversal, settings, moment)
+        post(session, reversal, settings, moment)
     return reversal
 
 

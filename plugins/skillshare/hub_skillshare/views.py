@@ -20,9 +20,18 @@ from flask import (
 from sqlalchemy import select
 
 from hub import plugin_api as api
-from hub_skillshare import ledger, listings, members, schemas, service, settings, statements
+from hub_skillshare import (
+    ledger,
+    listings,
+    members,
+    schemas,
+    service,
+    settings,
+    statements,
+    workshops,
+)
 from hub_skillshare.codes import AVAILABILITY, CATEGORIES, LISTING_KINDS, SKILL_LABELS
-from hub_skillshare.models import Account, Exchange, Listing, Member
+from hub_skillshare.models import Account, Exchange, Listing, Member, Signup, Workshop
 
 bp = Blueprint("skillshare", __name__, url_prefix="/skillshare", template_folder="templates")
 
@@ -36,13 +45,18 @@ def _actor() -> service.Actor:
     return service.actor_for(api.get_session(), user)
 
 
-def _member_choices(exclude: int | None = None) -> list[tuple[int, str]]:
-    rows = api.get_session().execute(
+def _member_choices(
+    exclude: int | None = None, offline_only: bool = False
+) -> list[tuple[int, str]]:
+    statement = (
         select(Member.id, api.Person.name, Member.area, Member.offline)
         .join(api.Person, api.Person.id == Member.person_id)
         .where(Member.status == "active")
         .order_by(api.Person.name)
     )
+    if offline_only:
+        statement = statement.where(Member.offline)
+    rows = api.get_session().execute(statement)
     return [
         (member_id, name + (f", {area}" if area else "") + (" (offline)" if offline else ""))
         for member_id, name, area, offline in rows
@@ -50,10 +64,15 @@ def _member_choices(exclude: int | None = None) -> list[tuple[int, str]]:
     ]
 
 
-def _deciding(form: api.Form, action: Callable[[dict[str, Any]], Any]) -> Any:
-    """Submit ``form`` to ``action``, showing a clash or a limit above the form."""
+def _deciding(
+    form: api.Form,
+    action: Callable[[dict[str, Any]], Any],
+    made: Callable[[Any], tuple[str, str]] | None = None,
+) -> Any:
+    """Submit ``form`` to ``action``, showing a clash or a limit above the form; ``made``
+    describes a record a form with a one-time token made, for its repeats."""
     try:
-        return form.submit(action)
+        return form.submit(action, made=made)
     except (service.ExchangeError, ledger.LimitError) as exc:
         form.fail("form", str(exc))
         return None
@@ -407,5 +426,158 @@ def member_page(member_id: int) -> Any:
             return redirect(url_for("skillshare.member_page", member_id=member_id))
     page = render_template(
         "skillshare/member_form.html", form=form, member=member, hours=ledger.hours
+    )
+    return page, form.status
+
+
+# --- workshops ----------------------------------------------------------------------
+
+
+@bp.get("/workshops")
+@api.require_permission(VIEW)
+def workshops_page() -> Any:
+    search = api.Form(schemas.WorkshopQuery)
+    search.read(request.args)
+    filters = search.data if not search.errors else {}
+    page = api.requested_page(workshops.workshops(filters))
+    return render_template(
+        "skillshare/workshops.html",
+        search=search,
+        page=page,
+        past=bool(filters.get("past")),
+        hours=ledger.hours,
+        categories=CATEGORIES,
+    )
+
+
+@bp.route("/workshops/new", methods=["GET", "POST"])
+@api.require_permission(EXCHANGE)
+def new_workshop() -> Any:
+    actor = _actor()
+    form = api.Form(schemas.WorkshopIn, {"places": 10, "minutes": 120}, once="skillshare.workshop")
+    made = _deciding(
+        form,
+        lambda data: workshops.add(api.get_session(), data, actor),
+        made=lambda w: (w.title, url_for("skillshare.workshop_page", workshop_id=w.id)),
+    )
+    if made is not None:
+        flash(f"Offered: {made.title}. Members can sign up now.", "success")
+        return redirect(url_for("skillshare.workshop_page", workshop_id=made.id))
+    if form.repeated:
+        return redirect(url_for("skillshare.workshops_page"))
+    hosts = _member_choices() if actor.coordinator else []
+    page = render_template(
+        "skillshare/workshop_form.html", form=form, hosts=hosts, categories=CATEGORIES
+    )
+    return page, form.status
+
+
+@bp.get("/workshops/<int:workshop_id>")
+@api.require_permission(VIEW)
+def workshop_page(workshop_id: int) -> Any:
+    session = api.get_session()
+    shown = api.get_or_404(Workshop, workshop_id)
+    actor = _actor()
+    mine = workshops.signup_of(session, shown, actor)
+    ahead = workshops.waiting_before(session, mine) if mine and mine.state == "waiting" else 0
+    manages = workshops.may_manage(shown, actor)
+    listed = (
+        list(session.scalars(workshops.signups(shown, actor))) if manages or actor.broker else []
+    )
+    # Brokers sign up members who are offline; coordinators anyone.
+    others = _member_choices(offline_only=not actor.coordinator, exclude=shown.host_id)
+    for_others = others if actor.broker or actor.coordinator else []
+    return render_template(
+        "skillshare/workshop.html",
+        workshop=shown,
+        actor=actor,
+        mine=mine,
+        ahead=ahead,
+        manages=manages,
+        signups=listed,
+        for_others=for_others,
+        places_left=workshops.places_left(session, shown),
+        hours=ledger.hours,
+        categories=CATEGORIES,
+        today=api.today(),
+    )
+
+
+@bp.post("/workshops/<int:workshop_id>/signup")
+@api.require_permission(EXCHANGE)
+def workshop_signup(workshop_id: int) -> Any:
+    form = api.Form(schemas.SignupIn)
+    actor = _actor()
+    signup = _deciding(
+        form,
+        lambda data: workshops.sign_up(api.get_session(), workshop_id, actor, data.get("member")),
+    )
+    if signup is None:
+        for _name, message in form.error_list():
+            flash(message, "error")
+    elif signup.state == "booked":
+        flash(f"{_whose(signup, actor)} a place.", "success")
+    else:
+        flash(
+            f"The workshop is full: {_whose(signup, actor).lower()} a turn on the waitlist, "
+            "and a place when someone cancels.",
+            "success",
+        )
+    return redirect(url_for("skillshare.workshop_page", workshop_id=workshop_id))
+
+
+def _whose(signup: Signup, actor: service.Actor) -> str:
+    if signup.member.user_id == actor.user_id:
+        return "You have"
+    return f"{signup.member.person.name} has"
+
+
+@bp.post("/workshops/<int:workshop_id>/signups/<int:signup_id>/cancel")
+@api.require_permission(EXCHANGE)
+def workshop_cancel(workshop_id: int, signup_id: int) -> Any:
+    form = api.Form(schemas.AnswerIn)
+    actor = _actor()
+    cancelled = _deciding(
+        form,
+        lambda _data: workshops.cancel(api.get_session(), workshop_id, signup_id, actor),
+    )
+    if cancelled is None:
+        for _name, message in form.error_list():
+            flash(message, "error")
+    else:
+        flash("Cancelled: the place goes to the first on the waitlist.", "success")
+    return redirect(url_for("skillshare.workshop_page", workshop_id=workshop_id))
+
+
+@bp.route("/workshops/<int:workshop_id>/attendance", methods=["GET", "POST"])
+@api.require_permission(EXCHANGE)
+def workshop_attendance(workshop_id: int) -> Any:
+    session = api.get_session()
+    shown = api.get_or_404(Workshop, workshop_id)
+    actor = _actor()
+    if not workshops.may_manage(shown, actor):
+        abort(403)
+    booked = [s for s in shown.signups if s.state == "booked"]
+    came = [s.member_id for s in booked if s.attended]
+    form = api.Form(schemas.AttendanceIn, {"present": came})
+    taken = _deciding(
+        form,
+        lambda data: workshops.take_attendance(
+            session, workshop_id, data["present"], actor, settings.current()
+        ),
+    )
+    if taken is not None:
+        present = sum(bool(s.attended) for s in taken.signups)
+        credit = f" {taken.host.person.name} is credited {ledger.hours(taken.minutes)}."
+        flash(f"Attendance saved: {present} came." + (credit if taken.exchange else ""), "success")
+        return redirect(url_for("skillshare.workshop_page", workshop_id=workshop_id))
+    choices = [(s.member_id, s.member.person.name) for s in booked]
+    page = render_template(
+        "skillshare/attendance.html",
+        form=form,
+        workshop=shown,
+        choices=choices,
+        hours=ledger.hours,
+        today=api.today(),
     )
     return page, form.status

@@ -3,7 +3,10 @@ the API as a coordinator would."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -48,3 +51,26 @@ def make_member(app, client, accounts):
         return TestMember(member["id"], member["account"], user.headers, user.email, user.password)
 
     return factory
+
+
+def run_at_once(calls: list[Callable[[], Any]]) -> list[Any]:
+    """Run ``calls`` (each making one request with its own client) at the same moment."""
+    results: list[Any] = [None] * len(calls)
+    start = threading.Barrier(len(calls))
+
+    def run(index: int, call: Callable[[], Any]) -> None:
+        start.wait()
+        results[index] = call()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+@pytest.fixture
+def at_once() -> Callable[[list[Callable[[], Any]]], list[Any]]:
+    """``at_once([call, ...])``: the calls' results, made from threads released together."""
+    return run_at_once

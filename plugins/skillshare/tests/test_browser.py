@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from hub import plugin_api as api
 from hub.testing import browser_login
 
 PHONE = {"width": 390, "height": 844}
@@ -91,3 +92,38 @@ def test_a_broker_confirms_and_records_for_an_offline_member(
     assert second_phone.locator("#balance").inner_text() == "1 h"
     recent = second_phone.get_by_role("region", name="Recent exchanges").inner_text()
     assert "confirmed by a broker" in recent
+
+
+@pytest.mark.browser
+def test_a_workshop_on_phones_offered_signed_up_for_and_attended(
+    make_member, phone_page, second_phone, main_menu
+):
+    hal, ana = make_member("Hal Moss"), make_member("Ana Price")
+    host, member = phone_page, second_phone
+    browser_login(host, hal)
+    main_menu(host).get_by_role("link", name="Workshops").tap()
+    host.get_by_role("link", name="Offer a workshop").tap()
+    host.get_by_label("What will people learn?").fill("Mending bicycles")
+    host.get_by_label("Kind").select_option(label="Teaching, tutoring and languages")
+    host.get_by_label("Date").fill(api.today().isoformat())
+    host.get_by_label("Starts at").fill("18:30")
+    host.get_by_label("How long, in minutes?").fill("120")
+    host.get_by_label("Where?").fill("Northside library")
+    host.get_by_label("How many places?").fill("8")
+    host.get_by_role("button", name="Offer it").tap()
+    host.get_by_text("Offered: Mending bicycles.").wait_for()
+
+    browser_login(member, ana)
+    main_menu(member).get_by_role("link", name="Workshops").tap()
+    member.get_by_role("link", name="Mending bicycles").tap()
+    member.get_by_role("button", name="Sign up").tap()
+    member.get_by_text("You have a place.").wait_for()
+    assert member.locator("#places-left").inner_text() == "7 of 8"
+
+    host.reload()
+    host.get_by_role("link", name="Take attendance").tap()
+    host.get_by_label("Ana Price").check()
+    host.get_by_role("button", name="Save attendance").tap()
+    host.get_by_text("Attendance saved: 1 came. Hal Moss is credited 2 h.").wait_for()
+    main_menu(host).get_by_role("link", name="My time").tap()
+    assert host.locator("#balance").inner_text() == "2 h"

@@ -74,7 +74,9 @@ def raw_figures(app):
 
 def test_the_figures_are_the_hand_computed_ones(app, march):
     figures = raw_figures(app)
-    zero = {f"minutes_exchanged.{code}": 0 for code in metrics.CATEGORIES}
+    zero = {f"minutes_exchanged.{code}": 0 for code in metrics.CATEGORIES} | dict.fromkeys(
+        ("workshops_held", "workshop_attendances", "workshop_attendees"), 0
+    )
     assert figures[WEEK] == zero | {
         "minutes_exchanged.garden": 90,
         "minutes_exchanged.care": 60,
@@ -92,6 +94,59 @@ def test_the_figures_are_the_hand_computed_ones(app, march):
         "new_members": 4,
         "members_at_debit_limit": 1,
     }
+
+
+def test_the_workshop_figures_are_the_hand_computed_ones(app, client, make_member, clock, runner):
+    """March 2025: a workshop on the 5th (Ana and Ben came, Cai did not), one on the
+    12th (Ana and Dee came), one on the 13th nobody came to, one on the 14th whose
+    attendance is not taken yet."""
+    clock.set(dt.date(2025, 3, 3))
+    hal = make_member("Hal")
+    ana, ben, cai, dee = (make_member(name) for name in ("Ana", "Ben", "Cai", "Dee"))
+
+    def workshop(day, signed_up, came):
+        body = {"title": "Knitting circle", "category": "arts", "date": day, "starts_at": "14:00",
+                "minutes": 60, "place": "Library", "places": 4}  # fmt: skip
+        made = client.post(f"{API}/workshops", json=body, headers=hal.headers).json
+        for member in signed_up:
+            client.post(f"{API}/workshops/{made['id']}/signups", json={}, headers=member.headers)
+        return made["id"], [m.id for m in came]
+
+    held = [
+        ("2025-03-05", *workshop("2025-03-05", [ana, ben, cai], [ana, ben])),
+        ("2025-03-12", *workshop("2025-03-12", [ana, dee], [ana, dee])),
+        ("2025-03-13", *workshop("2025-03-13", [ana], [])),
+    ]
+    workshop("2025-03-14", [ben], [])
+    for day, workshop_id, present in held:
+        clock.set(dt.date.fromisoformat(day))
+        taken = client.post(
+            f"{API}/workshops/{workshop_id}/attendance",
+            json={"present": present},
+            headers=hal.headers,
+        )
+        assert taken.status_code == 200, taken.json
+    figures = raw_figures(app)
+    workshops_of = {
+        period: {k: v for k, v in figures[period].items() if k.startswith("workshop")}
+        for period in (WEEK, MONTH)
+    }
+    assert workshops_of[WEEK] == {
+        "workshops_held": 1,  # the 12th: the 13th had nobody, the 14th is not taken yet
+        "workshop_attendances": 2,
+        "workshop_attendees": 2,
+    }
+    assert workshops_of[MONTH] == {
+        "workshops_held": 2,
+        "workshop_attendances": 4,
+        "workshop_attendees": 3,  # Ana twice, Ben, Dee
+    }
+    # Hal was credited an hour for each workshop someone came to, as time exchanged.
+    assert figures[MONTH]["minutes_exchanged.arts"] == 120
+    published = runner.invoke("metrics", "--plugin", "skillshare", "--period", "2025-03", "--json")
+    (month,) = json.loads(published.output)
+    assert month["metrics"]["workshop_attendances"] == 4  # events: exact
+    assert month["metrics"]["workshop_attendees"] is None  # three people: suppressed
 
 
 def test_the_statement_page_and_csv(app, march):

@@ -12,8 +12,6 @@ runs, and the test's model of what the responses said agree).
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -42,25 +40,8 @@ def transfer(giver, receiver, amount):
     return {"from_account": giver.account, "to_account": receiver.account, "minutes": amount}
 
 
-def at_once(calls):
-    """Run ``calls`` (each making one request with its own client) at the same moment."""
-    results: list = [None] * len(calls)
-    start = threading.Barrier(len(calls))
-
-    def run(index, call):
-        start.wait()
-        results[index] = call()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 @pytest.fixture
-def ledger_machine(app, make_member, accounts):
+def ledger_machine(app, make_member, accounts, at_once):
     online = [make_member(f"Online {n}", debit=DEBIT, credit=CREDIT) for n in range(ONLINE)]
     offline = [
         make_member(f"Offline {n}", offline=True, debit=DEBIT, credit=CREDIT)
