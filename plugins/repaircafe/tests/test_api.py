@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 import pytest
 
 from hub.plugin_api import Location, get_session
-from hub.testing import login
+from hub.testing import HubRunner, login
 
 BASE = "/api/v1/repaircafe"
 
@@ -355,3 +357,37 @@ def test_delete_voids_a_record_which_stays_and_leaves_the_figures(client, accoun
     login(client, accounts["coordinator"])
     page = client.get(f"/repaircafe/events/{event['id']}").get_data(as_text=True)
     assert "logged twice" in page
+
+
+def test_the_complete_export_keeps_voided_records_marked_and_ords_leaves_them_out(
+    client, accounts, runner, make_app, tmp_path
+):
+    event = make_event(client, accounts)
+    kept = log(client, accounts["volunteer"], event["id"], brand="Kenwood").json
+    twice = log(client, accounts["volunteer"], event["id"], brand="Kenwood").json
+    client.delete(
+        f"{BASE}/records/{twice['id']}",
+        query_string={"reason": "=logged twice"},
+        headers=accounts["coordinator"].headers,
+    )
+
+    shared = list(csv.DictReader(io.StringIO(runner.invoke("export", "ords").output)))
+    assert [row["id"].rsplit("-", 1)[1] for row in shared] == [str(kept["id"])]
+    assert "void" not in shared[0]
+
+    complete = tmp_path / "complete.csv"
+    written = runner.invoke("export", "ords-complete", "--output", str(complete))
+    assert written.exit_code == 0, written.output
+    rows = list(csv.DictReader(io.StringIO(complete.read_text(encoding="utf-8"))))
+    assert [(row["void"], row["void_reason"]) for row in rows] == [
+        ("", ""),
+        ("yes", "'=logged twice"),  # a coordinator's words, formula-safe
+    ]
+
+    # Read elsewhere, a voided record is not taken in (it would count), and says so.
+    elsewhere = HubRunner(make_app(name="elsewhere", plugins=["repaircafe"]))
+    imported = elsewhere.invoke("import", "ords", str(complete), "--json")
+    assert imported.output.startswith("{"), imported.output
+    report = json.loads(imported.output)
+    assert report["created"] == 1
+    assert [(p["row"], p["field"]) for p in report["problems"]] == [(2, "void")]
