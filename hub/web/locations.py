@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from hub import auth, locations
 from hub.db import get_or_404, get_session
@@ -50,16 +50,24 @@ def edit(location_id: int) -> Any:
 
 def _edit(location: Location, *, new: bool) -> Any:
     # The form shows the opening times as rows of inputs named hours-<row>-<field>.
-    form = Form(LocationSchema, location, inputs={"opening_times": "hours"})
+    form = Form(
+        LocationSchema,
+        location,
+        inputs={"opening_times": "hours"},
+        once="hub.location" if new else None,
+    )
     rows = len(location.opening_times) + BLANK_ROWS
-    if form.validate_on_submit():
-        session = get_session()
-        locations.apply(session, location, {"opening_times": [], **form.data})
-        if new:
-            session.add(location)
+    session = get_session()
+    saved = form.submit(
+        lambda data: _save(session, location, data, new=new),
+        made=lambda saved: (saved.name, url_for("locations.edit", location_id=saved.id)),
+    )
+    if saved is not None:
         session.commit()
         flash(f"{location.name} is saved.", "success")
         return redirect(url_for("locations.index"))
+    if form.repeated and form.earlier and form.earlier.url:
+        return redirect(form.earlier.url)
     if form.errors:
         rows = max(rows, *(int(key.split("-")[1]) + 1 for key in form.sent if _row(key)))
     page = render_template(
@@ -71,6 +79,13 @@ def _edit(location: Location, *, new: bool) -> Any:
         weekdays=list(enumerate(WEEKDAYS)),
     )
     return page, form.status
+
+
+def _save(session: Session, location: Location, data: dict[str, Any], *, new: bool) -> Location:
+    locations.apply(session, location, {"opening_times": [], **data})
+    if new:
+        session.add(location)
+    return location
 
 
 def _row(key: str) -> bool:

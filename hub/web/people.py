@@ -99,16 +99,26 @@ def index() -> str:
 @auth.require_permission("people.edit")
 def create() -> Any:
     retention = people.default_retention(clock.today(), current_app.config["RETENTION_DAYS"])
-    form = Form(PersonForm, {"retention_until": retention})
-    if form.validate_on_submit():
-        person = Person()
-        _fill(person, form.data)
-        session = get_session()
-        session.add(person)
-        session.commit()
+    form = Form(PersonForm, {"retention_until": retention}, once="hub.person")
+    person = form.submit(_add, made=_made)
+    if person is not None:
         flash(_("%(name)s is added.", name=person.name), "success")
         return redirect(url_for("people.show", person_id=person.id))
+    if form.repeated and form.earlier and form.earlier.url:
+        return redirect(form.earlier.url)
     return _form_page(form, None)
+
+
+def _add(data: dict[str, Any]) -> Person:
+    person = Person()
+    _fill(person, data)
+    get_session().add(person)
+    return person
+
+
+def _made(person: Person) -> tuple[str, str]:
+    # By number, not name: the token table is not erased with the person.
+    return f"person {person.id}", url_for("people.show", person_id=person.id)
 
 
 @bp.get("/<int:person_id>")

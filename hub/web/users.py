@@ -77,21 +77,30 @@ def index() -> str:
 @bp.route("/new", methods=["GET", "POST"])
 @auth.require_permission("users.manage")
 def create() -> Any:
-    form = Form(NewUser, {"role": "volunteer"})
-    if form.validate_on_submit():
-        session = get_session()
-        user = User(
-            email=form.data["email"].strip().lower(),
-            name=form.data.get("name", ""),
-            role=form.data["role"],
-            password_hash=auth.hash_password(form.data["password"]),
-        )
-        session.add(user)
-        session.commit()
+    form = Form(NewUser, {"role": "volunteer"}, once="hub.user")
+    user = form.submit(
+        _add,
+        # By number, not address: the token table is not erased with the user.
+        made=lambda user: (f"user {user.id}", url_for("users.edit", user_id=user.id)),
+    )
+    if user is not None:
         flash(f"{user.email} can now sign in as {user.role}.", "success")
         return redirect(url_for("users.index"))
+    if form.repeated and form.earlier and form.earlier.url:
+        return redirect(form.earlier.url)
     page = render_template("hub/admin/user_form.html", form=form, user=None)
     return page, form.status
+
+
+def _add(data: dict[str, Any]) -> User:
+    user = User(
+        email=data["email"].strip().lower(),
+        name=data.get("name", ""),
+        role=data["role"],
+        password_hash=auth.hash_password(data["password"]),
+    )
+    get_session().add(user)
+    return user
 
 
 @bp.route("/<int:user_id>", methods=["GET", "POST"])

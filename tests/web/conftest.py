@@ -17,7 +17,7 @@ from werkzeug.test import TestResponse
 from hub import auth
 from hub.db import get_session
 from hub.models import AuditEntry, Location, OpeningTime, Person, User
-from hub.testing import Account, csrf_token, login
+from hub.testing import Account, csrf_token, login, submit_form
 
 
 class Browser:
@@ -37,6 +37,11 @@ class Browser:
 
     def post(self, url: str, data: dict[str, Any] | None = None, **kwargs: Any) -> TestResponse:
         return self.client.post(url, data={**(data or {}), "csrf_token": self.token()}, **kwargs)
+
+    def submit(self, url: str, data: dict[str, Any] | None = None, **kwargs: Any) -> TestResponse:
+        """Open the form at ``url`` and send it, as a browser does: to the address its
+        page ends at (a create form's carries its one-time token), with its hidden inputs."""
+        return submit_form(self.client, url, data or {}, **kwargs)
 
     def post_without_token(self, url: str, data: dict[str, Any] | None = None) -> TestResponse:
         return self.client.post(url, data=data or {})

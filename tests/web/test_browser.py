@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from hub.db import get_session
 from hub.models import Person
@@ -64,7 +65,7 @@ def test_add_a_person_on_a_phone(app, phone_page, accounts):
     browser_login(page, accounts["coordinator"])
     page.goto("/people/")
     page.get_by_role("link", name="Add a person").click()
-    page.wait_for_url("**/people/new")
+    page.wait_for_url("**/people/new?once=*")
 
     page.get_by_label("Email (optional)").fill("not-an-email")
     page.get_by_role("button", name="Add person").click()
@@ -90,6 +91,24 @@ def test_add_a_person_on_a_phone(app, phone_page, accounts):
     assert person.retention_until == dt.date.today() + dt.timedelta(
         days=app.config["RETENTION_DAYS"]
     )
+
+
+def test_back_and_add_the_person_again_makes_no_second_one(app, phone_page, accounts):
+    page = phone_page
+    browser_login(page, accounts["coordinator"])
+    page.goto("/people/new")
+    page.get_by_label("Name", exact=True).fill("Siân Llewellyn")
+    page.get_by_role("button", name="Add person").click()
+    page.wait_for_url(re.compile(r".*/people/\d+$"))
+    first = page.url
+
+    page.go_back()
+    page.wait_for_url("**/people/new?once=*")
+    page.get_by_role("button", name="Add person").click()
+    page.wait_for_url(first)
+    assert "Already logged: person" in page.get_by_role("status").inner_text()
+    with app.app_context():
+        assert get_session().scalar(select(func.count()).select_from(Person)) == 1
 
 
 def test_a_form_without_its_csrf_token_is_refused_in_the_browser(app, phone_page, accounts):

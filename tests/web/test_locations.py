@@ -43,7 +43,7 @@ def test_every_role_sees_locations_with_opening_times(as_role, records):
 
 def test_adding_a_location_with_opening_times(as_role, app):
     form = location_form(("0", "09:30", "12:00"), ("4", "17:00", "19:30"), postcode="cf11 7bb")
-    response = as_role("coordinator").post("/locations/new", form)
+    response = as_role("coordinator").submit("/locations/new", form)
     assert response.status_code == 302
     with app.app_context():
         location = get_session().scalar(select(Location))

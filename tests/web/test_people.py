@@ -49,14 +49,14 @@ def add_people(app, names):
 
 
 def test_new_person_form_defaults_retention_from_the_setting(as_role, app):
-    html = as_role("coordinator").get("/people/new").text
+    html = as_role("coordinator").get("/people/new", follow_redirects=True).text
     expected = TODAY + dt.timedelta(days=app.config["RETENTION_DAYS"])
     assert f'value="{expected.isoformat()}"' in html
     assert '<label for="retention_until">Keep their details until</label>' in html
 
 
 def test_adding_a_person_with_consent(as_role, app):
-    response = as_role("coordinator").post("/people/new", person_form())
+    response = as_role("coordinator").submit("/people/new", person_form())
     assert response.status_code == 302
     person_id = int(response.headers["Location"].rsplit("/", 1)[1])
     person = stored(app, person_id)
@@ -91,7 +91,7 @@ def test_the_person_form_explains_each_mistake(as_role, app, audit_entries):
         ({"name": "x" * 201}, "Length must be between 1 and 200."),
     ]
     for changes, message in cases:
-        response = browser.post("/people/new", person_form(**changes))
+        response = browser.submit("/people/new", person_form(**changes))
         assert response.status_code == 422, changes
         assert message in response.text, changes
         assert "There is a problem" in response.text
@@ -100,7 +100,7 @@ def test_the_person_form_explains_each_mistake(as_role, app, audit_entries):
 
 def test_consent_can_be_left_out_and_an_earlier_date_recorded(as_role, app):
     browser = as_role("admin")
-    response = browser.post(
+    response = browser.submit(
         "/people/new", person_form(consent_given="", consent_purpose="should be dropped")
     )
     person = stored(app, int(response.headers["Location"].rsplit("/", 1)[1]))

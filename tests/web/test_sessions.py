@@ -191,7 +191,7 @@ def test_common_and_guessable_passwords_are_refused_everywhere(app, as_role, acc
     weak = ["aaaaaaaaaa", "password123", "qwertyuiop", "1234567890", "Riverside2025"]
     admin = as_role("admin")
     for password in weak:
-        response = admin.post(
+        response = admin.submit(
             "/admin/users/new", {"email": "new@example.org", "role": "viewer", "password": password}
         )
         assert response.status_code == 422 and "too easy to guess" in response.text, password

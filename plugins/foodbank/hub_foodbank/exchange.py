@@ -34,6 +34,7 @@ from hub.plugin_api import (
     csv_text,
     csv_writer,
     today,
+    void,
 )
 from hub_foodbank import codes, service, settings
 from hub_foodbank.models import (
@@ -61,6 +62,8 @@ FIELDS = (
     "reasons",
     "signposting",
     "postcode",
+    "void",
+    "void_reason",
 )
 REQUIRED = ("date", "household")
 # The export is a sheet the import reads back: its fields, weights in grams only, and
@@ -308,7 +311,10 @@ def _import_row(ctx: Context, row: dict[str, str]) -> bool:
         for text in _list(row.get("signposting", ""))
     )
     household = _existing_household(ctx, code)
-    plan = _voucher_plan(ctx, row, household)
+    # A parcel the sheet marks void (the export of one voided here) comes in voided, with
+    # its reason, and redeems no voucher: as the void left it.
+    voided = _is_void(row.get("void", ""))
+    plan = VoucherPlan() if voided else _voucher_plan(ctx, row, household)
     if household is None:
         household = Household(
             code=code,
@@ -332,9 +338,29 @@ def _import_row(ctx: Context, row: dict[str, str]) -> bool:
         signposting=signposting,
         voucher=plan.voucher(ctx, household, given_on),
     )
-    ctx.session.add(service.build_parcel(wanted))
+    parcel = service.build_parcel(wanted)
+    ctx.session.add(parcel)
     ctx.session.flush()
+    if voided:
+        void(ctx.session, parcel, row.get("void_reason", "").strip() or VOIDED_IN_THE_SHEET)
     return True
+
+
+VOIDED_IN_THE_SHEET = "voided in the imported sheet"
+VOID_WORDS = {"yes": True, "y": True, "void": True, "true": True, "1": True}
+VOID_WORDS |= {"": False, "no": False, "n": False, "false": False, "0": False}
+
+
+def _is_void(text: str) -> bool:
+    word = text.strip().lower()
+    if word not in VOID_WORDS:
+        raise FieldError("void", f"{text!r} is neither yes nor no (leave it empty for no)")
+    return VOID_WORDS[word]
+
+
+def _void_cells(record: Any) -> list[str]:
+    """The ``void`` and ``void_reason`` cells of an exported row."""
+    return ["yes", record.void_reason] if record.voided else ["", ""]
 
 
 def read_parcels(
@@ -396,9 +422,10 @@ def _between(statement: Any, column: Any, options: dict[str, Any]) -> Any:
 def write_parcels(session: Session, stream: TextIO, options: dict[str, Any]) -> int:
     writer = csv_writer(stream)
     writer.writerow(EXPORTED_FIELDS)
-    # Voided parcels are left out, as from every figure: the sheet is what was given.
-    counted = select(Parcel).where(Parcel.counted())
-    statement = _between(counted, Parcel.given_on, options).order_by(Parcel.given_on, Parcel.id)
+    # Voided parcels are in, marked: the sheet is the whole record, and reads back voided.
+    statement = _between(select(Parcel), Parcel.given_on, options).order_by(
+        Parcel.given_on, Parcel.id
+    )
     written = 0
     for parcel in session.scalars(statement.execution_options(yield_per=500)):
         voucher = parcel.voucher
@@ -417,6 +444,7 @@ def write_parcels(session: Session, stream: TextIO, options: dict[str, Any]) -> 
                 voucher.agency.agency_type if voucher else "",
                 ";".join(voucher.reasons) if voucher else "",
                 ";".join(parcel.signposting),
+                *_void_cells(parcel),
             ]
         )
         written += 1
@@ -425,9 +453,10 @@ def write_parcels(session: Session, stream: TextIO, options: dict[str, Any]) -> 
 
 def write_donations(session: Session, stream: TextIO, options: dict[str, Any]) -> int:
     writer = csv_writer(stream)
-    writer.writerow(["date", "donor_type", "source", "category", "grams", "best_before"])
-    counted = select(Donation).where(Donation.counted())
-    statement = _between(counted, Donation.received_on, options).order_by(
+    writer.writerow(
+        ["date", "donor_type", "source", "category", "grams", "best_before", "void", "void_reason"]
+    )
+    statement = _between(select(Donation), Donation.received_on, options).order_by(
         Donation.received_on, Donation.id
     )
     written = 0
@@ -441,6 +470,7 @@ def write_donations(session: Session, stream: TextIO, options: dict[str, Any]) -
                     line.category,
                     line.grams,
                     line.best_before,
+                    *_void_cells(donation),
                 ]
             )
             written += 1

@@ -9,7 +9,8 @@ import json
 import re
 from pathlib import Path
 
-from hub.testing import csrf_token, login
+from hub.plugin_api import Location, get_session
+from hub.testing import HubRunner, csrf_token, login
 
 SHEET = """\
 Date Given,Ref,Parcel,Adults,Kids,Weight (kg),Agency,Reason,Help
@@ -165,8 +166,70 @@ def test_exports_round_trip(fb, runner, tmp_path):
             "category": "pasta_rice",
             "grams": "15000",
             "best_before": "2026-01-01",
+            "void": "",
+            "void_reason": "",
         }
     ]
+
+
+def test_exports_keep_voided_records_marked_and_they_read_back_voided(
+    fb, runner, make_app, tmp_path
+):
+    """The export is the whole record: a voided parcel or donation is a row marked void,
+    with its reason; imported elsewhere it comes in voided and counts nowhere."""
+    household = fb.household(adults=2)
+    agency = fb.agency()
+    voucher = fb.voucher(household["id"], agency["id"], ["debt"])
+    wrong = fb.parcel(voucher_code=voucher["code"], weight_grams=10000)
+    fb.parcel(household_id=household["id"], parcel_type="top_up", weight_grams=3000)
+    fb.ok("POST", f"/parcels/{wrong['id']}/void", {"reason": "=logged twice"})
+    day = dt.date.today()
+    donation = fb.donation(day, "supermarket", [{"category": "tinned_veg", "grams": 30000}])
+    fb.ok("POST", f"/donations/{donation['id']}/void", {"reason": "counted in another"})
+
+    out = tmp_path / "parcels.csv"
+    assert runner.invoke("export", "foodbank-parcels", "--output", str(out)).exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    marks = sorted((row["type"], row["void"], row["void_reason"]) for row in rows)
+    # The reason typed by a coordinator is formula-safe in the sheet.
+    assert marks == [("emergency", "yes", "'=logged twice"), ("top_up", "", "")]
+    donations = list(
+        csv.DictReader(io.StringIO(runner.invoke("export", "foodbank-donations").output))
+    )
+    assert [(row["grams"], row["void"], row["void_reason"]) for row in donations] == [
+        ("30000", "yes", "counted in another")
+    ]
+
+    # Read back here: both parcels are already held, nothing new.
+    back = json.loads(runner.invoke("import", "foodbank-parcels", str(out), "--json").output)
+    assert (back["created"], back["unchanged"], back["problems"]) == (0, 2, [])
+
+    # Read into another instance: the voided parcel is there, voided with its reason.
+    other = make_app(name="elsewhere", plugins=["foodbank"])
+    with other.app_context():
+        get_session().add(Location(name="St Mary's Church Hall"))
+        get_session().commit()
+    elsewhere = HubRunner(other)
+    moved = json.loads(elsewhere.invoke("import", "foodbank-parcels", str(out), "--json").output)
+    assert (moved["created"], moved["problems"]) == (2, [])
+    month = day.strftime("%Y-%m")
+    shown = elsewhere.invoke("metrics", "--plugin", "foodbank", "--period", month, "--json")
+    (summary,) = json.loads(shown.output)
+    figures = summary["metrics"]
+    assert figures["parcels.emergency"] == 0 and figures["parcels.top_up"] == 1
+    assert figures["grams_distributed"] == 3000
+    again = list(csv.DictReader(io.StringIO(elsewhere.invoke("export", "foodbank-parcels").output)))
+    assert sorted((row["type"], row["void"], row["void_reason"]) for row in again) == marks
+
+
+def test_a_void_column_that_is_neither_yes_nor_no_is_a_row_problem(runner, tmp_path, fb):
+    fb.agency()
+    sheet = "date,household,type,weight_grams,void\n2025-03-03,AB12,emergency,7000,perhaps\n"
+    report = json.loads(
+        runner.invoke("import", "foodbank-parcels", _write(tmp_path, sheet), "--json").output
+    )
+    assert report["created"] == 0
+    assert [(p["field"], p["row"]) for p in report["problems"]] == [("void", 1)]
 
 
 def _hidden(html: str) -> dict[str, str]:

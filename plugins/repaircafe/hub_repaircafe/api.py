@@ -6,11 +6,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import func, select
+
 from hub import plugin_api as api
 from hub_repaircafe import schemas
 from hub_repaircafe.impact import impact_rows, set_impact
 from hub_repaircafe.models import RepairEvent, RepairRecord
-from hub_repaircafe.service import apply_event, apply_record, events_query, records_query
+from hub_repaircafe.service import (
+    add_record,
+    apply_event,
+    correct_record,
+    events_query,
+    records_query,
+)
 
 bp = api.ApiBlueprint("repaircafe_api", __name__, url_prefix="/api/v1/repaircafe", tag="repaircafe")
 
@@ -83,12 +91,25 @@ def update_event(event_id: int, body: dict[str, Any]) -> Any:
 @bp.operation(
     "/events/<int:event_id>",
     method="DELETE",
-    summary="Delete an event and its repair records",
+    summary="Delete an event that has no repair records (one planned by mistake)",
     permission="repaircafe.manage",
+    responses={409: "the event has repair records: void them instead"},
 )
 def delete_event(event_id: int) -> None:
+    """Repair records are never deleted with their event: an event with any, voided or
+    not, is kept, so that nothing counted or voided disappears without a trace."""
     session = api.get_session()
-    session.delete(_event(event_id))
+    event = _event(event_id)
+    held = session.scalar(
+        select(func.count()).select_from(RepairRecord).where(RepairRecord.event_id == event.id)
+    )
+    if held:
+        raise api.ApiError(
+            409,
+            "the event has repair records",
+            {"records": [f"{held} record(s): void those logged in error, the event stays"]},
+        )
+    session.delete(event)
     session.commit()
 
 
@@ -122,7 +143,7 @@ def create_record(body: dict[str, Any]) -> Any:
     caller = api.current_user()
     assert caller is not None  # the operation needs a permission
     body.setdefault("fixer_id", caller.id)
-    return _saved(apply_record(api.get_session(), RepairRecord(), body))
+    return _saved(add_record(api.get_session(), body))
 
 
 @bp.operation(
@@ -138,27 +159,34 @@ def get_record(record_id: int) -> Any:
 @bp.operation(
     "/records/<int:record_id>",
     method="PATCH",
-    summary="Change a repair record",
+    summary="Correct a repair record",
     permission="repaircafe.manage",
-    body=schemas.RecordIn,
-    partial=True,
+    body=schemas.RecordChange,
     response=schemas.RecordOut,
 )
 def update_record(record_id: int, body: dict[str, Any]) -> Any:
-    """Changing the status away from end of life clears the barrier."""
-    return _saved(apply_record(api.get_session(), _record(record_id), body))
+    """Give the fields to change and a ``reason``: the audit log keeps it with each
+    field's value before and after. Changing the status away from end of life clears
+    the barrier; a voided record cannot be corrected."""
+    values = dict(body)
+    reason = values.pop("reason")
+    record = _record(record_id)
+    correct_record(api.get_session(), record, values, reason)
+    return _saved(record)
 
 
 @bp.operation(
     "/records/<int:record_id>",
     method="DELETE",
-    summary="Delete a repair record",
+    summary="Void a repair record (it is kept, marked void)",
     permission="repaircafe.manage",
+    query=api.VoidIn,
+    response=schemas.RecordOut,
 )
-def delete_record(record_id: int) -> None:
-    session = api.get_session()
-    session.delete(_record(record_id))
-    session.commit()
+def delete_record(record_id: int, query: dict[str, Any]) -> Any:
+    """The same as ``POST .../void``, with the ``reason`` in the query: a record is never
+    deleted, so the answer is the record, kept and marked void."""
+    return _void(record_id, query["reason"])
 
 
 @bp.operation(
@@ -170,10 +198,14 @@ def delete_record(record_id: int) -> None:
     response=schemas.RecordOut,
 )
 def void_record(record_id: int, body: dict[str, Any]) -> Any:
-    """Kept, marked void with the reason (in the audit log too), and left out of every
-    figure and export; better than deleting it, which leaves no trace of why."""
+    """Kept, marked void with the reason (in the audit log too, with who voided it), and
+    left out of every figure; better than deleting it, which leaves no trace of why."""
+    return _void(record_id, body["reason"])
+
+
+def _void(record_id: int, reason: str) -> RepairRecord:
     record = _record(record_id)
-    api.void(api.get_session(), record, body["reason"])
+    api.void(api.get_session(), record, reason)
     return _saved(record)
 
 
@@ -208,8 +240,3 @@ def put_impact(category_id: int, body: dict[str, Any]) -> Any:
     set_impact(session, category_id, body["weight_g"], body["co2e_g_per_kg"], body["source"])
     session.commit()
     return {row.category_id: row for row in impact_rows(session)}[category_id]
-
-
-def _caller_id() -> int | None:
-    user = api.current_user()
-    return user.id if user is not None else None

@@ -11,7 +11,17 @@ IMPORTERS = (
 )
 EXPORTERS = (
     api.Exporter(
-        "ords", "Open Repair Data Standard v0.3 CSV of every repair record", "text/csv", ords.write
+        "ords",
+        "Open Repair Data Standard v0.3 CSV of every counted repair record, to share",
+        "text/csv",
+        ords.write,
+    ),
+    api.Exporter(
+        "ords-complete",
+        "Every repair record as ORDS CSV, voided ones marked in two more columns "
+        "(void, void_reason): the whole record, to keep",
+        "text/csv",
+        ords.write_complete,
     ),
     api.Exporter(
         "repaircafe-ical",

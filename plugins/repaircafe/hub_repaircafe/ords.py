@@ -48,6 +48,8 @@ FIELDS = (
     "problem",
 )
 REQUIRED = ("id", "product_category_id", "repair_status", "event_date")
+# The complete export's two columns after the standard's: a voided record, and why.
+VOID_FIELDS = ("void", "void_reason")
 ORDS_ID = re.compile(r"^([A-Za-z]+)[-_]?([0-9]+)$")
 EXPORT_ID = re.compile(r"^[a-z]+-[0-9]+$")
 COUNTRY = re.compile(r"^[A-Z]{3}$")
@@ -138,7 +140,7 @@ class Columns:
     def __init__(self, header: list[str]) -> None:
         self.width = len(header)
         self.dates: dict[str, dt.date] = {}  # a file has far fewer dates than rows
-        for name in FIELDS:
+        for name in (*FIELDS, "void"):
             setattr(self, name, header.index(name) if name in header else self.width)
 
 
@@ -348,6 +350,10 @@ def _parse_all(
             report.problem(number, f"has {len(cells)} columns, the header has {at.width}")
             continue
         cells.append("")
+        if cells[at.void].strip().lower() == "yes":
+            # Taken in, it would count: a voided record stays where it was voided.
+            report.problem(number, "is a voided record (void: yes), not imported", "void")
+            continue
         try:
             row = _parse_row(cells, at, me)
         except api.FieldError as exc:
@@ -465,8 +471,11 @@ def _converted(row: tuple[Any, ...], converting: list[tuple[int, Any]]) -> tuple
 # --- export -------------------------------------------------------------------
 
 
-def export_rows(session: Session, me: OrdsSettings) -> Iterable[list[str]]:
-    """Every record as an ORDS v0.3 row, in event date then id order."""
+def export_rows(
+    session: Session, me: OrdsSettings, *, with_voided: bool = False
+) -> Iterable[list[str]]:
+    """Every counted record as an ORDS v0.3 row, in event date then id order; with
+    ``with_voided``, the voided ones too, each row ending with its ``VOID_FIELDS``."""
     record, event = RepairRecord.__table__, RepairEvent.__table__
     labels = {category.id: category.label for category in categories().values()}
     statement = (
@@ -485,12 +494,16 @@ def export_rows(session: Session, me: OrdsSettings) -> Iterable[list[str]]:
             event.c.group_identifier,
             event.c.date,
             record.c.problem,
+            record.c.voided_at,
+            record.c.void_reason,
         )
         .join(event, event.c.id == record.c.event_id)
-        .where(record.c.voided_at.is_(None))
         .order_by(event.c.date, record.c.id)
     )
+    if not with_voided:
+        statement = statement.where(record.c.voided_at.is_(None))
     for row in session.execute(statement):
+        voided = ["yes", row.void_reason] if row.voided_at is not None else ["", ""]
         yield [
             row.ords_id or f"{me.id_prefix}-{row.id}",
             row.data_provider or me.data_provider,
@@ -506,15 +519,27 @@ def export_rows(session: Session, me: OrdsSettings) -> Iterable[list[str]]:
             row.group_identifier or me.group_identifier,
             row.date.isoformat(),
             row.problem,
+            *(voided if with_voided else ()),
         ]
 
 
 def write(session: Session, stream: TextIO, options: dict[str, Any]) -> int:
-    """Write every record as ORDS v0.3 CSV (the ``hub export ords`` command)."""
+    """Write every counted record as ORDS v0.3 CSV (``hub export ords``): the file to
+    share, which voided records stay out of, as they do of every figure."""
+    return _write_csv(session, stream, with_voided=False)
+
+
+def write_complete(session: Session, stream: TextIO, options: dict[str, Any]) -> int:
+    """Every record, voided ones marked in ``void`` and ``void_reason`` after the ORDS
+    columns (``hub export ords-complete``): the group's whole record, to keep."""
+    return _write_csv(session, stream, with_voided=True)
+
+
+def _write_csv(session: Session, stream: TextIO, *, with_voided: bool) -> int:
     writer = api.csv_writer(stream)
-    writer.writerow(FIELDS)
+    writer.writerow((*FIELDS, *VOID_FIELDS) if with_voided else FIELDS)
     count = 0
-    for row in export_rows(session, ords_settings()):
+    for row in export_rows(session, ords_settings(), with_voided=with_voided):
         writer.writerow(row)
         count += 1
     return count

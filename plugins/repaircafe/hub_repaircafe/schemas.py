@@ -118,6 +118,14 @@ class RecordCorrection(RecordIn):
     reason = reason_field()
 
 
+class RecordChange(RecordCorrection):
+    """A correction through the API: only the fields that change, and why (required)."""
+
+    event_id = fields.Integer()
+    product_category_id = fields.Integer(validate=_category_ids())
+    status = fields.Code(STATUSES)
+
+
 class RecordQuery(Schema):
     event_id = fields.Integer()
     category = fields.Integer(metadata={"description": "ORDS product category id"})

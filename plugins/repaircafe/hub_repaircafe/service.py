@@ -84,23 +84,41 @@ def apply_event(session: Session, event: RepairEvent, values: dict[str, Any]) ->
     return event
 
 
-def apply_record(session: Session, record: RepairRecord, values: dict[str, Any]) -> RepairRecord:
-    """Set ``values`` on ``record``; a barrier stays only while the status is end of life."""
+def add_record(session: Session, values: dict[str, Any]) -> RepairRecord:
+    """A new record of ``values`` (not committed); a barrier only at end of life."""
+    record = RepairRecord()
+    for key, value in _checked_record(session, record, values).items():
+        setattr(record, key, value)
+    session.add(record)
+    return record
+
+
+def correct_record(
+    session: Session, record: RepairRecord, values: dict[str, Any], reason: str
+) -> list[str]:
+    """Correct a logged record with a coordinator's ``reason``: the same checks as logging
+    it, and each changed field's value before and after in the audit log. The names of
+    the fields that changed; a voided record cannot be corrected."""
+    return api.correct(session, record, _checked_record(session, record, values), reason)
+
+
+def _checked_record(
+    session: Session, record: RepairRecord, values: dict[str, Any]
+) -> dict[str, Any]:
+    """``values`` checked against the references and the barrier rule, as they would
+    leave ``record``; moving the status away from end of life clears the barrier."""
     if "event_id" in values and session.get(RepairEvent, values["event_id"]) is None:
         raise FieldError("event_id", f"there is no event {values['event_id']}")
     if values.get("fixer_id") is not None and session.get(api.User, values["fixer_id"]) is None:
         raise FieldError("fixer_id", f"there is no user {values['fixer_id']}")
-    for key, value in values.items():
-        setattr(record, key, value)
-    if record.status != "end_of_life":
+    values = dict(values)
+    if values.get("status", record.status) != "end_of_life":
         if values.get("barrier"):
             raise FieldError("barrier", "a barrier is given only when the status is end_of_life")
-        record.barrier = None
-    elif not record.barrier:
+        values["barrier"] = None
+    elif not values.get("barrier", record.barrier):
         raise FieldError("barrier", "say what stopped the repair (the barrier)")
-    if record.id is None:
-        session.add(record)
-    return record
+    return values
 
 
 def fixer_records(session: Session, user: api.User) -> dict[str, Any] | None:

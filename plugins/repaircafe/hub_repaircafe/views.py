@@ -16,7 +16,13 @@ from hub_repaircafe.codes import BARRIERS, STATUSES, categories
 from hub_repaircafe.impact import impact_rows, impact_table, set_impact
 from hub_repaircafe.metrics import impact_shown, tally_of
 from hub_repaircafe.models import RepairEvent, RepairRecord
-from hub_repaircafe.service import apply_event, apply_record, events_query, records_query
+from hub_repaircafe.service import (
+    add_record,
+    apply_event,
+    correct_record,
+    events_query,
+    records_query,
+)
 
 bp = Blueprint(
     "repaircafe",
@@ -214,7 +220,7 @@ def quick_log(event_id: int) -> Any:
     # The fixer is whoever is chosen among the volunteers (the signed-in one by default).
     fixer = {"fixer_id": chosen if chosen in dict(fixers) else volunteer.id}
     record = form.submit(
-        lambda data: apply_record(session, RepairRecord(), {**data, **fixer}),
+        lambda data: add_record(session, {**data, **fixer}),
         _record_form(event_id),
         made=_record_made,
     )
@@ -334,12 +340,9 @@ def _record_form(event_id: int) -> MultiDict[str, str]:
 
 def _correct(session: Any, record: RepairRecord, data: dict[str, Any]) -> RepairRecord:
     """The page's correction: the record's fields, and the reason in the audit log."""
-    if record.voided:
-        raise api.FieldError("reason", "a voided record cannot be corrected")
     values = {**CLEARED_RECORD, **data}
     reason = values.pop("reason")
-    apply_record(session, record, values)
-    api.record_audit(session, "correct", RepairRecord.__tablename__, record.id, reason=reason)
+    correct_record(session, record, values, reason)
     return record
 
 

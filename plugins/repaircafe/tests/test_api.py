@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+
 import pytest
 
 from hub.plugin_api import Location, get_session
+from hub.testing import HubRunner, login
 
 BASE = "/api/v1/repaircafe"
 
@@ -97,7 +102,12 @@ def test_roles(client, accounts):
         ).status_code
         == 403
     )
-    assert client.delete(record, headers=accounts["viewer"].headers).status_code == 403
+    assert (
+        client.delete(
+            record, query_string={"reason": "a test"}, headers=accounts["viewer"].headers
+        ).status_code
+        == 403
+    )
     assert client.get(record).status_code == 401
 
 
@@ -132,17 +142,20 @@ def test_record_crud_and_barrier_rules(client, accounts):
     assert no_event.status_code == 422 and "event_id" in no_event.json["details"]
 
     path = f"{BASE}/records/{created.json['id']}"
-    repaired = client.patch(path, json={"status": "fixed"}, headers=coordinator.headers)
+    repaired = client.patch(
+        path, json={"status": "fixed", "reason": "fixed after all"}, headers=coordinator.headers
+    )
     assert repaired.status_code == 200
     assert repaired.json["status"] == "fixed" and repaired.json["barrier"] is None
     assert repaired.json["brand"] == "Dyson"
     barrier_on_fixed = client.patch(
-        path, json={"barrier": "lack-of-equipment"}, headers=coordinator.headers
+        path, json={"barrier": "lack-of-equipment", "reason": "typo"}, headers=coordinator.headers
     )
     assert barrier_on_fixed.status_code == 422 and "barrier" in barrier_on_fixed.json["details"]
-
-    assert client.delete(path, headers=coordinator.headers).status_code == 204
-    assert client.get(path, headers=coordinator.headers).status_code == 404
+    no_barrier = client.patch(
+        path, json={"status": "end_of_life", "reason": "typo"}, headers=coordinator.headers
+    )
+    assert no_barrier.status_code == 422 and "barrier" in no_barrier.json["details"]
 
 
 def test_record_filters_and_pagination(client, accounts):
@@ -245,3 +258,136 @@ def test_a_fixers_repairs_are_in_their_export_and_unlinked_when_they_are_erased(
     assert [r["fixer_id"] for r in records] == [None, None]
     after = runner.invoke("metrics", "--plugin", "repaircafe", "--period", "2025-03", "--json")
     assert after.output == before.output
+
+
+def _audit(client, admin, record_id: int) -> list[dict]:
+    found = client.get(
+        "/api/v1/audit",
+        query_string={"entity": "repaircafe_record", "entity_id": str(record_id)},
+        headers=admin.headers,
+    )
+    assert found.status_code == 200, found.json
+    return found.json["items"]
+
+
+def _march_figures(runner) -> dict:
+    shown = runner.invoke("metrics", "--plugin", "repaircafe", "--period", "2025-03", "--json")
+    assert shown.exit_code == 0, shown.output
+    (summary,) = json.loads(shown.output)
+    return summary["metrics"]
+
+
+def test_a_correction_through_the_api_needs_a_reason_and_is_audited(client, accounts, runner):
+    event = make_event(client, accounts)
+    coordinator = accounts["coordinator"]
+    logged = log(client, accounts["volunteer"], event["id"], status="repairable", weight_g=900)
+    path = f"{BASE}/records/{logged.json['id']}"
+    assert _march_figures(runner)["items_fixed"] == 0
+
+    no_reason = client.patch(path, json={"status": "fixed"}, headers=coordinator.headers)
+    assert no_reason.status_code == 422 and "reason" in no_reason.json["details"]
+    too_short = client.patch(
+        path, json={"status": "fixed", "reason": "  x "}, headers=coordinator.headers
+    )
+    assert too_short.status_code == 422 and "reason" in too_short.json["details"]
+    assert client.get(path, headers=coordinator.headers).json["status"] == "repairable"
+
+    fixed = client.patch(
+        path,
+        json={"status": "fixed", "weight_g": 1100, "reason": "outcome ticked wrong"},
+        headers=coordinator.headers,
+    )
+    assert fixed.status_code == 200, fixed.json
+    assert fixed.json["status"] == "fixed" and fixed.json["weight_g"] == 1100
+    (entry,) = [
+        e for e in _audit(client, accounts["admin"], logged.json["id"]) if e["action"] == "correct"
+    ]
+    assert entry["changes"] == {
+        "reason": "outcome ticked wrong",
+        "status": ["repairable", "fixed"],
+        "weight_g": [900, 1100],
+    }
+    assert entry["user_id"] == coordinator.id
+    assert _march_figures(runner)["items_fixed"] == 1
+
+
+def test_delete_voids_a_record_which_stays_and_leaves_the_figures(client, accounts, runner):
+    event = make_event(client, accounts)
+    coordinator = accounts["coordinator"]
+    kept = log(client, accounts["volunteer"], event["id"]).json
+    twice = log(client, accounts["volunteer"], event["id"]).json
+    assert _march_figures(runner)["items_fixed"] == 2
+    path = f"{BASE}/records/{twice['id']}"
+
+    no_reason = client.delete(path, headers=coordinator.headers)
+    assert no_reason.status_code == 422 and "reason" in no_reason.json["details"]
+    voided = client.delete(
+        path, query_string={"reason": "logged twice"}, headers=coordinator.headers
+    )
+    assert voided.status_code == 200, voided.json
+    assert voided.json["voided_at"] and voided.json["void_reason"] == "logged twice"
+    again = client.delete(
+        path, query_string={"reason": "logged twice"}, headers=coordinator.headers
+    )
+    assert again.status_code == 422 and "reason" in again.json["details"]
+
+    # Kept, marked void, on the API and the event's page; out of the figures.
+    shown = client.get(path, headers=accounts["viewer"].headers)
+    assert shown.status_code == 200 and shown.json["void_reason"] == "logged twice"
+    listed = client.get(f"{BASE}/records", headers=accounts["viewer"].headers).json
+    assert {r["id"]: bool(r["voided_at"]) for r in listed["items"]} == {
+        kept["id"]: False,
+        twice["id"]: True,
+    }
+    assert _march_figures(runner)["items_fixed"] == 1
+    (entry,) = [e for e in _audit(client, accounts["admin"], twice["id"]) if e["action"] == "void"]
+    assert entry["changes"] == {"reason": "logged twice"}
+    assert entry["user_id"] == coordinator.id and entry["at"]
+
+    # A voided record is not corrected, and its event, holding records, is not deleted.
+    late = client.patch(
+        path, json={"brand": "Bosch", "reason": "typo"}, headers=coordinator.headers
+    )
+    assert late.status_code == 422 and "reason" in late.json["details"]
+    event_path = f"{BASE}/events/{event['id']}"
+    refused = client.delete(event_path, headers=coordinator.headers)
+    assert refused.status_code == 409 and "records" in refused.json["details"]
+    assert client.get(path, headers=coordinator.headers).status_code == 200
+
+    login(client, accounts["coordinator"])
+    page = client.get(f"/repaircafe/events/{event['id']}").get_data(as_text=True)
+    assert "logged twice" in page
+
+
+def test_the_complete_export_keeps_voided_records_marked_and_ords_leaves_them_out(
+    client, accounts, runner, make_app, tmp_path
+):
+    event = make_event(client, accounts)
+    kept = log(client, accounts["volunteer"], event["id"], brand="Kenwood").json
+    twice = log(client, accounts["volunteer"], event["id"], brand="Kenwood").json
+    client.delete(
+        f"{BASE}/records/{twice['id']}",
+        query_string={"reason": "=logged twice"},
+        headers=accounts["coordinator"].headers,
+    )
+
+    shared = list(csv.DictReader(io.StringIO(runner.invoke("export", "ords").output)))
+    assert [row["id"].rsplit("-", 1)[1] for row in shared] == [str(kept["id"])]
+    assert "void" not in shared[0]
+
+    complete = tmp_path / "complete.csv"
+    written = runner.invoke("export", "ords-complete", "--output", str(complete))
+    assert written.exit_code == 0, written.output
+    rows = list(csv.DictReader(io.StringIO(complete.read_text(encoding="utf-8"))))
+    assert [(row["void"], row["void_reason"]) for row in rows] == [
+        ("", ""),
+        ("yes", "'=logged twice"),  # a coordinator's words, formula-safe
+    ]
+
+    # Read elsewhere, a voided record is not taken in (it would count), and says so.
+    elsewhere = HubRunner(make_app(name="elsewhere", plugins=["repaircafe"]))
+    imported = elsewhere.invoke("import", "ords", str(complete), "--json")
+    assert imported.output.startswith("{"), imported.output
+    report = json.loads(imported.output)
+    assert report["created"] == 1
+    assert [(p["row"], p["field"]) for p in report["problems"]] == [(2, "void")]
