@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, false, func, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, false, func, or_, select, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 ERASED_NAME = "(erased)"
 CHECKPOINT_TRIES = 25
 VACUUM_LOCK_WAIT = "3s"
+VACUUM_TRIES = 3
 
 
 def export(session: Session, plugins: PluginManager, person: Person) -> dict[str, Any]:
@@ -171,17 +172,27 @@ def _vacuum_postgres(engine: Engine) -> None:
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.exec_driver_sql(f"SET lock_timeout = '{VACUUM_LOCK_WAIT}'")
         for table in _personal_tables(engine):
-            try:
-                connection.exec_driver_sql(f"VACUUM FULL {quote(table)}")
-            except OperationalError as exc:
-                if not is_busy(exc):
-                    raise
-                connection.exec_driver_sql(f"VACUUM {quote(table)}")
-                log.warning(
-                    "erasure: %s was busy, so it got a plain VACUUM: the bytes of old "
-                    "row versions stay in its free space until reused or the next erasure",
-                    table,
-                )
+            if _vacuum_full(connection, quote(table)):
+                continue
+            connection.exec_driver_sql(f"VACUUM {quote(table)}")
+            log.warning(
+                "erasure: %s was busy, so it got a plain VACUUM: the bytes of old "
+                "row versions stay in its free space until reused or the next erasure",
+                table,
+            )
+
+
+def _vacuum_full(connection: Connection, table: str) -> bool:
+    """VACUUM FULL ``table``, trying again if its lock was busy (autovacuum gives way
+    to it, but on a loaded server not always within one wait); False if never taken."""
+    for _ in range(VACUUM_TRIES):
+        try:
+            connection.exec_driver_sql(f"VACUUM FULL {table}")
+            return True
+        except OperationalError as exc:
+            if not is_busy(exc):
+                raise
+    return False
 
 
 def matching(text: str, user: User | None) -> ColumnElement[bool]:
