@@ -25,9 +25,10 @@ import datetime as dt
 import re
 import secrets
 from dataclasses import dataclass
+from typing import Any, cast
 
 from flask import request
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -58,7 +59,7 @@ def forget_old(session: Session) -> int:
     """Delete the claims made more than :data:`LIFETIME` ago (not committed): how many."""
     cutoff = clock.now() - LIFETIME
     result = session.execute(delete(FormSubmission).where(FormSubmission.at < cutoff))
-    return result.rowcount or 0
+    return cast(CursorResult[Any], result).rowcount or 0
 
 
 def valid_token(text: str | None) -> str | None:
