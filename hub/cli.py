@@ -26,7 +26,7 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError
 
-from hub import audit, auth, config, dbmove, doctor, migrate, people, scaffold
+from hub import audit, auth, config, dbmove, doctor, migrate, people, scaffold, submissions
 from hub.approvals_cli import approvals_group
 from hub.config import ConfigError
 from hub.db import database, describe_error, get_session
@@ -770,7 +770,8 @@ def person_erase(person_id: int, yes: bool) -> None:
 )
 def retention_command(today: dt.datetime | None) -> None:
     """Anonymise people and records past their retention date (run it daily from cron);
-    delete uploads abandoned on the imports page."""
+    delete uploads abandoned on the imports page, and create forms' one-time tokens
+    more than a day old."""
     from hub.web import imports
 
     day = today.date() if today else dt.date.today()
@@ -780,6 +781,7 @@ def retention_command(today: dt.datetime | None) -> None:
         uploads = Path(app.instance_path) / imports.UPLOADS
         if uploads.is_dir():
             counts["abandoned uploads"] = imports.forget_old_uploads(uploads)
+        counts["form tokens"] = submissions.forget_old(session)
         doctor.record_run(session, doctor.RETENTION_RUN, counts=counts)
         session.commit()
     click.echo("Anonymised: " + ", ".join(f"{name} {count}" for name, count in counts.items()))

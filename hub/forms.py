@@ -368,6 +368,13 @@ class Form:
                 "form", "This form was sent without its one-time token: check it and send it again."
             )
             return False
+        if self.earlier is None and submissions.expired(self.token):
+            # Its claim may be forgotten by now: taken, it could make a second record.
+            self.token = submissions.new_token()
+            self.fail(
+                "form", "This page was opened more than a day ago: check it and send it again."
+            )
+            return False
         if self.earlier is None:
             user = current_user()
             user_id = user.id if user is not None else None

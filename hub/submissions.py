@@ -11,28 +11,55 @@ The claim is written before the record, in the same transaction: a second sendin
 the same token waits for the first on the token's primary key and then finds it. A
 sending that fails (a field is wrong) rolls its claim back with everything else.
 
+Claims are kept for a day (:data:`LIFETIME`): ``hub retention`` deletes older ones. So
+that a form sent again after that makes no second record either, a token says when
+its page was made, and a form whose page is more than a day old is refused (to be
+checked and sent again, with a fresh token).
+
 :class:`hub.forms.Form` uses this with ``once=``; nothing else needs to.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import secrets
 from dataclasses import dataclass
+from typing import Any, cast
 
 from flask import request
-from sqlalchemy import select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from hub import clock
 from hub.models import FormSubmission
 
 TOKEN_NAME = "once"
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+_MADE_AT = re.compile(r"^[0-9a-f]{8}")
+LIFETIME = dt.timedelta(hours=24)
 
 
 def new_token() -> str:
-    return secrets.token_urlsafe(18)
+    """A random token that starts with when it was made (seconds, 8 hex digits)."""
+    return f"{int(clock.now().timestamp()):08x}{secrets.token_urlsafe(18)}"
+
+
+def expired(token: str) -> bool:
+    """Whether ``token`` was made more than :data:`LIFETIME` ago, so its claim may be gone."""
+    made = _MADE_AT.match(token)
+    if made is None:
+        return False
+    age = clock.now() - dt.datetime.fromtimestamp(int(made[0], 16), dt.UTC)
+    return age > LIFETIME
+
+
+def forget_old(session: Session) -> int:
+    """Delete the claims made more than :data:`LIFETIME` ago (not committed): how many."""
+    cutoff = clock.now() - LIFETIME
+    result = session.execute(delete(FormSubmission).where(FormSubmission.at < cutoff))
+    return cast(CursorResult[Any], result).rowcount or 0
 
 
 def valid_token(text: str | None) -> str | None:

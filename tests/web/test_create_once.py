@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from hub.db import get_session
-from hub.models import Location, Person, User
-from hub.testing import hidden_inputs, open_form
+from hub.models import FormSubmission, Location, Person, User
+from hub.testing import HubRunner, create_account, hidden_inputs, login, open_form
 
 KEEP_UNTIL = (dt.date.today() + dt.timedelta(days=400)).isoformat()
 
@@ -90,3 +90,46 @@ def test_a_create_form_without_its_token_is_refused(as_role, app):
         "/people/new", data={**hidden_inputs(refused.get_data(as_text=True)), **retry}
     )
     assert resent.status_code == 302 and _newest(app, Person)[0] == before[0] + 1
+
+
+def _claims(app) -> int:
+    with app.app_context():
+        return get_session().scalar(select(func.count()).select_from(FormSubmission)) or 0
+
+
+def test_hub_retention_forgets_tokens_a_day_old_and_their_pages_are_refused(make_app, clock):
+    """Claims are kept a day; after that ``hub retention`` deletes them, and a form
+    opened before then is refused (it could otherwise make a second record). Sessions
+    here last three days, so that a day-old page is still signed in."""
+    app = make_app(name="long-sessions", plugins=[], SESSION_HOURS=72)
+    runner = HubRunner(app)
+    coordinator = app.test_client()
+    login(coordinator, create_account(app, "coordinator"))
+    data = {"name": "Nia Rees", "retention_until": KEEP_UNTIL}
+    address, hidden = open_form(coordinator, "/people/new")
+    assert coordinator.post(address, data={**hidden, **data}).status_code == 302
+    count, made = _newest(app, Person)
+    late_address, late_hidden = open_form(coordinator, "/people/new")
+
+    clock.advance(hours=23)
+    kept = runner.invoke("retention")
+    assert kept.exit_code == 0, kept.output
+    assert "form tokens 0" in kept.output and _claims(app) == 1
+
+    clock.advance(hours=2)
+    forgotten = runner.invoke("retention")
+    assert forgotten.exit_code == 0, forgotten.output
+    assert "form tokens 1" in forgotten.output and _claims(app) == 0
+
+    # The first form sent again, its claim gone: refused, not a second person.
+    again = coordinator.post(address, data={**hidden, **data})
+    assert again.status_code == 422
+    assert "opened more than a day ago" in again.get_data(as_text=True)
+    # So is a form opened a day ago and never sent; sent again from the page it
+    # gets back (with a fresh token), it makes the one person.
+    stale = coordinator.post(late_address, data={**late_hidden, **data})
+    assert stale.status_code == 422 and _newest(app, Person) == (count, made)
+    fresh = hidden_inputs(stale.get_data(as_text=True))
+    assert fresh["once"] != late_hidden["once"]
+    assert coordinator.post(late_address, data={**fresh, **data}).status_code == 302
+    assert _newest(app, Person)[0] == count + 1

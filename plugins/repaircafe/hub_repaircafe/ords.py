@@ -140,8 +140,10 @@ class Columns:
     def __init__(self, header: list[str]) -> None:
         self.width = len(header)
         self.dates: dict[str, dt.date] = {}  # a file has far fewer dates than rows
-        for name in (*FIELDS, "void"):
+        for name in FIELDS:
             setattr(self, name, header.index(name) if name in header else self.width)
+        # The complete export's mark of a voided record (not an ORDS column).
+        self.void = header.index("void") if "void" in header else self.width
 
 
 def _parse_row(cells: list[str], at: Any, me: OrdsSettings) -> Parsed:
