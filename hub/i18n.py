@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from babel import Locale
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import Babel, Domain, format_date, format_number, get_locale
 from jinja2 import pass_context
 from jinja2.runtime import Context
@@ -72,10 +72,14 @@ def _new_domain(translations: Translations) -> Domain:
     return Domain(translation_directories=[str(translations.directory)], domain=translations.domain)
 
 
-def _translate(domain: Domain, string: str, variables: dict[str, Any]) -> str:
-    text = domain.get_translations().ugettext(string)
-    if text == string and domain is not CORE_DOMAIN:
-        text = CORE_DOMAIN.get_translations().ugettext(string)
+def _translate(domain: Domain | list[Domain], string: str, variables: dict[str, Any]) -> str:
+    """``string`` from the first of ``domain`` (a domain or a chain) that translates it,
+    else the core's catalogue, else itself."""
+    chain = domain if isinstance(domain, list) else [domain]
+    for each in [*chain, CORE_DOMAIN]:
+        text = each.get_translations().ugettext(string)
+        if text != string:
+            break
     return text % variables if variables else text
 
 
@@ -137,23 +141,29 @@ def _template_context() -> dict[str, Any]:
     }
 
 
-def _template_domain(context: Context) -> Domain:
+def _template_domains(context: Context) -> list[Domain]:
+    """The catalogues a template's strings are looked up in: the plugin whose folder the
+    template is in (``foodbank/...``), then the plugin whose page this is (its URL
+    segment, ``/foodbank/...``: a core macro such as a form field showing the plugin's
+    labels), then the core's."""
+    plugins = current_app.extensions["hub.translations"]
     folder = (context.name or "").partition("/")[0]
-    return current_app.extensions["hub.translations"].get(folder, CORE_DOMAIN)
+    segment = request.path.split("/")[1] if has_request_context() else ""
+    return [plugins[name] for name in dict.fromkeys((folder, segment)) if name in plugins]
 
 
 @pass_context
 def _template_gettext(context: Context, string: str) -> str:
-    return _translate(_template_domain(context), string, {})
+    return _translate(_template_domains(context), string, {})
 
 
 @pass_context
 def _template_ngettext(context: Context, singular: str, plural: str, num: int) -> str:
-    domain = _template_domain(context)
-    text = domain.get_translations().ungettext(singular, plural, num)
-    if text in (singular, plural) and domain is not CORE_DOMAIN:
-        text = CORE_DOMAIN.get_translations().ungettext(singular, plural, num)
-    return str(text)
+    for domain in [*_template_domains(context), CORE_DOMAIN]:
+        text = domain.get_translations().ungettext(singular, plural, num)
+        if text not in (singular, plural):
+            return str(text)
+    return singular if num == 1 else plural
 
 
 def select_language() -> str:
