@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from babel import Locale
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
 from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import Babel, Domain, format_date, format_number, get_locale
 from jinja2 import pass_context
@@ -130,6 +132,31 @@ def init_app(app: Flask, plugin_translations: list[tuple[str, Translations]]) ->
         newstyle=True,
     )
     app.context_processor(_template_context)
+
+
+def plugin_gettext(plugin: str, string: str, **variables: Any) -> str:
+    """``string`` from ``plugin``'s catalogue, else the core's: a label a plugin declared
+    (a metric's, its service's) shown in the reader's language, though published in
+    English. Outside a request it is ``string`` itself."""
+    if not has_request_context():
+        return string % variables if variables else string
+    domain = current_app.extensions["hub.translations"].get(plugin)
+    return _translate([domain] if domain else [], string, variables)
+
+
+def current_locale() -> Locale:
+    """The current request's language, or the default one outside a request."""
+    return (get_locale() if has_request_context() else None) or Locale.parse(DEFAULT_LANGUAGE)
+
+
+def month_year(day: Any, width: str = "MMM y") -> str:
+    """A month as the reader writes it: "Dec 2026", "Rhag 2026"."""
+    return babel_dates.format_date(day, width, locale=current_locale())
+
+
+def decimal(number: float, pattern: str = "#,##0") -> str:
+    """A figure as the reader writes it (digits grouped, the reader's decimal sign)."""
+    return babel_numbers.format_decimal(number, pattern, locale=current_locale())
 
 
 def _template_context() -> dict[str, Any]:

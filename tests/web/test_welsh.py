@@ -83,7 +83,7 @@ def _setup(app, accounts):
     return event.json["id"], household.json
 
 
-def test_a_welsh_volunteer_meets_no_english(app, accounts):
+def test_a_welsh_volunteer_meets_no_english(app, accounts, runner):
     event_id, household = _setup(app, accounts)
     client = app.test_client()
     signin = client.get("/login", headers=WELSH)
@@ -116,6 +116,10 @@ def test_a_welsh_volunteer_meets_no_english(app, accounts):
     assert "Wedi’i gadw: Tegell, Wedi’i drwsio. Yn barod am yr eitem nesaf." in saved.text
     assert not english_on(saved.text), english_on(saved.text)
 
+    published = runner.invoke("federation", "publish")
+    assert published.exit_code == 0, published.output
+    public = client.get("/public", headers=WELSH).text
+    assert "Parseli bwyd a roddwyd" in public and "Eitemau a ddaeth" in public, public
     for address in ("/", "/public"):
         page = client.get(address, headers=WELSH)
         assert page.status_code == 200 and '<html lang="cy">' in page.text
