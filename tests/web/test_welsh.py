@@ -96,6 +96,9 @@ def test_a_welsh_volunteer_meets_no_english(app, accounts, runner):
     assert form.status_code == 200 and not english_on(form.text), english_on(form.text)
     assert f"Parsel i {household['code']}" in form.text and "Parsel bwyd brys" in form.text
     fields = {**hidden_inputs(form.text), "parcel_type": "emergency"}
+    refused = client.post(form.request.full_path, data=fields, headers=WELSH)  # no location
+    assert refused.status_code == 422 and "Mae angen llenwi’r maes hwn." in refused.text
+    assert not english_on(refused.text), english_on(refused.text)
     where = re.search(r'<option value="(\d+)" selected>', form.text)
     assert where, "the location is chosen already"
     fields |= {"location_id": where[1], "method": "collected", "adults": "2", "children": "1"}
