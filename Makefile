@@ -58,7 +58,7 @@ CATALOGUES := .,hub,hub/translations,messages $(foreach c,$(wildcard plugins/*/b
 translations: install
 	for catalogue in $(CATALOGUES); do \
 	  set -- $$(echo $$catalogue | tr , ' '); cfg=$$1 package=$$2 folder=$$3 domain=$$4; \
-	  $(PYBABEL) -q extract -F $$cfg/babel.cfg -k lazy_gettext -k _l --no-location \
+	  $(PYBABEL) -q extract -F $$cfg/babel.cfg -k lazy_gettext -k _l -k N_ --no-location \
 	    --ignore-dirs='federation skeleton' -o $$folder/$$domain.pot $$package || exit 1; \
 	  $(PYBABEL) -q update --no-fuzzy-matching --ignore-obsolete \
 	    -i $$folder/$$domain.pot -d $$folder -D $$domain || exit 1; \

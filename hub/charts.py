@@ -10,6 +10,8 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
+from hub.i18n import _
+
 # A narrow drawing: it is scaled to the panel, and on a phone a wide one would shrink its text
 # to an unreadable size.
 WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP = 420, 200, 40, 30, 14
@@ -105,7 +107,7 @@ def bar_chart(
             if running
             else f"fill='{COLOURS[0]}'"
         )
-        so_far = " so far (the period is not over)" if running else ""
+        so_far = " " + _("so far (the period is not over)") if running else ""
         bars.append(
             f"<rect x='{x:.1f}' y='{y:.1f}' width='{step * 0.7:.1f}' height='{height:.1f}' "
             f"{paint}><title>{escape(labels[i])}: {_figure(value)}{so_far}</title></rect>"
@@ -113,10 +115,13 @@ def bar_chart(
         if running:
             bars.append(
                 f"<text x='{x + step * 0.35:.1f}' y='{max(y - 4, PAD_TOP):.1f}' "
-                f"text-anchor='middle'>so far</text>"
+                f"text-anchor='middle'>{escape(_('so far'))}</text>"
             )
     body = _axis(top) + "".join(bars) + _x_labels(labels, step)
-    shown = [f"{label} (so far)" if i == partial else label for i, label in enumerate(labels)]
+    shown = [
+        _("%(label)s (so far)", label=label) if i == partial else label
+        for i, label in enumerate(labels)
+    ]
     return Markup(_svg(title, body) + _table(title, shown, {title: values}))
 
 

@@ -27,10 +27,25 @@ from hub import fields, submissions
 from hub.db import get_session
 from hub.errors import ApiError, FieldError
 from hub.fields import MAX_DB_INTEGER
+from hub.i18n import _, lazy_gettext
 
 _ROW_KEY = re.compile(r"^(?P<list>[A-Za-z_][A-Za-z0-9_]*)-(?P<index>[0-9]{1,4})-(?P<name>.+)$")
 TextSource = Mapping[str, Any] | MultiDict[str, str]
 T = TypeVar("T")
+# marshmallow's fixed messages, marked here for the catalogue: a page shows each in the
+# reader's language (the API keeps them in English, as clients match on them).
+FIELD_MESSAGES = (
+    lazy_gettext("Missing data for required field."),
+    lazy_gettext("Field may not be null."),
+    lazy_gettext("Not a valid integer."),
+    lazy_gettext("Not a valid number."),
+    lazy_gettext("Not a valid date."),
+    lazy_gettext("Not a valid string."),
+    lazy_gettext("Not a valid boolean."),
+    lazy_gettext("Not a valid choice."),
+    lazy_gettext("Unknown field."),
+    lazy_gettext("Shorter than minimum length 1."),
+)
 
 
 class Schema(marshmallow.Schema):
@@ -396,10 +411,10 @@ class Form:
     def already(self) -> Markup:
         """The notice for a repeat: what the first sending made, and a link to it."""
         earlier = self.earlier
-        summary = earlier.summary if earlier and earlier.summary else "this form was sent before"
-        notice = Markup("Already logged: {}.").format(summary)
+        summary = earlier.summary if earlier and earlier.summary else _("this form was sent before")
+        notice = Markup(_("Already logged: {}.")).format(summary)
         if earlier and earlier.url:
-            notice += Markup(' <a href="{}">Open it</a>').format(earlier.url)
+            notice += Markup(' <a href="{}">{}</a>').format(earlier.url, _("Open it"))
         return notice
 
     def read(self, source: TextSource, *, unticked_is_false: bool = False) -> bool:
@@ -457,7 +472,8 @@ class Form:
         flat: dict[str, list[str]] = {}
         _flatten(messages, "", flat)
         for name, found in flat.items():
-            self.errors.setdefault(self._input_name(name), []).extend(found)
+            # Pages show marshmallow's fixed messages in the reader's language.
+            self.errors.setdefault(self._input_name(name), []).extend(map(_, found))
 
     @property
     def status(self) -> int:

@@ -21,7 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from babel import Locale
-from flask import Flask, current_app, g, request
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
+from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import Babel, Domain, format_date, format_number, get_locale
 from jinja2 import pass_context
 from jinja2.runtime import Context
@@ -72,10 +74,14 @@ def _new_domain(translations: Translations) -> Domain:
     return Domain(translation_directories=[str(translations.directory)], domain=translations.domain)
 
 
-def _translate(domain: Domain, string: str, variables: dict[str, Any]) -> str:
-    text = domain.get_translations().ugettext(string)
-    if text == string and domain is not CORE_DOMAIN:
-        text = CORE_DOMAIN.get_translations().ugettext(string)
+def _translate(domain: Domain | list[Domain], string: str, variables: dict[str, Any]) -> str:
+    """``string`` from the first of ``domain`` (a domain or a chain) that translates it,
+    else the core's catalogue, else itself."""
+    chain = domain if isinstance(domain, list) else [domain]
+    for each in [*chain, CORE_DOMAIN]:
+        text = each.get_translations().ugettext(string)
+        if text != string:
+            break
     return text % variables if variables else text
 
 
@@ -128,6 +134,31 @@ def init_app(app: Flask, plugin_translations: list[tuple[str, Translations]]) ->
     app.context_processor(_template_context)
 
 
+def plugin_gettext(plugin: str, string: str, **variables: Any) -> str:
+    """``string`` from ``plugin``'s catalogue, else the core's: a label a plugin declared
+    (a metric's, its service's) shown in the reader's language, though published in
+    English. Outside a request it is ``string`` itself."""
+    if not has_request_context():
+        return string % variables if variables else string
+    domain = current_app.extensions["hub.translations"].get(plugin)
+    return _translate([domain] if domain else [], string, variables)
+
+
+def current_locale() -> Locale:
+    """The current request's language, or the default one outside a request."""
+    return (get_locale() if has_request_context() else None) or Locale.parse(DEFAULT_LANGUAGE)
+
+
+def month_year(day: Any, width: str = "MMM y") -> str:
+    """A month as the reader writes it: "Dec 2026", "Rhag 2026"."""
+    return babel_dates.format_date(day, width, locale=current_locale())
+
+
+def decimal(number: float, pattern: str = "#,##0") -> str:
+    """A figure as the reader writes it (digits grouped, the reader's decimal sign)."""
+    return babel_numbers.format_decimal(number, pattern, locale=current_locale())
+
+
 def _template_context() -> dict[str, Any]:
     return {
         "languages": LANGUAGES,
@@ -137,23 +168,29 @@ def _template_context() -> dict[str, Any]:
     }
 
 
-def _template_domain(context: Context) -> Domain:
+def _template_domains(context: Context) -> list[Domain]:
+    """The catalogues a template's strings are looked up in: the plugin whose folder the
+    template is in (``foodbank/...``), then the plugin whose page this is (its URL
+    segment, ``/foodbank/...``: a core macro such as a form field showing the plugin's
+    labels), then the core's."""
+    plugins = current_app.extensions["hub.translations"]
     folder = (context.name or "").partition("/")[0]
-    return current_app.extensions["hub.translations"].get(folder, CORE_DOMAIN)
+    segment = request.path.split("/")[1] if has_request_context() else ""
+    return [plugins[name] for name in dict.fromkeys((folder, segment)) if name in plugins]
 
 
 @pass_context
 def _template_gettext(context: Context, string: str) -> str:
-    return _translate(_template_domain(context), string, {})
+    return _translate(_template_domains(context), string, {})
 
 
 @pass_context
 def _template_ngettext(context: Context, singular: str, plural: str, num: int) -> str:
-    domain = _template_domain(context)
-    text = domain.get_translations().ungettext(singular, plural, num)
-    if text in (singular, plural) and domain is not CORE_DOMAIN:
-        text = CORE_DOMAIN.get_translations().ungettext(singular, plural, num)
-    return str(text)
+    for domain in [*_template_domains(context), CORE_DOMAIN]:
+        text = domain.get_translations().ungettext(singular, plural, num)
+        if text not in (singular, plural):
+            return str(text)
+    return singular if num == 1 else plural
 
 
 def select_language() -> str:

@@ -471,7 +471,7 @@ def browser_login(page: Any, account: Account) -> None:
     page.goto("/login")
     page.fill("#email", account.email)
     page.fill("#password", account.password)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")  # not the language switcher in the header
     page.wait_for_url(lambda url: "/login" not in url)
 
 

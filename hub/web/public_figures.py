@@ -11,7 +11,7 @@ it. A name no declaration describes is shown by its words, never as a key.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -20,9 +20,10 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub import charts
+from hub import charts, i18n
 from hub.federation.models import Origin
 from hub.federation.store import descriptors_tag
+from hub.i18n import _, lazy_gettext
 from hub.metrics import (
     SETTLING,
     Metric,
@@ -36,6 +37,16 @@ from hub.periods import Period
 
 MONTHS_SHOWN = 12
 Scope = Literal["own", "network"]
+
+
+# The windows metrics are counted over, as the "each ...'s count" phrase reads them.
+WINDOW_NAMES = {
+    "event": lazy_gettext("event"),
+    "session": lazy_gettext("session"),
+    "day": lazy_gettext("day"),
+    "week": lazy_gettext("week"),
+    "period_end": lazy_gettext("end of period"),
+}
 
 
 @dataclass(frozen=True)
@@ -62,30 +73,37 @@ class Reading:
             return ""
         shown = value / self.scale
         if self.scale == 1 or abs(shown) >= 100 or value == 0:
-            return f"{round(shown):,}"
-        return f"{shown:,.1f}"
+            return i18n.decimal(round(shown))
+        return i18n.decimal(shown, "#,##0.0")
 
     def with_unit(self, value: int | None) -> str:
         return f"{self.figure(value)} {self.unit}".strip()
 
     def counting(self, per: str = "month") -> str:
         """What the figure counts and over what window, in one phrase."""
+        period = _("month") if per == "month" else _(per)
         if self.window == "period":
-            over = f"in the {per}"
+            over = _("in the %(period)s", period=period)
         else:
-            over = f"each {self.window.replace('_', ' ')}'s count added up over the {per}"
+            over = _(
+                "each %(window)s's count added up over the %(period)s",
+                window=WINDOW_NAMES.get(self.window) or self.window.replace("_", " "),
+                period=period,
+            )
         if self.counts == "households":
-            return f"Different households {over}, rounded to the nearest 5"
+            return _("Different households %(over)s, rounded to the nearest 5", over=over)
         if self.counts == "people":
             if self.window == "period":
-                return f"Different people {over}, rounded to the nearest 5"
-            return (
-                f"People, {over} (someone who comes twice counts twice), rounded to the nearest 5"
+                return _("Different people %(over)s, rounded to the nearest 5", over=over)
+            return _(
+                "People, %(over)s (someone who comes twice counts twice), rounded to the nearest 5",
+                over=over,
             )
         if self.counts == "quantity":
-            what = "weight" if self.unit.startswith("kg") else "amount"
-            return f"Total {what} {over}"
-        return f"A count of {self.unit} {over}, not of different people"
+            if self.unit.startswith("kg"):
+                return _("Total weight %(over)s", over=over)
+            return _("Total amount %(over)s", over=over)
+        return _("A count of %(unit)s %(over)s, not of different people", unit=self.unit, over=over)
 
 
 def display_unit(unit: str) -> tuple[str, int]:
@@ -97,18 +115,24 @@ def display_unit(unit: str) -> tuple[str, int]:
     return unit, 1
 
 
-def _reading(metric: Mapping[str, Any], code: str | None = None) -> Reading:
+def _reading(
+    metric: Mapping[str, Any], code: str | None = None, translate: Callable[[str], str] = str
+) -> Reading:
+    """How a declared metric reads; ``translate`` gives its plugin's words in the reader's
+    language (the descriptor carries them in English)."""
     base = str(metric.get("label") or fallback_label(metric.get("description", ""), metric["name"]))
+    base = translate(base)
     unit, scale = display_unit(str(metric.get("unit", "")))
+    unit = translate(unit)
     codes = metric.get("codes") or {}
-    code_label = codes.get(code, code) if code is not None else None
+    code_label = translate(codes.get(code, code)) if code is not None else None
     return Reading(
         label=f"{base}: {code_label}" if code_label else base,
         unit=unit,
         scale=scale,
         counts=str(metric.get("counts", "events")),
         window=str(metric.get("window", "period")),
-        description=str(metric.get("description", "")),
+        description=translate(str(metric.get("description", ""))),
         family=base if code_label else None,
         code=code_label,
     )
@@ -138,15 +162,19 @@ class Catalogue:
         self.definitions[plugin] = {metric["name"]: metric for metric in metrics}
 
     def service(self, plugin: str) -> str:
-        return self.services.get(plugin) or service_label(plugin)
+        return i18n.plugin_gettext(plugin, self.services.get(plugin) or service_label(plugin))
 
     def reading(self, plugin: str, name: str) -> Reading:
         declared = self.definitions.get(plugin, {})
+
+        def translate(text: str) -> str:
+            return i18n.plugin_gettext(plugin, text)
+
         if name in declared:
-            return _reading(declared[name])
-        base, _, code = name.partition(".")
+            return _reading(declared[name], translate=translate)
+        base, _dot, code = name.partition(".")
         if code and base in declared:
-            return _reading(declared[base], code)
+            return _reading(declared[base], code, translate)
         # Undeclared here (a plugin since changed): its words, never its key.
         unit = "kg" if base.endswith("_g") or base.startswith("grams_") else ""
         words = base.removeprefix("grams_").removesuffix("_g").replace("_", " ").capitalize()
@@ -195,7 +223,7 @@ def _declared(app: Flask, session: Session) -> Declared:
 
 
 def month_label(period: Period) -> str:
-    return period.start.strftime("%b %Y")
+    return i18n.month_year(period.start)
 
 
 def is_partial(period: Period, today: dt.date) -> bool:
@@ -206,7 +234,7 @@ def is_partial(period: Period, today: dt.date) -> bool:
 def same_period_last_year(period: Period) -> Period:
     if period.kind == "month":
         return Period("month", period.start.replace(year=period.start.year - 1))
-    year, week, _ = period.start.isocalendar()
+    year, week, _weekday = period.start.isocalendar()
     try:
         return Period("week", dt.date.fromisocalendar(year - 1, week, 1))
     except ValueError:  # week 53 in a year with 52
@@ -216,13 +244,15 @@ def same_period_last_year(period: Period) -> Period:
 def change(now: int | None, before: int | None) -> str:
     """The change on the same period last year, as a person says it."""
     if now is None or before is None:
-        return "no comparison"
+        return _("no comparison")
     if before == 0:
-        return "none last year" if now else "no change"
+        return _("none last year") if now else _("no change")
     percent = round((now - before) / before * 100)
     if percent == 0:
-        return "about the same"
-    return f"{'up' if percent > 0 else 'down'} {abs(percent)}%"
+        return _("about the same")
+    if percent > 0:
+        return _("up %(percent)s%%", percent=percent)
+    return _("down %(percent)s%%", percent=-percent)
 
 
 # --- sections -----------------------------------------------------------------
@@ -280,16 +310,19 @@ class Suppression:
 
     @property
     def cell(self) -> str:
-        return f"fewer than {self.threshold}" if self.scope == "own" else "not published"
+        if self.scope == "own":
+            return _("fewer than %(threshold)s", threshold=self.threshold)
+        return _("not published")
 
     @property
     def reason(self) -> str:
         if self.scope == "own":
-            return (
-                f"Fewer than {self.threshold}: counts of people or households below "
-                f"{self.threshold} are not published, so that no one can be recognised from them."
+            return _(
+                "Fewer than %(threshold)s: counts of people or households below "
+                "%(threshold)s are not published, so that no one can be recognised from them.",
+                threshold=self.threshold,
             )
-        return (
+        return _(
             "Not published: some groups' counts were too small to publish, and together "
             "they could change this total by more than a tenth."
         )
@@ -304,7 +337,7 @@ def _cell(
 ) -> Cell:
     """``pending``: the day a people count withheld while its month settles is published."""
     if not present:
-        return Cell("no figures")
+        return Cell(_("no figures"))
     if value is None and pending is not None and reading.people:
         return Cell(pending_text(pending))
     if value is None:
@@ -313,7 +346,7 @@ def _cell(
 
 
 def pending_text(day: dt.date) -> str:
-    return f"published {day:%-d %b}"
+    return _("published %(day)s", day=i18n.month_year(day, "d MMM"))
 
 
 def _pending(period: Period | None, today: dt.date) -> dt.date | None:
@@ -379,7 +412,7 @@ def _section(
             reading,
             cell(reading, name, latest),
             cell(reading, name, last_year),
-            change(now, before) if now_held and before_held else "no comparison",
+            change(now, before) if now_held and before_held else _("no comparison"),
             history,
         )
         any_suppressed = any_suppressed or any(c.suppressed for c in [*history, row.last_year])
@@ -388,14 +421,20 @@ def _section(
         else:
             simple.append(row)
     headings = [
-        f"{month_label(p)} (so far, to {today:%-d %b})" if p == partial else month_label(p)
+        _(
+            "%(month)s (so far, to %(day)s)",
+            month=month_label(p),
+            day=i18n.month_year(today, "d MMM"),
+        )
+        if p == partial
+        else month_label(p)
         for p in periods
     ]
     chart = None
     if simple:
         first = simple[0]
         chart = charts.bar_chart(
-            f"{first.reading.label} ({first.reading.unit}) per month",
+            _("%(label)s (%(unit)s) per month", label=first.reading.label, unit=first.reading.unit),
             [month_label(p) for p in periods],
             [cell.value for cell in first.history],
             partial=len(periods) - 1 if partial else None,

@@ -9,89 +9,91 @@ vouchers (Trussell and IFAN networks).
 
 from __future__ import annotations
 
+from hub_foodbank.i18n import N_
+
 PARCEL_TYPES: dict[str, str] = {
-    "emergency": "Emergency parcel",
-    "top_up": "Top-up parcel",
-    "baby": "Baby parcel",
-    "hygiene": "Hygiene parcel",
-    "dietary": "Dietary parcel",
+    "emergency": N_("Emergency parcel"),
+    "top_up": N_("Top-up parcel"),
+    "baby": N_("Baby parcel"),
+    "hygiene": N_("Hygiene parcel"),
+    "dietary": N_("Dietary parcel"),
 }
 
 REFERRAL_REASONS: dict[str, str] = {
-    "low_income": "Low income",
-    "benefit_delays": "Benefit delays",
-    "benefit_changes": "Benefit changes",
-    "debt": "Debt",
-    "sickness": "Sickness or ill health",
-    "homelessness": "Homelessness",
-    "domestic_abuse": "Domestic abuse",
-    "child_holiday_hunger": "Child holiday hunger",
-    "nrpf": "No recourse to public funds",
-    "delayed_wages": "Delayed wages",
-    "refused_crisis_loan": "Refused short-term benefit advance",
-    "other": "Other",
+    "low_income": N_("Low income"),
+    "benefit_delays": N_("Benefit delays"),
+    "benefit_changes": N_("Benefit changes"),
+    "debt": N_("Debt"),
+    "sickness": N_("Sickness or ill health"),
+    "homelessness": N_("Homelessness"),
+    "domestic_abuse": N_("Domestic abuse"),
+    "child_holiday_hunger": N_("Child holiday hunger"),
+    "nrpf": N_("No recourse to public funds"),
+    "delayed_wages": N_("Delayed wages"),
+    "refused_crisis_loan": N_("Refused short-term benefit advance"),
+    "other": N_("Other"),
 }
 
 AGENCY_TYPES: dict[str, str] = {
-    "advice": "Advice service (e.g. Citizens Advice)",
-    "health": "Health (GP, health visitor, mental health team)",
-    "school": "School or children's centre",
-    "housing": "Housing officer or association",
-    "jobcentre": "Jobcentre Plus",
-    "social_services": "Social services",
-    "charity": "Charity or community group",
-    "faith": "Faith group",
-    "council": "Council service",
-    "other": "Other",
+    "advice": N_("Advice service (e.g. Citizens Advice)"),
+    "health": N_("Health (GP, health visitor, mental health team)"),
+    "school": N_("School or children's centre"),
+    "housing": N_("Housing officer or association"),
+    "jobcentre": N_("Jobcentre Plus"),
+    "social_services": N_("Social services"),
+    "charity": N_("Charity or community group"),
+    "faith": N_("Faith group"),
+    "council": N_("Council service"),
+    "other": N_("Other"),
 }
 
 SIGNPOSTING: dict[str, str] = {
-    "debt_advice": "Debt advice",
-    "benefits_advice": "Benefits advice",
-    "energy_support": "Energy support",
-    "housing_advice": "Housing advice",
-    "mental_health": "Mental health support",
-    "employment": "Employment support",
-    "holiday_activities": "Holiday activities and food",
-    "other": "Other",
+    "debt_advice": N_("Debt advice"),
+    "benefits_advice": N_("Benefits advice"),
+    "energy_support": N_("Energy support"),
+    "housing_advice": N_("Housing advice"),
+    "mental_health": N_("Mental health support"),
+    "employment": N_("Employment support"),
+    "holiday_activities": N_("Holiday activities and food"),
+    "other": N_("Other"),
 }
 
 DONOR_TYPES: dict[str, str] = {
-    "public": "Public",
-    "supermarket": "Supermarket",
-    "redistribution": "Food redistribution charity",
-    "business": "Business",
-    "faith_group": "Faith group",
+    "public": N_("Public"),
+    "supermarket": N_("Supermarket"),
+    "redistribution": N_("Food redistribution charity"),
+    "business": N_("Business"),
+    "faith_group": N_("Faith group"),
 }
 
 STOCK_CATEGORIES: dict[str, str] = {
-    "tinned_veg": "Tinned vegetables and beans",
-    "tinned_meat_fish": "Tinned meat and fish",
-    "pasta_rice": "Pasta, rice and noodles",
-    "cereal": "Cereal and porridge",
-    "tinned_fruit": "Tinned fruit and puddings",
-    "soup_sauces": "Soup and sauces",
-    "milk_drinks": "UHT milk, tea and coffee",
-    "snacks": "Biscuits and snacks",
-    "toiletries": "Toiletries and hygiene",
-    "baby": "Baby food and nappies",
-    "other": "Other",
+    "tinned_veg": N_("Tinned vegetables and beans"),
+    "tinned_meat_fish": N_("Tinned meat and fish"),
+    "pasta_rice": N_("Pasta, rice and noodles"),
+    "cereal": N_("Cereal and porridge"),
+    "tinned_fruit": N_("Tinned fruit and puddings"),
+    "soup_sauces": N_("Soup and sauces"),
+    "milk_drinks": N_("UHT milk, tea and coffee"),
+    "snacks": N_("Biscuits and snacks"),
+    "toiletries": N_("Toiletries and hygiene"),
+    "baby": N_("Baby food and nappies"),
+    "other": N_("Other"),
 }
 
 DIETARY_NEEDS: dict[str, str] = {
-    "vegetarian": "Vegetarian",
-    "vegan": "Vegan",
-    "halal": "Halal",
-    "kosher": "Kosher",
-    "gluten_free": "Gluten free",
-    "diabetic": "Diabetic",
-    "no_cooking": "No cooking facilities (kettle only)",
+    "vegetarian": N_("Vegetarian"),
+    "vegan": N_("Vegan"),
+    "halal": N_("Halal"),
+    "kosher": N_("Kosher"),
+    "gluten_free": N_("Gluten free"),
+    "diabetic": N_("Diabetic"),
+    "no_cooking": N_("No cooking facilities (kettle only)"),
 }
 
 CHILD_AGE_BANDS: dict[str, str] = {
-    "children_0_4": "Children 0-4",
-    "children_5_11": "Children 5-11",
-    "children_12_17": "Children 12-17",
+    "children_0_4": N_("Children 0-4"),
+    "children_5_11": N_("Children 5-11"),
+    "children_12_17": N_("Children 12-17"),
 }
 
-DELIVERY_METHODS: dict[str, str] = {"collected": "Collected", "delivered": "Delivered"}
+DELIVERY_METHODS: dict[str, str] = {"collected": N_("Collected"), "delivered": N_("Delivered")}

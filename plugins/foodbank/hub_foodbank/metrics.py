@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from hub.plugin_api import Metric, Period, PeriodFigures, PeriodKind, period_start
 from hub_foodbank import codes
+from hub_foodbank.i18n import N_
 from hub_foodbank.models import (
     Agency,
     Donation,
@@ -34,85 +35,97 @@ from hub_foodbank.settings import Settings
 DEFINITIONS: tuple[Metric, ...] = (
     Metric(
         "parcels",
-        "parcels",
-        "Food parcels given, by parcel type (a parcel is not a person: a household may come often)",
+        N_("parcels"),
+        N_(
+            "Food parcels given, by parcel type (a parcel is not a person: a household may come often)"
+        ),
         codelist=codes.PARCEL_TYPES,
-        label="Food parcels given",
+        label=N_("Food parcels given"),
         impact="food_parcels",
     ),
     Metric(
         "adults_fed",
-        "adults",
-        "Adults fed: each parcel's adults, summed over parcels (someone fed twice counts twice)",
+        N_("adults"),
+        N_(
+            "Adults fed: each parcel's adults, summed over parcels (someone fed twice counts twice)"
+        ),
         counts="people",
         window="parcel",
-        label="Adults fed",
+        label=N_("Adults fed"),
         impact="people_fed",
     ),
     Metric(
         "children_fed",
-        "children",
-        "Children fed: each parcel's children, summed over parcels (someone fed twice counts twice)",
+        N_("children"),
+        N_(
+            "Children fed: each parcel's children, summed over parcels (someone fed twice counts twice)"
+        ),
         counts="people",
         window="parcel",
-        label="Children fed",
+        label=N_("Children fed"),
         impact="people_fed",
     ),
     Metric(
         "households_served",
-        "households",
-        "Different households that received at least one parcel in the period",
+        N_("households"),
+        N_("Different households that received at least one parcel in the period"),
         counts="households",
-        label="Households helped",
+        label=N_("Households helped"),
     ),
     Metric(
         "households_new",
-        "households",
-        "Households whose first ever parcel was in the period",
+        N_("households"),
+        N_("Households whose first ever parcel was in the period"),
         counts="households",
-        label="Households helped for the first time",
+        label=N_("Households helped for the first time"),
     ),
     Metric(
         "grams_distributed",
-        "grams",
-        "Weight of food and goods given out in parcels",
+        N_("grams"),
+        N_("Weight of food and goods given out in parcels"),
         counts="quantity",
-        label="Food given out",
+        label=N_("Food given out"),
         impact="food_distributed",
     ),
     Metric(
         "grams_donated",
-        "grams",
-        "Weight of donations received",
+        N_("grams"),
+        N_("Weight of donations received"),
         counts="quantity",
-        label="Food donated",
+        label=N_("Food donated"),
     ),
     Metric(
         "referrals",
-        "referrals",
-        "Referral reasons on vouchers issued in the period (a voucher may give several): "
-        "each voucher is one household's, so these are counts of households",
+        N_("referrals"),
+        N_(
+            "Referral reasons on vouchers issued in the period (a voucher may give several): "
+            "each voucher is one household's, so these are counts of households"
+        ),
         counts="households",
         codelist=codes.REFERRAL_REASONS,
-        label="Reasons for referral",
+        label=N_("Reasons for referral"),
     ),
     Metric(
         "referrals_by_agency",
-        "vouchers",
-        "Vouchers issued in the period, by the type of agency that issued them "
-        "(a count of households referred)",
+        N_("vouchers"),
+        N_(
+            "Vouchers issued in the period, by the type of agency that issued them "
+            "(a count of households referred)"
+        ),
         counts="households",
         codelist=codes.AGENCY_TYPES,
-        label="Vouchers issued, by who referred",
+        label=N_("Vouchers issued, by who referred"),
     ),
     Metric(
         "signposting",
-        "referrals onward",
-        "Further help offered with parcels (debt advice, energy support...), "
-        "a count of the households it was offered to",
+        N_("referrals onward"),
+        N_(
+            "Further help offered with parcels (debt advice, energy support...), "
+            "a count of the households it was offered to"
+        ),
         counts="households",
         codelist=codes.SIGNPOSTING,
-        label="Further help offered",
+        label=N_("Further help offered"),
     ),
 )
 

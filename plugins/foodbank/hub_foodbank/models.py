@@ -15,6 +15,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.plugin_api import Location, Model, Person, Voidable, now, personal
+from hub_foodbank.i18n import N_
 
 
 class Household(Model):
@@ -88,14 +89,14 @@ class Voucher(Voidable, Model):
 
     def status(self, today: dt.date) -> str:
         if self.voided_at is not None:
-            return "void"
+            return N_("void")
         if self.redeemed_on is not None:
-            return "redeemed"
+            return N_("redeemed")
         if today > self.valid_until:
-            return "expired"
+            return N_("expired")
         if today < self.issued_on:
-            return "not yet valid"
-        return "valid"
+            return N_("not yet valid")
+        return N_("valid")
 
 
 class VoucherReason(Model):

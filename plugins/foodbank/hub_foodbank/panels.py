@@ -7,8 +7,9 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hub.plugin_api import Panel, Period, charts
+from hub.plugin_api import Panel, Period, charts, format_date
 from hub_foodbank import stock
+from hub_foodbank.i18n import _
 from hub_foodbank.models import Parcel, Voucher, VoucherReason
 from hub_foodbank.permissions import VIEW
 from hub_foodbank.settings import Settings
@@ -29,15 +30,17 @@ def parcels_over_time(session: Session, today: dt.date) -> Panel:
         ).all()
     )
     per_week = [sum(n for day, n in counts.items() if day in week) for week in weeks]
-    labels = [week.start.strftime("%d %b") for week in weeks]
-    chart = charts.bar_chart("Parcels per week", labels, per_week)
+    labels = [format_date(week.start, "d MMM") for week in weeks]
+    chart = charts.bar_chart(_("Parcels per week"), labels, per_week)
     return Panel(
-        "Food parcels per week",
+        _("Food parcels per week"),
         "foodbank/panel_chart.html",
         {
             "chart": chart,
-            "note": f"{per_week[-1]} this week, {sum(per_week)} in 12 weeks.",
-            "link": ("foodbank.parcels", "All parcels"),
+            "note": _(
+                "%(week)s this week, %(total)s in 12 weeks.", week=per_week[-1], total=sum(per_week)
+            ),
+            "link": ("foodbank.parcels", _("All parcels")),
         },
         permission=VIEW,
         order=20,
@@ -54,15 +57,15 @@ def referral_reasons(session: Session, config: Settings, today: dt.date) -> Pane
         .order_by(func.count().desc())
     ).all()
     labels = config.reasons
-    items = [(labels.get(code, code.replace("_", " ")), int(n)) for code, n in rows]
-    chart = charts.hbar_chart("Referral reasons, last 90 days", items)
+    items = [(_(labels.get(code, code.replace("_", " "))), int(n)) for code, n in rows]
+    chart = charts.hbar_chart(_("Referral reasons, last 90 days"), items)
     return Panel(
-        "Why people were referred",
+        _("Why people were referred"),
         "foodbank/panel_chart.html",
         {
             "chart": chart,
-            "note": "Reasons on vouchers issued in the last 90 days.",
-            "link": ("foodbank.index", "Food bank"),
+            "note": _("Reasons on vouchers issued in the last 90 days."),
+            "link": ("foodbank.index", _("Food bank")),
         },
         permission=VIEW,
         order=21,
@@ -71,16 +74,20 @@ def referral_reasons(session: Session, config: Settings, today: dt.date) -> Pane
 
 def stock_levels(session: Session, config: Settings, today: dt.date) -> Panel:
     levels = stock.levels(session, config, today)
-    items = [(level.label, level.on_hand // 1000) for level in levels]
-    low = [level.label for level in levels if level.low]
-    note = f"Running low: {', '.join(low)}." if low else "No category is running low."
+    items = [(_(level.label), level.on_hand // 1000) for level in levels]
+    low = [_(level.label) for level in levels if level.low]
+    note = (
+        _("Running low: %(categories)s.", categories=", ".join(low))
+        if low
+        else _("No category is running low.")
+    )
     return Panel(
-        "Stock on hand (kg)",
+        _("Stock on hand (kg)"),
         "foodbank/panel_chart.html",
         {
-            "chart": charts.hbar_chart("Stock on hand, kg", items),
+            "chart": charts.hbar_chart(_("Stock on hand, kg"), items),
             "note": note,
-            "link": ("foodbank.stock_page", "Stock"),
+            "link": ("foodbank.stock_page", _("Stock")),
         },
         permission=VIEW,
         order=22,

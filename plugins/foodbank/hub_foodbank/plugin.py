@@ -25,6 +25,7 @@ from hub_foodbank import (
     settings,
     views,
 )
+from hub_foodbank.i18n import TRANSLATIONS, _
 from hub_foodbank.permissions import HOUSEHOLDS, LOG, PERMISSIONS, VIEW
 
 # The plugin API it is written for: one-time form tokens and corrections came in 1.2.
@@ -40,6 +41,11 @@ def hub_models() -> api.PluginModels:
 @api.hookimpl
 def hub_settings() -> type[settings.SettingsSchema]:
     return settings.SettingsSchema
+
+
+@api.hookimpl
+def hub_translations() -> api.Translations:
+    return TRANSLATIONS
 
 
 @api.hookimpl
@@ -60,9 +66,9 @@ def hub_cli_commands() -> Iterable[click.Command]:
 @api.hookimpl
 def hub_nav_items(user: api.User) -> Iterable[api.NavItem]:
     return [
-        api.NavItem("Log a parcel", "foodbank.quick", LOG, order=10, quick=True),
-        api.NavItem("Food bank", "foodbank.index", VIEW, order=11),
-        api.NavItem("Households", "foodbank.households", HOUSEHOLDS, order=12),
+        api.NavItem(_("Log a parcel"), "foodbank.quick", LOG, order=10, quick=True),
+        api.NavItem(_("Food bank"), "foodbank.index", VIEW, order=11),
+        api.NavItem(_("Households"), "foodbank.households", HOUSEHOLDS, order=12),
     ]
 
 

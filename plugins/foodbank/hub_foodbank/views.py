@@ -19,6 +19,8 @@ from hub.plugin_api import (
     VoidIn,
     can,
     current_user,
+    format_date,
+    format_number,
     get_or_404,
     get_session,
     paginate,
@@ -27,6 +29,7 @@ from hub.plugin_api import (
     today,
 )
 from hub_foodbank import codes, schemas, service, settings, stock
+from hub_foodbank.i18n import _
 from hub_foodbank.models import Agency, Donation, Household, Parcel, Voucher
 from hub_foodbank.permissions import HOUSEHOLDS, LIST, LOG, MANAGE, VIEW
 
@@ -204,9 +207,22 @@ def _check_late_entry(given_on: dt.date | None) -> None:
 
 
 def _parcel_summary(parcel: service.LoggedParcel | Parcel, household: Household) -> str:
-    label = codes.PARCEL_TYPES[parcel.parcel_type].lower()
-    late = f", given {parcel.given_on:%-d %b}" if parcel.given_on != today() else ""
-    return f"{label} for household {household.code} ({parcel.weight_grams / 1000:g} kg{late})"
+    label = _(codes.PARCEL_TYPES[parcel.parcel_type]).lower()
+    weight = format_number(parcel.weight_grams / 1000)
+    if parcel.given_on != today():
+        return _(
+            "%(parcel)s for household %(code)s (%(weight)s kg, given %(day)s)",
+            parcel=label,
+            code=household.code,
+            weight=weight,
+            day=format_date(parcel.given_on, "d MMM"),
+        )
+    return _(
+        "%(parcel)s for household %(code)s (%(weight)s kg)",
+        parcel=label,
+        code=household.code,
+        weight=weight,
+    )
 
 
 @bp.post("/quick/log")
@@ -247,14 +263,19 @@ def quick_log_post() -> Any:
     session[LOCATION_KEY] = parcel.location_id
     label = _parcel_summary(parcel, household)
     if created:
-        flash(f"Logged: {label}.", "success")
+        flash(_("Logged: %(parcel)s.", parcel=label), "success")
     else:
-        flash(f"Already logged: {label}.", "info")
+        flash(_("Already logged: %(parcel)s.", parcel=label), "info")
     count = service.parcels_in_window(db, config, household.id, today())
     if count >= int(config.policy_parcels):
         flash(
-            f"Household {household.code} has had {count} parcels in {config.policy_days} days: "
-            "offer extra support (advice, a referral onward).",
+            _(
+                "Household %(code)s has had %(count)s parcels in %(days)s days: "
+                "offer extra support (advice, a referral onward).",
+                code=household.code,
+                count=count,
+                days=config.policy_days,
+            ),
             "warning",
         )
     return redirect(url_for("foodbank.quick"))

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from hub_repaircafe.i18n import N_
+
 DATA = Path(__file__).parent / "data"
 CATEGORIES_FILE = DATA / "OpenRepairData_v0.3_Product_Categories.csv"
 IMPACT_FILE = DATA / "category_impact.csv"
@@ -24,21 +26,21 @@ WALES_FILE = DATA / "OpenRepairData_v0.3_RepairCafeWales_202507.csv"
 
 # status code -> ORDS label
 STATUSES: dict[str, str] = {
-    "fixed": "Fixed",
-    "repairable": "Repairable",
-    "end_of_life": "End of life",
-    "unknown": "Unknown",
+    "fixed": N_("Fixed"),
+    "repairable": N_("Repairable"),
+    "end_of_life": N_("End of life"),
+    "unknown": N_("Unknown"),
 }
 STATUS_BY_LABEL = {label.lower(): code for code, label in STATUSES.items()}
 
 # barrier code -> ORDS label (as the v0.3 table schema spells it)
 BARRIERS: dict[str, str] = {
-    "spare-parts-not-available": "Spare parts not available",
-    "spare-parts-too-expensive": "Spare parts too expensive",
-    "no-way-to-open": "No way to open product",
-    "repair-info-not-available": "Repair information not available",
-    "lack-of-equipment": "Lack of equipment",
-    "too-worn-out": "Too worn out",
+    "spare-parts-not-available": N_("Spare parts not available"),
+    "spare-parts-too-expensive": N_("Spare parts too expensive"),
+    "no-way-to-open": N_("No way to open product"),
+    "repair-info-not-available": N_("Repair information not available"),
+    "lack-of-equipment": N_("Lack of equipment"),
+    "too-worn-out": N_("Too worn out"),
 }
 _BARRIER_ALIASES = {
     "no way to open the product": "no-way-to-open",

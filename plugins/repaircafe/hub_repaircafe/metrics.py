@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from hub import plugin_api as api
 from hub_repaircafe.codes import BARRIERS, categories, category_codelist
+from hub_repaircafe.i18n import N_
 from hub_repaircafe.impact import impact_table
 from hub_repaircafe.models import RepairEvent, RepairRecord
 
@@ -32,79 +33,93 @@ STATUS_METRICS = {
 
 def definitions() -> list[api.Metric]:
     return [
-        api.Metric("events_held", "events", "Repair café events held", label="Repair cafés held"),
-        api.Metric("items_brought", "items", "Items brought to be repaired", label="Items brought"),
         api.Metric(
-            "items_fixed", "items", "Items fixed", label="Items fixed", impact="items_repaired"
+            "events_held",
+            N_("events"),
+            N_("Repair café events held"),
+            label=N_("Repair cafés held"),
+        ),
+        api.Metric(
+            "items_brought",
+            N_("items"),
+            N_("Items brought to be repaired"),
+            label=N_("Items brought"),
+        ),
+        api.Metric(
+            "items_fixed",
+            N_("items"),
+            N_("Items fixed"),
+            label=N_("Items fixed"),
+            impact="items_repaired",
         ),
         api.Metric(
             "items_repairable",
-            "items",
-            "Items found repairable, needing more work",
-            label="Items repairable with more work",
+            N_("items"),
+            N_("Items found repairable, needing more work"),
+            label=N_("Items repairable with more work"),
         ),
         api.Metric(
             "items_end_of_life",
-            "items",
-            "Items that could not be repaired",
-            label="Items beyond repair",
+            N_("items"),
+            N_("Items that could not be repaired"),
+            label=N_("Items beyond repair"),
         ),
         api.Metric(
             "items_unknown",
-            "items",
-            "Items whose outcome was not recorded",
-            label="Items with no outcome recorded",
+            N_("items"),
+            N_("Items whose outcome was not recorded"),
+            label=N_("Items with no outcome recorded"),
         ),
         api.Metric(
             "fix_rate_numerator",
-            "items",
-            "Fix rate numerator: items fixed",
+            N_("items"),
+            N_("Fix rate numerator: items fixed"),
             counts="events",
-            label="Fix rate: items fixed",
+            label=N_("Fix rate: items fixed"),
         ),
         api.Metric(
             "fix_rate_denominator",
-            "items",
-            "Fix rate denominator: items with a known outcome (fixed, repairable, end of life)",
-            label="Fix rate: items with a known outcome",
+            N_("items"),
+            N_("Fix rate denominator: items with a known outcome (fixed, repairable, end of life)"),
+            label=N_("Fix rate: items with a known outcome"),
         ),
         api.Metric(
             "waste_prevented_g",
-            "grams",
-            "Estimated weight of fixed items kept out of the waste stream",
+            N_("grams"),
+            N_("Estimated weight of fixed items kept out of the waste stream"),
             counts="quantity",
-            label="Waste prevented",
+            label=N_("Waste prevented"),
             impact="waste_prevented",
         ),
         api.Metric(
             "co2e_avoided_g",
-            "grams CO2e",
-            "Estimated greenhouse gas emissions avoided by fixing instead of replacing",
+            N_("grams CO2e"),
+            N_("Estimated greenhouse gas emissions avoided by fixing instead of replacing"),
             counts="quantity",
-            label="Emissions avoided",
+            label=N_("Emissions avoided"),
             impact="co2e_avoided",
         ),
         api.Metric(
             "visitors",
-            "people",
-            "Visitors counted at events (each event's count, added up)",
+            N_("people"),
+            N_("Visitors counted at events (each event's count, added up)"),
             counts="people",
             window="event",
-            label="Visitors",
+            label=N_("Visitors"),
         ),
         api.Metric(
             "items_by_category",
-            "items",
-            "Items brought, by ORDS product category",
+            N_("items"),
+            N_("Items brought, by ORDS product category"),
             codelist=category_codelist(),
-            label="Items brought, by kind",
+            label=N_("Items brought, by kind"),
         ),
         api.Metric(
             "items_by_barrier",
-            "items",
-            "End-of-life items, by the ORDS barrier that prevented repair",
+            N_("items"),
+            N_("End-of-life items, by the ORDS barrier that prevented repair"),
             codelist=dict(BARRIERS),
-            label="Why items could not be repaired",
+            label=N_("Why items could not be repaired"),
         ),
     ]
 

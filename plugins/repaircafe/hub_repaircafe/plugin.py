@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from hub import plugin_api as api
 from hub_repaircafe import api as repaircafe_api
 from hub_repaircafe import demo, exchange, metrics, panels, service, settings, views
+from hub_repaircafe.i18n import TRANSLATIONS, _
 from hub_repaircafe.models import MODELS
 
 # The plugin API it is written for: one-time form tokens and corrections came in 1.2.
@@ -28,6 +29,11 @@ def hub_models() -> api.PluginModels:
 @api.hookimpl
 def hub_settings() -> type[settings.SettingsSchema]:
     return settings.SettingsSchema
+
+
+@api.hookimpl
+def hub_translations() -> api.Translations:
+    return TRANSLATIONS
 
 
 @api.hookimpl
@@ -54,9 +60,11 @@ def hub_permissions() -> list[api.Permission]:
 @api.hookimpl
 def hub_nav_items(user: api.User) -> list[api.NavItem]:
     return [
-        api.NavItem("Repair café", "repaircafe.events", "repaircafe.view", order=30),
-        api.NavItem("Log an item", "repaircafe.log_start", "repaircafe.log", order=31, quick=True),
-        api.NavItem("Repairs", "repaircafe.records", "repaircafe.view", order=32),
+        api.NavItem(_("Repair café"), "repaircafe.events", "repaircafe.view", order=30),
+        api.NavItem(
+            _("Log an item"), "repaircafe.log_start", "repaircafe.log", order=31, quick=True
+        ),
+        api.NavItem(_("Repairs"), "repaircafe.records", "repaircafe.view", order=32),
     ]
 
 

@@ -13,6 +13,7 @@ from werkzeug.datastructures import MultiDict
 from hub import plugin_api as api
 from hub_repaircafe import ical, schemas
 from hub_repaircafe.codes import BARRIERS, STATUSES, categories
+from hub_repaircafe.i18n import _
 from hub_repaircafe.impact import impact_rows, impact_table, set_impact
 from hub_repaircafe.metrics import impact_shown, tally_of
 from hub_repaircafe.models import RepairEvent, RepairRecord
@@ -187,10 +188,10 @@ def start_today() -> Any:
         location_id = request.form.get("location_id", type=int)
         values = {"location_id": location_id} if location_id else {}
         found = apply_event(
-            session, RepairEvent(title="Repair Café", date=today, public=False), values
+            session, RepairEvent(title=_("Repair Café"), date=today, public=False), values
         )
         session.commit()
-        flash(f"Started today's session ({found.title}).", "success")
+        flash(_("Started today's session (%(title)s).", title=found.title), "success")
     return redirect(url_for("repaircafe.quick_log", event_id=found.id))
 
 
@@ -225,7 +226,10 @@ def quick_log(event_id: int) -> Any:
         made=_record_made,
     )
     if record is not None:
-        flash(f"Saved: {_record_summary(record)}. Ready for the next item.", "success")
+        flash(
+            _("Saved: %(record)s. Ready for the next item.", record=_record_summary(record)),
+            "success",
+        )
     if record is not None or form.repeated:
         return redirect(url_for("repaircafe.quick_log", event_id=event_id))
     recent = (
@@ -243,8 +247,8 @@ def quick_log(event_id: int) -> Any:
             "repaircafe/quick_log.html",
             event=event,
             categories=_categories_most_used_first(),
-            statuses=STATUSES,
-            barriers=BARRIERS,
+            statuses={code: _(label) for code, label in STATUSES.items()},
+            barriers={code: _(label) for code, label in BARRIERS.items()},
             recent=recent,
             labels=_labels(),
             form=form,
@@ -264,7 +268,8 @@ def _fixers() -> list[tuple[int, str]]:
 
 
 def _record_summary(record: RepairRecord) -> str:
-    return f"{categories()[record.product_category_id].label}, {STATUSES[record.status]}"
+    category = _(categories()[record.product_category_id].label)
+    return f"{category}, {_(STATUSES[record.status])}"
 
 
 def _record_made(record: RepairRecord) -> tuple[str, str]:
@@ -277,9 +282,9 @@ def _record_made(record: RepairRecord) -> tuple[str, str]:
 
 def _labels() -> dict[str, Any]:
     return {
-        "categories": {c.id: c.label for c in categories().values()},
-        "statuses": STATUSES,
-        "barriers": BARRIERS,
+        "categories": {c.id: _(c.label) for c in categories().values()},
+        "statuses": {code: _(label) for code, label in STATUSES.items()},
+        "barriers": {code: _(label) for code, label in BARRIERS.items()},
     }
 
 
