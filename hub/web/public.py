@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from sqlalchemy import select
 
-from hub import clock
+from hub import clock, directory
 from hub.db import get_session
 from hub.exchange import csv_writer
 from hub.federation import aggregates
@@ -198,6 +198,13 @@ def definitions_csv() -> Response:
         "code_label",
     ]
     return csv_download(header, rows, "definitions.csv")
+
+
+@bp.get("/public/directory.json")
+def directory_json() -> Response:
+    """The service directory as Open Referral UK (HSDS) JSON (hub/directory.py)."""
+    listed = directory.services(current_app, get_session())
+    return download(jsonify(directory.page(listed)), "directory.json")
 
 
 @bp.get("/public/datapackage.json")
