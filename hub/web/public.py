@@ -12,7 +12,7 @@ from sqlalchemy import select
 from hub import clock, directory
 from hub.db import get_session
 from hub.exchange import csv_writer
-from hub.federation import aggregates
+from hub.federation import aggregates, directories
 from hub.federation.models import Origin, Summary
 from hub.periods import Period
 from hub.web.datapackage import data_package
@@ -202,8 +202,10 @@ def definitions_csv() -> Response:
 
 @bp.get("/public/directory.json")
 def directory_json() -> Response:
-    """The service directory as Open Referral UK (HSDS) JSON (hub/directory.py)."""
-    listed = directory.services(current_app, get_session())
+    """The service directory as Open Referral UK (HSDS) JSON (hub/directory.py): this
+    instance's services, then those of the members whose directories it holds."""
+    session = get_session()
+    listed = directory.services(current_app, session) + directories.members_services(session)
     return download(jsonify(directory.page(listed)), "directory.json")
 
 
