@@ -36,8 +36,10 @@ def identifier(*parts: object) -> str:
 
 def page(listed: Iterable[dict[str, Any]]) -> dict[str, Any]:
     """HSDS's paginated answer, holding every service on one page (each id once)."""
-    seen: set[str] = set()
-    services = [each for each in listed if not (each["id"] in seen or seen.add(each["id"]))]
+    first: dict[str, dict[str, Any]] = {}
+    for each in listed:
+        first.setdefault(each["id"], each)
+    services = list(first.values())
     return {
         "total_items": len(services),
         "total_pages": 1,
@@ -87,7 +89,8 @@ def _service(
     locality: Mapping[str, str],
 ) -> dict[str, Any]:
     service_id = identifier(base, "services", plugin)
-    at_locations, schedules = [], []
+    at_locations: list[dict[str, Any]] = []
+    schedules: list[dict[str, Any]] = []
     for location in locations:
         here = identifier(base, "services", plugin, "locations", location.id)
         at_locations.append(

@@ -18,6 +18,7 @@ from hub.periods import Period
 from hub.web.datapackage import data_package
 from hub.web.public_figures import Catalogue, Suppression, sections
 from hub.web.public_impact import Area, impact_summary
+from hub.web.public_needs import network_needs
 
 bp = Blueprint("public", __name__)
 
@@ -59,6 +60,7 @@ def public() -> str:
         for row in own_summaries()
     ]
     network: list[Any] = []
+    needs: list[Any] = []
     aggregator = is_aggregator()
     impact = impact_summary(session, catalogue, today, area=None if aggregator else own_area())
     if aggregator:
@@ -68,11 +70,13 @@ def public() -> str:
             today,
             Suppression("network", aggregates.DEFAULT_THRESHOLD),
         )
+        needs = network_needs(session, catalogue, today)
     return render_template(
         "hub/public/index.html",
         own_sections=sections(own, catalogue, today, own_suppression()),
         network_sections=network,
         impact=impact,
+        needs=needs,
         threshold=current_app.config["SUPPRESSION_THRESHOLD"],
     )
 
