@@ -20,7 +20,7 @@ import click
 from flask import Flask
 
 from hub.db import get_session
-from hub.federation import moderation, store, sync
+from hub.federation import directories, moderation, store, sync
 from hub.federation.net import Client
 
 LOCK_FILE = "federation.lock"
@@ -235,21 +235,36 @@ def push_command(force: bool, batch: int, timeout: float, retries: int) -> None:
 @click.option("--limit", default=500, show_default=True, type=click.IntRange(1, 1000))
 @network_options
 def sync_command(force: bool, limit: int, timeout: float, retries: int) -> None:
-    """Pull the changes feed of every followed instance and aggregator."""
-    _exchange("sync", sync.sync, timeout, retries, limit=limit, force=force)
+    """Pull the changes feed of every followed instance and aggregator, then fetch the
+    service directory of every member and followed instance."""
+    _exchange(
+        "sync", sync.sync, timeout, retries, then=directories.refresh, limit=limit, force=force
+    )
 
 
 def _exchange(
-    direction: str, operation: Callable[..., Any], timeout: float, retries: int, **options: Any
+    direction: str,
+    operation: Callable[..., Any],
+    timeout: float,
+    retries: int,
+    then: Callable[[Flask, Client], Any] | None = None,
+    **options: Any,
 ) -> None:
-    """Run a push or a sync once, locked against overlapping runs, with progress."""
+    """Run a push or a sync once, locked against overlapping runs, with progress; then
+    ``then``, whose outcome is reported on a line of its own and never fails the run (a
+    member's directory is extra: most members cannot be reached from outside)."""
     progress, done = _progress()
+    extra = None
     with _app_context() as app, _locked_run(app), _client(app, timeout, retries) as client:
         try:
             reports = operation(app, client, progress=progress, **options)
         finally:
             done()
+        if then is not None:
+            extra = then(app, client)
     _print_reports(reports, direction)
+    if extra is not None:
+        click.echo(extra.line())
     _exit_status(reports)
 
 

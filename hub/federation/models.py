@@ -71,10 +71,16 @@ class Origin(Model):
     # The descriptor's disclosure threshold (5 if it gave none we can use): how much
     # each of this origin's suppressed cells may hide in a total.
     threshold: Mapped[int] = mapped_column(default=5, server_default="5")
+    # Its service directory (hub/federation/directories.py), as last fetched and checked
+    # during a sync: the services it lists under its own id, nothing else.
+    directory: Mapped[list[Any] | None]
+    directory_at: Mapped[dt.datetime | None]
 
     # The audit log records who pinned which key; the signed copies are not news.
     __audit_exclude__ = (
         "descriptor",
+        "directory",
+        "directory_at",
         "statement",
         "statement_signature",
         "seq",

@@ -9,15 +9,16 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from sqlalchemy import select
 
-from hub import clock
+from hub import clock, directory
 from hub.db import get_session
 from hub.exchange import csv_writer
-from hub.federation import aggregates
+from hub.federation import aggregates, directories
 from hub.federation.models import Origin, Summary
 from hub.periods import Period
 from hub.web.datapackage import data_package
 from hub.web.public_figures import Catalogue, Suppression, sections
 from hub.web.public_impact import Area, impact_summary
+from hub.web.public_needs import network_needs
 
 bp = Blueprint("public", __name__)
 
@@ -59,6 +60,7 @@ def public() -> str:
         for row in own_summaries()
     ]
     network: list[Any] = []
+    needs: list[Any] = []
     aggregator = is_aggregator()
     impact = impact_summary(session, catalogue, today, area=None if aggregator else own_area())
     if aggregator:
@@ -68,11 +70,13 @@ def public() -> str:
             today,
             Suppression("network", aggregates.DEFAULT_THRESHOLD),
         )
+        needs = network_needs(session, catalogue, today)
     return render_template(
         "hub/public/index.html",
         own_sections=sections(own, catalogue, today, own_suppression()),
         network_sections=network,
         impact=impact,
+        needs=needs,
         threshold=current_app.config["SUPPRESSION_THRESHOLD"],
     )
 
@@ -198,6 +202,15 @@ def definitions_csv() -> Response:
         "code_label",
     ]
     return csv_download(header, rows, "definitions.csv")
+
+
+@bp.get("/public/directory.json")
+def directory_json() -> Response:
+    """The service directory as Open Referral UK (HSDS) JSON (hub/directory.py): this
+    instance's services, then those of the members whose directories it holds."""
+    session = get_session()
+    listed = directory.services(current_app, session) + directories.members_services(session)
+    return download(jsonify(directory.page(listed)), "directory.json")
 
 
 @bp.get("/public/datapackage.json")

@@ -161,6 +161,7 @@ def test_a_database_of_an_earlier_release_upgrades_with_its_data_intact(
 
 
 def assert_only_counts_of_people_changed(app: Flask, old_summaries: dict[tuple, dict]) -> None:
+    """Only counts of people changed, and figures new in this release were added."""
     with app.app_context():
         declared = metrics.definitions(app.extensions["hub.plugins"]).items()
         people = {
@@ -182,7 +183,9 @@ def assert_only_counts_of_people_changed(app: Flask, old_summaries: dict[tuple, 
                 for name in old["metrics"].keys() | row.metrics.keys()
                 if old["metrics"].get(name) != row.metrics.get(name)
             }
-            assert changed <= {name for plugin, name in people if plugin == row.plugin}, (
+            # A figure a later release adds (the food bank's needs) revises the summary too.
+            added = row.metrics.keys() - old["metrics"].keys()
+            assert changed - added <= {name for plugin, name in people if plugin == row.plugin}, (
                 row.plugin,
                 row.period,
                 changed,

@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from hub.plugin_api import Metric, Period, PeriodFigures, PeriodKind, period_start
-from hub_foodbank import codes
+from hub.plugin_api import Metric, Period, PeriodFigures, PeriodKind, period_start, today
+from hub_foodbank import codes, stock
 from hub_foodbank.i18n import N_
 from hub_foodbank.models import (
     Agency,
@@ -127,6 +127,17 @@ DEFINITIONS: tuple[Metric, ...] = (
         codelist=codes.SIGNPOSTING,
         label=N_("Further help offered"),
     ),
+    Metric(
+        "needed",
+        N_("food banks"),
+        N_(
+            "Stock categories the food bank needs donations of: 1 if the stock on hand at the "
+            "end of the period (for the period under way, today) is below its low-stock level, "
+            "else 0; added up across a network, how many food banks need it"
+        ),
+        codelist=codes.STOCK_CATEGORIES,
+        label=N_("Donations needed"),
+    ),
 )
 
 
@@ -144,6 +155,7 @@ def compute(session: Session, settings: Settings, periods: Sequence[Period]) -> 
     _donated(session, figures, since, until)
     _referrals(session, settings, figures, since, until)
     _signposting(session, figures, since, until)
+    _needed(session, settings, figures)
     return figures
 
 
@@ -246,6 +258,17 @@ def _signposting(session: Session, figures: PeriodFigures, since: Any, until: An
         .group_by(day, ParcelSignpost.code)
     )
     figures.add_day_codes("signposting", [(d, _known(c, codes.SIGNPOSTING), n) for d, c, n in rows])
+
+
+def _needed(session: Session, settings: Settings, figures: PeriodFigures) -> None:
+    """Each period's low-stock categories as they stood at its end, or today for the
+    period under way: a state, not a sum, so it is set per period, not added by day."""
+    tomorrow = today() + dt.timedelta(days=1)
+    ends = {period: min(period.end, tomorrow) for period in figures}
+    low = stock.low_before(session, settings, ends.values())
+    for period, end in ends.items():
+        for category in low[end]:
+            figures[period][f"needed.{category}"] = 1
 
 
 def activity_dates(session: Session) -> list[dt.date]:

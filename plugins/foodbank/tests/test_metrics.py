@@ -7,7 +7,13 @@ import datetime as dt
 import json
 
 import pytest
-from hub_foodbank.codes import AGENCY_TYPES, PARCEL_TYPES, REFERRAL_REASONS, SIGNPOSTING
+from hub_foodbank.codes import (
+    AGENCY_TYPES,
+    PARCEL_TYPES,
+    REFERRAL_REASONS,
+    SIGNPOSTING,
+    STOCK_CATEGORIES,
+)
 
 CUSTOM_REASONS = {
     "low_income": "Low income",
@@ -100,9 +106,10 @@ def march(fb):
 PEOPLE_COUNTS = ("adults_fed", "children_fed", "households_", "referrals", "signposting")
 
 
-def expected(withheld=False, **figures):
+def expected(withheld=False, needed=(), **figures):
     """Every published name, zero unless given (a summary is always whole); ``withheld``:
-    a week's, where every count of people or households is withheld (None)."""
+    a week's, where every count of people or households is withheld (None); ``needed``:
+    the stock categories low at the period's end (1)."""
     names = (
         [f"parcels.{c}" for c in PARCEL_TYPES]
         + [
@@ -116,10 +123,12 @@ def expected(withheld=False, **figures):
         + [f"referrals.{c}" for c in REFERRAL_REASONS]
         + [f"referrals_by_agency.{c}" for c in AGENCY_TYPES]
         + [f"signposting.{c}" for c in SIGNPOSTING]
+        + [f"needed.{c}" for c in STOCK_CATEGORIES]
     )
     result = dict.fromkeys(names, 0)
     if withheld:
         result.update(dict.fromkeys([n for n in names if n.startswith(PEOPLE_COUNTS)]))
+    result.update({f"needed.{category}": 1 for category in needed})
     for key, value in figures.items():
         name = key.replace("__", ".")
         assert name in result, name
@@ -127,7 +136,11 @@ def expected(withheld=False, **figures):
     return result
 
 
+# Every category is below its low-stock level (25 kg by default) when March ends, and
+# at the end of week 10: the most donated, tinned vegetables, had 25 kg in and 14.55 kg
+# (10.45 kg by the end of week 10) drawn by parcels' usual contents.
 MARCH = expected(
+    needed=STOCK_CATEGORIES,
     parcels__emergency=4,
     parcels__top_up=1,
     parcels__baby=1,
@@ -157,6 +170,7 @@ MARCH = expected(
 
 WEEK_10 = expected(  # 3 to 9 March 2025: counts of people are for months only
     withheld=True,
+    needed=STOCK_CATEGORIES,
     parcels__emergency=2,
     parcels__top_up=1,
     parcels__baby=1,
@@ -181,6 +195,7 @@ def test_every_period_at_once_is_each_period_alone(march, published, runner):
     together = {entry["period"]: entry["metrics"] for entry in json.loads(answer.output)}
     assert together["2025-W14"] == expected(
         withheld=True,
+        needed=STOCK_CATEGORIES,
         parcels__emergency=1,
         adults_fed=1,
         grams_distributed=7000,

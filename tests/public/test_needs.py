@@ -1,0 +1,72 @@
+"""An aggregator's /public lists the network's needs: which towns' food banks are short
+of what, from the ``needed`` figures the towns publish (1 = needed)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+
+from hub.testing import create_account
+
+LOW_AT = {"baby": 1000, "tinned_veg": 1000}  # grams; no other category has a level
+
+
+def donate(town, lines):
+    volunteer = create_account(town.app, "volunteer")
+    body = {"received_on": "2025-12-01", "donor_type": "public", "lines": lines}
+    response = town.app.test_client().post(
+        "/api/v1/foodbank/donations", json=body, headers=volunteer.headers
+    )
+    assert response.status_code == 201, response.json
+
+
+def test_the_network_needs_list_says_which_towns_need_what(places, clock):
+    network = places("network", plugins=[], demo=False, serve=True)
+    stock = {
+        "aberdare": [{"category": "baby", "grams": 500}, {"category": "tinned_veg", "grams": 5000}],
+        "bangor": [{"category": "baby", "grams": 200}, {"category": "tinned_veg", "grams": 100}],
+        "carlisle": [
+            {"category": "baby", "grams": 9000},
+            {"category": "tinned_veg", "grams": 9000},
+        ],
+    }
+    for name, lines in stock.items():
+        town = places(
+            name,
+            town=name.title(),
+            region="Cumbria" if name == "carlisle" else "Wales",
+            plugins=["foodbank"],
+            demo=False,
+            foodbank={"low_stock_grams": LOW_AT},
+        )
+        donate(town, lines)
+        town.join(network)
+        town.publish_and_push()
+
+    page = network.app.test_client().get("/public").text
+    needs = page[
+        page.index('id="needs-heading"') : page.index(
+            "</section>", page.index('id="needs-heading"')
+        )
+    ]
+    items = [re.sub(r"<[^>]+>", "", item) for item in re.findall(r"<li>(.*?)</li>", needs)]
+    assert items == [
+        "Baby food and nappies: Aberdare (Wales), Bangor (Wales)",
+        "Tinned vegetables and beans: Bangor (Wales)",
+    ]
+    # The network's totals count the food banks that need each kind of food.
+    totals = csv.DictReader(io.StringIO(network.app.test_client().get("/public/network.csv").text))
+    december = {row["metric"]: row["total"] for row in totals if row["period"] == "2025-12"}
+    assert (december["needed.baby"], december["needed.tinned_veg"], december["needed.cereal"]) == (
+        "2",
+        "1",
+        "0",
+    )
+
+    # In January, December's needs are still last month's; by February they are stale.
+    clock.set(dt.date(2026, 1, 20))
+    assert 'id="needs-heading"' in network.app.test_client().get("/public").text
+    clock.set(dt.date(2026, 2, 3))
+    assert 'id="needs-heading"' not in network.app.test_client().get("/public").text
