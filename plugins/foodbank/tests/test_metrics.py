@@ -197,7 +197,6 @@ def test_every_period_at_once_is_each_period_alone(march, published, runner):
         withheld=True,
         needed=STOCK_CATEGORIES,
         parcels__emergency=1,
-        adults_fed=1,
         grams_distributed=7000,
         grams_donated=4000,
     )
