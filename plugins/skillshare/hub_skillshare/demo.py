@@ -3,8 +3,9 @@
 About thirty members (a few without a phone, whom a broker looks after), more joining
 through the year, some asking to join now; a handful of exchanges each week, more in
 spring and autumn, fewer in August and at Christmas; the bank crediting volunteers for
-community work; a correction; the last fortnight's exchanges still waiting to be
-confirmed. Everything goes through the ledger, so the demo adds up like real use.
+community work; a workshop most months, its host credited by the bank, and two coming
+up (one full, with a waitlist); a correction; the last fortnight's exchanges still
+waiting to be confirmed. Everything goes through the ledger, so the demo adds up like real use.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from hub import plugin_api as api
 from hub_skillshare import ledger, settings
-from hub_skillshare.models import Confirmation, Exchange, Member, Transfer
+from hub_skillshare.models import Confirmation, Exchange, Member, Signup, Transfer, Workshop
 
 FIRST = ["Aled", "Bethan", "Carys", "Dafydd", "Eleri", "Ffion", "Gareth", "Hywel", "Iolo",
          "Jac", "Lowri", "Megan", "Nia", "Osian", "Rhian", "Sian", "Tomos", "Wyn", "Amir",
@@ -51,6 +52,18 @@ WHAT = {
 }
 
 
+# Skill-share sessions a small time bank runs: title, category, minutes.
+WORKSHOPS = [
+    ("Bike maintenance for beginners", "learning", 120),
+    ("Sourdough bread", "food", 150),
+    ("Knitting circle", "arts", 90),
+    ("Getting the most from your smartphone", "tech", 90),
+    ("Seed saving and sowing", "garden", 60),
+    ("Mending clothes", "arts", 120),
+]
+PLACES = ["Northside library, room 2", "Community centre hall", "Old Town chapel vestry"]
+
+
 def _seasonal(day: dt.date) -> float:
     if day.month == 8 or (day.month == 12 and day.day > 18):
         return 0.5
@@ -63,6 +76,7 @@ def _moment(day: dt.date, rng: random.Random) -> dt.datetime:
 
 @dataclass(frozen=True)
 class _Joined:
+    member: int
     account: int
     joined_on: dt.date
     offline: bool
@@ -101,7 +115,9 @@ def _members(session: Session, today: dt.date, rng: random.Random) -> list[_Join
         session.add(Member(person=api.Person(name=name), area=rng.choice(AREAS), status="pending"))
     session.flush()
     return [
-        _Joined(m.account.id, m.joined_on, m.offline) for m in made if m.account and m.joined_on
+        _Joined(m.id, m.account.id, m.joined_on, m.offline)
+        for m in made
+        if m.account and m.joined_on
     ]
 
 
@@ -214,3 +230,60 @@ def load(session: Session, today: dt.date) -> None:
     reversal = [(payee, payer, minutes)]
     when = day + dt.timedelta(days=2)
     _exchange(session, when, category, reversal, rng, brokered=True, reverses=mistake)
+    _workshops(session, today, members, balance, bank, limits, rng)
+
+
+def _workshops(
+    session: Session,
+    today: dt.date,
+    members: list[_Joined],
+    balance: dict[int, int],
+    bank: int,
+    limits: settings.Settings,
+    rng: random.Random,
+) -> None:
+    """A workshop on the 15th of most months (none in August), attendance taken and the
+    host credited by the bank; two coming up, the second full with a waitlist."""
+    days = [
+        day
+        for back in range(364, 0, -1)
+        if (day := today - dt.timedelta(days=back)).day == 15 and day.month != 8
+    ]
+    upcoming = [today + dt.timedelta(days=5), today + dt.timedelta(days=12)]
+    for number, day in enumerate(days + upcoming):
+        title, category, minutes = WORKSHOPS[number % len(WORKSHOPS)]
+        joined = [m for m in members if m.joined_on <= day]
+        host, *others = rng.sample(joined, min(len(joined), 12))
+        held = day < today and balance[host.account] + minutes <= limits.credit_limit_minutes
+        places = 6 if day == upcoming[-1] else rng.choice([8, 10, 12])
+        workshop = Workshop(
+            host_id=host.member,
+            title=title,
+            category=category,
+            date=day,
+            starts_at=dt.time(rng.choice([10, 14, 18]), 30),
+            minutes=minutes,
+            place=rng.choice(PLACES),
+            places=places,
+            state="held" if held else "scheduled",
+            created_at=_moment(day - dt.timedelta(days=21), rng),
+        )
+        signed = others[: places + 2] if day == upcoming[-1] else others[: rng.randint(3, places)]
+        for position, member in enumerate(signed, start=1):
+            workshop.signups.append(
+                Signup(
+                    member_id=member.member,
+                    state="booked" if position <= places else "waiting",
+                    position=position,
+                    # Someone always came to a session that was held and credited.
+                    attended=(position == 1 or rng.random() < 0.85) if held else None,
+                )
+            )
+        if held:
+            workshop.attendance_taken_at = _moment(day, rng)
+            credit = _exchange(session, day, category, [(bank, host.account, minutes)], rng)
+            credit.description = f"Workshop: {title}"
+            workshop.exchange = credit
+            balance[host.account] += minutes
+        session.add(workshop)
+    session.flush()

@@ -15,8 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, case, func, insert, select, update
+from sqlalchemy import Select, bindparam, case, func, insert, select, update
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from hub_skillshare.models import Account, Confirmation, Exchange, Member, Movement, Transfer
 from hub_skillshare.settings import Settings
@@ -140,38 +141,49 @@ def check_limits(account: Account, delta: int, settings: Settings) -> None:
 
 def post(session: Session, exchange: Exchange, settings: Settings) -> None:
     """Post every transfer of ``exchange`` (which the caller has locked) as two movements,
-    within every member's limits, and update the balances; raises ``LimitError``."""
-    deltas = net_minutes(exchange.transfers)
-    accounts = lock_accounts(session, deltas)
-    for account_id, delta in deltas.items():
-        check_limits(accounts[account_id], delta, settings)
-    rows = []
-    running = {account_id: account.balance for account_id, account in accounts.items()}
-    for transfer in exchange.transfers:
-        for account_id, minutes in (
-            (transfer.payer_id, -transfer.minutes),
-            (transfer.payee_id, transfer.minutes),
-        ):
-            running[account_id] += minutes
-            rows.append(
-                {
-                    "exchange_id": exchange.id,
-                    "transfer_id": transfer.id,
-                    "account_id": account_id,
-                    "minutes": minutes,
-                    "balance_after": running[account_id],
-                }
+    within every member's limits, and update the balances; raises ``LimitError``.
+
+    Nothing the caller changed is flushed on the way (it is written at commit, with one
+    audit entry): posting takes three round trips, the accounts' lock, the movements
+    and the balances."""
+    with session.no_autoflush:
+        deltas = net_minutes(exchange.transfers)
+        accounts = lock_accounts(session, deltas)
+        for account_id, delta in deltas.items():
+            check_limits(accounts[account_id], delta, settings)
+        rows = []
+        running = {account_id: account.balance for account_id, account in accounts.items()}
+        for transfer in exchange.transfers:
+            for account_id, minutes in (
+                (transfer.payer_id, -transfer.minutes),
+                (transfer.payee_id, transfer.minutes),
+            ):
+                running[account_id] += minutes
+                rows.append(
+                    {
+                        "exchange_id": exchange.id,
+                        "transfer_id": transfer.id,
+                        "account_id": account_id,
+                        "minutes": minutes,
+                        "balance_after": running[account_id],
+                    }
+                )
+        session.execute(insert(Movement), rows)
+        changed = [
+            {"account": account_id, "delta": delta}
+            for account_id, delta in sorted(deltas.items())
+            if delta
+        ]
+        if changed:
+            session.connection().execute(
+                update(Account.__table__)
+                .where(Account.__table__.c.id == bindparam("account"))
+                .values(balance=Account.__table__.c.balance + bindparam("delta")),
+                changed,
             )
-    session.execute(insert(Movement), rows)
-    for account_id, delta in sorted(deltas.items()):
-        if delta:
-            session.execute(
-                update(Account)
-                .where(Account.id == account_id)
-                .values(balance=Account.balance + delta)
-                .execution_options(synchronize_session=False)
-            )
-            accounts[account_id].balance += delta
+        for account_id in deltas:
+            # What the database now holds, without the session writing it a second time.
+            set_committed_value(accounts[account_id], "balance", running[account_id])
 
 
 def statement(account_id: int) -> Select[*tuple[Any, ...]]:

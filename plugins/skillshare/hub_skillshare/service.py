@@ -75,8 +75,8 @@ def transaction(session: Session) -> Iterator[None]:
         raise
 
 
-def _account(session: Session, account_id: int, field: str) -> Account:
-    account = session.get(Account, account_id, options=[joinedload(Account.member)])
+def _account(accounts: dict[int, Account], account_id: int, field: str) -> Account:
+    account = accounts.get(account_id)
     if account is None:
         raise api.FieldError(field, f"There is no account {account_id}.")
     if account.kind == "peer":
@@ -87,16 +87,33 @@ def _account(session: Session, account_id: int, field: str) -> Account:
 
 
 def _transfers(session: Session, rows: list[dict[str, Any]], actor: Actor) -> list[Transfer]:
+    # Every party's account, with its member, in one query.
+    ids = {row["from_account"] for row in rows} | {row["to_account"] for row in rows}
+    accounts = {
+        account.id: account
+        for account in session.scalars(
+            select(Account).where(Account.id.in_(ids)).options(joinedload(Account.member))
+        )
+    }
     transfers = []
     for index, row in enumerate(rows):
         field = f"transfers.{index}"
-        payer = _account(session, row["from_account"], f"{field}.from_account")
-        payee = _account(session, row["to_account"], f"{field}.to_account")
+        payer = _account(accounts, row["from_account"], f"{field}.from_account")
+        payee = _account(accounts, row["to_account"], f"{field}.to_account")
         if payer.id == payee.id:
             raise api.FieldError(f"{field}.to_account", "Time goes from one account to another.")
         if "bank" in (payer.kind, payee.kind) and not actor.coordinator:
             raise api.FieldError(field, "Only a coordinator records exchanges with the bank.")
-        transfers.append(Transfer(payer=payer, payee=payee, minutes=row["minutes"]))
+        # The ids as well, so the transfers' minutes are added up before any flush.
+        transfers.append(
+            Transfer(
+                payer=payer,
+                payee=payee,
+                payer_id=payer.id,
+                payee_id=payee.id,
+                minutes=row["minutes"],
+            )
+        )
     return transfers
 
 
@@ -159,15 +176,16 @@ def record(session: Session, values: dict[str, Any], actor: Actor, settings: Set
                     on_behalf=answered and actor.on_behalf_of(account),
                 )
             )
-        session.add(exchange)
-        session.flush()  # takes SQLite's write lock before the balances are read
         if all(c.state == "confirmed" for c in exchange.confirmations):
+            session.add(exchange)
+            session.flush()  # takes SQLite's write lock before the balances are read
             post(session, exchange, settings, moment)
         else:
             # Said now rather than at confirmation, where it would surprise the other party.
             for account_id, delta in ledger.net_minutes(exchange.transfers).items():
                 ledger.check_limits(parties[account_id], delta, settings)
             exchange.expires_at = moment + dt.timedelta(days=settings.confirm_within_days)
+            session.add(exchange)  # written at commit: one INSERT each, one audit entry
     return exchange
 
 

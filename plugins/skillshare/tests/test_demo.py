@@ -19,6 +19,7 @@ def test_a_year_of_demo_data_adds_up_and_is_published(app, accounts, runner, clo
     figures = october["metrics"]
     assert figures["exchanges"] > 20 and figures["minutes_exchanged.garden"] > 0
     assert figures["active_members"] >= 10
+    assert figures["workshops_held"] == 1 and figures["workshop_attendances"] >= 3
     browser = app.test_client()
     login(browser, accounts["coordinator"])
     dashboard = browser.get("/").get_data(as_text=True)
@@ -29,3 +30,5 @@ def test_a_year_of_demo_data_adds_up_and_is_published(app, accounts, runner, clo
     login(volunteer, accounts["volunteer"])  # the demo's volunteer is a member
     mine = volunteer.get("/skillshare/").get_data(as_text=True)
     assert "My balance" in mine
+    coming = browser.get("/skillshare/workshops").get_data(as_text=True)
+    assert coming.count('class="card"') == 2 and "full: waitlist" in coming

@@ -162,6 +162,7 @@ def test_brokers_sign_up_offline_members_and_coordinators_name_hosts(client, mak
     workshop_id = by_coordinator.json["id"]
     brokered = sign_up(client, workshop_id, cai, headers=coordinator, member=cai.id)
     assert brokered.status_code == 201 and brokered.json["member"] == cai.id
+    assert brokered.json["signed_up_by"] == accounts["coordinator"].id  # the record says so
     online = sign_up(client, workshop_id, ana, headers=host.headers, member=ana.id)
     assert online.status_code == 422  # a member signs up an online member only as themself
     own = sign_up(client, workshop_id, host)
