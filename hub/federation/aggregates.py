@@ -199,11 +199,12 @@ def towns(plugin: str, region: str | None = None) -> Select[Any]:
 
 
 def origins(session: Session, region: str | None = None) -> dict[str, OriginInfo]:
-    """Every origin held (or ``region``'s), for reports that read a chosen few summaries."""
-    query = select(Origin)
+    """Every origin held (or ``region``'s), for reports that read a chosen few summaries;
+    the columns named, not the rows: a row carries its whole signed descriptor."""
+    query = select(Origin.origin, Origin.name, Origin.town, Origin.region, Origin.threshold)
     if region:
         query = query.where(Origin.region == region)
-    return {row.origin: _info(row) for row in session.scalars(query)}
+    return {row.origin: OriginInfo(*row) for row in session.execute(query)}
 
 
 def _info(row: Origin) -> OriginInfo:
