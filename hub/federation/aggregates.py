@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, func, select, true
 from sqlalchemy.orm import Session
 
 from hub.federation.models import Holding, Origin, Subtotal, Summary
@@ -199,11 +199,12 @@ def towns(plugin: str, region: str | None = None) -> Select[Any]:
 
 
 def origins(session: Session, region: str | None = None) -> dict[str, OriginInfo]:
-    """Every origin held (or ``region``'s), for reports that read a chosen few summaries."""
-    query = select(Origin)
+    """Every origin held (or ``region``'s), for reports that read a chosen few summaries;
+    the columns named, not the rows: a row carries its whole signed descriptor."""
+    query = select(Origin.origin, Origin.name, Origin.town, Origin.region, Origin.threshold)
     if region:
         query = query.where(Origin.region == region)
-    return {row.origin: _info(row) for row in session.scalars(query)}
+    return {row.origin: OriginInfo(*row) for row in session.execute(query)}
 
 
 def _info(row: Origin) -> OriginInfo:
@@ -243,10 +244,14 @@ def grid(
 
 
 def plugins_and_metrics(session: Session) -> dict[str, list[str]]:
-    """Every plugin with summaries held, and every metric name held for it."""
+    """Every plugin with summaries held, and every metric name held for it: the names
+    are read out of the subtotals by the database (``json_each``, on SQLite and
+    PostgreSQL alike), not by decoding every subtotal's figures."""
+    names = func.json_each(Subtotal.metrics).table_valued("key")
+    query = select(Subtotal.plugin, names.c.key).join(names, true()).distinct()
     found: dict[str, set[str]] = defaultdict(set)
-    for plugin, metrics in session.execute(select(Subtotal.plugin, Subtotal.metrics)):
-        found[plugin].update(metrics)
+    for plugin, name in session.execute(query):
+        found[plugin].add(name)
     return {plugin: sorted(found[plugin]) for plugin in sorted(found)}
 
 

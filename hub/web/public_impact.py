@@ -96,13 +96,16 @@ def impact_summary(
     if area is not None:
         known = {origin: info for origin, info in known.items() if origin in area.origins}
     cells: dict[tuple[str, str], list[aggregates.Cell]] = defaultdict(list)
+    impacts: dict[str, dict[str, str]] = {}  # each plugin's, looked up once
     for origin, plugin, period, metrics in session.execute(
         select(Summary.origin, Summary.plugin, Summary.period, Summary.metrics).where(
             Summary.period.in_(list(window))
         )
     ):
         if origin in known:
-            for cell in _impact_cells(catalogue, origin, plugin, metrics, known[origin].threshold):
+            if plugin not in impacts:
+                impacts[plugin] = catalogue.impacts(plugin)
+            for cell in _impact_cells(impacts[plugin], origin, metrics, known[origin].threshold):
                 cells[(origin, window[period])].append(cell)
     if not cells:
         return None
@@ -123,10 +126,10 @@ def impact_summary(
 
 
 def _impact_cells(
-    catalogue: Catalogue, origin: str, plugin: str, metrics: Mapping[str, Any], threshold: int
+    impacts: Mapping[str, str], origin: str, metrics: Mapping[str, Any], threshold: int
 ) -> Iterable[aggregates.Cell]:
-    """One cell per published figure that adds to a measure, as ``{measure: value}``."""
-    impacts = catalogue.impacts(plugin)
+    """One cell per published figure that adds to a measure (``impacts``: the plugin's
+    base names to their measures), as ``{measure: value}``."""
     for name, value in metrics.items():
         code = impacts.get(name) or impacts.get(name.split(".")[0])
         if code is not None and code in IMPACTS:
