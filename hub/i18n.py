@@ -100,6 +100,13 @@ def lazy_gettext(string: str, **variables: Any) -> Any:
 
 _ = gettext
 
+
+def N_(text: str) -> str:  # the name extraction tools look for
+    """Mark a label for the catalogue where it is declared (a codelist, a metric); the
+    page that shows it translates it then, so stored and published codes never change."""
+    return text
+
+
 # What people read for each role (the codes stay in the database and the API).
 ROLE_NAMES = {
     "admin": lazy_gettext("admin"),
@@ -109,7 +116,15 @@ ROLE_NAMES = {
 }
 
 # The current language's formats: "2 Rhagfyr 2026", "1,234" (re-exported for plugins).
-__all__ = ["Translations", "format_date", "format_number", "gettext", "lazy_gettext", "ngettext"]
+__all__ = [
+    "N_",
+    "Translations",
+    "format_date",
+    "format_number",
+    "gettext",
+    "lazy_gettext",
+    "ngettext",
+]
 
 
 def init_app(app: Flask, plugin_translations: list[tuple[str, Translations]]) -> None:

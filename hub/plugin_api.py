@@ -38,7 +38,7 @@ from hub.exchange import (
     csv_writer,
 )
 from hub.forms import Form, Schema
-from hub.i18n import Translations, format_date, format_number
+from hub.i18n import N_, Translations, format_date, format_number
 from hub.metrics import Metric
 from hub.migrate import PluginModels
 from hub.models import Location, Person, User, personal
@@ -109,6 +109,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "API_VERSION",
+    "N_",
     "ApiBlueprint",
     "ApiError",
     "Exporter",

@@ -12,8 +12,4 @@ _ = TRANSLATIONS.gettext
 ngettext = TRANSLATIONS.ngettext
 _l = TRANSLATIONS.lazy_gettext
 
-
-def N_(text: str) -> str:
-    """Mark a label for the catalogue where it is declared (a codelist); the page
-    that shows it translates it then, so stored and published codes never change."""
-    return text
+N_ = api.N_  # marks a label where it is declared; the page translates it
