@@ -13,6 +13,8 @@ import httpx
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 
+from hub.directory import page
+
 pytestmark = pytest.mark.multiprocess
 
 HSDS = Path(__file__).parent.parent / "data" / "hsds"
@@ -89,19 +91,6 @@ def test_an_aggregator_serves_its_members_directories_together(network, fake_pee
     out = aggregator.cli("federation", "sync", ok=False).output
     assert "over the 2097152-byte limit" in out
     assert set(services_of(aggregator)) == {"Aberdare", "Bangor"}
-
-
-def page(services):
-    return {
-        "total_items": len(services),
-        "total_pages": 1,
-        "page_number": 1,
-        "size": len(services),
-        "first_page": True,
-        "last_page": True,
-        "empty": not services,
-        "contents": services,
-    }
 
 
 def httpx_post(hub, path, body):
