@@ -14,7 +14,7 @@ from hub.i18n import _
 
 # A narrow drawing: it is scaled to the panel, and on a phone a wide one would shrink its text
 # to an unreadable size.
-WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP = 420, 200, 40, 30, 14
+WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP = 420, 200, 46, 30, 14
 COLOURS = ("#2b6cb0", "#c05621", "#2f855a", "#6b46c1", "#b83280", "#4a5568")
 
 
@@ -54,13 +54,21 @@ def _axis(top: float) -> str:
     parts = []
     for fraction in (0, 0.5, 1):
         y = HEIGHT - PAD_BOTTOM - fraction * plot_height
-        value = top * fraction
-        label = f"{value:,.0f}" if value >= 10 or value == int(value) else f"{value:.1f}"
+        label = _axis_label(top * fraction)
         parts.append(
             f"<line x1='{PAD_LEFT}' x2='{WIDTH}' y1='{y:.1f}' y2='{y:.1f}' class='grid'/>"
             f"<text x='{PAD_LEFT - 6}' y='{y + 4:.1f}' text-anchor='end'>{label}</text>"
         )
     return "".join(parts)
+
+
+def _axis_label(value: float) -> str:
+    """Short enough for the axis's margin: 250,000 is "250k" (the data table has it whole)."""
+    if value >= 1_000_000:
+        return f"{value / 1_000_000:,.3g}M"
+    if value >= 10_000:
+        return f"{value / 1000:,.3g}k"
+    return f"{value:,.0f}" if value >= 10 or value == int(value) else f"{value:.1f}"
 
 
 def _x_labels(labels: Sequence[str], step_width: float) -> str:
@@ -113,9 +121,12 @@ def bar_chart(
             f"{paint}><title>{escape(labels[i])}: {_figure(value)}{so_far}</title></rect>"
         )
         if running:
+            # Over the bar, or for the last bar ending at its right edge, inside the drawing.
+            last = i == len(values) - 1
+            anchor, at = ("end", x + step * 0.7) if last else ("middle", x + step * 0.35)
             bars.append(
-                f"<text x='{x + step * 0.35:.1f}' y='{max(y - 4, PAD_TOP):.1f}' "
-                f"text-anchor='middle'>{escape(_('so far'))}</text>"
+                f"<text x='{at:.1f}' y='{max(y - 4, PAD_TOP):.1f}' "
+                f"text-anchor='{anchor}'>{escape(_('so far'))}</text>"
             )
     body = _axis(top) + "".join(bars) + _x_labels(labels, step)
     shown = [

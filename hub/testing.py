@@ -428,6 +428,19 @@ def browser() -> Iterator[Any]:
         launched.close()
 
 
+# For page.evaluate: each chart's text that the browser lays out beyond the chart's
+# drawing, where it is cut off (an empty list when every label fits).
+CLIPPED_CHART_LABELS = """() => [...document.querySelectorAll("svg.chart")].flatMap(svg => {
+    const width = svg.viewBox.baseVal.width;
+    return [...svg.querySelectorAll("text")]
+        .filter(text => {
+            const box = text.getBBox();
+            return box.x < 0 || box.x + box.width > width + 0.5;
+        })
+        .map(text => text.textContent);
+})"""
+
+
 @pytest.fixture
 def phone_page(browser: Any, live_server: LiveServer) -> Iterator[Any]:
     """A phone-sized page (390x844, touch) on the live server."""

@@ -1,5 +1,6 @@
 """Every page, on a phone, checked by axe-core (vendored, never fetched) and for width:
-no serious or critical accessibility problem, and nothing that scrolls sideways."""
+no serious or critical accessibility problem, nothing that scrolls sideways, and no
+chart label cut off at its chart's edge."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from hub.testing import browser_login, load_demo_data
+from hub.testing import CLIPPED_CHART_LABELS, browser_login, load_demo_data
 
 pytestmark = pytest.mark.browser
 
@@ -190,6 +191,7 @@ def test_every_page_passes_axe_and_fits_a_phone(app, records, accounts, phone_pa
             }"""
         )
         wide = page.evaluate("document.documentElement.scrollWidth - screen.width")
-        if found or wide > 0:
-            problems[address] = {"axe": found, "too_wide_px": max(wide, 0)}
+        clipped = page.evaluate(CLIPPED_CHART_LABELS)
+        if found or wide > 0 or clipped:
+            problems[address] = {"axe": found, "too_wide_px": max(wide, 0), "clipped": clipped}
     assert not problems, json.dumps(problems, indent=1)
