@@ -23,7 +23,9 @@ class Setting:
     """One setting as the page shows it: its box, what it holds now, what is wrong."""
 
     key: str
-    kind: str  # number, text, checkbox, lines (key = value a line), fixed (hub.toml only)
+    # number, text, checkbox, lines (code = value a line), table (row.column = value a
+    # line, for a table of tables such as a parcel's contents), fixed (hub.toml only)
+    kind: str
     text: str
     saved: bool
     error: str = ""
@@ -40,16 +42,30 @@ def _kind(field: fields.Field) -> str:
         return "number"
     if isinstance(field, fields.String):
         return "text"
-    if isinstance(field, fields.Dict) and isinstance(
-        field.value_field, fields.Integer | fields.String
-    ):
+    if isinstance(field, fields.Dict) and _scalar(field.value_field):
         return "lines"
+    if (
+        isinstance(field, fields.Dict)
+        and isinstance(field.value_field, fields.Dict)
+        and _scalar(field.value_field.value_field)
+    ):
+        return "table"
     return "fixed"
+
+
+def _scalar(field: fields.Field | None) -> bool:
+    return isinstance(field, fields.Integer | fields.String)
 
 
 def _as_text(kind: str, value: Any) -> str:
     if kind == "lines":
         return "\n".join(f"{key} = {item}" for key, item in value.items())
+    if kind == "table":
+        return "\n".join(
+            f"{row}.{column} = {item}"
+            for row, items in value.items()
+            for column, item in items.items()
+        )
     if kind == "fixed":
         return repr(value)
     return "" if value is None else str(value)
@@ -66,16 +82,34 @@ def _from_text(kind: str, field: fields.Field, text: str) -> Any:
             raise ValueError("give a whole number") from None
     if kind == "text":
         return text.strip()
-    found: dict[str, Any] = {}
-    numbers = isinstance(field, fields.Dict) and isinstance(field.value_field, fields.Integer)
+    # _kind said which: a Dict of values ("lines") or of Dicts of values ("table").
+    values = getattr(field, "value_field", None)
+    if kind == "lines":
+        return {key: item for _number, key, item in _lines(text, values, "code = value")}
+    table: dict[str, dict[str, Any]] = {}
+    for number, key, item in _lines(
+        text, getattr(values, "value_field", None), "row.column = value"
+    ):
+        row, dot, column = key.partition(".")
+        if not dot or not row.strip() or not column.strip():
+            raise ValueError(f"line {number}: write each as row.column = value, not {key!r}")
+        table.setdefault(row.strip(), {})[column.strip()] = item
+    return table
+
+
+def _lines(text: str, value_field: Any, shape: str) -> list[tuple[int, str, Any]]:
+    """Each non-blank ``key = value`` line with its number, the value a whole number if
+    the field's values are."""
+    numbers = isinstance(value_field, fields.Integer)
+    found = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         key, equals, item = line.partition("=")
         if not equals or not key.strip():
-            raise ValueError(f"line {number}: write each as code = value")
+            raise ValueError(f"line {number}: write each as {shape}")
         try:
-            found[key.strip()] = int(item.strip()) if numbers else item.strip()
+            found.append((number, key.strip(), int(item.strip()) if numbers else item.strip()))
         except ValueError:
             raise ValueError(f"line {number}: {item.strip()!r} is not a whole number") from None
     return found

@@ -497,3 +497,54 @@ def test_a_coordinator_changes_settings_in_a_page(app, fb):
         "foodbank/parcel_grams_base",
     }
     assert volunteer.get("/settings/foodbank").status_code == 403
+
+
+def test_a_coordinator_changes_a_table_of_tables_in_the_settings_page(app, fb):
+    """A parcel's contents (percent of its weight per stock category, per parcel type)
+    are edited as row.column = value lines, and the next parcel draws stock by them."""
+    coordinator = _signed_in(app, fb.accounts["coordinator"])
+    page = coordinator.get("/settings/foodbank").get_data(as_text=True)
+    assert "baby.baby = 100" in page and "emergency.tinned_veg = 20" in page
+    fields = dict(
+        re.findall(r'<input id="(\w+)" name="\w+" type="text"[^>]* value="([^"]*)"', page)
+    )
+    lines = {
+        key: text.replace("&#39;", "'")
+        for key, text in re.findall(r'<textarea id="(\w+)"[^>]*>([^<]*)</textarea>', page)
+    }
+    form = {**hidden_inputs(page), **fields, **lines}
+    contents = lines["parcel_contents"]
+
+    for wrong, says in (
+        ("baby baby = 100", "row.column = value"),
+        ("baby.baby = lots", "not a whole number"),
+        ("baby.baby = 120", "parcel_contents"),
+    ):
+        bad = coordinator.post(
+            "/settings/foodbank",
+            data={**form, "parcel_contents": contents.replace("baby.baby = 100", wrong)},
+        )
+        html = bad.get_data(as_text=True)
+        assert bad.status_code == 422, wrong
+        assert says in html, (wrong, says)
+
+    changed = contents.replace("baby.baby = 100", "baby.baby = 60\nbaby.toiletries = 40")
+    saved = coordinator.post(
+        "/settings/foodbank", data={**form, "parcel_contents": changed}, follow_redirects=True
+    )
+    html = saved.get_data(as_text=True)
+    assert "Settings of foodbank saved" in html and "baby.toiletries = 40" in html
+
+    def on_hand() -> dict[str, int]:
+        return {row["category"]: row["on_hand_grams"] for row in fb.ok("GET", "/stock")}
+
+    fb.donation(
+        dt.date.today(),
+        "supermarket",
+        [{"category": "baby", "grams": 20000}, {"category": "toiletries", "grams": 20000}],
+    )
+    before = on_hand()
+    fb.parcel(household_id=fb.household(adults=1)["id"], parcel_type="baby", weight_grams=10000)
+    after = on_hand()
+    assert before["baby"] - after["baby"] == 6000
+    assert before["toiletries"] - after["toiletries"] == 4000
