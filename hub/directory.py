@@ -6,7 +6,8 @@ service, each with its organisation, its locations and their weekly schedules. I
 carries only what the instance already publishes: the services its enabled plugins
 offer (by their label), the instance's name and locality, and its active locations
 (name, address, postcode) with their opening times. Location notes stay private:
-they are written for volunteers and may name people.
+they are written for volunteers and may name people. Each service is listed at the
+places its plugin says it runs (``hub_service_locations``), else at every one.
 
 Identifiers are UUIDs derived from the instance's base URL, so they stay the same from
 one request to the next and never collide between the instances of a network.
@@ -16,15 +17,19 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from hub import clock
 from hub.metrics import service_labels
 from hub.models import Location, OpeningTime
+
+if TYPE_CHECKING:
+    from hub.plugin_manager import PluginManager
 
 DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
@@ -64,10 +69,26 @@ def services(app: Flask, session: Session) -> list[dict[str, Any]]:
         .order_by(Location.name, Location.id)
     ).all()
     organization = _organization(base, config["INSTANCE_NAME"], config["LOCALITY"])
+    where = _where_services_run(app.extensions["hub.plugins"], session, locations)
     return [
-        _service(base, plugin, label, organization, locations, config["LOCALITY"])
+        _service(base, plugin, label, organization, where[plugin], config["LOCALITY"])
         for plugin, label in sorted(labels.items())
     ]
+
+
+def _where_services_run(
+    plugins: PluginManager, session: Session, locations: Sequence[Location]
+) -> dict[str, list[Location]]:
+    """Each enabled plugin's active locations, as its ``hub_service_locations`` names
+    them; every active location for a plugin that names none, or whose answer failed."""
+    answer = plugins.collect("hub_service_locations", int, session=session, today=clock.today())
+    failed = answer.failed()
+    named = {plugin: set(ids) for plugin, ids in answer.values if plugin not in failed}
+    where: dict[str, list[Location]] = {}
+    for plugin in plugins.enabled_names():
+        used = [location for location in locations if location.id in named.get(plugin, ())]
+        where[plugin] = used or list(locations)
+    return where
 
 
 def _organization(base: str, name: str, locality: Mapping[str, str]) -> dict[str, Any]:

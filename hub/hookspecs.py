@@ -232,6 +232,26 @@ def hub_service_label() -> str:
     """
 
 
+@hookspec("robust")
+def hub_service_locations(session: Session, today: dt.date) -> Iterable[int]:
+    """Return the ids of the locations where the plugin's service runs.
+
+    The service directory (``/public/directory.json``) lists each service only at
+    the places it names, so that a person looking for a food bank is not sent to
+    the hall where only the repair café meets. Name the active locations the
+    service has used lately (a year is a good rule: a service that met there last
+    spring still does); ids of inactive or unknown locations are ignored. A plugin
+    that does not implement this hook, fails, or names no active location is
+    listed at every active location, because a service that exists is better
+    listed everywhere than nowhere.
+
+    Arguments:
+
+    - ``session``: the SQLAlchemy session of the current request or command.
+    - ``today``: the server's local date, from which "lately" is counted.
+    """
+
+
 @hookspec("isolated")
 def hub_metrics() -> Iterable[Metric]:
     """Declare the metrics the plugin publishes.

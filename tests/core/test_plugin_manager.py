@@ -78,6 +78,23 @@ def hub_nav_items():
 @api.hookimpl
 def hub_dashboard_panels():
     raise RuntimeError("panel is broken")
+
+
+@api.hookimpl
+def hub_service_locations():
+    raise RuntimeError("cannot tell where it runs")
+"""
+
+# Runs at the shed only, and says so; and at a place that is closed, which does not count.
+AT_THE_SHED = """
+from sqlalchemy import select
+from hub import plugin_api as api
+
+
+@api.hookimpl
+def hub_service_locations(session, today):
+    names = ("The Shed", "The Old Shed")
+    return list(session.scalars(select(api.Location.id).where(api.Location.name.in_(names))))
 """
 
 BROKEN_MODELS = """
@@ -186,6 +203,36 @@ def test_a_robust_hook_that_raises_is_logged_and_skipped(make_app, install_plugi
     assert "plugin flaky: hub_dashboard_panels failed; skipped" in messages
     errors = app.extensions["hub.plugins"].records["flaky"].hook_errors
     assert "hub_nav_items: RuntimeError: nav is broken" in errors
+
+
+def test_the_directory_lists_a_service_where_its_plugin_says_or_everywhere(
+    make_app, install_plugin
+):
+    """A plugin naming its places is listed there; one whose hook raises, like one
+    without the hook, is listed at every open place rather than nowhere."""
+    install_plugin("good", GOOD)
+    install_plugin("flaky", FLAKY)
+    install_plugin("shed", AT_THE_SHED)
+    app = make_app(plugins=["good", "flaky", "shed"])
+    client = app.test_client()
+    coordinator = create_account(app, "coordinator").headers
+    for name, active in (("The Shed", True), ("The Old Shed", False), ("The Hall", True)):
+        body = {"name": name, "active": active}
+        assert client.post("/api/v1/locations", json=body, headers=coordinator).status_code == 201
+
+    document = client.get("/public/directory.json").json
+    assert {
+        service["name"]: sorted(
+            each["location"]["name"] for each in service["service_at_locations"]
+        )
+        for service in document["contents"]
+    } == {
+        "Good": ["The Hall", "The Shed"],
+        "Flaky": ["The Hall", "The Shed"],
+        "Shed": ["The Shed"],
+    }
+    errors = app.extensions["hub.plugins"].records["flaky"].hook_errors
+    assert "hub_service_locations: RuntimeError: cannot tell where it runs" in errors
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator, FormatChecker
 
+from hub import clock
 from hub.testing import create_account
 
 HSDS = Path(__file__).parent.parent / "data" / "hsds"
@@ -69,7 +70,9 @@ def is_uuid(text: str) -> bool:
 
 
 def test_a_towns_directory_lists_its_services_at_its_locations(places):
-    town = places("aberdare", town="Aberdare", region="Wales", plugins=["foodbank", "repaircafe"])
+    town = places(
+        "aberdare", town="Aberdare", region="Wales", plugins=["foodbank", "repaircafe"], demo=False
+    )
     client = town.app.test_client()
     coordinator = create_account(town.app, "coordinator")
     assert client.post("/api/v1/locations", json=HALL, headers=coordinator.headers).status_code
@@ -213,3 +216,89 @@ def test_any_location_a_coordinator_can_save_gives_a_valid_directory(
             )
             for t in created.json["opening_times"]
         } <= schedules
+
+
+def located(document: dict[str, Any]) -> dict[str, set[str]]:
+    """Each service's name, with the names of the places the directory lists it at."""
+    return {
+        service["name"]: {each["location"]["name"] for each in service["service_at_locations"]}
+        for service in document["contents"]
+    }
+
+
+def test_each_service_is_listed_where_it_runs(places):
+    """A food bank is found where it gives parcels, a repair café where it meets (planned
+    meetings too), a tool library where its things are kept; a plugin that does not say
+    (the time bank) is listed everywhere; a place a service left over a year ago is not
+    listed for it."""
+    town = places(
+        "cardigan",
+        town="Cardigan",
+        plugins=["foodbank", "repaircafe", "toollibrary", "skillshare"],
+        demo=False,
+    )
+    client = town.app.test_client()
+    coordinator = create_account(town.app, "coordinator").headers
+    volunteer = create_account(town.app, "volunteer").headers
+    place = {}
+    for name in ("Capel Bethel", "The Guildhall", "Mwldan Shed", "Old Police Station"):
+        created = client.post("/api/v1/locations", json={"name": name}, headers=coordinator)
+        place[name] = created.json["id"]
+    household = client.post(
+        "/api/v1/foodbank/households", json={"code": "TEIFI1", "adults": 2}, headers=volunteer
+    ).json["id"]
+    today = clock.today()
+    long_ago = today - dt.timedelta(days=400)
+    for location, given_on in (("Capel Bethel", today), ("Old Police Station", long_ago)):
+        parcel = {"household_id": household, "location_id": place[location]}
+        given = client.post(
+            "/api/v1/foodbank/parcels",
+            json=parcel | {"given_on": given_on.isoformat()},
+            headers=coordinator,
+        )
+        assert given.status_code == 201, given.json
+    planned = {"date": (today + dt.timedelta(days=12)).isoformat()}
+    event = client.post(
+        "/api/v1/repaircafe/events",
+        json=planned | {"location_id": place["The Guildhall"]},
+        headers=coordinator,
+    )
+    assert event.status_code == 201, event.json
+    drill = {"name": "Cordless drill", "category": "drills", "location_id": place["Mwldan Shed"]}
+    item = client.post("/api/v1/toollibrary/items", json=drill, headers=coordinator)
+    assert item.status_code == 201, item.json
+
+    document = client.get("/public/directory.json").json
+    assert_valid_hsds(document)
+    assert located(document) == {
+        "Food bank": {"Capel Bethel"},
+        "Repair café": {"The Guildhall"},
+        "Tool library": {"Mwldan Shed"},
+        "Skill-share and time bank": set(place),
+    }
+
+
+def test_a_service_that_has_run_nowhere_yet_is_listed_at_every_place(places):
+    """A new food bank, and a tool library whose only shelf is at a place now closed,
+    are listed at every open place rather than nowhere."""
+    town = places("ebbw", town="Ebbw Vale", plugins=["foodbank", "toollibrary"], demo=False)
+    client = town.app.test_client()
+    coordinator = create_account(town.app, "coordinator").headers
+    for name, active in (("Hope Chapel", True), ("The Institute", True), ("Old Co-op", False)):
+        body = {"name": name, "active": active}
+        assert client.post("/api/v1/locations", json=body, headers=coordinator).status_code == 201
+    closed = next(
+        each["id"]
+        for each in client.get("/api/v1/locations", headers=coordinator).json["items"]
+        if each["name"] == "Old Co-op"
+    )
+    stored = {"name": "Gazebo", "category": "party", "location_id": closed}
+    assert (
+        client.post("/api/v1/toollibrary/items", json=stored, headers=coordinator).status_code
+        == 201
+    )
+
+    assert located(client.get("/public/directory.json").json) == {
+        "Food bank": {"Hope Chapel", "The Institute"},
+        "Tool library": {"Hope Chapel", "The Institute"},
+    }

@@ -22,6 +22,7 @@ from hub_foodbank import (
     panels,
     people,
     privacy,
+    service,
     settings,
     views,
 )
@@ -85,6 +86,11 @@ def hub_dashboard_panels(user: api.User, session: Session, today: dt.date) -> It
 @api.hookimpl
 def hub_service_label() -> str:
     return "Food bank"
+
+
+@api.hookimpl
+def hub_service_locations(session: Session, today: dt.date) -> list[int]:
+    return service.locations_in_use(session, today)
 
 
 @api.hookimpl

@@ -47,6 +47,8 @@ from hub_foodbank.settings import Settings
 # No 0/O, 1/I/L: codes are read aloud and typed on phones.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 M = TypeVar("M", bound=Model)
+# The service directory lists the food bank where it gave parcels in the last year.
+RECENT_USE = dt.timedelta(days=365)
 
 
 class Conflict(Exception):
@@ -824,3 +826,14 @@ def flagged_households(
         .limit(limit)
     ).all()
     return [(household, parcels) for household, parcels in rows]
+
+
+def locations_in_use(session: Session, today: dt.date) -> list[int]:
+    """The locations where parcels that count were given in the last year."""
+    return list(
+        session.scalars(
+            select(Parcel.location_id)
+            .where(Parcel.counted(), Parcel.given_on > today - RECENT_USE)
+            .distinct()
+        )
+    )

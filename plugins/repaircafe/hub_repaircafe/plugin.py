@@ -79,6 +79,11 @@ def hub_service_label() -> str:
 
 
 @api.hookimpl
+def hub_service_locations(session: Session, today: dt.date) -> list[int]:
+    return service.locations_in_use(session, today)
+
+
+@api.hookimpl
 def hub_metrics() -> list[api.Metric]:
     return metrics.definitions()
 

@@ -14,6 +14,10 @@ from hub import plugin_api as api
 from hub.plugin_api import FieldError
 from hub_repaircafe.models import RepairEvent, RepairRecord
 
+# The service directory lists the repair café where its own events met in the last year
+# or are planned: a café that meets in the library every month runs there.
+RECENT_USE = dt.timedelta(days=365)
+
 
 def events_query(filters: dict[str, Any], today: dt.date) -> Select[RepairEvent]:
     """Events matching ``filters`` (as ``schemas.EventQuery`` loads them), newest first."""
@@ -152,3 +156,18 @@ def forget_fixer(session: Session, user: api.User) -> int:
     for record in records:
         record.fixer_id = None
     return len(records)
+
+
+def locations_in_use(session: Session, today: dt.date) -> list[int]:
+    """The locations of this group's own events of the last year, planned ones included."""
+    return list(
+        session.scalars(
+            select(RepairEvent.location_id)
+            .where(
+                RepairEvent.group_identifier == "",
+                RepairEvent.location_id.is_not(None),
+                RepairEvent.date > today - RECENT_USE,
+            )
+            .distinct()
+        )
+    )

@@ -85,6 +85,11 @@ def hub_dashboard_panels(user: api.User, session: Session, today: dt.date) -> li
 
 
 @api.hookimpl
+def hub_service_label() -> str:
+    return "Skill-share and time bank"
+
+
+@api.hookimpl
 def hub_metrics() -> Iterable[api.Metric]:
     return metrics.DEFINITIONS
 

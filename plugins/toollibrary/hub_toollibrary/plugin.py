@@ -13,7 +13,18 @@ from sqlalchemy.orm import Session
 
 from hub import plugin_api as api
 from hub_toollibrary import api as api_module
-from hub_toollibrary import cli, demo, exchange, metrics, models, panels, people, settings, views
+from hub_toollibrary import (
+    cli,
+    demo,
+    exchange,
+    metrics,
+    models,
+    panels,
+    people,
+    service,
+    settings,
+    views,
+)
 from hub_toollibrary.permissions import LEND, MEMBERS, PERMISSIONS, VIEW
 
 # The plugin API it is written for: the batch metrics hook and schema settings came in 1.1.
@@ -62,6 +73,16 @@ def hub_dashboard_panels(user: api.User, session: Session, today: dt.date) -> It
         panels.most_borrowed(session, today),
         panels.overdue_and_repairs(session, today),
     ]
+
+
+@api.hookimpl
+def hub_service_label() -> str:
+    return "Tool library"
+
+
+@api.hookimpl
+def hub_service_locations(session: Session) -> list[int]:
+    return service.locations_in_use(session)
 
 
 @api.hookimpl

@@ -1033,3 +1033,14 @@ def borrowing_stats(session: Session, member: Member, today: dt.date) -> Borrowi
         ).where(Loan.member_id == member.id)
     ).one()
     return BorrowingStats(*(int(value or 0) for value in row))
+
+
+def locations_in_use(session: Session) -> list[int]:
+    """The locations where items that are still lent are kept."""
+    return list(
+        session.scalars(
+            select(Item.location_id)
+            .where(Item.retired_on.is_(None), Item.location_id.is_not(None))
+            .distinct()
+        )
+    )
