@@ -6,14 +6,17 @@ fetches each directly pinned instance's ``/public/directory.json`` (hub/director
 after a sync, with the federation's HTTP client (private addresses refused unless
 allowed, a size limit of its own). The answer is read strictly: only the fields this
 software publishes are kept, each checked for type and length, and only services under
-the member's own id, one per plugin its pinned descriptor names. A member that cannot
-be reached (most run behind home routers) keeps the directory last fetched; a
-directory that breaks the rules replaces nothing. Either way the sync goes on.
+the member's own id, one per plugin its pinned descriptor names (or, from an
+aggregator, under the id of an instance it vouches for, checked against that
+instance's own pinned descriptor). A member that cannot be reached (most run behind
+home routers) keeps the directory last fetched; a directory that breaks the rules
+replaces nothing. Either way the sync goes on.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -134,29 +137,55 @@ class DirectoryRefused(ValueError):
     """A member's directory breaks the rules; ``str()`` says how."""
 
 
-def read(origin: Origin, answer: Any) -> list[dict[str, Any]]:
-    """The services of ``origin``'s directory ``answer``, checked and as JSON again."""
+def read(
+    origin: Origin, answer: Any, vouched: Mapping[str, Origin] | None = None
+) -> list[dict[str, Any]]:
+    """The services of ``origin``'s directory ``answer``, checked and as JSON again.
+
+    Each service must be ``origin``'s own or, when ``origin`` is an aggregator, one of
+    an instance it vouches for (``vouched``, by URL): a network of networks reads the
+    towns' services in their region's directory, each checked against the town's own
+    pinned descriptor, never taken on the region's word alone."""
     if not isinstance(answer, dict):
         raise DirectoryRefused("the directory is not a JSON object")
     try:
         services = PageSchema().load(answer)["contents"]
     except ValidationError as exc:
         raise DirectoryRefused(f"the directory is malformed: {exc.messages}") from None
-    plugins = [each.get("name") for each in origin.descriptor.get("plugins", ())]
-    own = {str(identifier(origin.origin, "services", name)) for name in plugins}
+    owners = {origin.origin: origin, **(vouched or {})}
+    by_id = {service_id: owner for owner in owners.values() for service_id in _services_of(owner)}
     for service in services:
-        if str(service["id"]) not in own:
+        owner = by_id.get(str(service["id"]))
+        if owner is None:
             raise DirectoryRefused(
                 f"service {service['id']} is not one of {origin.origin}'s plugins"
+                + (" or an instance it vouches for" if vouched is not None else "")
             )
-        if str(service["organization"]["id"]) != identifier(origin.origin):
-            raise DirectoryRefused(f"service {service['id']} is not {origin.origin}'s")
+        if str(service["organization"]["id"]) != identifier(owner.origin):
+            raise DirectoryRefused(f"service {service['id']} is not {owner.origin}'s")
         for link in (service["url"], service["organization"]["website"]):
-            if link != f"{origin.origin}/public":
-                raise DirectoryRefused(f"{link!r} is not {origin.origin}'s public page")
+            if link != f"{owner.origin}/public":
+                raise DirectoryRefused(f"{link!r} is not {owner.origin}'s public page")
     if len({service["id"] for service in services}) != len(services):
         raise DirectoryRefused("a service is listed twice")
     return [ServiceSchema().dump(service) for service in services]
+
+
+def _services_of(owner: Origin) -> set[str]:
+    """The ids of the services ``owner``'s pinned descriptor says it runs."""
+    plugins = [each.get("name") for each in owner.descriptor.get("plugins", ())]
+    return {str(identifier(owner.origin, "services", name)) for name in plugins}
+
+
+def _vouched_through(session: Session, origin: Origin) -> dict[str, Origin] | None:
+    """The instances ``origin`` vouches for, by URL; ``None`` unless it is trusted as
+    an aggregator."""
+    if origin.role != "aggregator":
+        return None
+    rows = session.scalars(
+        select(Origin).where(Origin.relation == "vouched", Origin.vouched_by == origin.origin)
+    )
+    return {each.origin: each for each in rows}
 
 
 @dataclass
@@ -186,7 +215,8 @@ def refresh(app: Flask, client: Client) -> Refresh:
     ) as fetcher:
         for origin in origins:
             try:
-                services = read(origin, fetcher.get(f"{origin.origin}/public/directory.json"))
+                answer = fetcher.get(f"{origin.origin}/public/directory.json")
+                services = read(origin, answer, _vouched_through(session, origin))
             except (PeerError, DirectoryRefused) as exc:
                 done.failed[origin.origin] = str(exc)
                 log.warning("federation: directory of %s not stored: %s", origin.origin, exc)

@@ -1,7 +1,7 @@
 """An aggregator serves its members' service directories together: `hub federation
 sync` fetches each member's /public/directory.json, reads it strictly and keeps it; one
 member that cannot be reached or that lies about whose services it lists changes
-nothing of the others'."""
+nothing of the others'; a level above reads the towns' services through their region."""
 
 from __future__ import annotations
 
@@ -91,6 +91,40 @@ def test_an_aggregator_serves_its_members_directories_together(network, fake_pee
     out = aggregator.cli("federation", "sync", ok=False).output
     assert "over the 2097152-byte limit" in out
     assert set(services_of(aggregator)) == {"Aberdare", "Bangor"}
+
+
+def test_directories_travel_up_a_network_of_networks(network, fake_peer):
+    """A nation follows a region, which follows a town: the nation lists the town's
+    services, read in the region's directory and checked against the town's own
+    descriptor, which the region's signed statement vouched for. An aggregator that
+    vouches for nobody cannot pass a town's service off through its directory."""
+    town = network.hub("cardigan", LOCALITY={"town": "Cardigan", "region": "Ceredigion"})
+    region = network.hub("ceredigion", plugins=())
+    nation = network.hub("wales", plugins=())
+    network.serve(town, region, nation)
+    assert httpx_post(town, "/api/v1/locations", hall("Mwldan", "SA43 1JY", 5)).status_code == 201
+    town.cli("federation", "publish")
+    region.cli("federation", "follow", town.url)
+    assert "directories: 1 fetched, 0 not" in region.cli("federation", "sync").stdout
+    nation.cli("federation", "follow", region.url, "--aggregator")
+
+    assert "directories: 1 fetched, 0 not" in nation.cli("federation", "sync").stdout
+    from_town = town.get("/public/directory.json").json()["contents"]
+    assert list(services_of(nation)) == ["Cardigan"]
+    assert nation.get("/public/directory.json").json()["contents"] == from_town
+
+    pretender = fake_peer("Pretender")
+    nation.cli("federation", "follow", pretender.url, "--aggregator")
+    pretender.feed_body = json.dumps(
+        {"items": [], "next": "", "more": False, **page(from_town)}
+    ).encode()
+    out = nation.cli("federation", "sync", ok=False).output
+    service = from_town[0]["id"]
+    assert (
+        f"{pretender.url}: service {service} is not one of {pretender.url}'s plugins"
+        " or an instance it vouches for"
+    ) in out
+    assert nation.get("/public/directory.json").json()["contents"] == from_town
 
 
 def httpx_post(hub, path, body):
