@@ -111,7 +111,9 @@ def resolve(host: str, port: int, allow_private: bool) -> str:
 
 @dataclass
 class Traffic:
-    """Requests made and bytes moved, for status and the benchmark."""
+    """Requests made and bytes moved, for status and the benchmark: HTTP/1.1 as it
+    goes over the connection (request and status lines, headers, bodies as sent,
+    compressed or not), before TLS; the framing of a chunked body is not counted."""
 
     requests: int = 0
     bytes_sent: int = 0
@@ -195,23 +197,27 @@ class Client:
         # TLS still checks the certificate against the name, not the address.
         extensions = {"sni_hostname": parts.hostname} if parts.scheme == "https" else {}
         deadline = time.monotonic() + self.timeout * 3
+        request = self._http.build_request(
+            method,
+            target,
+            params=params,
+            content=content,
+            headers=request_headers,
+            extensions=extensions,
+        )
         self.traffic.requests += 1
-        self.traffic.bytes_sent += len(content or b"")
         try:
-            with self._http.stream(
-                method,
-                target,
-                params=params,
-                content=content,
-                headers=request_headers,
-                extensions=extensions,
-            ) as response:
+            response = self._http.send(request, stream=True)
+            self.traffic.bytes_sent += _request_bytes(request)
+            try:
                 body = self._read_limited(response, deadline)
+            finally:
+                response.close()
+                self.traffic.bytes_received += _response_bytes(response)
         except httpx.TimeoutException:
             raise PeerError(f"{parts.netloc} timed out", retry=True) from None
         except httpx.TransportError as exc:
             raise PeerError(f"{parts.netloc} unreachable: {exc}", retry=True) from None
-        self.traffic.bytes_received += len(body)
         return self._decode(parts.netloc, response.status_code, body)
 
     def _read_limited(self, response: httpx.Response, deadline: float) -> bytes:
@@ -247,3 +253,18 @@ class Client:
             # The peer's words go into the log and the peer's row: printable, bounded.
             raise PeerError(f"{where} answered {status}" + (f": {shown(detail)}" if detail else ""))
         return data
+
+
+def _header_bytes(headers: httpx.Headers) -> int:
+    """A ``Name: value`` line (CRLF-ended) for each header, and the blank line after."""
+    return sum(len(name) + len(value) + 4 for name, value in headers.raw) + 2
+
+
+def _request_bytes(request: httpx.Request) -> int:
+    line = len(request.method) + len(request.url.raw_path) + len(" HTTP/1.1\r\n") + 1
+    return line + _header_bytes(request.headers) + len(request.content)
+
+
+def _response_bytes(response: httpx.Response) -> int:
+    line = f"{response.http_version} {response.status_code} {response.reason_phrase}\r\n"
+    return len(line) + _header_bytes(response.headers) + response.num_bytes_downloaded
