@@ -316,7 +316,8 @@ def get_loan(loan_id: int) -> Loan:
 )
 def check_in(loan_id: int, body: dict[str, Any]) -> Loan:
     """Missing kit parts or ``needs_repair`` open a maintenance ticket; otherwise the next
-    member in the holds queue gets the item put aside."""
+    member in the holds queue gets the item put aside, and is emailed at once when they
+    have an address (if the mail server fails, the daily reminders send it)."""
     loan = get_or_404(Loan, loan_id)
     back = service.Checkin(
         returned_on=body.get("returned_on", today()),
@@ -327,7 +328,11 @@ def check_in(loan_id: int, body: dict[str, Any]) -> Loan:
         deposit_returned=body["deposit_returned"],
         may_backdate=_may(MANAGE),
     )
-    return service.check_in(get_session(), loan, back, _policy(), today()).loan
+    session = get_session()
+    returned = service.check_in(session, loan, back, _policy(), today())
+    if returned.hold is not None:
+        reminders.tell_hold_ready(session, returned.hold, today())
+    return returned.loan
 
 
 @bp.operation(

@@ -167,6 +167,14 @@ def counter_checkout() -> Any:
     return redirect(url_for("toollibrary.counter"))
 
 
+# What the volunteer is told about the member whose hold is now ready.
+HOLD_TOLD = {
+    "emailed": "They have been emailed.",
+    "phone": "They have no email: phone them (the Reminders page).",
+    "later": "They could not be emailed now: the morning's reminders will try again.",
+}
+
+
 @bp.post("/counter/checkin/<int:loan_id>")
 @require_permission(LEND)
 def counter_checkin(loan_id: int) -> Any:
@@ -203,9 +211,11 @@ def counter_checkin(loan_id: int) -> Any:
     if returned.ticket is not None:
         flash(f"Maintenance ticket #{returned.ticket.id} opened: put it aside for repair.", "info")
     elif returned.hold is not None:
+        hold = returned.hold
+        told = HOLD_TOLD[reminders.tell_hold_ready(session, hold, today())]
         flash(
-            f"Put it aside: on hold for member {returned.hold.member.code} "
-            f"until {returned.hold.expires_on:%a %d %b}.",
+            f"Put it aside: on hold for member {hold.member.code} "
+            f"until {hold.expires_on:%a %d %b}. {told}",
             "info",
         )
     return redirect(url_for("toollibrary.counter"))
