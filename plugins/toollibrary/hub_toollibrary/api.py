@@ -29,6 +29,7 @@ from hub_toollibrary.models import (
     Renewal,
     Reservation,
     Ticket,
+    Wanted,
 )
 from hub_toollibrary.permissions import APPROVE, LEND, MANAGE, MEMBERS, VIEW
 
@@ -511,6 +512,46 @@ def create_ticket(body: dict[str, Any]) -> Ticket:
 def change_ticket(ticket_id: int, body: dict[str, Any]) -> Ticket:
     ticket = get_or_404(Ticket, ticket_id)
     return service.change_ticket(get_session(), ticket, body, today(), _policy())
+
+
+# --- the wanted list: what the library asks to be given -----------------------------------
+
+
+@bp.operation(
+    "/wanted",
+    summary="Categories of thing the library asks to be given (published as needs)",
+    permission=VIEW,
+    query=schemas.WantedQuery,
+    response=schemas.WantedOut,
+    paginate=True,
+)
+def list_wanted(query: dict[str, Any]) -> Select[Any]:
+    return service.wanted_list(query)
+
+
+@bp.operation(
+    "/wanted",
+    method="POST",
+    summary="Ask for a category of thing to be given, from today",
+    permission=MANAGE,
+    body=schemas.WantedIn,
+    response=schemas.WantedOut,
+    status=201,
+)
+def create_wanted(body: dict[str, Any]) -> Wanted:
+    """A category already on the list answers 409: close it first to ask again."""
+    return service.ask_for(get_session(), body, today())
+
+
+@bp.operation(
+    "/wanted/<int:wanted_id>/close",
+    method="POST",
+    summary="Take a category off the wanted list: not needed from today",
+    permission=MANAGE,
+    response=schemas.WantedOut,
+)
+def close_wanted(wanted_id: int) -> Wanted:
+    return service.no_longer_wanted(get_session(), get_or_404(Wanted, wanted_id), today())
 
 
 # --- reminders ----------------------------------------------------------------------------

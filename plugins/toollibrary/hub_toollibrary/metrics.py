@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from hub import plugin_api as api
 from hub_toollibrary import codes
-from hub_toollibrary.models import Item, Loan, Member, Renewal, Ticket
+from hub_toollibrary.models import Item, Loan, Member, Renewal, Ticket, Wanted
 
 NETWORK = codes.NETWORK_CATEGORIES
 
@@ -72,6 +72,19 @@ DEFINITIONS = (
         counts="quantity",
         codelist=NETWORK,
     ),
+    # Needs are by item category, not network category: they are read by people who
+    # might give something, and one gives a drill, not "power tools". The codelist is
+    # the plugin's own, the same in every town, so it adds up across a network all
+    # the same.
+    api.Metric(
+        "needed",
+        "tool libraries",
+        "Categories of thing the tool library asks to be given: 1 if on its wanted list on "
+        "the period's last day (for the period under way, today), else 0; added up across "
+        "a network, how many tool libraries want it",
+        codelist=codes.CATEGORY_LABELS,
+        label="Donations wanted",
+    ),
 )
 
 DAY = dt.timedelta(days=1)
@@ -89,7 +102,21 @@ def compute(session: Session, periods: Sequence[api.Period], today: dt.date) -> 
         _events(session, figures, kind, since, until, network)
         _people(session, figures, kind, since, until)
     _item_days(session, figures, periods, today, network)
+    _needed(session, figures, periods, today)
     return figures
+
+
+def _needed(
+    session: Session, figures: api.PeriodFigures, periods: Sequence[api.Period], today: dt.date
+) -> None:
+    """Each period's wanted list as it stood on its last day, or today for the period
+    under way: a state, not a sum (the list is a few rows: read whole)."""
+    asked = session.execute(select(Wanted.category, Wanted.opened_on, Wanted.closed_on)).all()
+    for period in periods:
+        last = min(period.end - DAY, today)
+        for category, opened_on, closed_on in asked:
+            if opened_on <= last and (closed_on is None or last < closed_on):
+                figures[period][f"needed.{category}"] = 1
 
 
 def _events(
@@ -273,5 +300,8 @@ def activity_dates(session: Session) -> Iterable[dt.date]:
         select(Renewal.decided_on).where(Renewal.decided_on.is_not(None)),
         select(Member.approved_on).where(Member.approved_on.is_not(None)),
         select(Ticket.opened_on),
+        # The days the wanted list changed: its needs differ from the period before.
+        select(Wanted.opened_on),
+        select(Wanted.closed_on).where(Wanted.closed_on.is_not(None)),
     )
     return [row[0] for row in session.execute(dates)]
