@@ -28,7 +28,7 @@ from hub_toollibrary.models import Item, Loan, Member, Renewal, Ticket, Wanted
 NETWORK = codes.NETWORK_CATEGORIES
 
 DEFINITIONS = (
-    api.Metric("loans", "loans", "Loans started in the period", codelist=NETWORK),
+    api.Metric("loans", "loans", "Loans started in the period", codelist=NETWORK, impact="loans"),
     api.Metric("renewals", "renewals", "Loans renewed in the period", codelist=NETWORK),
     api.Metric(
         "borrowers", "people", "Members who borrowed at least once in the period", counts="people"
@@ -64,6 +64,20 @@ DEFINITIONS = (
     ),
     api.Metric(
         "overdue_loans", "loans", "Loans that became overdue in the period", codelist=NETWORK
+    ),
+    # Not every loan is a purchase avoided: someone who borrows the drill five times
+    # would have bought one drill, not five. So a purchase avoided is counted once per
+    # member and item category, at their first loan of it. That still takes every
+    # borrower to have bought otherwise, so it is an upper bound, and says so.
+    api.Metric(
+        "purchases_avoided",
+        "purchases",
+        "Members' first loans of each item category in the period: what they would otherwise "
+        "have bought, one each however often they borrow it (at most: some would have done "
+        "without)",
+        codelist=NETWORK,
+        label="Purchases avoided",
+        impact="purchases_avoided",
     ),
     api.Metric(
         "purchases_avoided_pence",
@@ -141,6 +155,20 @@ def _events(
     figures.add_codes(
         "purchases_avoided_pence", kind, by_network((s, c, int(v or 0)) for s, c, _, v in loans)
     )
+
+    first = (
+        select(Item.category, func.min(Loan.out_on).label("out_on"))
+        .join(Loan.item)
+        .group_by(Loan.member_id, Item.category)
+        .subquery()
+    )
+    start = api.period_start(first.c.out_on, kind)
+    firsts = session.execute(
+        select(start, first.c.category, func.count())
+        .where(first.c.out_on >= since, first.c.out_on < until)
+        .group_by(start, first.c.category)
+    ).all()
+    figures.add_codes("purchases_avoided", kind, by_network((s, c, n) for s, c, n in firsts))
 
     start = api.period_start(Renewal.decided_on, kind)
     renewals = session.execute(
