@@ -3,7 +3,11 @@ per town, per region and for the whole network, over the last twelve full months
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import uuid
+
+from hub.testing import create_account
 
 LAST_TWELVE = ["2024-12", *(f"2025-{m:02d}" for m in range(1, 12))]
 
@@ -77,3 +81,64 @@ def test_a_town_sums_its_own_services(places):
         impact_row(html, "Aberdare")[columns.index("Food parcels given (parcels)")]
         == f"{parcels:,}"
     )
+
+
+def test_a_tool_librarys_loans_and_purchases_avoided(places, clock):
+    """An autumn at a small tool library, entered as its volunteers would: four members,
+    four things, nine loans; a member borrowing the same kind of thing again avoids no
+    second purchase."""
+    town = places("cardiff", town="Cardiff", region="Wales", plugins=["toollibrary"], demo=False)
+    accounts = {role: create_account(town.app, role) for role in ("coordinator", "volunteer")}
+    client = town.app.test_client()
+
+    def call(path: str, body: dict, role: str = "coordinator") -> dict:
+        headers = {**accounts[role].headers, "Idempotency-Key": uuid.uuid4().hex}
+        response = client.post(f"/api/v1/toollibrary{path}", json=body, headers=headers)
+        assert response.status_code in (200, 201), response.json
+        return response.json
+
+    clock.set(dt.date(2025, 9, 3))
+    kind = call("/membership-types", {"name": "Standard", "fee_pence": 1000, "loan_days": 7})
+    things = {
+        name: call("/items", {"name": name, "category": category, "replacement_value_pence": value})
+        for name, category, value in (
+            ("Cordless drill", "drills", 8900),
+            ("Step ladder", "ladders", 6500),
+            ("Wallpaper steamer", "wallpaper", 4500),
+            ("Gazebo 3x3m", "gazebos", 12000),
+        )
+    }
+    members = {}
+    for name in ("Ann Jones", "Bob Evans", "Cat Price", "Dai Morgan"):
+        applied = call(
+            "/members",
+            {"membership_type_id": kind["id"], "name": name, "agreement_accepted": True},
+            role="volunteer",
+        )
+        members[name] = call(f"/members/{applied['id']}/status", {"status": "approved"})
+    loans = [  # (day, member, thing): each comes back two days later
+        ("2025-09-06", "Ann Jones", "Cordless drill"),
+        ("2025-09-13", "Bob Evans", "Step ladder"),
+        ("2025-09-20", "Ann Jones", "Cordless drill"),  # again: no second purchase
+        ("2025-10-04", "Cat Price", "Wallpaper steamer"),
+        ("2025-10-11", "Ann Jones", "Step ladder"),
+        ("2025-10-18", "Dai Morgan", "Gazebo 3x3m"),
+        ("2025-11-01", "Bob Evans", "Cordless drill"),
+        ("2025-11-08", "Cat Price", "Wallpaper steamer"),  # again
+        ("2025-11-15", "Dai Morgan", "Cordless drill"),
+    ]
+    for day, member, thing in loans:
+        clock.set(dt.date.fromisoformat(day))
+        body = {"item_number": things[thing]["number"], "member_code": members[member]["code"]}
+        loan = call("/loans", body, role="volunteer")
+        clock.advance(days=2)
+        call(f"/loans/{loan['id']}/return", {"condition": "good"}, role="volunteer")
+
+    clock.set(dt.date(2025, 12, 10))
+    town.cli("federation", "publish", "--offline")
+    html = town.app.test_client().get("/public").text
+    columns = impact_columns(html)
+    row = impact_row(html, "Cardiff")
+    assert row[columns.index("Loans (loans)")] == "9"
+    assert row[columns.index("Purchases avoided (purchases)")] == "7"
+    assert added_up([town], "toollibrary", ["loans"]) == 9

@@ -1,5 +1,6 @@
 """An aggregator's /public lists the network's needs: which towns' food banks are short
-of what, from the ``needed`` figures the towns publish (1 = needed)."""
+of what and what their tool libraries ask to be given, from the ``needed`` figures the
+towns publish (1 = needed)."""
 
 from __future__ import annotations
 
@@ -70,3 +71,32 @@ def test_the_network_needs_list_says_which_towns_need_what(places, clock):
     assert 'id="needs-heading"' in network.app.test_client().get("/public").text
     clock.set(dt.date(2026, 2, 3))
     assert 'id="needs-heading"' not in network.app.test_client().get("/public").text
+
+
+def test_the_needs_list_shows_what_tool_libraries_want(places):
+    network = places("network", plugins=[], demo=False, serve=True)
+    wanted = {"cardiff": ["drills", "sewing"], "swansea": ["sewing"]}
+    for name, categories in wanted.items():
+        town = places(name, town=name.title(), region="Wales", plugins=["toollibrary"], demo=False)
+        coordinator = create_account(town.app, "coordinator")
+        for category in categories:
+            response = town.app.test_client().post(
+                "/api/v1/toollibrary/wanted",
+                json={"category": category},
+                headers=coordinator.headers,
+            )
+            assert response.status_code == 201, response.json
+        town.join(network)
+        town.publish_and_push()
+
+    page = network.app.test_client().get("/public").text
+    needs = page[
+        page.index('id="needs-heading"') : page.index(
+            "</section>", page.index('id="needs-heading"')
+        )
+    ]
+    items = [re.sub(r"<[^>]+>", "", item) for item in re.findall(r"<li>(.*?)</li>", needs)]
+    assert items == [
+        "Sewing machines and crafts: Cardiff (Wales), Swansea (Wales)",
+        "Drills and drivers: Cardiff (Wales)",
+    ]

@@ -29,6 +29,7 @@ from hub_toollibrary.models import (
     Renewal,
     Reservation,
     Ticket,
+    Wanted,
 )
 from hub_toollibrary.permissions import APPROVE, LEND, MANAGE, MEMBERS, VIEW
 
@@ -316,7 +317,8 @@ def get_loan(loan_id: int) -> Loan:
 )
 def check_in(loan_id: int, body: dict[str, Any]) -> Loan:
     """Missing kit parts or ``needs_repair`` open a maintenance ticket; otherwise the next
-    member in the holds queue gets the item put aside."""
+    member in the holds queue gets the item put aside, and is emailed at once when they
+    have an address (if the mail server fails, the daily reminders send it)."""
     loan = get_or_404(Loan, loan_id)
     back = service.Checkin(
         returned_on=body.get("returned_on", today()),
@@ -327,7 +329,11 @@ def check_in(loan_id: int, body: dict[str, Any]) -> Loan:
         deposit_returned=body["deposit_returned"],
         may_backdate=_may(MANAGE),
     )
-    return service.check_in(get_session(), loan, back, _policy(), today()).loan
+    session = get_session()
+    returned = service.check_in(session, loan, back, _policy(), today())
+    if returned.hold is not None:
+        reminders.tell_hold_ready(session, returned.hold, today())
+    return returned.loan
 
 
 @bp.operation(
@@ -506,6 +512,46 @@ def create_ticket(body: dict[str, Any]) -> Ticket:
 def change_ticket(ticket_id: int, body: dict[str, Any]) -> Ticket:
     ticket = get_or_404(Ticket, ticket_id)
     return service.change_ticket(get_session(), ticket, body, today(), _policy())
+
+
+# --- the wanted list: what the library asks to be given -----------------------------------
+
+
+@bp.operation(
+    "/wanted",
+    summary="Categories of thing the library asks to be given (published as needs)",
+    permission=VIEW,
+    query=schemas.WantedQuery,
+    response=schemas.WantedOut,
+    paginate=True,
+)
+def list_wanted(query: dict[str, Any]) -> Select[Any]:
+    return service.wanted_list(query)
+
+
+@bp.operation(
+    "/wanted",
+    method="POST",
+    summary="Ask for a category of thing to be given, from today",
+    permission=MANAGE,
+    body=schemas.WantedIn,
+    response=schemas.WantedOut,
+    status=201,
+)
+def create_wanted(body: dict[str, Any]) -> Wanted:
+    """A category already on the list answers 409: close it first to ask again."""
+    return service.ask_for(get_session(), body, today())
+
+
+@bp.operation(
+    "/wanted/<int:wanted_id>/close",
+    method="POST",
+    summary="Take a category off the wanted list: not needed from today",
+    permission=MANAGE,
+    response=schemas.WantedOut,
+)
+def close_wanted(wanted_id: int) -> Wanted:
+    return service.no_longer_wanted(get_session(), get_or_404(Wanted, wanted_id), today())
 
 
 # --- reminders ----------------------------------------------------------------------------

@@ -23,12 +23,12 @@ from sqlalchemy.orm import Session
 
 from hub import plugin_api as api
 from hub_toollibrary import codes
-from hub_toollibrary.models import Item, Loan, Member, Renewal, Ticket
+from hub_toollibrary.models import Item, Loan, Member, Renewal, Ticket, Wanted
 
 NETWORK = codes.NETWORK_CATEGORIES
 
 DEFINITIONS = (
-    api.Metric("loans", "loans", "Loans started in the period", codelist=NETWORK),
+    api.Metric("loans", "loans", "Loans started in the period", codelist=NETWORK, impact="loans"),
     api.Metric("renewals", "renewals", "Loans renewed in the period", codelist=NETWORK),
     api.Metric(
         "borrowers", "people", "Members who borrowed at least once in the period", counts="people"
@@ -65,12 +65,39 @@ DEFINITIONS = (
     api.Metric(
         "overdue_loans", "loans", "Loans that became overdue in the period", codelist=NETWORK
     ),
+    # Not every loan is a purchase avoided: someone who borrows the drill five times
+    # would have bought one drill, not five. So a purchase avoided is counted once per
+    # member and item category, at their first loan of it. That still takes every
+    # borrower to have bought otherwise, so it is an upper bound, and says so.
+    api.Metric(
+        "purchases_avoided",
+        "purchases",
+        "Members' first loans of each item category in the period: what they would otherwise "
+        "have bought, one each however often they borrow it (at most: some would have done "
+        "without)",
+        codelist=NETWORK,
+        label="Purchases avoided",
+        impact="purchases_avoided",
+    ),
     api.Metric(
         "purchases_avoided_pence",
         "pence",
         "The replacement value of the items lent: what borrowers did not have to buy",
         counts="quantity",
         codelist=NETWORK,
+    ),
+    # Needs are by item category, not network category: they are read by people who
+    # might give something, and one gives a drill, not "power tools". The codelist is
+    # the plugin's own, the same in every town, so it adds up across a network all
+    # the same.
+    api.Metric(
+        "needed",
+        "tool libraries",
+        "Categories of thing the tool library asks to be given: 1 if on its wanted list on "
+        "the period's last day (for the period under way, today), else 0; added up across "
+        "a network, how many tool libraries want it",
+        codelist=codes.CATEGORY_LABELS,
+        label="Donations wanted",
     ),
 )
 
@@ -89,7 +116,21 @@ def compute(session: Session, periods: Sequence[api.Period], today: dt.date) -> 
         _events(session, figures, kind, since, until, network)
         _people(session, figures, kind, since, until)
     _item_days(session, figures, periods, today, network)
+    _needed(session, figures, periods, today)
     return figures
+
+
+def _needed(
+    session: Session, figures: api.PeriodFigures, periods: Sequence[api.Period], today: dt.date
+) -> None:
+    """Each period's wanted list as it stood on its last day, or today for the period
+    under way: a state, not a sum (the list is a few rows: read whole)."""
+    asked = session.execute(select(Wanted.category, Wanted.opened_on, Wanted.closed_on)).all()
+    for period in periods:
+        last = min(period.end - DAY, today)
+        for category, opened_on, closed_on in asked:
+            if opened_on <= last and (closed_on is None or last < closed_on):
+                figures[period][f"needed.{category}"] = 1
 
 
 def _events(
@@ -114,6 +155,20 @@ def _events(
     figures.add_codes(
         "purchases_avoided_pence", kind, by_network((s, c, int(v or 0)) for s, c, _, v in loans)
     )
+
+    first = (
+        select(Item.category, func.min(Loan.out_on).label("out_on"))
+        .join(Loan.item)
+        .group_by(Loan.member_id, Item.category)
+        .subquery()
+    )
+    start = api.period_start(first.c.out_on, kind)
+    firsts = session.execute(
+        select(start, first.c.category, func.count())
+        .where(first.c.out_on >= since, first.c.out_on < until)
+        .group_by(start, first.c.category)
+    ).all()
+    figures.add_codes("purchases_avoided", kind, by_network((s, c, n) for s, c, n in firsts))
 
     start = api.period_start(Renewal.decided_on, kind)
     renewals = session.execute(
@@ -273,5 +328,8 @@ def activity_dates(session: Session) -> Iterable[dt.date]:
         select(Renewal.decided_on).where(Renewal.decided_on.is_not(None)),
         select(Member.approved_on).where(Member.approved_on.is_not(None)),
         select(Ticket.opened_on),
+        # The days the wanted list changed: its needs differ from the period before.
+        select(Wanted.opened_on),
+        select(Wanted.closed_on).where(Wanted.closed_on.is_not(None)),
     )
     return [row[0] for row in session.execute(dates)]

@@ -218,6 +218,31 @@ class Reminder(Model):
     created_at: Mapped[dt.datetime] = mapped_column(default=now)
 
 
+class Wanted(Model):
+    """A category of thing the library asks to be given (drills, sewing machines), from
+    the day a coordinator asks until the day they say it is no longer needed. Kept once
+    closed, so a past period's needs are computed again the same."""
+
+    __tablename__ = "toollibrary_wanted"
+    __table_args__ = (
+        # One open ask per category: asking again while it is open is a conflict.
+        Index(
+            "uq_toollibrary_wanted_open_category",
+            "category",
+            unique=True,
+            sqlite_where=text("closed_on IS NULL"),
+            postgresql_where=text("closed_on IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category: Mapped[str] = mapped_column(String(30))  # codes.ITEM_CATEGORIES
+    note: Mapped[str] = mapped_column(String(300), default="")  # "cordless, with batteries"
+    opened_on: Mapped[dt.date]
+    closed_on: Mapped[dt.date | None]  # no longer needed from this day
+    created_at: Mapped[dt.datetime] = mapped_column(default=now)
+
+
 def _exists(model: type[Model], *conditions: Any) -> Any:
     """EXISTS over ``model``'s table, correlated only to the item: inside a query of loans
     (which loads each loan's item) the loans table is the subquery's own, not the outer one."""

@@ -7,22 +7,30 @@ kind, claimed before its email is sent and kept only once the server took the me
 so two runs at once send it once, and a message the server refused is tried again the
 next day. A member on the "to phone" list stays there until a volunteer marks the call
 made, which records the reminder the same way.
+
+A hold-ready notice goes when the item is checked in (:func:`tell_hold_ready`); the
+daily run sends only those that could not go then (no mail server, or it failed).
+Either way a hold is marked told in the same transaction as its email is sent, so it
+is sent once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hub.plugin_api import MailError, instance_info
+from hub.plugin_api import MailError, instance_info, mail_configured, mail_connection
 from hub_toollibrary import service
 from hub_toollibrary.models import Hold, Loan, Member, Reminder
+
+log = logging.getLogger(__name__)
 
 
 class Mailer(Protocol):
@@ -175,8 +183,34 @@ def _send_reminder(
 def _send_hold_ready(
     session: Session, mail: Mailer, hold: Hold, today: dt.date, report: Report
 ) -> bool:
+    try:
+        return email_hold_ready(session, mail, hold, today)
+    except MailError as exc:
+        report.failures.append(str(exc))
+        return False
+
+
+def _claim_hold(session: Session, hold: Hold, today: dt.date) -> bool:
+    """Mark the hold told, uncommitted; False if it already was. The conditional update
+    holds the row until commit or rollback, so a check-in and the daily run telling the
+    same member at once send one notice between them."""
+    claimed = session.execute(
+        update(Hold)
+        .where(Hold.id == hold.id, Hold.status == "ready", Hold.notified_on.is_(None))
+        .values(notified_on=today)
+    )
+    return bool(getattr(claimed, "rowcount", 0))
+
+
+def email_hold_ready(session: Session, mail: Mailer, hold: Hold, today: dt.date) -> bool:
+    """Email the member that their hold is ready and commit; False if they were told
+    already. A message the server refuses raises :class:`MailError` and leaves the
+    hold untold, for the next run."""
     address = _email(hold.member)
     assert address is not None and hold.expires_on is not None
+    if not _claim_hold(session, hold, today):
+        session.rollback()
+        return False
     library = instance_info()["name"]
     text = (
         f"Hello {hold.member.name.split()[0]},\n\nThe {hold.item.name} ({hold.item.number}) "
@@ -185,12 +219,30 @@ def _send_hold_ready(
     )
     try:
         mail.send(address, f"Ready to collect: {hold.item.name}", text)
-    except MailError as exc:
-        report.failures.append(str(exc))
-        return False
-    hold.notified_on = today
+    except MailError:
+        session.rollback()
+        raise
     session.commit()
     return True
+
+
+def tell_hold_ready(session: Session, hold: Hold, today: dt.date) -> str:
+    """Tell the member now that the item they held came back: ``"emailed"``, ``"phone"``
+    (no email: they are on the Reminders page's list) or ``"later"`` (no mail server
+    now, or it failed: the daily run sends it). Called once the check-in is committed,
+    so nothing here can undo it. The connection is opened before the hold is claimed,
+    so a slow server does not hold the row locked while it answers."""
+    if _email(hold.member) is None:
+        return "phone"
+    if not mail_configured():
+        return "later"
+    try:
+        with mail_connection() as mail:
+            email_hold_ready(session, mail, hold, today)
+    except MailError as exc:
+        log.warning("hold-ready notice for hold %s not sent at check-in: %s", hold.id, exc)
+        return "later"
+    return "emailed"
 
 
 def holds_to_phone(session: Session) -> list[Hold]:

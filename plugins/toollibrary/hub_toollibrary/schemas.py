@@ -272,6 +272,21 @@ class TicketQuery(Schema):
     open = fields.Boolean()
 
 
+class WantedIn(Schema):
+    category = fields.Code(codes.CATEGORY_LABELS, required=True)
+    note = _text(300, metadata={"description": "What would help most: 'cordless, with batteries'"})
+
+
+class WantedOut(WantedIn):
+    id = fields.Integer()
+    opened_on = fields.Date(metadata={"description": "Asked for from this day"})
+    closed_on = fields.Date(allow_none=True, metadata={"description": "Not needed from this day"})
+
+
+class WantedQuery(Schema):
+    open = fields.Boolean(metadata={"description": "true: asked for now; false: no longer"})
+
+
 class ToPhoneOut(Schema):
     loan_id = fields.Integer()
     kind = fields.String(metadata={"description": "due_soon or overdue"})

@@ -32,6 +32,7 @@ from hub_toollibrary.models import (
     Renewal,
     Reservation,
     Ticket,
+    Wanted,
 )
 
 # No 0/O, 1/I/L: member codes are read aloud and typed on phones.
@@ -1007,6 +1008,35 @@ def tickets(filters: dict[str, Any]) -> Select[Ticket]:
 
 def membership_types() -> Select[MembershipType]:
     return select(MembershipType).order_by(MembershipType.fee_pence, MembershipType.name)
+
+
+def ask_for(session: Session, values: dict[str, Any], today: dt.date) -> Wanted:
+    """Put a category on the wanted list from today; a conflict while it is on it."""
+    wanted = Wanted(category=values["category"], note=values.get("note", ""), opened_on=today)
+    session.add(wanted)
+    label = codes.CATEGORY_LABELS[wanted.category]
+    _commit_or_conflict(session, f"{label}: on the wanted list already.", "category")
+    return wanted
+
+
+def no_longer_wanted(session: Session, wanted: Wanted, today: dt.date) -> Wanted:
+    """Take a category off the wanted list: not needed from today on."""
+    if wanted.closed_on is not None:
+        raise Conflict(f"This was taken off the wanted list on {wanted.closed_on}.")
+    wanted.closed_on = today
+    session.commit()
+    return wanted
+
+
+def wanted_list(filters: dict[str, Any]) -> Select[Wanted]:
+    """What is asked for now first, by category; then what was, latest first."""
+    statement = select(Wanted)
+    if filters.get("open") is not None:
+        closed = Wanted.closed_on.is_(None) if filters["open"] else Wanted.closed_on.is_not(None)
+        statement = statement.where(closed)
+    return statement.order_by(
+        Wanted.closed_on.is_not(None), Wanted.closed_on.desc(), Wanted.category, Wanted.id
+    )
 
 
 @dataclass(frozen=True)

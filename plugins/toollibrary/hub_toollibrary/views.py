@@ -32,7 +32,17 @@ from hub.plugin_api import (
     today,
 )
 from hub_toollibrary import codes, labels, photos, reminders, schemas, service, settings
-from hub_toollibrary.models import Hold, Item, Loan, Member, MembershipType, Photo, Renewal, Ticket
+from hub_toollibrary.models import (
+    Hold,
+    Item,
+    Loan,
+    Member,
+    MembershipType,
+    Photo,
+    Renewal,
+    Ticket,
+    Wanted,
+)
 from hub_toollibrary.permissions import APPROVE, LEND, MANAGE, MEMBERS, VIEW
 
 bp = Blueprint(
@@ -167,6 +177,14 @@ def counter_checkout() -> Any:
     return redirect(url_for("toollibrary.counter"))
 
 
+# What the volunteer is told about the member whose hold is now ready.
+HOLD_TOLD = {
+    "emailed": "They have been emailed.",
+    "phone": "They have no email: phone them (the Reminders page).",
+    "later": "They could not be emailed now: the morning's reminders will try again.",
+}
+
+
 @bp.post("/counter/checkin/<int:loan_id>")
 @require_permission(LEND)
 def counter_checkin(loan_id: int) -> Any:
@@ -203,9 +221,11 @@ def counter_checkin(loan_id: int) -> Any:
     if returned.ticket is not None:
         flash(f"Maintenance ticket #{returned.ticket.id} opened: put it aside for repair.", "info")
     elif returned.hold is not None:
+        hold = returned.hold
+        told = HOLD_TOLD[reminders.tell_hold_ready(session, hold, today())]
         flash(
-            f"Put it aside: on hold for member {returned.hold.member.code} "
-            f"until {returned.hold.expires_on:%a %d %b}.",
+            f"Put it aside: on hold for member {hold.member.code} "
+            f"until {hold.expires_on:%a %d %b}. {told}",
             "info",
         )
     return redirect(url_for("toollibrary.counter"))
@@ -466,6 +486,35 @@ def membership_types_page() -> Any:
         return redirect(url_for("toollibrary.membership_types_page"))
     kinds = list(get_session().scalars(service.membership_types()))
     return render_template("toollibrary/membership_types.html", form=form, kinds=kinds), form.status
+
+
+@bp.route("/wanted", methods=["GET", "POST"])
+@require_permission(MANAGE)
+def wanted_page() -> Any:
+    """The wanted list: what the library asks people to give, published as its needs."""
+    form = Form(schemas.WantedIn)
+    wanted = None
+    try:
+        wanted = form.submit(lambda data: service.ask_for(get_session(), data, today()))
+    except service.Conflict as exc:
+        form.fail(exc.field, exc.message)
+    if wanted is not None:
+        flash(f"Asked for: {codes.CATEGORY_LABELS[wanted.category]}.", "success")
+        return redirect(url_for("toollibrary.wanted_page"))
+    asked = list(get_session().scalars(service.wanted_list({"open": True})))
+    return render_template("toollibrary/wanted.html", form=form, asked=asked), form.status
+
+
+@bp.post("/wanted/<int:wanted_id>/close")
+@require_permission(MANAGE)
+def wanted_close(wanted_id: int) -> Response:
+    wanted = get_or_404(Wanted, wanted_id)
+    try:
+        service.no_longer_wanted(get_session(), wanted, today())
+        flash(f"No longer asked for: {codes.CATEGORY_LABELS[wanted.category]}.", "success")
+    except service.Conflict as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("toollibrary.wanted_page"))
 
 
 @bp.get("/members/<int:member_id>")

@@ -119,3 +119,30 @@ def test_a_members_loans_are_exported_with_them_and_erasure_changes_no_figure(
     assert member["person_id"] is None and member["name"] == "(erased)"
     loan = library.ok("GET", f"/loans/{made['loans'][0]['id']}")
     assert loan["return_note"] == "" and loan["member_id"] == first["id"]
+
+
+def test_a_purchase_is_avoided_once_per_member_and_item_category(library, clock, published):
+    # Ann borrows a drill, then the other drill, then a sander: two things she would have
+    # bought (a drill and a sander), not three. Bob borrows a drill: one more. Three
+    # loans are power tools, four in all, for three purchases avoided.
+    clock.set(dt.date(2025, 3, 12))
+    drills = [library.item(f"Drill {n}", "drills") for n in (1, 2)]
+    sander = library.item("Sander", "sanders")
+    ann, bob = library.member("Ann Jones"), library.member("Bob Evans")
+    library.give_back(library.lend(drills[0], ann))
+    clock.set(dt.date(2025, 3, 19))  # week 12
+    library.give_back(library.lend(drills[1], ann))
+    library.give_back(library.lend(sander, ann))
+    library.give_back(library.lend(drills[0], bob))
+
+    assert by_category(published("2025-W11"), "purchases_avoided") == figures(1, 0, 0)
+    assert by_category(published("2025-W12"), "purchases_avoided") == figures(2, 0, 0)
+    march = published("2025-03")
+    assert by_category(march, "loans") == figures(4, 0, 0)
+    assert by_category(march, "purchases_avoided") == figures(3, 0, 0)
+    # Ann borrows the drill again in April: a loan, but no purchase she would have made.
+    clock.set(dt.date(2025, 4, 2))
+    library.lend(drills[0], ann)
+    april = published("2025-04")
+    assert by_category(april, "loans") == figures(1, 0, 0)
+    assert by_category(april, "purchases_avoided") == figures(0, 0, 0)

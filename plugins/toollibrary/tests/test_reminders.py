@@ -1,11 +1,12 @@
 """Reminders end to end, through a real SMTP server on loopback: due soon, overdue,
-hold ready; once each; members without email on the phone list."""
+hold ready (at check-in, or by the daily run if it could not go then); once each;
+members without email on the phone list."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from hub.testing import HubRunner, login
+from hub.testing import HubRunner, csrf_token, login
 
 
 def _subjects(smtp_server) -> list[tuple[str, str]]:
@@ -60,11 +61,9 @@ def test_reminders_by_email_once_each_and_by_phone(make_app, make_library, smtp_
     overdue = [m["To"] for m in smtp_server.messages if m["Subject"].startswith("Overdue")]
     assert sorted(overdue) == ["ann.jones@example.org", "bob.evans@example.org"]
 
-    # Ann brings the drill back: Dave is told his hold is ready, once.
+    # Ann brings the drill back: Dave is told his hold is ready then, and only then.
     clock.set(dt.date(2025, 3, 22))
     library.give_back(loans[0])
-    ready = runner.invoke("toollibrary", "reminders")
-    assert "1 hold-ready notice(s)" in ready.output
     (notice,) = [m for m in smtp_server.messages if m["Subject"].startswith("Ready to collect")]
     assert notice["To"] == "dave.owen@example.org" and "Saturday 29 March" in notice.get_content()
     assert "0 hold-ready notice(s)" in runner.invoke("toollibrary", "reminders").output
@@ -89,6 +88,72 @@ def test_reminders_by_email_once_each_and_by_phone(make_app, make_library, smtp_
         ("overdue", "email"),
         ("overdue", "phone"),
     ]
+
+
+def _ready_notices(smtp_server) -> list[str]:
+    return [m["To"] for m in smtp_server.messages if m["Subject"].startswith("Ready to collect")]
+
+
+def test_a_hold_ready_notice_goes_at_check_in_once(make_app, make_library, smtp_server, clock):
+    app = make_app(**smtp_server.settings())
+    library = make_library(app)
+    runner = HubRunner(app)
+    drill, saw, ladder = (
+        library.item(),
+        library.item("Tenon saw", "hand_saws"),
+        library.item("Ladder", "ladders"),
+    )
+    ann = library.member("Ann Jones")
+    cat = library.member("Cat Price", email=None, phone="07700 900123")
+    dave, eve = library.member("Dave Owen"), library.member("Eve Hill")
+    loans = [library.lend(item, ann) for item in (drill, saw)]
+    ladder_loan = library.lend(ladder, library.member("Fay Lee"))
+    for item, who in ((drill, dave), (saw, cat), (ladder, eve)):
+        library.ok("POST", "/holds", {"item_id": item["id"], "member_id": who["id"]})
+
+    def hold_of(member: dict) -> dict:
+        (hold,) = library.ok("GET", f"/holds?member_id={member['id']}", role="viewer")["items"]
+        return hold
+
+    # At the counter page: Dave is emailed as the drill is checked in.
+    clock.set(dt.date(2025, 3, 15))
+    browser = app.test_client()
+    login(browser, library.accounts["volunteer"])
+    html = browser.get(f"/toollibrary/counter?item={drill['number']}").get_data(as_text=True)
+    back = browser.post(
+        f"/toollibrary/counter/checkin/{loans[0]['id']}",
+        data={"csrf_token": csrf_token(html), "condition": "good"},
+        follow_redirects=True,
+    )
+    assert "They have been emailed." in back.get_data(as_text=True)
+    assert _ready_notices(smtp_server) == ["dave.owen@example.org"]
+    assert hold_of(dave)["notified_on"] == "2025-03-15"
+
+    # Cat has no email: no message, and she is on the phone list until someone calls.
+    library.give_back(loans[1])
+    assert len(smtp_server.messages) == 1 and hold_of(cat)["notified_on"] is None
+    page = browser.get("/toollibrary/reminders").get_data(as_text=True)
+    assert "Cat Price" in page and f"{saw['number']} Tenon saw is ready to collect" in page
+
+    # The server refuses Eve's address at check-in: the ladder is still checked in, and
+    # the morning's run sends her notice instead.
+    smtp_server.refuse.add("eve.hill@example.org")
+    returned = library.give_back(ladder_loan)
+    assert returned["returned_on"] == "2025-03-15"
+    assert library.ok("GET", f"/items/{ladder['id']}")["availability"] == "on_hold"
+    assert hold_of(eve)["notified_on"] is None and len(smtp_server.messages) == 1
+    smtp_server.refuse.clear()
+
+    clock.set(dt.date(2025, 3, 16))
+    morning = runner.invoke("toollibrary", "reminders")
+    assert morning.exit_code == 0, morning.output
+    assert (
+        "1 hold-ready notice(s)" in morning.output and "1 member(s) without email" in morning.output
+    )
+    assert _ready_notices(smtp_server) == ["dave.owen@example.org", "eve.hill@example.org"]
+    assert hold_of(eve)["notified_on"] == "2025-03-16"
+    assert "0 hold-ready notice(s)" in runner.invoke("toollibrary", "reminders").output
+    assert len(_ready_notices(smtp_server)) == 2
 
 
 def test_without_a_mail_server_the_command_says_so(library, runner, clock):
