@@ -434,7 +434,7 @@ def cancel_signup(workshop_id: int, signup_id: int) -> Signup:
     "/workshops/<int:workshop_id>/attendance",
     method="POST",
     summary="Take attendance (the host or a coordinator, from the day on): the bank "
-    "credits the host the first time someone came",
+    "credits the host when someone came and no credit stands (once more after a reversal)",
     permission=EXCHANGE,
     body=schemas.AttendanceIn,
     response=schemas.WorkshopOut,

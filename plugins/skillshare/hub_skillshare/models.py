@@ -247,7 +247,8 @@ class Workshop(Model):
     attendance_taken_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user.id", ondelete="SET NULL")
     )
-    # The bank's credit to the host for the session, made once.
+    # The bank's credit to the host for the session: the standing one, or the last one
+    # made if a coordinator reversed it (attendance taken again then credits anew).
     exchange_id: Mapped[int | None] = mapped_column(
         ForeignKey("skillshare_exchange.id"), unique=True
     )
