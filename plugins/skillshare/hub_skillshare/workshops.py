@@ -32,7 +32,12 @@ from hub_skillshare.models import Confirmation, Exchange, Member, Signup, Transf
 from hub_skillshare.service import Actor, ExchangeError, post, transaction
 from hub_skillshare.settings import Settings
 
-SIGNUP_STATES = {"booked": "Has a place", "waiting": "On the waitlist", "cancelled": "Cancelled"}
+SIGNUP_STATES = {
+    "booked": "Has a place",
+    "waiting": "On the waitlist",
+    "cancelled": "Cancelled",
+    "released": "Released: the workshop was cancelled",
+}
 WORKSHOP_STATES = {
     "scheduled": "Coming up",
     "held": "Held: attendance taken",
@@ -298,6 +303,9 @@ def workshops(filters: dict[str, Any]) -> Select[Workshop]:
     for key in ("category", "state"):
         if key in filters:
             statement = statement.where(getattr(Workshop, key) == filters[key])
+    if not filters.get("past") and "state" not in filters:
+        # A cancelled workshop is not coming up; asking for state=cancelled finds it.
+        statement = statement.where(Workshop.state != "cancelled")
     if "host" in filters:
         statement = statement.where(Workshop.host_id == filters["host"])
     return statement
