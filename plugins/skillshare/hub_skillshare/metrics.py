@@ -98,10 +98,9 @@ DEFINITIONS = (
     api.Metric(
         "needed",
         "time banks",
-        "Skill categories the time bank needs helpers for: 1 if at the end of the period "
-        "(for the period under way, today) a member's request in it had been open for the "
-        "settings' request_unmet_days (28 by default) with no confirmed exchange for it in "
-        "those days, else 0; added up across a network, how many time banks need it",
+        "Skill categories needing helpers: 1 if at the end of the period (or today) a "
+        "member's request in it had been open 28 days (request_unmet_days) with no "
+        "confirmed exchange for it in them, else 0; added up, how many time banks need it",
         codelist=CATEGORIES,
         label="Help needed",
     ),
