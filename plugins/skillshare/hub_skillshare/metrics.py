@@ -47,6 +47,7 @@ DEFINITIONS = (
         counts="quantity",
         codelist=CATEGORIES,
         label="Time exchanged",
+        impact="hours_exchanged",
     ),
     api.Metric(
         "exchanges", "exchanges", "Confirmed exchanges done in the period", label="Exchanges"
