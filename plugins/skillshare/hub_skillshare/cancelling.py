@@ -33,6 +33,17 @@ class Mailer(Protocol):
     def send(self, to: str, subject: str, text: str) -> None: ...
 
 
+@dataclass(frozen=True)
+class ToPhone:
+    """A member to phone about the cancellation. Their number only for brokers and
+    coordinators, who see members' contact details anyway; a host who is neither
+    gets the names, and a coordinator makes the calls."""
+
+    member: int
+    name: str
+    phone: str | None
+
+
 @dataclass
 class Cancellation:
     """What cancelling did, for the answer: who was emailed and who is to be phoned."""
@@ -40,7 +51,7 @@ class Cancellation:
     workshop: Workshop
     reversal: Exchange | None
     emailed: list[Member] = field(default_factory=list)
-    to_phone: list[Member] = field(default_factory=list)
+    to_phone: list[ToPhone] = field(default_factory=list)
     not_sent: list[str] = field(default_factory=list)
 
 
@@ -74,7 +85,12 @@ def cancel(
                 )
         workshop.state = "cancelled"
     done = Cancellation(workshop, reversal)
-    _tell(done, released, reason, connect)
+    phone = _tell(done, released, reason, connect)
+    shown = actor.broker or actor.coordinator
+    done.to_phone = [
+        ToPhone(m.id, m.person.name, m.person.phone if shown else None)
+        for m in sorted(phone, key=lambda m: m.id)
+    ]
     return done
 
 
@@ -83,12 +99,13 @@ def _tell(
     released: list[Signup],
     reason: str,
     connect: Callable[[], AbstractContextManager[Mailer]],
-) -> None:
+) -> list[Member]:
+    """Email everyone released who has an address; returns who is left to phone."""
     members = [s.member for s in released]
     by_email = [m for m in members if m.person.email]
-    done.to_phone = [m for m in members if not m.person.email]
+    to_phone = [m for m in members if not m.person.email]
     if not by_email:
-        return
+        return to_phone
     try:
         with connect() as mail:
             for member in by_email:
@@ -97,13 +114,13 @@ def _tell(
                     mail.send(member.person.email, subject, text)
                 except api.MailError as exc:
                     done.not_sent.append(str(exc))
-                    done.to_phone.append(member)
+                    to_phone.append(member)
                 else:
                     done.emailed.append(member)
     except api.MailError as exc:  # not configured, or the server is out of reach
         done.not_sent.append(str(exc))
-        done.to_phone += [m for m in by_email if m not in done.emailed]
-    done.to_phone.sort(key=lambda m: m.id)
+        to_phone += [m for m in by_email if m not in done.emailed and m not in to_phone]
+    return to_phone
 
 
 def _message(workshop: Workshop, member: Member, reason: str) -> tuple[str, str]:

@@ -400,9 +400,11 @@ class WorkshopCancelIn(Schema):
 
 
 class ToPhoneOut(Schema):
-    member = fields.Integer(attribute="id")
-    name = fields.Function(lambda m: m.person.name)
-    phone = fields.Function(lambda m: m.person.phone)
+    member = fields.Integer()
+    name = fields.String()
+    phone = fields.String(
+        allow_none=True, metadata={"description": "For brokers and coordinators only"}
+    )
 
 
 class WorkshopCancellationOut(Schema):

@@ -574,11 +574,12 @@ def workshop_cancel_all(workshop_id: int) -> Any:
     if done.reversal is not None:
         told += f" The host's credit of {ledger.hours(done.workshop.minutes)} is reversed."
     flash(told, "success")
-    if done.to_phone:
-        names = ", ".join(
-            f"{m.person.name} ({m.person.phone or 'no phone number'})" for m in done.to_phone
-        )
+    if done.to_phone and (actor.broker or actor.coordinator):
+        names = ", ".join(f"{m.name} ({m.phone or 'no phone number'})" for m in done.to_phone)
         flash(f"To phone: {names}.", "info")
+    elif done.to_phone:
+        names = ", ".join(m.name for m in done.to_phone)
+        flash(f"To phone: {names}. A coordinator has their numbers.", "info")
     for problem in done.not_sent:
         flash(f"Not sent: {problem}", "error")
     return redirect(url_for("skillshare.workshop_page", workshop_id=workshop_id))

@@ -308,3 +308,22 @@ def test_a_hosts_export_and_erasure_keep_the_figures(app, client, make_member, r
     with app.app_context():
         assert metrics.compute(api.get_session(), [month]) == before
     assert runner.invoke("skillshare", "check").exit_code == 0
+
+
+def test_without_a_mail_server_a_cancellation_lists_everyone_to_phone(
+    client, make_member, accounts
+):
+    host, ana = make_member("Hal"), make_member("Ana")
+    coordinator = accounts["coordinator"].headers
+    client.patch(f"{API}/members/{ana.id}", json={"email": "ana@example.org"}, headers=coordinator)
+    shown = offer(client, host)
+    sign_up(client, shown["id"], ana)
+    done = client.post(
+        f"{WORKSHOPS}/{shown['id']}/cancel",
+        json={"reason": "The hall flooded"},
+        headers=coordinator,
+    )
+    assert done.status_code == 200, done.json
+    assert done.json["emailed"] == [] and [p["member"] for p in done.json["to_phone"]] == [ana.id]
+    assert "mail is not configured" in done.json["not_sent"][0]
+    assert done.json["workshop"]["state"] == "cancelled"  # made all the same
