@@ -102,16 +102,16 @@ def _tell(
 ) -> list[Member]:
     """Email everyone released who has an address; returns who is left to phone."""
     members = [s.member for s in released]
-    by_email = [m for m in members if m.person.email]
+    by_email = [(m, m.person.email) for m in members if m.person.email]
     to_phone = [m for m in members if not m.person.email]
     if not by_email:
         return to_phone
     try:
         with connect() as mail:
-            for member in by_email:
+            for member, address in by_email:
                 subject, text = _message(done.workshop, member, reason)
                 try:
-                    mail.send(member.person.email, subject, text)
+                    mail.send(address, subject, text)
                 except api.MailError as exc:
                     done.not_sent.append(str(exc))
                     to_phone.append(member)
@@ -119,7 +119,7 @@ def _tell(
                     done.emailed.append(member)
     except api.MailError as exc:  # not configured, or the server is out of reach
         done.not_sent.append(str(exc))
-        to_phone += [m for m in by_email if m not in done.emailed and m not in to_phone]
+        to_phone += [m for m, _ in by_email if m not in done.emailed and m not in to_phone]
     return to_phone
 
 

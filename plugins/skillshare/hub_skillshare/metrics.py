@@ -174,7 +174,7 @@ def _needed(session: Session, figures: api.PeriodFigures, days: int) -> None:
     ).all()
     if not requests:
         return
-    helped: dict[int, list[dt.date]] = defaultdict(list)
+    helped: dict[int | None, list[dt.date]] = defaultdict(list)  # by listing
     for listing_id, day in session.execute(
         select(Exchange.listing_id, Exchange.occurred_on).where(
             Exchange.listing_id.in_([r.id for r in requests]), counted()
