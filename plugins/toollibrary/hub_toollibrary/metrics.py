@@ -23,52 +23,61 @@ from sqlalchemy.orm import Session
 
 from hub import plugin_api as api
 from hub_toollibrary import codes
+from hub_toollibrary.i18n import N_
 from hub_toollibrary.models import Item, Loan, Member, Renewal, Ticket
 
 NETWORK = codes.NETWORK_CATEGORIES
 
 DEFINITIONS = (
-    api.Metric("loans", "loans", "Loans started in the period", codelist=NETWORK),
-    api.Metric("renewals", "renewals", "Loans renewed in the period", codelist=NETWORK),
+    api.Metric("loans", N_("loans"), N_("Loans started in the period"), codelist=NETWORK),
+    api.Metric("renewals", N_("renewals"), N_("Loans renewed in the period"), codelist=NETWORK),
     api.Metric(
-        "borrowers", "people", "Members who borrowed at least once in the period", counts="people"
+        "borrowers",
+        N_("people"),
+        N_("Members who borrowed at least once in the period"),
+        counts="people",
     ),
     api.Metric(
         "new_members",
-        "people",
-        "Members whose membership was approved in the period",
+        N_("people"),
+        N_("Members whose membership was approved in the period"),
         counts="people",
     ),
     api.Metric(
         "items_in_circulation",
-        "items",
-        "Items in the catalogue on the period's last day (not retired)",
+        N_("items"),
+        N_("Items in the catalogue on the period's last day (not retired)"),
         counts="quantity",
         window="period_end",
         codelist=NETWORK,
     ),
     api.Metric(
         "days_on_loan",
-        "item-days",
-        "Days items were out on loan (utilisation's numerator)",
+        N_("item-days"),
+        N_("Days items were out on loan (utilisation's numerator)"),
         counts="quantity",
         codelist=NETWORK,
     ),
     api.Metric(
         "days_available",
-        "item-days",
-        "Days items could be lent: catalogued, not retired, not in repair "
-        "(utilisation's denominator)",
+        N_("item-days"),
+        N_(
+            "Days items could be lent: catalogued, not retired, not in repair "
+            "(utilisation's denominator)"
+        ),
         counts="quantity",
         codelist=NETWORK,
     ),
     api.Metric(
-        "overdue_loans", "loans", "Loans that became overdue in the period", codelist=NETWORK
+        "overdue_loans",
+        N_("loans"),
+        N_("Loans that became overdue in the period"),
+        codelist=NETWORK,
     ),
     api.Metric(
         "purchases_avoided_pence",
-        "pence",
-        "The replacement value of the items lent: what borrowers did not have to buy",
+        N_("pence"),
+        N_("The replacement value of the items lent: what borrowers did not have to buy"),
         counts="quantity",
         codelist=NETWORK,
     ),

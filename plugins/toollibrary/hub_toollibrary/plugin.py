@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from hub import plugin_api as api
 from hub_toollibrary import api as api_module
 from hub_toollibrary import cli, demo, exchange, metrics, models, panels, people, settings, views
+from hub_toollibrary.i18n import TRANSLATIONS, _
 from hub_toollibrary.permissions import LEND, MEMBERS, PERMISSIONS, VIEW
 
 # The plugin API it is written for: the batch metrics hook and schema settings came in 1.1.
@@ -29,6 +30,11 @@ def hub_models() -> api.PluginModels:
 @api.hookimpl
 def hub_settings() -> type[settings.SettingsSchema]:
     return settings.SettingsSchema
+
+
+@api.hookimpl
+def hub_translations() -> api.Translations:
+    return TRANSLATIONS
 
 
 @api.hookimpl
@@ -49,9 +55,9 @@ def hub_cli_commands() -> Iterable[click.Command]:
 @api.hookimpl
 def hub_nav_items(user: api.User) -> Iterable[api.NavItem]:
     return [
-        api.NavItem("Counter", "toollibrary.counter", LEND, order=30),
-        api.NavItem("Tool library", "toollibrary.catalogue", VIEW, order=31),
-        api.NavItem("Members", "toollibrary.members_page", MEMBERS, order=32),
+        api.NavItem(_("Counter"), "toollibrary.counter", LEND, order=30),
+        api.NavItem(_("Tool library"), "toollibrary.catalogue", VIEW, order=31),
+        api.NavItem(_("Members"), "toollibrary.members_page", MEMBERS, order=32),
     ]
 
 
