@@ -73,7 +73,7 @@ def test_every_plugin_with_translations_has_a_babel_config():
         for path in ROOT.glob("plugins/*/hub_*/translations/*/LC_MESSAGES/*.po")
     }
     assert shipped <= {catalogue.name for catalogue in CATALOGUES}
-    assert {"core", "foodbank", "repaircafe", "toollibrary"} <= {
+    assert {"core", "foodbank", "repaircafe", "skillshare", "toollibrary"} <= {
         catalogue.name for catalogue in CATALOGUES
     }
 
