@@ -28,6 +28,8 @@ from hub_toollibrary.models import Item, Loan, Member, Renewal, Ticket
 
 NETWORK = codes.NETWORK_CATEGORIES
 
+# A label where the description's first clause would not read whole on its own page: it
+# is the same text, marked so that it is translated.
 DEFINITIONS = (
     api.Metric("loans", N_("loans"), N_("Loans started in the period"), codelist=NETWORK),
     api.Metric("renewals", N_("renewals"), N_("Loans renewed in the period"), codelist=NETWORK),
@@ -50,6 +52,7 @@ DEFINITIONS = (
         counts="quantity",
         window="period_end",
         codelist=NETWORK,
+        label=N_("Items in the catalogue on the period's last day"),
     ),
     api.Metric(
         "days_on_loan",
@@ -57,6 +60,7 @@ DEFINITIONS = (
         N_("Days items were out on loan (utilisation's numerator)"),
         counts="quantity",
         codelist=NETWORK,
+        label=N_("Days items were out on loan"),
     ),
     api.Metric(
         "days_available",
@@ -67,6 +71,7 @@ DEFINITIONS = (
         ),
         counts="quantity",
         codelist=NETWORK,
+        label=N_("Days items could be lent"),
     ),
     api.Metric(
         "overdue_loans",
@@ -80,6 +85,7 @@ DEFINITIONS = (
         N_("The replacement value of the items lent: what borrowers did not have to buy"),
         counts="quantity",
         codelist=NETWORK,
+        label=N_("The replacement value of the items lent"),
     ),
 )
 
