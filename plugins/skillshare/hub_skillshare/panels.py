@@ -29,7 +29,7 @@ def _minutes_by_week(session: Session, today: dt.date) -> list[tuple[str, float]
         ).all()
     )
     found = {dt.date.fromisoformat(str(when)[:10]): minutes for when, minutes in rows.items()}
-    return [(day(w.start, "dd MMM"), round(found.get(w.start, 0) / 60, 1)) for w in weeks]
+    return [(day(w.start, "d MMM"), round(found.get(w.start, 0) / 60, 1)) for w in weeks]
 
 
 def _categories(session: Session, today: dt.date) -> list[tuple[str, float]]:

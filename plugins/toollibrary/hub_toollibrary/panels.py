@@ -30,7 +30,7 @@ def loans_per_week(session: Session, today: dt.date) -> Panel:
         ).all()
     )
     per_week = [sum(n for day, n in counts.items() if day in week) for week in weeks]
-    labels = [day(week.start, "dd MMM") for week in weeks]
+    labels = [day(week.start, "d MMM") for week in weeks]
     return Panel(
         _("Loans per week"),
         "toollibrary/panel_chart.html",
