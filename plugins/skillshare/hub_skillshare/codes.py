@@ -7,22 +7,24 @@ lists them.
 
 from __future__ import annotations
 
+from hub_skillshare.i18n import N_
+
 # Network skill categories: what members offer and ask for, and what exchanges were for.
 CATEGORIES = {
-    "care": "Care and companionship",
-    "household": "Household jobs and DIY",
-    "garden": "Gardening and outdoors",
-    "transport": "Lifts, errands and shopping",
-    "tech": "Computers and phones",
-    "learning": "Teaching, tutoring and languages",
-    "arts": "Arts, crafts and music",
-    "wellbeing": "Health and wellbeing",
-    "food": "Cooking and food",
-    "admin": "Forms, letters and paperwork",
-    "children": "Children and families",
-    "pets": "Pets and animals",
-    "community": "Community work and events",
-    "other": "Other",
+    "care": N_("Care and companionship"),
+    "household": N_("Household jobs and DIY"),
+    "garden": N_("Gardening and outdoors"),
+    "transport": N_("Lifts, errands and shopping"),
+    "tech": N_("Computers and phones"),
+    "learning": N_("Teaching, tutoring and languages"),
+    "arts": N_("Arts, crafts and music"),
+    "wellbeing": N_("Health and wellbeing"),
+    "food": N_("Cooking and food"),
+    "admin": N_("Forms, letters and paperwork"),
+    "children": N_("Children and families"),
+    "pets": N_("Pets and animals"),
+    "community": N_("Community work and events"),
+    "other": N_("Other"),
 }
 
 # Kinds of account in the ledger (a peer account is another time bank's, for exchanges
@@ -31,48 +33,56 @@ ACCOUNT_KINDS = ("member", "bank", "peer")
 
 # What happens to an exchange: recorded and waiting, or decided.
 EXCHANGE_STATES = {
-    "pending": "Waiting for confirmation",
-    "confirmed": "Confirmed",
-    "declined": "Declined",
-    "expired": "Expired unconfirmed",
+    "pending": N_("Waiting for confirmation"),
+    "confirmed": N_("Confirmed"),
+    "declined": N_("Declined"),
+    "expired": N_("Expired unconfirmed"),
+}
+
+# Where a member stands with the time bank.
+MEMBER_STATUSES = {
+    "pending": N_("Asked to join"),
+    "active": N_("Active"),
+    "left": N_("Left"),
+    "refused": N_("Refused"),
 }
 
 # The skills members offer and ask for, each counted under a network category.
 SKILLS = {
-    "befriending": ("Befriending and visits", "care"),
-    "sitting": ("Sitting with someone", "care"),
-    "diy": ("Small repairs and DIY", "household"),
-    "decorating": ("Decorating", "household"),
-    "cleaning": ("Cleaning and tidying", "household"),
-    "gardening": ("Gardening", "garden"),
-    "allotment": ("Allotment and growing food", "garden"),
-    "lifts": ("Lifts", "transport"),
-    "shopping": ("Shopping and errands", "transport"),
-    "computers": ("Computers and the internet", "tech"),
-    "phones": ("Phones and tablets", "tech"),
-    "tutoring": ("Tutoring and homework", "learning"),
-    "languages": ("Languages and conversation", "learning"),
-    "music": ("Music lessons", "arts"),
-    "sewing": ("Sewing and mending clothes", "arts"),
-    "crafts": ("Crafts and knitting", "arts"),
-    "walking": ("Walking and exercise", "wellbeing"),
-    "listening": ("A listening ear", "wellbeing"),
-    "cooking": ("Cooking and baking", "food"),
-    "forms": ("Forms and letters", "admin"),
-    "translation": ("Translation", "admin"),
-    "childcare": ("Childcare and school runs", "children"),
-    "pets": ("Pet care and dog walking", "pets"),
-    "events": ("Helping at events", "community"),
-    "other": ("Something else", "other"),
+    "befriending": (N_("Befriending and visits"), "care"),
+    "sitting": (N_("Sitting with someone"), "care"),
+    "diy": (N_("Small repairs and DIY"), "household"),
+    "decorating": (N_("Decorating"), "household"),
+    "cleaning": (N_("Cleaning and tidying"), "household"),
+    "gardening": (N_("Gardening"), "garden"),
+    "allotment": (N_("Allotment and growing food"), "garden"),
+    "lifts": (N_("Lifts"), "transport"),
+    "shopping": (N_("Shopping and errands"), "transport"),
+    "computers": (N_("Computers and the internet"), "tech"),
+    "phones": (N_("Phones and tablets"), "tech"),
+    "tutoring": (N_("Tutoring and homework"), "learning"),
+    "languages": (N_("Languages and conversation"), "learning"),
+    "music": (N_("Music lessons"), "arts"),
+    "sewing": (N_("Sewing and mending clothes"), "arts"),
+    "crafts": (N_("Crafts and knitting"), "arts"),
+    "walking": (N_("Walking and exercise"), "wellbeing"),
+    "listening": (N_("A listening ear"), "wellbeing"),
+    "cooking": (N_("Cooking and baking"), "food"),
+    "forms": (N_("Forms and letters"), "admin"),
+    "translation": (N_("Translation"), "admin"),
+    "childcare": (N_("Childcare and school runs"), "children"),
+    "pets": (N_("Pet care and dog walking"), "pets"),
+    "events": (N_("Helping at events"), "community"),
+    "other": (N_("Something else"), "other"),
 }
 SKILL_LABELS = {code: label for code, (label, _category) in SKILLS.items()}
 SKILL_CATEGORY = {code: category for code, (_label, category) in SKILLS.items()}
 
-LISTING_KINDS = {"offer": "I can offer", "request": "I would like help with"}
+LISTING_KINDS = {"offer": N_("I can offer"), "request": N_("I would like help with")}
 # When someone is usually free: a listing's availability is any of these.
 AVAILABILITY = {
-    "weekday_mornings": "Weekday mornings",
-    "weekday_afternoons": "Weekday afternoons",
-    "weekday_evenings": "Weekday evenings",
-    "weekends": "Weekends",
+    "weekday_mornings": N_("Weekday mornings"),
+    "weekday_afternoons": N_("Weekday afternoons"),
+    "weekday_evenings": N_("Weekday evenings"),
+    "weekends": N_("Weekends"),
 }

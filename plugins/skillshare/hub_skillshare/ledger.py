@@ -19,6 +19,7 @@ from sqlalchemy import Select, bindparam, case, func, insert, select, update
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from hub_skillshare.i18n import _
 from hub_skillshare.models import Account, Confirmation, Exchange, Member, Movement, Transfer
 from hub_skillshare.settings import Settings
 
@@ -31,10 +32,20 @@ class LimitError(Exception):
         self.balance = balance
         self.limit = limit
         self.side = side
-        owner = account.member.person.name if account.member else f"account {account.id}"
-        owner = owner or f"member {account.member_id}"
+        owner = account.member.person.name if account.member else None
+        owner = owner or (
+            _("member %(id)s", id=account.member_id)
+            if account.member
+            else _("account %(id)s", id=account.id)
+        )
+        words = {"owner": owner, "balance": hours(balance), "limit": hours(limit)}
         super().__init__(
-            f"{owner} would go to {hours(balance)}, beyond their {side} limit of {hours(limit)}"
+            _("%(owner)s would go to %(balance)s, beyond their debit limit of %(limit)s", **words)
+            if side == "debit"
+            else _(
+                "%(owner)s would go to %(balance)s, beyond their credit limit of %(limit)s",
+                **words,
+            )
         )
 
 
@@ -42,7 +53,9 @@ def hours(minutes: int) -> str:
     """Minutes as a person reads them: ``-1 h 30 min``, ``45 min``, ``2 h``."""
     sign = "-" if minutes < 0 else ""
     whole, rest = divmod(abs(minutes), 60)
-    parts = ([f"{whole} h"] if whole else []) + ([f"{rest} min"] if rest or not whole else [])
+    parts = ([_("%(num)s h", num=whole)] if whole else []) + (
+        [_("%(num)s min", num=rest)] if rest or not whole else []
+    )
     return sign + " ".join(parts)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from hub import plugin_api as api
 from hub_skillshare.codes import SKILL_CATEGORY
+from hub_skillshare.i18n import _
 from hub_skillshare.models import Listing, Member
 from hub_skillshare.service import Actor, ExchangeError, transaction
 
@@ -19,7 +20,7 @@ def _owned_member(session: Session, actor: Actor) -> Member:
         select(Member).where(Member.user_id == actor.user_id, Member.status == "active")
     )
     if member is None:
-        raise ExchangeError("Only an active member has offers and requests.")
+        raise ExchangeError(_("Only an active member has offers and requests."))
     return member
 
 
@@ -47,7 +48,7 @@ def update(session: Session, listing_id: int, values: dict[str, Any], actor: Act
     with transaction(session):
         listing = api.get_or_404(Listing, listing_id)
         if listing.member.user_id != actor.user_id and not actor.coordinator:
-            raise ExchangeError("This is another member's offer or request.")
+            raise ExchangeError(_("This is another member's offer or request."))
         for key in ("title", "description", "area", "availability", "active", "kind"):
             if key in values:
                 setattr(listing, key, values[key])

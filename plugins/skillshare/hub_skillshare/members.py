@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 
 from hub import plugin_api as api
 from hub_skillshare import ledger
+from hub_skillshare.codes import MEMBER_STATUSES
+from hub_skillshare.i18n import _
 from hub_skillshare.models import Member
 from hub_skillshare.service import ExchangeError, transaction
 
@@ -31,9 +33,9 @@ def _user_is_free(session: Session, user_id: int | None, field: str = "user") ->
     if user_id is None:
         return
     if session.get(api.User, user_id) is None:
-        raise api.FieldError(field, f"There is no user {user_id}.")
+        raise api.FieldError(field, _("There is no user %(id)s.", id=user_id))
     if session.scalar(select(Member.id).where(Member.user_id == user_id)):
-        raise api.FieldError(field, "This user is a member already.")
+        raise api.FieldError(field, _("This user is a member already."))
 
 
 def add(session: Session, values: dict[str, Any]) -> Member:
@@ -58,7 +60,7 @@ def request_to_join(session: Session, user: api.User, values: dict[str, Any]) ->
     with transaction(session):
         existing = session.scalar(select(Member).where(Member.user_id == user.id))
         if existing is not None:
-            raise ExchangeError(f"You are {_status_words(existing)} already.")
+            raise ExchangeError(_status_words(existing))
         member = Member(
             person=_person(values),
             user_id=user.id,
@@ -71,11 +73,12 @@ def request_to_join(session: Session, user: api.User, values: dict[str, Any]) ->
 
 
 def _status_words(member: Member) -> str:
+    """Why someone cannot ask to join again (each a whole sentence, to translate whole)."""
     return {
-        "pending": "waiting for a coordinator to approve you",
-        "active": "a member",
-        "left": "a former member",
-        "refused": "refused membership",
+        "pending": _("You are waiting for a coordinator to approve you already."),
+        "active": _("You are a member already."),
+        "left": _("You are a former member already."),
+        "refused": _("You are refused membership already."),
     }[member.status]
 
 
@@ -83,7 +86,12 @@ def approve(session: Session, member_id: int) -> Member:
     with transaction(session):
         member = api.get_or_404(Member, member_id)
         if member.status != "pending":
-            raise ExchangeError(f"This member is {member.status}, not waiting for approval.")
+            raise ExchangeError(
+                _(
+                    "This member is %(status)s, not waiting for approval.",
+                    status=_(MEMBER_STATUSES.get(member.status, member.status)).lower(),
+                )
+            )
         member.status = "active"
         member.joined_on = api.today()
         ledger.open_account(session, member)
@@ -94,7 +102,12 @@ def refuse(session: Session, member_id: int) -> Member:
     with transaction(session):
         member = api.get_or_404(Member, member_id)
         if member.status != "pending":
-            raise ExchangeError(f"This member is {member.status}, not waiting for approval.")
+            raise ExchangeError(
+                _(
+                    "This member is %(status)s, not waiting for approval.",
+                    status=_(MEMBER_STATUSES.get(member.status, member.status)).lower(),
+                )
+            )
         member.status = "refused"
     return member
 
@@ -112,7 +125,7 @@ def update(session: Session, member_id: int, values: dict[str, Any]) -> Member:
                 setattr(member, key, values[key])
         if "status" in values:
             if member.status not in ("active", "left"):
-                raise ExchangeError("Approve or refuse this member first.")
+                raise ExchangeError(_("Approve or refuse this member first."))
             member.status = values["status"]
         if member.account is not None:
             for key in ("debit_limit", "credit_limit"):

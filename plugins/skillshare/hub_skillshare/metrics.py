@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, aliased
 from hub import plugin_api as api
 from hub_skillshare import ledger, settings
 from hub_skillshare.codes import CATEGORIES
+from hub_skillshare.i18n import N_
 from hub_skillshare.models import (
     Account,
     Confirmation,
@@ -42,59 +43,66 @@ from hub_skillshare.models import (
 DEFINITIONS = (
     api.Metric(
         "minutes_exchanged",
-        "minutes",
-        "Minutes of confirmed exchanges done in the period, by skill category",
+        N_("minutes"),
+        N_("Minutes of confirmed exchanges done in the period, by skill category"),
         counts="quantity",
         codelist=CATEGORIES,
-        label="Time exchanged",
+        label=N_("Time exchanged"),
         impact="hours_exchanged",
     ),
     api.Metric(
-        "exchanges", "exchanges", "Confirmed exchanges done in the period", label="Exchanges"
+        "exchanges",
+        N_("exchanges"),
+        N_("Confirmed exchanges done in the period"),
+        label=N_("Exchanges"),
     ),
     api.Metric(
         "active_members",
-        "members",
-        "Members who gave or received time in a confirmed exchange in the period",
+        N_("members"),
+        N_("Members who gave or received time in a confirmed exchange in the period"),
         counts="people",
-        label="Active members",
+        label=N_("Active members"),
     ),
     api.Metric(
         "new_members",
-        "members",
-        "Members who joined (were approved) in the period",
+        N_("members"),
+        N_("Members who joined (were approved) in the period"),
         counts="people",
-        label="New members",
+        label=N_("New members"),
     ),
     api.Metric(
         "members_at_debit_limit",
-        "members",
-        "Members whose balance at the end of the period had reached their debit limit, so "
-        "that they could receive no more help until they gave some",
+        N_("members"),
+        N_(
+            "Members whose balance at the end of the period had reached their debit limit, so "
+            "that they could receive no more help until they gave some"
+        ),
         counts="people",
         window="period_end",
-        label="Members at their debit limit",
+        label=N_("Members at their debit limit"),
     ),
     api.Metric(
         "workshops_held",
-        "workshops",
-        "Skill-share workshops held in the period: attendance taken and someone came",
-        label="Workshops held",
+        N_("workshops"),
+        N_("Skill-share workshops held in the period: attendance taken and someone came"),
+        label=N_("Workshops held"),
     ),
     api.Metric(
         "workshop_attendances",
-        "attendances",
-        "Members present at the workshops held in the period, each workshop counted "
-        "(someone at two workshops counts twice)",
+        N_("attendances"),
+        N_(
+            "Members present at the workshops held in the period, each workshop counted "
+            "(someone at two workshops counts twice)"
+        ),
         window="workshop",
-        label="Workshop attendances",
+        label=N_("Workshop attendances"),
     ),
     api.Metric(
         "workshop_attendees",
-        "members",
-        "Different members present at one or more workshops held in the period",
+        N_("members"),
+        N_("Different members present at one or more workshops held in the period"),
         counts="people",
-        label="Members at workshops",
+        label=N_("Members at workshops"),
     ),
     api.Metric(
         "needed",

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from hub import plugin_api as api
 from hub_skillshare import metrics, service
 from hub_skillshare.codes import CATEGORIES
+from hub_skillshare.i18n import _, day
 from hub_skillshare.models import Exchange, Transfer
 
 WEEKS = 12
@@ -27,8 +28,8 @@ def _minutes_by_week(session: Session, today: dt.date) -> list[tuple[str, float]
             .group_by(start)
         ).all()
     )
-    found = {dt.date.fromisoformat(str(day)[:10]): minutes for day, minutes in rows.items()}
-    return [(w.start.strftime("%d %b"), round(found.get(w.start, 0) / 60, 1)) for w in weeks]
+    found = {dt.date.fromisoformat(str(when)[:10]): minutes for when, minutes in rows.items()}
+    return [(day(w.start, "d MMM"), round(found.get(w.start, 0) / 60, 1)) for w in weeks]
 
 
 def _categories(session: Session, today: dt.date) -> list[tuple[str, float]]:
@@ -41,19 +42,19 @@ def _categories(session: Session, today: dt.date) -> list[tuple[str, float]]:
         .order_by(func.sum(Transfer.minutes).desc())
         .limit(6)
     ).all()
-    return [(CATEGORIES.get(code, code), round(minutes / 60, 1)) for code, minutes in rows]
+    return [(_(CATEGORIES.get(code, code)), round(minutes / 60, 1)) for code, minutes in rows]
 
 
 def time_bank(session: Session, today: dt.date) -> api.Panel:
     weeks = _minutes_by_week(session, today)
     chart = api.charts.bar_chart(
-        "Hours exchanged per week", [label for label, _ in weeks], [h for _, h in weeks]
+        _("Hours exchanged per week"), [label for label, _h in weeks], [h for _label, h in weeks]
     )
     categories = api.charts.hbar_chart(
-        "Hours by category, last 12 weeks", _categories(session, today)
+        _("Hours by category, last 12 weeks"), _categories(session, today)
     )
     return api.Panel(
-        "Time bank",
+        _("Time bank"),
         "skillshare/panel.html",
         {"chart": chart, "categories": categories},
         permission="skillshare.view",
@@ -69,7 +70,7 @@ def pending(session: Session, user: api.User) -> api.Panel:
         select(func.count()).select_from(service.exchanges({"state": "pending"}).subquery())
     )
     return api.Panel(
-        "Exchanges to confirm",
+        _("Exchanges to confirm"),
         "skillshare/panel_pending.html",
         {"waiting": waiting[:5], "total": len(waiting), "unanswered": unanswered},
         permission="skillshare.view",

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from hub import plugin_api as api
 from hub_skillshare import api as skillshare_api
 from hub_skillshare import cli, demo, metrics, panels, people, settings, views
+from hub_skillshare.i18n import TRANSLATIONS, _
 from hub_skillshare.models import MODELS
 from hub_skillshare.service import BROKER, COORDINATE
 
@@ -52,6 +53,11 @@ def hub_settings() -> type[settings.SettingsSchema]:
 
 
 @api.hookimpl
+def hub_translations() -> api.Translations:
+    return TRANSLATIONS
+
+
+@api.hookimpl
 def hub_blueprints(app: Flask) -> list[Blueprint]:
     return [skillshare_api.bp, views.bp]
 
@@ -69,13 +75,13 @@ def hub_cli_commands() -> Iterable[click.Command]:
 @api.hookimpl
 def hub_nav_items(user: api.User) -> list[api.NavItem]:
     return [
-        api.NavItem("My time", "skillshare.index", "skillshare.view", order=400),
+        api.NavItem(_("My time"), "skillshare.index", "skillshare.view", order=400),
         api.NavItem(
-            "Offers and requests", "skillshare.listings_page", "skillshare.view", order=401
+            _("Offers and requests"), "skillshare.listings_page", "skillshare.view", order=401
         ),
-        api.NavItem("Workshops", "skillshare.workshops_page", "skillshare.view", order=402),
-        api.NavItem("Brokers", "skillshare.broker", BROKER, order=403),
-        api.NavItem("Members", "skillshare.members_page", BROKER, order=404),
+        api.NavItem(_("Workshops"), "skillshare.workshops_page", "skillshare.view", order=402),
+        api.NavItem(_("Brokers"), "skillshare.broker", BROKER, order=403),
+        api.NavItem(_("Members"), "skillshare.members_page", BROKER, order=404),
     ]
 
 

@@ -9,8 +9,10 @@ from hub_skillshare.codes import (
     CATEGORIES,
     EXCHANGE_STATES,
     LISTING_KINDS,
+    MEMBER_STATUSES,
     SKILL_LABELS,
 )
+from hub_skillshare.i18n import N_
 from hub_skillshare.settings import MAX_MINUTES
 from hub_skillshare.workshops import SIGNUP_STATES, WORKSHOP_STATES
 
@@ -172,17 +174,9 @@ class MemberPatch(Schema):
     phone = fields.String(validate=validate.Length(max=40), allow_none=True)
     area = AREA
     offline = fields.Boolean()
-    status = fields.Code({"active": "Active", "left": "Left the time bank"})
+    status = fields.Code({"active": N_("Active"), "left": N_("Left the time bank")})
     debit_limit = _limit("Minutes the member may go below zero")
     credit_limit = _limit("Minutes the member may hold at most")
-
-
-MEMBER_STATUSES = {
-    "pending": "Asked to join",
-    "active": "Active",
-    "left": "Left",
-    "refused": "Refused",
-}
 
 
 class MemberOut(Schema):
@@ -219,7 +213,7 @@ class MemberQuery(Schema):
 
 # --- the pages' forms ---------------------------------------------------------------
 
-DIRECTIONS = {"gave": "I gave time", "received": "I received time"}
+DIRECTIONS = {"gave": N_("I gave time"), "received": N_("I received time")}
 
 
 class RecordIn(Schema):

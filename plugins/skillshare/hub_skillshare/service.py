@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session, joinedload
 
 from hub import plugin_api as api
 from hub_skillshare import ledger
+from hub_skillshare.codes import EXCHANGE_STATES
+from hub_skillshare.i18n import _
 from hub_skillshare.models import Account, Confirmation, Exchange, Listing, Member, Transfer
 from hub_skillshare.settings import Settings
 
@@ -78,11 +80,11 @@ def transaction(session: Session) -> Iterator[None]:
 def _account(accounts: dict[int, Account], account_id: int, field: str) -> Account:
     account = accounts.get(account_id)
     if account is None:
-        raise api.FieldError(field, f"There is no account {account_id}.")
+        raise api.FieldError(field, _("There is no account %(id)s.", id=account_id))
     if account.kind == "peer":
-        raise api.FieldError(field, "Exchanges with other time banks are not possible yet.")
+        raise api.FieldError(field, _("Exchanges with other time banks are not possible yet."))
     if account.member is not None and account.member.status != "active":
-        raise api.FieldError(field, "This member is not active.")
+        raise api.FieldError(field, _("This member is not active."))
     return account
 
 
@@ -101,9 +103,9 @@ def _transfers(session: Session, rows: list[dict[str, Any]], actor: Actor) -> li
         payer = _account(accounts, row["from_account"], f"{field}.from_account")
         payee = _account(accounts, row["to_account"], f"{field}.to_account")
         if payer.id == payee.id:
-            raise api.FieldError(f"{field}.to_account", "Time goes from one account to another.")
+            raise api.FieldError(f"{field}.to_account", _("Time goes from one account to another."))
         if "bank" in (payer.kind, payee.kind) and not actor.coordinator:
-            raise api.FieldError(field, "Only a coordinator records exchanges with the bank.")
+            raise api.FieldError(field, _("Only a coordinator records exchanges with the bank."))
         # The ids as well, so the transfers' minutes are added up before any flush.
         transfers.append(
             Transfer(
@@ -123,13 +125,15 @@ def _listing(
     """The offer or request an exchange is for, which must be one of its parties'."""
     if "listing" not in values:
         if "category" not in values:
-            raise api.FieldError("category", "Choose a kind of help.")
+            raise api.FieldError("category", _("Choose a kind of help."))
         return None
     listing = session.get(Listing, values["listing"])
     if listing is None:
-        raise api.FieldError("listing", f"There is no offer or request {values['listing']}.")
+        raise api.FieldError(
+            "listing", _("There is no offer or request %(id)s.", id=values["listing"])
+        )
     if not any(a.member_id == listing.member_id for a in parties.values()):
-        raise api.FieldError("listing", "This offer or request is not one of the parties'.")
+        raise api.FieldError("listing", _("This offer or request is not one of the parties'."))
     return listing
 
 
@@ -143,14 +147,14 @@ def record(session: Session, values: dict[str, Any], actor: Actor, settings: Set
     today = api.today()
     occurred_on = values.get("occurred_on", today)
     if occurred_on > today:
-        raise api.FieldError("occurred_on", "The date cannot be in the future.")
+        raise api.FieldError("occurred_on", _("The date cannot be in the future."))
     with transaction(session):
         transfers = _transfers(session, values["transfers"], actor)
         parties = {t.payer.id: t.payer for t in transfers} | {
             t.payee.id: t.payee for t in transfers
         }
         if actor.account_id not in parties and not (actor.broker or actor.coordinator):
-            raise api.FieldError("transfers", "You can only record exchanges you took part in.")
+            raise api.FieldError("transfers", _("You can only record exchanges you took part in."))
         listing = _listing(session, values, parties)
         exchange = Exchange(
             category=values["category"]
@@ -205,7 +209,12 @@ def _pending(session: Session, exchange_id: int, moment: dt.datetime) -> Exchang
         exchange.decided_at = exchange.expires_at
         session.commit()  # it expired whatever this request wanted
     if exchange.state != "pending":
-        raise ExchangeError(f"This exchange is {exchange.state} already.")
+        raise ExchangeError(
+            _(
+                "This exchange is %(state)s already.",
+                state=_(EXCHANGE_STATES.get(exchange.state, exchange.state)).lower(),
+            )
+        )
     return exchange
 
 
@@ -216,7 +225,7 @@ def _answerable(exchange: Exchange, actor: Actor, account_id: int | None) -> lis
         if actor.answers_for(c.account) and account_id in (None, c.account_id)
     ]
     if not mine:
-        raise ExchangeError("You cannot answer for anyone in this exchange.")
+        raise ExchangeError(_("You cannot answer for anyone in this exchange."))
     return mine
 
 
@@ -266,7 +275,7 @@ def reverse(
     """Correct a confirmed exchange with a reversing one (a coordinator's act): the same
     transfers the other way, posted at once. Movements are never edited."""
     if not actor.coordinator:
-        raise ExchangeError("Only a coordinator reverses exchanges.")
+        raise ExchangeError(_("Only a coordinator reverses exchanges."))
     moment = api.now()
     with transaction(session):
         original = ledger.lock_exchange(session, exchange_id)
@@ -274,12 +283,15 @@ def reverse(
             raise api.ApiError(404, "exchange not found", {"id": exchange_id})
         if original.state != "confirmed":
             raise ExchangeError(
-                f"Only a confirmed exchange can be reversed; this one is {original.state}."
+                _(
+                    "Only a confirmed exchange can be reversed; this one is %(state)s.",
+                    state=_(EXCHANGE_STATES.get(original.state, original.state)).lower(),
+                )
             )
         if original.reverses_id is not None:
-            raise ExchangeError("This is a reversal; record the exchange again instead.")
+            raise ExchangeError(_("This is a reversal; record the exchange again instead."))
         if session.scalar(select(Exchange.id).where(Exchange.reverses_id == original.id)):
-            raise ExchangeError("This exchange has been reversed already.")
+            raise ExchangeError(_("This exchange has been reversed already."))
         reversal = reversing(session, original, actor, settings, reason, moment)
     return reversal
 
@@ -403,5 +415,5 @@ def member_account(session: Session, member_id: int, field: str) -> int:
         .where(Member.id == member_id, Member.status == "active")
     )
     if account_id is None:
-        raise api.FieldError(field, "Choose an active member.")
+        raise api.FieldError(field, _("Choose an active member."))
     return account_id

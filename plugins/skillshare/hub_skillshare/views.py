@@ -31,10 +31,23 @@ from hub_skillshare import (
     statements,
     workshops,
 )
-from hub_skillshare.codes import AVAILABILITY, CATEGORIES, LISTING_KINDS, SKILL_LABELS
+from hub_skillshare.codes import (
+    AVAILABILITY,
+    CATEGORIES,
+    LISTING_KINDS,
+    MEMBER_STATUSES,
+    SKILL_LABELS,
+)
+from hub_skillshare.i18n import _
 from hub_skillshare.models import Account, Exchange, Listing, Member, Signup, Workshop
 
 bp = Blueprint("skillshare", __name__, url_prefix="/skillshare", template_folder="templates")
+
+
+@bp.context_processor
+def _codelists() -> dict[str, Any]:
+    return {"member_statuses": MEMBER_STATUSES}
+
 
 VIEW = "skillshare.view"
 EXCHANGE = "skillshare.exchange"
@@ -59,7 +72,7 @@ def _member_choices(
         statement = statement.where(Member.offline)
     rows = api.get_session().execute(statement)
     return [
-        (member_id, name + (f", {area}" if area else "") + (" (offline)" if offline else ""))
+        (member_id, name + (f", {area}" if area else "") + (_(" (offline)") if offline else ""))
         for member_id, name, area, offline in rows
         if member_id != exclude
     ]
@@ -114,7 +127,7 @@ def index() -> Any:
 def record() -> Any:
     actor = _actor()
     if actor.account_id is None:
-        flash("Join the time bank first: a coordinator approves new members.", "error")
+        flash(_("Join the time bank first: a coordinator approves new members."), "error")
         return redirect(url_for("skillshare.join"))
     form = api.Form(schemas.RecordIn, _record_defaults(actor))
 
@@ -163,8 +176,8 @@ def _record_defaults(actor: service.Actor) -> dict[str, Any]:
 def _recorded_message(exchange: Exchange) -> str:
     minutes = ledger.hours(sum(t.minutes for t in exchange.transfers))
     if exchange.state == "confirmed":
-        return f"Recorded and confirmed: {minutes}."
-    return f"Recorded: {minutes}, waiting for the other member to confirm."
+        return _("Recorded and confirmed: %(time)s.", time=minutes)
+    return _("Recorded: %(time)s, waiting for the other member to confirm.", time=minutes)
 
 
 @bp.post("/exchanges/<int:exchange_id>/confirm")
@@ -196,11 +209,11 @@ def _answer(exchange_id: int, answer: str) -> Any:
         for _name, message in form.error_list():
             flash(message, "error")
     elif exchange.state == "confirmed":
-        flash("Confirmed: the time is on both statements.", "success")
+        flash(_("Confirmed: the time is on both statements."), "success")
     elif exchange.state == "declined":
-        flash("Declined: nothing was recorded.", "success")
+        flash(_("Declined: nothing was recorded."), "success")
     else:
-        flash("Confirmed; waiting for the others in this exchange.", "success")
+        flash(_("Confirmed; waiting for the others in this exchange."), "success")
     party = actor.account_id is not None and _is_party(exchange_id, actor.account_id)
     brokering = (actor.broker or actor.coordinator) and not party
     return redirect(url_for("skillshare.broker" if brokering else "skillshare.index"))
@@ -298,7 +311,7 @@ def join() -> Any:
     form = api.Form(schemas.JoinIn, {"name": user.name, "email": user.email})
     joined = _deciding(form, lambda data: members.request_to_join(session, user, data))
     if joined is not None:
-        flash("Thank you: a coordinator will look at your request soon.", "success")
+        flash(_("Thank you: a coordinator will look at your request soon."), "success")
         return redirect(url_for("skillshare.join"))
     return render_template("skillshare/join.html", form=form, member=member), form.status
 
@@ -328,7 +341,7 @@ def new_listing() -> Any:
     form = api.Form(schemas.ListingIn, {"kind": request.args.get("kind", "offer")})
     made = _deciding(form, lambda data: listings.add(api.get_session(), data, _actor()))
     if made is not None:
-        flash("Saved: other members can find it now.", "success")
+        flash(_("Saved: other members can find it now."), "success")
         return redirect(url_for("skillshare.listing", listing_id=made.id))
     return render_template("skillshare/listing_form.html", form=form), form.status
 
@@ -377,7 +390,9 @@ def decide_member(member_id: int, decision: str) -> Any:
             flash(message, "error")
     else:
         flash(
-            f"{member.person.name}: {'approved' if decision == 'approve' else 'refused'}.",
+            _("%(name)s: approved.", name=member.person.name)
+            if decision == "approve"
+            else _("%(name)s: refused.", name=member.person.name),
             "success",
         )
     return redirect(url_for("skillshare.members_page"))
@@ -389,7 +404,7 @@ def new_member() -> Any:
     form = api.Form(schemas.MemberIn, {"offline": True})
     made = _deciding(form, lambda data: members.add(api.get_session(), data))
     if made is not None:
-        flash(f"{made.person.name} is a member now.", "success")
+        flash(_("%(name)s is a member now.", name=made.person.name), "success")
         return redirect(url_for("skillshare.member_page", member_id=made.id))
     return render_template("skillshare/member_form.html", form=form, member=None), form.status
 
@@ -423,7 +438,7 @@ def member_page(member_id: int) -> Any:
             lambda data: members.update(api.get_session(), member_id, {**cleared, **data}),
         )
         if changed is not None:
-            flash("Saved.", "success")
+            flash(_("Saved."), "success")
             return redirect(url_for("skillshare.member_page", member_id=member_id))
     page = render_template(
         "skillshare/member_form.html", form=form, member=member, hours=ledger.hours
@@ -462,7 +477,7 @@ def new_workshop() -> Any:
         made=lambda w: (w.title, url_for("skillshare.workshop_page", workshop_id=w.id)),
     )
     if made is not None:
-        flash(f"Offered: {made.title}. Members can sign up now.", "success")
+        flash(_("Offered: %(title)s. Members can sign up now.", title=made.title), "success")
         return redirect(url_for("skillshare.workshop_page", workshop_id=made.id))
     if form.repeated:
         return redirect(url_for("skillshare.workshops_page"))
@@ -517,20 +532,31 @@ def workshop_signup(workshop_id: int) -> Any:
         for _name, message in form.error_list():
             flash(message, "error")
     elif signup.state == "booked":
-        flash(f"{_whose(signup, actor)} a place.", "success")
+        flash(
+            _("You have a place.")
+            if _own(signup, actor)
+            else _("%(name)s has a place.", name=signup.member.person.name),
+            "success",
+        )
     else:
         flash(
-            f"The workshop is full: {_whose(signup, actor).lower()} a turn on the waitlist, "
-            "and a place when someone cancels.",
+            _(
+                "The workshop is full: you have a turn on the waitlist, "
+                "and a place when someone cancels."
+            )
+            if _own(signup, actor)
+            else _(
+                "The workshop is full: %(name)s has a turn on the waitlist, "
+                "and a place when someone cancels.",
+                name=signup.member.person.name,
+            ),
             "success",
         )
     return redirect(url_for("skillshare.workshop_page", workshop_id=workshop_id))
 
 
-def _whose(signup: Signup, actor: service.Actor) -> str:
-    if signup.member.user_id == actor.user_id:
-        return "You have"
-    return f"{signup.member.person.name} has"
+def _own(signup: Signup, actor: service.Actor) -> bool:
+    return signup.member.user_id == actor.user_id
 
 
 @bp.post("/workshops/<int:workshop_id>/signups/<int:signup_id>/cancel")
@@ -546,7 +572,7 @@ def workshop_cancel(workshop_id: int, signup_id: int) -> Any:
         for _name, message in form.error_list():
             flash(message, "error")
     else:
-        flash("Cancelled: the place goes to the first on the waitlist.", "success")
+        flash(_("Cancelled: the place goes to the first on the waitlist."), "success")
     return redirect(url_for("skillshare.workshop_page", workshop_id=workshop_id))
 
 
@@ -604,8 +630,14 @@ def workshop_attendance(workshop_id: int) -> Any:
     )
     if taken is not None:
         present = sum(bool(s.attended) for s in taken.signups)
-        credit = f" {taken.host.person.name} is credited {ledger.hours(taken.minutes)}."
-        flash(f"Attendance saved: {present} came." + (credit if taken.exchange else ""), "success")
+        saved = _("Attendance saved: %(num)s came.", num=present)
+        if taken.exchange:
+            saved += " " + _(
+                "%(name)s is credited %(time)s.",
+                name=taken.host.person.name,
+                time=ledger.hours(taken.minutes),
+            )
+        flash(saved, "success")
         return redirect(url_for("skillshare.workshop_page", workshop_id=workshop_id))
     choices = [(s.member_id, s.member.person.name) for s in booked]
     page = render_template(

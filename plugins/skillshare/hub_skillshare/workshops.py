@@ -28,27 +28,28 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from hub import plugin_api as api
 from hub_skillshare import ledger
+from hub_skillshare.i18n import N_, _
 from hub_skillshare.models import Confirmation, Exchange, Member, Signup, Transfer, Workshop
 from hub_skillshare.service import Actor, ExchangeError, post, transaction
 from hub_skillshare.settings import Settings
 
 SIGNUP_STATES = {
-    "booked": "Has a place",
-    "waiting": "On the waitlist",
-    "cancelled": "Cancelled",
-    "released": "Released: the workshop was cancelled",
+    "booked": N_("Has a place"),
+    "waiting": N_("On the waitlist"),
+    "cancelled": N_("Cancelled"),
+    "released": N_("Released: the workshop was cancelled"),
 }
 WORKSHOP_STATES = {
-    "scheduled": "Coming up",
-    "held": "Held: attendance taken",
-    "cancelled": "Cancelled",
+    "scheduled": N_("Coming up"),
+    "held": N_("Held: attendance taken"),
+    "cancelled": N_("Cancelled"),
 }
 
 
 def _active_member(session: Session, member_id: int, field: str) -> Member:
     member = session.get(Member, member_id)
     if member is None or member.status != "active" or member.account is None:
-        raise api.FieldError(field, f"There is no active member {member_id}.")
+        raise api.FieldError(field, _("There is no active member %(id)s.", id=member_id))
     return member
 
 
@@ -57,7 +58,7 @@ def _own_member(session: Session, actor: Actor) -> Member:
         select(Member).where(Member.user_id == actor.user_id, Member.status == "active")
     )
     if member is None:
-        raise ExchangeError("Only an active member of the time bank can do this.")
+        raise ExchangeError(_("Only an active member of the time bank can do this."))
     return member
 
 
@@ -74,11 +75,11 @@ def add(session: Session, values: dict[str, Any], actor: Actor) -> Workshop:
     """A new workshop (``values`` as ``schemas.WorkshopIn`` loads them): the actor hosts
     it, or a coordinator names its ``host``."""
     if values["date"] < api.today():
-        raise api.FieldError("date", "The date cannot be in the past.")
+        raise api.FieldError("date", _("The date cannot be in the past."))
     with transaction(session):
         if "host" in values and values["host"] is not None:
             if not actor.coordinator:
-                raise api.FieldError("host", "Only a coordinator offers a workshop for another.")
+                raise api.FieldError("host", _("Only a coordinator offers a workshop for another."))
             host = _active_member(session, values["host"], "host")
         else:
             host = _own_member(session, actor)
@@ -129,7 +130,7 @@ def sign_up(
     with transaction(session):
         workshop = lock(session, workshop_id)
         if workshop.state != "scheduled" or workshop.date < api.today():
-            raise ExchangeError("This workshop is no longer open for sign-up.")
+            raise ExchangeError(_("This workshop is no longer open for sign-up."))
         if member_id is None:
             member = _own_member(session, actor)
         else:
@@ -139,7 +140,7 @@ def sign_up(
                     "member", "You can sign up yourself, or as a broker a member who is offline."
                 )
         if member.id == workshop.host_id:
-            raise ExchangeError("The host does not sign up for their own workshop.")
+            raise ExchangeError(_("The host does not sign up for their own workshop."))
         signup = session.scalar(
             select(Signup).where(Signup.workshop_id == workshop.id, Signup.member_id == member.id)
         )
@@ -171,10 +172,13 @@ def cancel(session: Session, workshop_id: int, signup_id: int, actor: Actor) -> 
         if signup is None or signup.workshop_id != workshop.id:
             raise api.ApiError(404, "sign-up not found", {"id": signup_id})
         if signup.member.user_id != actor.user_id and not _may_act_for(signup.member, actor):
-            raise ExchangeError("This is another member's sign-up.")
+            raise ExchangeError(_("This is another member's sign-up."))
         if workshop.state != "scheduled":
             raise ExchangeError(
-                f"This workshop is {workshop.state}: its sign-ups stay as they are."
+                _(
+                    "This workshop is %(state)s: its sign-ups stay as they are.",
+                    state=_(WORKSHOP_STATES[workshop.state]).lower(),
+                )
             )
         if signup.state == "cancelled":
             return signup
@@ -215,17 +219,18 @@ def take_attendance(
     with transaction(session):
         workshop = lock(session, workshop_id)
         if not may_manage(workshop, actor):
-            raise ExchangeError("Only the host or a coordinator takes attendance.")
+            raise ExchangeError(_("Only the host or a coordinator takes attendance."))
         if workshop.state == "cancelled":
-            raise ExchangeError("This workshop was cancelled.")
+            raise ExchangeError(_("This workshop was cancelled."))
         if workshop.date > api.today():
-            raise ExchangeError("Attendance is taken on the day of the workshop or after it.")
+            raise ExchangeError(_("Attendance is taken on the day of the workshop or after it."))
         came = set(present)
         places = {s.member_id: s for s in workshop.signups if s.state == "booked"}
         strangers = came - set(places)
         if strangers:
             raise api.FieldError(
-                "present", f"Not booked on this workshop: member {min(strangers)}."
+                "present",
+                _("Not booked on this workshop: member %(id)s.", id=min(strangers)),
             )
         for member_id, signup in places.items():
             signup.attended = member_id in came

@@ -23,47 +23,63 @@ from sqlalchemy.orm import Session
 
 from hub import plugin_api as api
 from hub_toollibrary import codes
+from hub_toollibrary.i18n import N_
 from hub_toollibrary.models import Item, Loan, Member, Renewal, Ticket, Wanted
 
 NETWORK = codes.NETWORK_CATEGORIES
 
+# A label where the description's first clause would not read whole on its own page: it
+# is the same text, marked so that it is translated.
 DEFINITIONS = (
-    api.Metric("loans", "loans", "Loans started in the period", codelist=NETWORK, impact="loans"),
-    api.Metric("renewals", "renewals", "Loans renewed in the period", codelist=NETWORK),
     api.Metric(
-        "borrowers", "people", "Members who borrowed at least once in the period", counts="people"
+        "loans", N_("loans"), N_("Loans started in the period"), codelist=NETWORK, impact="loans"
+    ),
+    api.Metric("renewals", N_("renewals"), N_("Loans renewed in the period"), codelist=NETWORK),
+    api.Metric(
+        "borrowers",
+        N_("people"),
+        N_("Members who borrowed at least once in the period"),
+        counts="people",
     ),
     api.Metric(
         "new_members",
-        "people",
-        "Members whose membership was approved in the period",
+        N_("people"),
+        N_("Members whose membership was approved in the period"),
         counts="people",
     ),
     api.Metric(
         "items_in_circulation",
-        "items",
-        "Items in the catalogue on the period's last day (not retired)",
+        N_("items"),
+        N_("Items in the catalogue on the period's last day (not retired)"),
         counts="quantity",
         window="period_end",
         codelist=NETWORK,
+        label=N_("Items in the catalogue on the period's last day"),
     ),
     api.Metric(
         "days_on_loan",
-        "item-days",
-        "Days items were out on loan (utilisation's numerator)",
+        N_("item-days"),
+        N_("Days items were out on loan (utilisation's numerator)"),
         counts="quantity",
         codelist=NETWORK,
+        label=N_("Days items were out on loan"),
     ),
     api.Metric(
         "days_available",
-        "item-days",
-        "Days items could be lent: catalogued, not retired, not in repair "
-        "(utilisation's denominator)",
+        N_("item-days"),
+        N_(
+            "Days items could be lent: catalogued, not retired, not in repair "
+            "(utilisation's denominator)"
+        ),
         counts="quantity",
         codelist=NETWORK,
+        label=N_("Days items could be lent"),
     ),
     api.Metric(
-        "overdue_loans", "loans", "Loans that became overdue in the period", codelist=NETWORK
+        "overdue_loans",
+        N_("loans"),
+        N_("Loans that became overdue in the period"),
+        codelist=NETWORK,
     ),
     # Not every loan is a purchase avoided: someone who borrows the drill five times
     # would have bought one drill, not five. So a purchase avoided is counted once per
@@ -71,20 +87,23 @@ DEFINITIONS = (
     # borrower to have bought otherwise, so it is an upper bound, and says so.
     api.Metric(
         "purchases_avoided",
-        "purchases",
-        "Members' first loans of each item category in the period: what they would otherwise "
-        "have bought, one each however often they borrow it (at most: some would have done "
-        "without)",
+        N_("purchases"),
+        N_(
+            "Members' first loans of each item category in the period: what they would "
+            "otherwise have bought, one each however often they borrow it (at most: some "
+            "would have done without)"
+        ),
         codelist=NETWORK,
-        label="Purchases avoided",
+        label=N_("Purchases avoided"),
         impact="purchases_avoided",
     ),
     api.Metric(
         "purchases_avoided_pence",
-        "pence",
-        "The replacement value of the items lent: what borrowers did not have to buy",
+        N_("pence"),
+        N_("The replacement value of the items lent: what borrowers did not have to buy"),
         counts="quantity",
         codelist=NETWORK,
+        label=N_("The replacement value of the items lent"),
     ),
     # Needs are by item category, not network category: they are read by people who
     # might give something, and one gives a drill, not "power tools". The codelist is
@@ -92,12 +111,14 @@ DEFINITIONS = (
     # the same.
     api.Metric(
         "needed",
-        "tool libraries",
-        "Categories of thing the tool library asks to be given: 1 if on its wanted list on "
-        "the period's last day (for the period under way, today), else 0; added up across "
-        "a network, how many tool libraries want it",
+        N_("tool libraries"),
+        N_(
+            "Categories of thing the tool library asks to be given: 1 if on its wanted list "
+            "on the period's last day (for the period under way, today), else 0; added up "
+            "across a network, how many tool libraries want it"
+        ),
         codelist=codes.CATEGORY_LABELS,
-        label="Donations wanted",
+        label=N_("Donations wanted"),
     ),
 )
 

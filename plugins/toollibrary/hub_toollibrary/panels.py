@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from hub.plugin_api import Panel, Period, charts
 from hub_toollibrary import codes
+from hub_toollibrary.i18n import _, day
 from hub_toollibrary.models import Item, Loan, Ticket
 from hub_toollibrary.permissions import VIEW
 
@@ -29,14 +30,19 @@ def loans_per_week(session: Session, today: dt.date) -> Panel:
         ).all()
     )
     per_week = [sum(n for day, n in counts.items() if day in week) for week in weeks]
-    labels = [week.start.strftime("%d %b") for week in weeks]
+    labels = [day(week.start, "d MMM") for week in weeks]
     return Panel(
-        "Loans per week",
+        _("Loans per week"),
         "toollibrary/panel_chart.html",
         {
-            "chart": charts.bar_chart("Loans per week", labels, per_week),
-            "note": f"{per_week[-1]} this week, {sum(per_week)} in {WEEKS_SHOWN} weeks.",
-            "link": ("toollibrary.loans_page", "All loans"),
+            "chart": charts.bar_chart(_("Loans per week"), labels, per_week),
+            "note": _(
+                "%(week)s this week, %(total)s in %(weeks)s weeks.",
+                week=per_week[-1],
+                total=sum(per_week),
+                weeks=WEEKS_SHOWN,
+            ),
+            "link": ("toollibrary.loans_page", _("All loans")),
         },
         permission=VIEW,
         order=30,
@@ -54,14 +60,15 @@ def most_borrowed(session: Session, today: dt.date) -> Panel:
         .limit(POPULAR_SHOWN)
     ).all()
     return Panel(
-        "Most borrowed",
+        _("Most borrowed"),
         "toollibrary/panel_chart.html",
         {
             "chart": charts.hbar_chart(
-                f"Loans in the last {POPULAR_DAYS} days", [(name, n) for name, n in rows]
+                _("Loans in the last %(days)s days", days=POPULAR_DAYS),
+                [(name, n) for name, n in rows],
             ),
-            "note": f"The items lent most often in the last {POPULAR_DAYS} days.",
-            "link": ("toollibrary.catalogue", "Catalogue"),
+            "note": _("The items lent most often in the last %(days)s days.", days=POPULAR_DAYS),
+            "link": ("toollibrary.catalogue", _("Catalogue")),
         },
         permission=VIEW,
         order=31,
@@ -83,7 +90,7 @@ def overdue_and_repairs(session: Session, today: dt.date) -> Panel:
     )
     out = session.scalar(select(func.count()).where(Loan.returned_on.is_(None))) or 0
     return Panel(
-        "Tool library today",
+        _("Tool library today"),
         "toollibrary/panel_figures.html",
         {"out": out, "overdue": overdue, "in_repair": in_repair},
         permission=VIEW,

@@ -11,6 +11,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy.orm import Session
 
 from hub.plugin_api import FieldError, now
+from hub_toollibrary.i18n import _
 from hub_toollibrary.models import Item, Photo
 
 LARGEST = 1200
@@ -31,15 +32,15 @@ def _jpeg(image: Image.Image, size: int) -> bytes:
 def read_image(data: bytes) -> Image.Image:
     """The uploaded image, or a FieldError saying why it is not one we take."""
     if not data:
-        raise FieldError("photo", "Choose a photo to upload.")
+        raise FieldError("photo", _("Choose a photo to upload."))
     if len(data) > MAX_BYTES:
-        raise FieldError("photo", "The photo is larger than 20 MB.")
+        raise FieldError("photo", _("The photo is larger than 20 MB."))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
             if image.width * image.height > MAX_PIXELS:
-                raise FieldError("photo", "The photo has too many pixels.")
+                raise FieldError("photo", _("The photo has too many pixels."))
             image.load()
     except (
         UnidentifiedImageError,
@@ -48,9 +49,11 @@ def read_image(data: bytes) -> Image.Image:
         OSError,
         SyntaxError,
     ):
-        raise FieldError("photo", "This is not a photo we can read (JPEG, PNG or WebP).") from None
+        raise FieldError(
+            "photo", _("This is not a photo we can read (JPEG, PNG or WebP).")
+        ) from None
     if image.format not in ("JPEG", "PNG", "WEBP"):
-        raise FieldError("photo", "Upload a JPEG, PNG or WebP photo.")
+        raise FieldError("photo", _("Upload a JPEG, PNG or WebP photo."))
     return ImageOps.exif_transpose(image).convert("RGB")
 
 

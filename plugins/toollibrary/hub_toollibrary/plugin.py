@@ -25,6 +25,7 @@ from hub_toollibrary import (
     settings,
     views,
 )
+from hub_toollibrary.i18n import TRANSLATIONS, _
 from hub_toollibrary.permissions import LEND, MEMBERS, PERMISSIONS, VIEW
 
 # The plugin API it is written for: the batch metrics hook and schema settings came in 1.1.
@@ -40,6 +41,11 @@ def hub_models() -> api.PluginModels:
 @api.hookimpl
 def hub_settings() -> type[settings.SettingsSchema]:
     return settings.SettingsSchema
+
+
+@api.hookimpl
+def hub_translations() -> api.Translations:
+    return TRANSLATIONS
 
 
 @api.hookimpl
@@ -60,9 +66,9 @@ def hub_cli_commands() -> Iterable[click.Command]:
 @api.hookimpl
 def hub_nav_items(user: api.User) -> Iterable[api.NavItem]:
     return [
-        api.NavItem("Counter", "toollibrary.counter", LEND, order=30),
-        api.NavItem("Tool library", "toollibrary.catalogue", VIEW, order=31),
-        api.NavItem("Members", "toollibrary.members_page", MEMBERS, order=32),
+        api.NavItem(_("Counter"), "toollibrary.counter", LEND, order=30),
+        api.NavItem(_("Tool library"), "toollibrary.catalogue", VIEW, order=31),
+        api.NavItem(_("Members"), "toollibrary.members_page", MEMBERS, order=32),
     ]
 
 

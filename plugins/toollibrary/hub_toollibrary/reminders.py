@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from hub.plugin_api import MailError, instance_info, mail_configured, mail_connection
 from hub_toollibrary import service
+from hub_toollibrary.i18n import _, day
 from hub_toollibrary.models import Hold, Loan, Member, Reminder
 
 log = logging.getLogger(__name__)
@@ -95,22 +96,28 @@ def to_phone(session: Session, today: dt.date, policy: service.Policy) -> list[t
 
 def _text(loan: Loan, kind: str) -> tuple[str, str]:
     library = instance_info()["name"]
-    name = loan.member.name.split()[0] if loan.member.person else "there"
-    item = f"{loan.item.name} ({loan.item.number})"
+    words = {
+        "name": loan.member.name.split()[0] if loan.member.person else _("there"),
+        "item": f"{loan.item.name} ({loan.item.number})",
+        "library": library,
+        "day": day(loan.due_on, "EEEE dd MMMM"),
+    }
     if kind == "due_soon":
-        subject = f"Due back {loan.due_on:%A %d %B}: {loan.item.name}"
-        body = (
-            f"Hello {name},\n\nA reminder from {library}: the {item} you borrowed is due back "
-            f"on {loan.due_on:%A %d %B}.\nIf you need it longer, ask us to renew it.\n"
+        subject = _("Due back %(day)s: %(item)s", day=words["day"], item=loan.item.name)
+        body = _(
+            "Hello %(name)s,\n\nA reminder from %(library)s: the %(item)s you borrowed is due "
+            "back on %(day)s.\nIf you need it longer, ask us to renew it.\n",
+            **words,
         )
     else:
-        subject = f"Overdue: {loan.item.name}"
-        body = (
-            f"Hello {name},\n\nThe {item} you borrowed from {library} was due back on "
-            f"{loan.due_on:%A %d %B}. Please bring it back at the next session, or tell us "
-            "if something has happened to it.\n"
+        subject = _("Overdue: %(item)s", item=loan.item.name)
+        body = _(
+            "Hello %(name)s,\n\nThe %(item)s you borrowed from %(library)s was due back on "
+            "%(day)s. Please bring it back at the next session, or tell us if something has "
+            "happened to it.\n",
+            **words,
         )
-    return subject, body + f"\nThank you,\n{library}\n"
+    return subject, body + _("\nThank you,\n%(library)s\n", library=library)
 
 
 def record(session: Session, loan: Loan, kind: str, channel: str, today: dt.date) -> bool:
@@ -212,13 +219,16 @@ def email_hold_ready(session: Session, mail: Mailer, hold: Hold, today: dt.date)
         session.rollback()
         return False
     library = instance_info()["name"]
-    text = (
-        f"Hello {hold.member.name.split()[0]},\n\nThe {hold.item.name} ({hold.item.number}) "
-        f"you asked for is back and put aside for you until {hold.expires_on:%A %d %B}. "
-        f"Collect it at a session before then.\n\nThank you,\n{library}\n"
-    )
+    text = _(
+        "Hello %(name)s,\n\nThe %(item)s (%(number)s) you asked for is back and put aside "
+        "for you until %(day)s. Collect it at a session before then.\n",
+        name=hold.member.name.split()[0],
+        item=hold.item.name,
+        number=hold.item.number,
+        day=day(hold.expires_on, "EEEE dd MMMM"),
+    ) + _("\nThank you,\n%(library)s\n", library=library)
     try:
-        mail.send(address, f"Ready to collect: {hold.item.name}", text)
+        mail.send(address, _("Ready to collect: %(item)s", item=hold.item.name), text)
     except MailError:
         session.rollback()
         raise

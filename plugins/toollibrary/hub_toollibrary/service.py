@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from hub.plugin_api import FieldError, Location, Person, now, record_created, text_search
 from hub_toollibrary import codes
+from hub_toollibrary.i18n import N_, _, day, ngettext
 from hub_toollibrary.models import (
     Hold,
     Item,
@@ -98,7 +99,7 @@ def next_item_number(session: Session, prefix: str = "T") -> str:
 def _parts(values: dict[str, Any]) -> list[str]:
     parts = [part.strip() for part in values.get("kit_parts", []) if part.strip()]
     if len(set(parts)) != len(parts):
-        raise FieldError("kit_parts", "Each part is listed once.")
+        raise FieldError("kit_parts", _("Each part is listed once."))
     return parts
 
 
@@ -106,7 +107,7 @@ def add_item(session: Session, values: dict[str, Any], today: dt.date) -> Item:
     """Add an item to the catalogue (``values`` as ``schemas.ItemIn`` loads them), commit."""
     number = normalise_code(values.get("number", "")) or next_item_number(session)
     if session.scalar(select(Item.id).where(Item.number == number)) is not None:
-        raise Conflict(f"Item number {number} is already in use.", "number")
+        raise Conflict(_("Item number %(number)s is already in use.", number=number), "number")
     _check_location(session, values.get("location_id"))
     item = Item(
         number=number,
@@ -115,7 +116,9 @@ def add_item(session: Session, values: dict[str, Any], today: dt.date) -> Item:
         added_on=values.get("added_on", today),
     )
     session.add(item)
-    _commit_or_conflict(session, f"Item number {number} is already in use.", "number")
+    _commit_or_conflict(
+        session, _("Item number %(number)s is already in use.", number=number), "number"
+    )
     return item
 
 
@@ -135,7 +138,7 @@ def change_item(session: Session, item: Item, values: dict[str, Any]) -> Item:
     if "number" in values:
         number = normalise_code(values["number"])
         if not number:
-            raise FieldError("number", "Enter the item's number.")
+            raise FieldError("number", _("Enter the item's number."))
         item.number = number
     if "location_id" in values:
         _check_location(session, values["location_id"])
@@ -146,13 +149,15 @@ def change_item(session: Session, item: Item, values: dict[str, Any]) -> Item:
         item.kit_parts = _parts(values)
     if "retired_on" in values:
         item.retired_on = values["retired_on"]
-    _commit_or_conflict(session, f"Item number {item.number} is already in use.", "number")
+    _commit_or_conflict(
+        session, _("Item number %(number)s is already in use.", number=item.number), "number"
+    )
     return item
 
 
 def _check_location(session: Session, location_id: int | None) -> None:
     if location_id is not None and session.get(Location, location_id) is None:
-        raise FieldError("location_id", f"No location with id {location_id}.")
+        raise FieldError("location_id", _("No location with id %(id)s.", id=location_id))
 
 
 def _commit_or_conflict(session: Session, message: str, field: str) -> None:
@@ -181,11 +186,11 @@ def ready_hold(session: Session, item_id: int) -> Hold | None:
 
 
 AVAILABILITY = {
-    "available": "On the shelf",
-    "on_loan": "On loan",
-    "on_hold": "Put aside for a hold",
-    "in_repair": "In repair",
-    "retired": "Retired",
+    "available": N_("On the shelf"),
+    "on_loan": N_("On loan"),
+    "on_hold": N_("Put aside for a hold"),
+    "in_repair": N_("In repair"),
+    "retired": N_("Retired"),
 }
 
 
@@ -237,14 +242,16 @@ def member_by_code(session: Session, text: str) -> Member | None:
 def _membership_type(session: Session, type_id: int) -> MembershipType:
     found = session.get(MembershipType, type_id)
     if found is None or not found.active:
-        raise FieldError("membership_type_id", f"No membership type with id {type_id}.")
+        raise FieldError("membership_type_id", _("No membership type with id %(id)s.", id=type_id))
     return found
 
 
 def add_membership_type(session: Session, values: dict[str, Any]) -> MembershipType:
     kind = MembershipType(**values)
     session.add(kind)
-    _commit_or_conflict(session, f"There is already a membership type {kind.name!r}.", "name")
+    _commit_or_conflict(
+        session, _("There is already a membership type “%(name)s”.", name=kind.name), "name"
+    )
     return kind
 
 
@@ -253,7 +260,9 @@ def change_membership_type(
 ) -> MembershipType:
     for key, value in values.items():
         setattr(kind, key, value)
-    _commit_or_conflict(session, f"There is already a membership type {kind.name!r}.", "name")
+    _commit_or_conflict(
+        session, _("There is already a membership type “%(name)s”.", name=kind.name), "name"
+    )
     return kind
 
 
@@ -264,12 +273,12 @@ def apply(session: Session, values: dict[str, Any], today: dt.date) -> Member:
     if "person_id" in values:
         person = session.get(Person, values["person_id"])
         if person is None or person.anonymised_at is not None:
-            raise FieldError("person_id", f"No person with id {values['person_id']}.")
+            raise FieldError("person_id", _("No person with id %(id)s.", id=values["person_id"]))
         if session.scalar(select(Member.id).where(Member.person_id == person.id)):
-            raise Conflict("This person is already a member.", "person_id")
+            raise Conflict(_("This person is already a member."), "person_id")
     else:
         if not values.get("name"):
-            raise FieldError("name", "Enter the member's name, or choose a person.")
+            raise FieldError("name", _("Enter the member's name, or choose a person."))
         person = Person(
             name=values["name"],
             email=values.get("email") or None,
@@ -280,7 +289,7 @@ def apply(session: Session, values: dict[str, Any], today: dt.date) -> Member:
         )
         session.add(person)
     if not values.get("agreement_accepted"):
-        raise FieldError("agreement_accepted", "The member must accept the borrowing agreement.")
+        raise FieldError("agreement_accepted", _("The member must accept the borrowing agreement."))
     member = Member(
         code=new_member_code(session),
         person=person,
@@ -297,11 +306,11 @@ def apply(session: Session, values: dict[str, Any], today: dt.date) -> Member:
 def approve(session: Session, member: Member, today: dt.date) -> Member:
     """A coordinator approves an application; the membership runs from today."""
     if member.anonymised_at is not None:
-        raise Conflict("This member was erased.")
+        raise Conflict(_("This member was erased."))
     if member.status == "approved":
-        raise Conflict(f"Member {member.code} is already approved.")
+        raise Conflict(_("Member %(code)s is already approved.", code=member.code))
     if member.agreement_accepted_on is None:
-        raise Conflict("The member has not accepted the borrowing agreement.")
+        raise Conflict(_("The member has not accepted the borrowing agreement."))
     member.status = "approved"
     member.approved_on = today
     member.expires_on = today + dt.timedelta(days=member.membership_type.length_days)
@@ -311,7 +320,7 @@ def approve(session: Session, member: Member, today: dt.date) -> Member:
 
 def set_status(session: Session, member: Member, status: str) -> Member:
     if member.anonymised_at is not None:
-        raise Conflict("This member was erased.")
+        raise Conflict(_("This member was erased."))
     member.status = status
     session.commit()
     return member
@@ -319,7 +328,7 @@ def set_status(session: Session, member: Member, status: str) -> Member:
 
 def renew_membership(session: Session, member: Member, today: dt.date) -> Member:
     if member.status != "approved":
-        raise Conflict(f"Member {member.code} is not approved.")
+        raise Conflict(_("Member %(code)s is not approved.", code=member.code))
     start = max(today, member.expires_on or today)
     member.expires_on = start + dt.timedelta(days=member.membership_type.length_days)
     session.commit()
@@ -337,12 +346,18 @@ def members(filters: dict[str, Any]) -> Select[Member]:
 
 def _may_borrow(member: Member, today: dt.date) -> None:
     if member.status != "approved":
-        state = codes.MEMBER_STATUSES.get(member.status, member.status).lower()
-        raise Conflict(f"Member {member.code} cannot borrow: {state}.", "member_code")
+        state = _(codes.MEMBER_STATUSES.get(member.status, member.status)).lower()
+        raise Conflict(
+            _("Member %(code)s cannot borrow: %(state)s.", code=member.code, state=state),
+            "member_code",
+        )
     if member.expires_on is not None and member.expires_on < today:
         raise Conflict(
-            f"Member {member.code}'s membership ended on {member.expires_on:%d %b %Y}: "
-            "renew it first.",
+            _(
+                "Member %(code)s's membership ended on %(day)s: renew it first.",
+                code=member.code,
+                day=day(member.expires_on, "dd MMM y"),
+            ),
             "member_code",
         )
 
@@ -417,8 +432,8 @@ def find_for_checkout(session: Session, item_number: str, member_code: str) -> C
     )
     if found is None:
         if item_by_number(session, number) is None:
-            raise FieldError("item_number", f"No item numbered {number!r}.")
-        raise FieldError("member_code", f"No member with the code {code!r}.")
+            raise FieldError("item_number", _("No item numbered “%(number)s”.", number=number))
+        raise FieldError("member_code", _("No member with the code “%(code)s”.", code=code))
     item, member, out, has_bookings = found
     return Checkout(item, member, out_on=dt.date.min, loans_out=out, booked=bool(has_bookings))
 
@@ -434,7 +449,7 @@ def loan_by_key(session: Session, key: str) -> Loan | None:
 def _replay(loan: Loan, wanted: Checkout) -> tuple[Loan, bool]:
     if not _same(loan, wanted):
         raise Conflict(
-            "This request's key was used for a different loan: use a new key for each loan.",
+            _("This request's key was used for a different loan: use a new key for each loan."),
             "Idempotency-Key",
         )
     return loan, False
@@ -463,9 +478,11 @@ def check_out(
     ):
         return _replay(existing, wanted)
     if wanted.out_on > today:
-        raise FieldError("out_on", "A loan cannot start in the future: reserve the item instead.")
+        raise FieldError(
+            "out_on", _("A loan cannot start in the future: reserve the item instead.")
+        )
     if wanted.out_on < today and not wanted.may_backdate:
-        raise FieldError("out_on", "Only a coordinator may backdate a loan.")
+        raise FieldError("out_on", _("Only a coordinator may backdate a loan."))
     _may_borrow(member, wanted.out_on)
     hold = _lendable(session, item, member, wanted.may_approve)
     out = wanted.loans_out
@@ -476,8 +493,14 @@ def check_out(
     limit = member.membership_type.borrowing_limit
     if (out or 0) >= limit:
         raise Conflict(
-            f"Member {member.code} already has {out} item{'s' if out != 1 else ''} out, "
-            f"the limit of a {member.membership_type.name} membership.",
+            ngettext(
+                "Member %(code)s already has %(num)s item out, the limit of a %(kind)s membership.",
+                "Member %(code)s already has %(num)s items out, "
+                "the limit of a %(kind)s membership.",
+                out or 0,
+                code=member.code,
+                kind=member.membership_type.name,
+            ),
             "member_code",
         )
     bookings = (
@@ -502,7 +525,7 @@ def check_out(
         reservation.ends_on if reservation else due_date(item, member, wanted.out_on)
     )
     if due_on < wanted.out_on:
-        raise FieldError("due_on", "The due date cannot be before the loan starts.")
+        raise FieldError("due_on", _("The due date cannot be before the loan starts."))
     others = [b for b in bookings if b.member_id != member.id]
     due_on = _before_next_booking(item, others, wanted.out_on, due_on, policy)
     row: dict[str, Any] = {
@@ -554,9 +577,11 @@ def _insert_loan() -> Insert:
 
 
 def _on_loan_message(loan: Loan) -> str:
-    return (
-        f"{loan.item.number} is already on loan to member {loan.member.code}, "
-        f"due back {loan.due_on:%a %d %b}."
+    return _(
+        "%(number)s is already on loan to member %(code)s, due back %(day)s.",
+        number=loan.item.number,
+        code=loan.member.code,
+        day=day(loan.due_on),
     )
 
 
@@ -566,24 +591,42 @@ def _lendable(session: Session, item: Item, member: Member, may_approve: bool) -
     that is not on the shelf costs a query, to say why."""
     state = item.availability
     if state == "retired":
-        raise Conflict(f"{item.number} was retired on {item.retired_on:%d %b %Y}.", "item_number")
+        raise Conflict(
+            _(
+                "%(number)s was retired on %(day)s.",
+                number=item.number,
+                day=day(item.retired_on, "dd MMM y"),
+            ),
+            "item_number",
+        )
     if state == "on_loan" and (loan := open_loan(session, item.id)) is not None:
         raise Conflict(_on_loan_message(loan), "item_number")
     if state == "in_repair" and (ticket := open_ticket_for(session, item.id)) is not None:
         raise Conflict(
-            f"{item.number} is out of circulation: maintenance ticket #{ticket.id} is open.",
+            _(
+                "%(number)s is out of circulation: maintenance ticket #%(id)s is open.",
+                number=item.number,
+                id=ticket.id,
+            ),
             "item_number",
         )
     if item.restricted and not may_approve:
         raise Conflict(
-            f"{item.number} is a restricted item: a coordinator must check it out.",
+            _(
+                "%(number)s is a restricted item: a coordinator must check it out.",
+                number=item.number,
+            ),
             "item_number",
         )
     hold = ready_hold(session, item.id) if state == "on_hold" else None
     if hold is not None and hold.member_id != member.id:
         raise Conflict(
-            f"{item.number} is put aside for member {hold.member.code} "
-            f"until {hold.expires_on:%a %d %b}.",
+            _(
+                "%(number)s is put aside for member %(code)s until %(day)s.",
+                number=item.number,
+                code=hold.member.code,
+                day=day(hold.expires_on),
+            ),
             "item_number",
         )
     return hold
@@ -605,7 +648,11 @@ def _before_next_booking(
     latest = booking.starts_on - buffer - dt.timedelta(days=1)
     if latest < out_on:
         raise Conflict(
-            f"{item.number} is reserved from {booking.starts_on:%a %d %b}: it cannot go out now.",
+            _(
+                "%(number)s is reserved from %(day)s: it cannot go out now.",
+                number=item.number,
+                day=day(booking.starts_on),
+            ),
             "item_number",
         )
     return latest
@@ -640,16 +687,24 @@ def check_in(
     return (when the library charges one), a ticket when something is missing or broken,
     and the next member in the holds queue is put first in line."""
     if loan.returned_on is not None:
-        raise Conflict(f"{loan.item.number} was already checked in on {loan.returned_on}.")
+        raise Conflict(
+            _(
+                "%(number)s was already checked in on %(day)s.",
+                number=loan.item.number,
+                day=day(loan.returned_on, "dd MMM y"),
+            )
+        )
     if back.returned_on > today:
-        raise FieldError("returned_on", "The return cannot be in the future.")
+        raise FieldError("returned_on", _("The return cannot be in the future."))
     if back.returned_on < today and not back.may_backdate:
-        raise FieldError("returned_on", "Only a coordinator may backdate a return.")
+        raise FieldError("returned_on", _("Only a coordinator may backdate a return."))
     if back.returned_on < loan.out_on:
-        raise FieldError("returned_on", "The return cannot be before the loan started.")
+        raise FieldError("returned_on", _("The return cannot be before the loan started."))
     unknown = sorted(set(back.missing_parts) - set(loan.item.kit_parts))
     if unknown:
-        raise FieldError("missing_parts", f"Not a part of this kit: {', '.join(unknown)}.")
+        raise FieldError(
+            "missing_parts", _("Not a part of this kit: %(parts)s.", parts=", ".join(unknown))
+        )
     item = loan.item
     loan.returned_on = back.returned_on
     loan.condition_in = back.condition
@@ -723,12 +778,18 @@ def renew(session: Session, loan: Loan, today: dt.date) -> Renewal:
     """Renew a loan: at once while the member is within their renewal limit and nobody
     is waiting for the item; otherwise a request a coordinator decides on."""
     if loan.returned_on is not None:
-        raise Conflict(f"{loan.item.number} was returned on {loan.returned_on}.")
+        raise Conflict(
+            _(
+                "%(number)s was returned on %(day)s.",
+                number=loan.item.number,
+                day=day(loan.returned_on, "dd MMM y"),
+            )
+        )
     pending = session.scalar(
         select(Renewal).where(Renewal.loan_id == loan.id, Renewal.status == "requested")
     )
     if pending is not None:
-        raise Conflict("A renewal of this loan is already waiting for a coordinator.")
+        raise Conflict(_("A renewal of this loan is already waiting for a coordinator."))
     new_due = due_date(loan.item, loan.member, max(loan.due_on, today))
     within_limit = loan.renewal_count < loan.member.membership_type.renewal_limit
     free = _waiting_holds(session, loan.item_id) == 0
@@ -756,9 +817,14 @@ def _apply_renewal(loan: Loan, renewal: Renewal, today: dt.date) -> None:
 def decide_renewal(session: Session, renewal: Renewal, approve: bool, today: dt.date) -> Renewal:
     """A coordinator's answer to a renewal request (beyond the limit, or with a queue)."""
     if renewal.status != "requested":
-        raise Conflict(f"This renewal was already decided: {renewal.status}.")
+        raise Conflict(
+            _(
+                "This renewal was already decided: %(status)s.",
+                status=_(codes.RENEWAL_STATUSES.get(renewal.status, renewal.status)).lower(),
+            )
+        )
     if renewal.loan.returned_on is not None:
-        raise Conflict("The item was returned meanwhile.")
+        raise Conflict(_("The item was returned meanwhile."))
     if approve:
         _apply_renewal(renewal.loan, renewal, today)
     else:
@@ -785,7 +851,7 @@ def place_hold(
     """Join the queue for an item; one on the shelf is put aside for the member at once."""
     _may_borrow(member, today)
     if item.retired_on is not None:
-        raise Conflict(f"{item.number} was retired.", "item_id")
+        raise Conflict(_("%(number)s was retired.", number=item.number), "item_id")
     session.scalar(select(Item.id).where(Item.id == item.id).with_for_update())
     mine = session.scalar(
         select(Hold.id).where(
@@ -795,10 +861,18 @@ def place_hold(
         )
     )
     if mine is not None:
-        raise Conflict(f"Member {member.code} is already in the queue for {item.number}.")
+        raise Conflict(
+            _(
+                "Member %(code)s is already in the queue for %(number)s.",
+                code=member.code,
+                number=item.number,
+            )
+        )
     loan = open_loan(session, item.id)
     if loan is not None and loan.member_id == member.id:
-        raise Conflict(f"Member {member.code} has {item.number} already.")
+        raise Conflict(
+            _("Member %(code)s has %(number)s already.", code=member.code, number=item.number)
+        )
     hold = Hold(item=item, member=member, placed_on=today)
     session.add(hold)
     session.flush()
@@ -832,7 +906,12 @@ def _next_hold_ready(session: Session, item: Item, today: dt.date, policy: Polic
 
 def cancel_hold(session: Session, hold: Hold, today: dt.date, policy: Policy) -> Hold:
     if hold.status not in codes.OPEN_HOLD_STATUSES:
-        raise Conflict(f"This hold is already {hold.status}.")
+        raise Conflict(
+            _(
+                "This hold is already %(status)s.",
+                status=_(codes.HOLD_STATUSES.get(hold.status, hold.status)).lower(),
+            )
+        )
     was_ready = hold.status == "ready"
     hold.status, hold.closed_on = "cancelled", today
     session.flush()
@@ -897,14 +976,17 @@ def reserve(
     """Book an item for future dates. No two bookings of an item come closer than the
     buffer days, nor does a booking start before a loan's due date and its buffer."""
     if starts_on < today:
-        raise FieldError("starts_on", "A reservation cannot start in the past.")
+        raise FieldError("starts_on", _("A reservation cannot start in the past."))
     if ends_on < starts_on:
-        raise FieldError("ends_on", "The end must be on or after the start.")
+        raise FieldError("ends_on", _("The end must be on or after the start."))
     if (ends_on - starts_on).days + 1 > policy.reservation_max_days:
-        raise FieldError("ends_on", f"A reservation is at most {policy.reservation_max_days} days.")
+        raise FieldError(
+            "ends_on",
+            _("A reservation is at most %(days)s days.", days=policy.reservation_max_days),
+        )
     _may_borrow(member, starts_on)
     if item.retired_on is not None:
-        raise Conflict(f"{item.number} was retired.", "item_id")
+        raise Conflict(_("%(number)s was retired.", number=item.number), "item_id")
     # One booking of an item at a time across workers (PostgreSQL locks the row;
     # SQLite has one writer at a time anyway).
     session.scalar(select(Item.id).where(Item.id == item.id).with_for_update())
@@ -921,15 +1003,25 @@ def reserve(
     )
     if clash is not None:
         raise Conflict(
-            f"{item.number} is booked {clash.starts_on:%d %b} to {clash.ends_on:%d %b}; "
-            f"bookings are kept {policy.reservation_buffer_days} day(s) apart.",
+            ngettext(
+                "%(number)s is booked %(start)s to %(end)s; bookings are kept %(num)s day apart.",
+                "%(number)s is booked %(start)s to %(end)s; bookings are kept %(num)s days apart.",
+                policy.reservation_buffer_days,
+                number=item.number,
+                start=day(clash.starts_on, "dd MMM"),
+                end=day(clash.ends_on, "dd MMM"),
+            ),
             "starts_on",
         )
     loan = open_loan(session, item.id)
     if loan is not None and loan.due_on + buffer >= starts_on:
         raise Conflict(
-            f"{item.number} is on loan until {loan.due_on:%d %b}: "
-            f"book it from {loan.due_on + buffer + dt.timedelta(days=1):%d %b}.",
+            _(
+                "%(number)s is on loan until %(due)s: book it from %(start)s.",
+                number=item.number,
+                due=day(loan.due_on, "dd MMM"),
+                start=day(loan.due_on + buffer + dt.timedelta(days=1), "dd MMM"),
+            ),
             "starts_on",
         )
     reservation = Reservation(item=item, member=member, starts_on=starts_on, ends_on=ends_on)
@@ -940,7 +1032,14 @@ def reserve(
 
 def cancel_reservation(session: Session, reservation: Reservation) -> Reservation:
     if reservation.status != "booked":
-        raise Conflict(f"This reservation is already {reservation.status}.")
+        raise Conflict(
+            _(
+                "This reservation is already %(status)s.",
+                status=_(
+                    codes.RESERVATION_STATUSES.get(reservation.status, reservation.status)
+                ).lower(),
+            )
+        )
     reservation.status = "cancelled"
     session.commit()
     return reservation
@@ -963,7 +1062,7 @@ def open_ticket(session: Session, item: Item, values: dict[str, Any], today: dt.
     """Take an item out of circulation for a repair or a check."""
     opened_on = values.get("opened_on", today)
     if opened_on > today:
-        raise FieldError("opened_on", "The date cannot be in the future.")
+        raise FieldError("opened_on", _("The date cannot be in the future."))
     ticket = Ticket(item=item, opened_on=opened_on, problem=values["problem"])
     session.add(ticket)
     session.commit()
@@ -975,7 +1074,7 @@ def change_ticket(
 ) -> Ticket:
     """Move a ticket on; closing it puts the item back (or retires it)."""
     if ticket.status not in codes.OPEN_TICKET_STATUSES:
-        raise Conflict(f"Ticket #{ticket.id} is closed.")
+        raise Conflict(_("Ticket #%(id)s is closed.", id=ticket.id))
     if "resolution" in values:
         ticket.resolution = values["resolution"]
     if "problem" in values:
@@ -985,7 +1084,7 @@ def change_ticket(
     if status not in codes.OPEN_TICKET_STATUSES:
         ticket.closed_on = values.get("closed_on", today)
         if ticket.closed_on < ticket.opened_on:
-            raise FieldError("closed_on", "A ticket cannot close before it opened.")
+            raise FieldError("closed_on", _("A ticket cannot close before it opened."))
         if status == "retired":
             ticket.item.retired_on = ticket.closed_on
         session.flush()

@@ -32,6 +32,7 @@ from hub.plugin_api import (
     today,
 )
 from hub_toollibrary import codes, labels, photos, reminders, schemas, service, settings
+from hub_toollibrary.i18n import N_, _, day
 from hub_toollibrary.models import (
     Hold,
     Item,
@@ -63,6 +64,10 @@ MEMBER_CHOICES = 6
 @bp.context_processor
 def _codelists() -> dict[str, Any]:
     return {"codes": codes, "availability_labels": service.AVAILABILITY}
+
+
+def _pounds(pence: int) -> str:
+    return f"£{pence / 100:,.2f}"
 
 
 def _policy() -> service.Policy:
@@ -153,7 +158,7 @@ def counter_checkout() -> Any:
             )
         )
         if not choices:
-            form.fail("member_code", "No member has this code or name.")
+            form.fail("member_code", _("No member has this code or name."))
         return _item_at_counter(item, checkout=form, choices=choices, status=422)
     wanted = service.Checkout(
         item=item,
@@ -167,21 +172,26 @@ def counter_checkout() -> Any:
     except service.Conflict as exc:
         form.fail("form", exc.message)
         return _item_at_counter(item, checkout=form, status=409)
-    verb = "Lent" if created else "Already lent"
+    lent = (
+        _("Lent: %(number)s %(name)s to %(code)s, due back %(day)s.")
+        if created
+        else _("Already lent: %(number)s %(name)s to %(code)s, due back %(day)s.")
+    )
     flash(
-        f"{verb}: {item.number} {item.name} to {member.code}, due back {loan.due_on:%a %d %b}.",
+        lent
+        % {"number": item.number, "name": item.name, "code": member.code, "day": day(loan.due_on)},
         "success",
     )
     if loan.deposit_pence and created:
-        flash(f"Take a deposit of £{loan.deposit_pence / 100:,.2f}.", "info")
+        flash(_("Take a deposit of %(money)s.", money=_pounds(loan.deposit_pence)), "info")
     return redirect(url_for("toollibrary.counter"))
 
 
 # What the volunteer is told about the member whose hold is now ready.
 HOLD_TOLD = {
-    "emailed": "They have been emailed.",
-    "phone": "They have no email: phone them (the Reminders page).",
-    "later": "They could not be emailed now: the morning's reminders will try again.",
+    "emailed": N_("They have been emailed."),
+    "phone": N_("They have no email: phone them (the Reminders page)."),
+    "later": N_("They could not be emailed now: the morning's reminders will try again."),
 }
 
 
@@ -193,7 +203,14 @@ def counter_checkin(loan_id: int) -> Any:
     session = get_session()
     form = Form(schemas.CheckinIn, only=CHECKIN_FIELDS)
     if loan.returned_on is not None:
-        flash(f"Already checked in: {loan.item.number} on {loan.returned_on:%a %d %b}.", "info")
+        flash(
+            _(
+                "Already checked in: %(number)s on %(day)s.",
+                number=loan.item.number,
+                day=day(loan.returned_on),
+            ),
+            "info",
+        )
         return redirect(url_for("toollibrary.counter"))
     if not form.validate_on_submit():
         return _item_at_counter(loan.item, checkin=form, status=form.status)
@@ -213,19 +230,36 @@ def counter_checkin(loan_id: int) -> Any:
     except service.Conflict as exc:
         form.fail("form", exc.message)
         return _item_at_counter(loan.item, checkin=form, status=409)
-    flash(f"Checked in: {loan.item.number} {loan.item.name}.", "success")
+    flash(
+        _("Checked in: %(number)s %(name)s.", number=loan.item.number, name=loan.item.name),
+        "success",
+    )
     if loan.fine_pence:
-        flash(f"Returned late: a fine of £{loan.fine_pence / 100:,.2f} is recorded.", "info")
+        flash(
+            _("Returned late: a fine of %(money)s is recorded.", money=_pounds(loan.fine_pence)),
+            "info",
+        )
     if loan.deposit_returned:
-        flash(f"Give back the deposit of £{loan.deposit_pence / 100:,.2f}.", "info")
+        flash(_("Give back the deposit of %(money)s.", money=_pounds(loan.deposit_pence)), "info")
     if returned.ticket is not None:
-        flash(f"Maintenance ticket #{returned.ticket.id} opened: put it aside for repair.", "info")
+        flash(
+            _(
+                "Maintenance ticket #%(id)s opened: put it aside for repair.",
+                id=returned.ticket.id,
+            ),
+            "info",
+        )
     elif returned.hold is not None:
         hold = returned.hold
         told = HOLD_TOLD[reminders.tell_hold_ready(session, hold, today())]
         flash(
-            f"Put it aside: on hold for member {hold.member.code} "
-            f"until {hold.expires_on:%a %d %b}. {told}",
+            _(
+                "Put it aside: on hold for member %(code)s until %(day)s.",
+                code=hold.member.code,
+                day=day(hold.expires_on),
+            )
+            + " "
+            + _(told),
             "info",
         )
     return redirect(url_for("toollibrary.counter"))
@@ -280,7 +314,7 @@ def item_new() -> Any:
         item = None
     if item is None:
         return render_template("toollibrary/item_form.html", form=form, item=None), form.status
-    flash(f"Added {item.number} {item.name}.", "success")
+    flash(_("Added %(number)s %(name)s.", number=item.number, name=item.name), "success")
     return redirect(url_for("toollibrary.item_page", item_id=item.id))
 
 
@@ -306,9 +340,16 @@ def renew_loan(loan_id: int) -> Response:
         flash(exc.message, "error")
     else:
         if renewal.status == "approved":
-            flash(f"Renewed: {loan.item.number} now due {loan.due_on:%a %d %b}.", "success")
+            flash(
+                _(
+                    "Renewed: %(number)s now due %(day)s.",
+                    number=loan.item.number,
+                    day=day(loan.due_on),
+                ),
+                "success",
+            )
         else:
-            flash("Renewal requested: a coordinator will decide.", "info")
+            flash(_("Renewal requested: a coordinator will decide."), "info")
     return redirect(request.form.get("next") or url_for("toollibrary.loans_page"))
 
 
@@ -326,7 +367,7 @@ def decide_renewal(renewal_id: int) -> Response:
     approve = request.form.get("decision") == "approve"
     try:
         service.decide_renewal(get_session(), renewal, approve, today())
-        flash("Renewal approved." if approve else "Renewal refused.", "success")
+        flash(_("Renewal approved.") if approve else _("Renewal refused."), "success")
     except service.Conflict as exc:
         flash(exc.message, "error")
     return redirect(url_for("toollibrary.renewals_page"))
@@ -338,15 +379,19 @@ def place_hold(item_id: int) -> Response:
     item = get_or_404(Item, item_id)
     member = service.member_by_code(get_session(), request.form.get("member_code", "")[:24])
     if member is None:
-        flash("No member has this code.", "error")
+        flash(_("No member has this code."), "error")
     else:
         try:
             hold = service.place_hold(get_session(), item, member, today(), _policy())
             position = service.queue_position(get_session(), hold)
             flash(
-                f"Put aside for {member.code}."
+                _("Put aside for %(code)s.", code=member.code)
                 if hold.status == "ready"
-                else f"{member.code} is number {position} in the queue.",
+                else _(
+                    "%(code)s is number %(position)s in the queue.",
+                    code=member.code,
+                    position=position,
+                ),
                 "success",
             )
         except service.Conflict as exc:
@@ -360,7 +405,7 @@ def cancel_hold(hold_id: int) -> Response:
     hold = get_or_404(Hold, hold_id)
     try:
         service.cancel_hold(get_session(), hold, today(), _policy())
-        flash(f"Hold of {hold.member.code} cancelled.", "success")
+        flash(_("Hold of %(code)s cancelled.", code=hold.member.code), "success")
     except service.Conflict as exc:
         flash(exc.message, "error")
     return redirect(url_for("toollibrary.item_page", item_id=hold.item_id))
@@ -375,7 +420,7 @@ def reserve(item_id: int) -> Response:
     form = Form(schemas.ReservationIn, only=("starts_on", "ends_on"))
     member = service.member_by_code(session, request.form.get("member_code", "")[:24])
     if member is None:
-        flash("No member has this code.", "error")
+        flash(_("No member has this code."), "error")
     elif form.validate_on_submit():
         try:
             booked = service.reserve(
@@ -388,7 +433,12 @@ def reserve(item_id: int) -> Response:
                 _policy(),
             )
             flash(
-                f"Booked for {member.code}: {booked.starts_on:%a %d %b} to {booked.ends_on:%a %d %b}.",
+                _(
+                    "Booked for %(code)s: %(start)s to %(end)s.",
+                    code=member.code,
+                    start=day(booked.starts_on),
+                    end=day(booked.ends_on),
+                ),
                 "success",
             )
         except (FieldError, service.Conflict) as exc:
@@ -422,7 +472,8 @@ def change_ticket(ticket_id: int) -> Any:
         flash(exc.message, "error")
         done = None
     if done is not None:
-        flash(f"Ticket #{ticket.id}: {codes.TICKET_STATUSES[ticket.status].lower()}.", "success")
+        status = _(codes.TICKET_STATUSES[ticket.status]).lower()
+        flash(_("Ticket #%(id)s: %(status)s.", id=ticket.id, status=status), "success")
     elif form.errors:
         flash("; ".join(message for _name, message in form.error_list()), "error")
     return redirect(url_for("toollibrary.item_page", item_id=ticket.item_id))
@@ -459,7 +510,10 @@ def member_new() -> Any:
             "toollibrary/member_form.html", form=form, membership_types=_membership_types()
         )
         return page, form.status
-    flash(f"Application taken: member code {member.code}, waiting for approval.", "success")
+    flash(
+        _("Application taken: member code %(code)s, waiting for approval.", code=member.code),
+        "success",
+    )
     return redirect(url_for("toollibrary.members_page", status="applied"))
 
 
@@ -482,7 +536,7 @@ def membership_types_page() -> Any:
     except service.Conflict as exc:
         form.fail(exc.field, exc.message)
     if kind is not None:
-        flash(f"Membership type {kind.name} added.", "success")
+        flash(_("Membership type %(name)s added.", name=kind.name), "success")
         return redirect(url_for("toollibrary.membership_types_page"))
     kinds = list(get_session().scalars(service.membership_types()))
     return render_template("toollibrary/membership_types.html", form=form, kinds=kinds), form.status
@@ -539,7 +593,9 @@ def member_renew(member_id: int) -> Response:
     member = get_or_404(Member, member_id)
     try:
         service.renew_membership(get_session(), member, today())
-        flash(f"Membership renewed to {member.expires_on:%d %b %Y}.", "success")
+        flash(
+            _("Membership renewed to %(day)s.", day=day(member.expires_on, "dd MMM y")), "success"
+        )
     except service.Conflict as exc:
         flash(exc.message, "error")
     return redirect(url_for("toollibrary.member_page", member_id=member.id))
@@ -560,7 +616,14 @@ def member_status(member_id: int) -> Response:
             service.set_status(get_session(), member, status)
         else:
             abort(400)
-        flash(f"Member {member.code}: {codes.MEMBER_STATUSES[status].lower()}.", "success")
+        flash(
+            _(
+                "Member %(code)s: %(status)s.",
+                code=member.code,
+                status=_(codes.MEMBER_STATUSES[status]).lower(),
+            ),
+            "success",
+        )
     except service.Conflict as exc:
         flash(exc.message, "error")
     return redirect(url_for("toollibrary.members_page", status="applied"))
@@ -588,9 +651,16 @@ def phoned(loan_id: int, kind: str) -> Response:
         abort(404)
     loan = get_or_404(Loan, loan_id)
     if reminders.mark_phoned(get_session(), loan, kind, today()):
-        flash(f"Noted: {loan.member.code} phoned about {loan.item.number}.", "success")
+        flash(
+            _(
+                "Noted: %(code)s phoned about %(number)s.",
+                code=loan.member.code,
+                number=loan.item.number,
+            ),
+            "success",
+        )
     else:
-        flash("Someone had already phoned them about it.", "info")
+        flash(_("Someone had already phoned them about it."), "info")
     return redirect(url_for("toollibrary.reminders_page"))
 
 
@@ -599,7 +669,14 @@ def phoned(loan_id: int, kind: str) -> Response:
 def hold_phoned(hold_id: int) -> Response:
     hold = get_or_404(Hold, hold_id)
     reminders.mark_hold_phoned(get_session(), hold, today())
-    flash(f"Noted: {hold.member.code} told {hold.item.number} is ready.", "success")
+    flash(
+        _(
+            "Noted: %(code)s told %(number)s is ready.",
+            code=hold.member.code,
+            number=hold.item.number,
+        ),
+        "success",
+    )
     return redirect(url_for("toollibrary.reminders_page"))
 
 
@@ -653,7 +730,7 @@ def upload_photo(item_id: int) -> Response:
     upload = request.files.get("photo")
     try:
         photos.store(get_session(), item, upload.read() if upload else b"")
-        flash("Photo saved.", "success")
+        flash(_("Photo saved."), "success")
     except FieldError as exc:
         flash(exc.message, "error")
     return redirect(url_for("toollibrary.item_page", item_id=item.id))
