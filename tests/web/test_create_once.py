@@ -68,7 +68,7 @@ def test_a_create_form_sent_again_makes_nothing_and_shows_the_first(as_role, app
     assert again.status_code == 302 and again.headers["Location"] == first_page
     assert _newest(app, model) == (count, made)
     shown = admin.get(first_page).get_data(as_text=True)
-    assert f"Already logged: {summary.format(id=made)}." in shown
+    assert f"Already saved: {summary.format(id=made)}." in shown
 
     # Back to the form, then send it again: the page says it was sent; sending makes nothing.
     back = admin.get(address).get_data(as_text=True)
