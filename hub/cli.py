@@ -777,14 +777,17 @@ def retention_command(today: dt.datetime | None) -> None:
     day = today.date() if today else dt.date.today()
     with app_context() as app:
         session = get_session()
-        counts = people.apply_retention(session, plugins_of(app), day)
+        anonymised = people.apply_retention(session, plugins_of(app), day)
+        # Gone, not anonymised: reported apart so nobody reads them as people.
+        deleted: dict[str, int] = {}
         uploads = Path(app.instance_path) / imports.UPLOADS
         if uploads.is_dir():
-            counts["abandoned uploads"] = imports.forget_old_uploads(uploads)
-        counts["form tokens"] = submissions.forget_old(session)
-        doctor.record_run(session, doctor.RETENTION_RUN, counts=counts)
+            deleted["abandoned uploads"] = imports.forget_old_uploads(uploads)
+        deleted["form tokens"] = submissions.forget_old(session)
+        doctor.record_run(session, doctor.RETENTION_RUN, anonymised=anonymised, deleted=deleted)
         session.commit()
-    click.echo("Anonymised: " + ", ".join(f"{name} {count}" for name, count in counts.items()))
+    for heading, counts in (("Anonymised", anonymised), ("Deleted", deleted)):
+        click.echo(f"{heading}: " + ", ".join(f"{name} {count}" for name, count in counts.items()))
 
 
 cli.add_command(federation)

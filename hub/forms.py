@@ -279,13 +279,15 @@ class Form:
     its page is redirected to an address with a fresh token, and however often the same
     form is sent, ``action`` runs once. ``made`` describes the record for the repeats::
 
-        form = api.Form(schemas.RecordIn, once="repaircafe.record")
+        form = api.Form(schemas.RecordIn, once="repaircafe.record", logged=True)
         record = form.submit(add, made=lambda r: (f"repair {r.id}", url_for(...)))
         if record is not None or form.repeated:
             return redirect(url_for("repaircafe.quick_log", event_id=event_id))
 
-    A repeat runs nothing and flashes "Already logged" with a link to the first record
+    A repeat runs nothing and flashes "Already saved" with a link to the first record
     (``form.repeated`` is then true); the page of a token already used shows the same.
+    A form whose record logs something done (a repair, a parcel given) passes
+    ``logged=True``, and its repeats say "Already logged".
     With ``once``, ``submit`` commits the record along with its claim.
     """
 
@@ -298,6 +300,7 @@ class Form:
         inputs: Mapping[str, str] | None = None,
         partial: bool = False,
         once: str | None = None,
+        logged: bool = False,
     ) -> None:
         self.schema = schema
         self.only = tuple(only) if only is not None else None
@@ -312,6 +315,7 @@ class Form:
         if values is not None:
             self.sent = self._as_text(values)
         self.once = once
+        self.logged = logged
         self.token: str | None = None
         self.earlier: submissions.Earlier | None = None
         self.repeated = False
@@ -412,7 +416,8 @@ class Form:
         """The notice for a repeat: what the first sending made, and a link to it."""
         earlier = self.earlier
         summary = earlier.summary if earlier and earlier.summary else _("this form was sent before")
-        notice = Markup(_("Already logged: {}.")).format(summary)
+        said = _("Already logged: {}.") if self.logged else _("Already saved: {}.")
+        notice = Markup(said).format(summary)
         if earlier and earlier.url:
             notice += Markup(' <a href="{}">{}</a>').format(earlier.url, _("Open it"))
         return notice

@@ -17,6 +17,10 @@ A batch of messages goes through one connection::
 A message the server refuses raises :class:`MailError` for that message only; the
 connection stays usable for the next. Not being configured, or not reaching the server,
 raises :class:`MailError` from ``mail_connection()``.
+
+Each wait on the server gives up after ``TIMEOUT_SECONDS``; a caller that somebody is
+waiting on (a request at a counter) passes a shorter ``timeout`` and leaves what could
+not go quickly for a later run.
 """
 
 from __future__ import annotations
@@ -88,8 +92,9 @@ class Connection:
 
 
 @contextmanager
-def connection(config: Any = None) -> Iterator[Connection]:
-    """One connection to the configured server, closed afterwards."""
+def connection(config: Any = None, *, timeout: float = TIMEOUT_SECONDS) -> Iterator[Connection]:
+    """One connection to the configured server, closed afterwards. ``timeout`` bounds
+    each wait on the server (connecting, and each reply), in seconds."""
     config = config or current_app.config
     if not configured(config):
         raise MailError("mail is not configured: set MAIL_HOST (and MAIL_FROM) in hub.toml")
@@ -97,10 +102,10 @@ def connection(config: Any = None) -> Iterator[Connection]:
     try:
         if security == "tls":
             smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-                host, port, timeout=TIMEOUT_SECONDS, context=ssl.create_default_context()
+                host, port, timeout=timeout, context=ssl.create_default_context()
             )
         else:
-            smtp = smtplib.SMTP(host, port, timeout=TIMEOUT_SECONDS)
+            smtp = smtplib.SMTP(host, port, timeout=timeout)
             if security == "starttls":
                 smtp.starttls(context=ssl.create_default_context())
         if config["MAIL_USERNAME"]:

@@ -130,18 +130,18 @@ def test_retention_anonymises_people_past_their_date(
     result = visits_runner.invoke("retention", "--today", "2025-07-01")
     assert result.exit_code == 0, result.output
     # Visitor 6's note went with the erasure; the other notes are within note_days.
-    assert result.output.strip() == "Anonymised: people 1, testvisits 0, form tokens 0"
+    assert result.output.strip() == "Anonymised: people 1, testvisits 0\nDeleted: form tokens 0"
     erased = visits_client.get("/api/v1/people?erased=true", headers=admin).json["items"]
     assert [p["id"] for p in erased] == [registry[6]["id"]]
     data = visits_client.get(f"/api/v1/people/{registry[6]['id']}/export", headers=admin).json
     assert data["plugins"] == {}
     assert published(visits_client, visits_accounts) == before
     assert visits_runner.invoke("retention", "--today", "2025-07-01").output.strip() == (
-        "Anonymised: people 0, testvisits 0, form tokens 0"
+        "Anonymised: people 0, testvisits 0\nDeleted: form tokens 0"
     )
     # A year on, the plugin's own rule blanks the notes of every remaining visit.
     later = visits_runner.invoke("retention", "--today", "2026-03-20")
-    assert later.output.strip() == "Anonymised: people 0, testvisits 12, form tokens 0"
+    assert later.output.strip() == "Anonymised: people 0, testvisits 12\nDeleted: form tokens 0"
     visits = visits_client.get("/api/v1/testvisits/visits?per_page=200", headers=admin).json
     assert {v["note"] for v in visits["items"]} == {""}
     assert published(visits_client, visits_accounts) == before
@@ -158,9 +158,9 @@ def test_plugin_settings_come_from_the_instance_config(testvisits_installed, mak
         headers=coordinator,
     )
     result = runner.invoke("retention", "--today", "2025-04-10")
-    assert result.output.strip() == "Anonymised: people 0, testvisits 1, form tokens 0"
+    assert result.output.strip() == "Anonymised: people 0, testvisits 1\nDeleted: form tokens 0"
     assert runner.invoke("retention", "--today", "2025-04-01").output.strip() == (
-        "Anonymised: people 0, testvisits 0, form tokens 0"
+        "Anonymised: people 0, testvisits 0\nDeleted: form tokens 0"
     )
     bad = runner.invoke("retention", "--today", "July")
     assert bad.exit_code == 2

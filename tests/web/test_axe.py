@@ -48,7 +48,8 @@ def _api(client: Any, account: Any, method: str, path: str, body: Any, **headers
 def records(app: Any, client: Any, accounts: dict[str, Any]) -> dict[str, int]:
     """One of everything a page shows: a household with a voucher and a parcel (and a
     voided one), a donation, a repair café event with a record; the tool library's and
-    the skill-share's demo data (items, members, loans, accounts, exchanges)."""
+    the skill-share's demo data (items, members, loans, accounts, exchanges, offers and
+    requests, workshops)."""
     coordinator = accounts["coordinator"]
     location = _api(client, coordinator, "POST", "/api/v1/locations", {"name": "Church Hall"})
     food = "/api/v1/foodbank"
@@ -121,11 +122,15 @@ def records(app: Any, client: Any, accounts: dict[str, Any]) -> dict[str, int]:
     viewer = accounts["admin"]
     item = _api(client, viewer, "GET", "/api/v1/toollibrary/items", None)["items"][0]
     member = _api(client, viewer, "GET", "/api/v1/toollibrary/members", None)["items"][0]
+    listing = _api(client, viewer, "GET", "/api/v1/skillshare/listings", None)["items"][0]
+    workshop = _api(client, viewer, "GET", "/api/v1/skillshare/workshops", None)["items"][0]
     return {
         "item_id": item["id"],
         # The skill-share's members are numbered from 1 too: this id opens one of each.
         "member_id": member["id"],
         "account_id": _api(client, viewer, "GET", "/api/v1/skillshare/accounts/bank", None)["id"],
+        "listing_id": listing["id"],
+        "workshop_id": workshop["id"],
         "household_id": household["id"],
         "voucher_id": voucher["id"],
         "parcel_id": parcels[0]["id"],
@@ -165,6 +170,7 @@ def test_every_page_passes_axe_and_fits_a_phone(app, records, accounts, phone_pa
     problems: dict[str, Any] = {}
     pages = _pages(app, records)
     assert len(pages) > 30, pages
+    assert f"/skillshare/listings/{records['listing_id']}" in pages
     axe_source = AXE.read_text(encoding="utf-8") + "\n;true"
     for address in pages:
         # A download (an export) is no page: asked for first, as the browser would.

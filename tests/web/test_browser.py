@@ -106,7 +106,7 @@ def test_back_and_add_the_person_again_makes_no_second_one(app, phone_page, acco
     page.wait_for_url("**/people/new?once=*")
     page.get_by_role("button", name="Add person").click()
     page.wait_for_url(first)
-    assert "Already logged: person" in page.get_by_role("status").inner_text()
+    assert "Already saved: person" in page.get_by_role("status").inner_text()
     with app.app_context():
         assert get_session().scalar(select(func.count()).select_from(Person)) == 1
 

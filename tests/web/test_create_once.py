@@ -68,7 +68,7 @@ def test_a_create_form_sent_again_makes_nothing_and_shows_the_first(as_role, app
     assert again.status_code == 302 and again.headers["Location"] == first_page
     assert _newest(app, model) == (count, made)
     shown = admin.get(first_page).get_data(as_text=True)
-    assert f"Already logged: {summary.format(id=made)}." in shown
+    assert f"Already saved: {summary.format(id=made)}." in shown
 
     # Back to the form, then send it again: the page says it was sent; sending makes nothing.
     back = admin.get(address).get_data(as_text=True)
@@ -114,12 +114,12 @@ def test_hub_retention_forgets_tokens_a_day_old_and_their_pages_are_refused(make
     clock.advance(hours=23)
     kept = runner.invoke("retention")
     assert kept.exit_code == 0, kept.output
-    assert "form tokens 0" in kept.output and _claims(app) == 1
+    assert "Deleted: form tokens 0" in kept.output and _claims(app) == 1
 
     clock.advance(hours=2)
     forgotten = runner.invoke("retention")
     assert forgotten.exit_code == 0, forgotten.output
-    assert "form tokens 1" in forgotten.output and _claims(app) == 0
+    assert "Deleted: form tokens 1" in forgotten.output and _claims(app) == 0
 
     # The first form sent again, its claim gone: refused, not a second person.
     again = coordinator.post(address, data={**hidden, **data})

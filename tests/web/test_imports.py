@@ -141,7 +141,7 @@ def test_hub_retention_deletes_abandoned_uploads(app, runner):
     os.utime(old, (hour_ago, hour_ago))
     result = runner.invoke("retention")
     assert result.exit_code == 0, result.output
-    assert "abandoned uploads 1" in result.output
+    assert "Deleted: abandoned uploads 1, form tokens 0" in result.output
     assert sorted(folder.iterdir()) == [recent]
 
 

@@ -168,7 +168,9 @@ def _parcel_page(
 
 
 def _parcel_form(values: dict[str, Any] | None = None) -> Form:
-    return Form(schemas.ParcelCreate, values, inputs=PARCEL_INPUTS, once="foodbank.parcel")
+    return Form(
+        schemas.ParcelCreate, values, inputs=PARCEL_INPUTS, once="foodbank.parcel", logged=True
+    )
 
 
 @bp.get("/quick/log")
@@ -314,6 +316,7 @@ def walk_in() -> Any:
         only=WALK_IN_INPUTS,
         inputs=PARCEL_INPUTS,
         once="foodbank.walk_in",
+        logged=True,
     )
     config = settings.current()
     made = form.submit(
@@ -585,6 +588,7 @@ def stock_correct() -> Any:
         {"made_on": today(), "category": request.args.get("category")},
         inputs={"grams": "kg"},
         once="foodbank.stock",
+        logged=True,
     )
     made = form.submit(
         lambda data: service.adjust_stock(get_session(), data, today()),
@@ -618,6 +622,7 @@ def donation_new() -> Any:
         {"received_on": today()},
         inputs=DONATION_INPUTS,
         once="foodbank.donation",
+        logged=True,
     )
     donation = form.submit(
         lambda data: service.record_donation(get_session(), data, today()),

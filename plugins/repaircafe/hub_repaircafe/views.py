@@ -212,7 +212,7 @@ def _categories_most_used_first() -> list[Any]:
 @api.require_permission("repaircafe.log")
 def quick_log(event_id: int) -> Any:
     event = _event_or_404(event_id)
-    form = api.Form(schemas.RecordIn, once="repaircafe.record")
+    form = api.Form(schemas.RecordIn, once="repaircafe.record", logged=True)
     session = api.get_session()
     volunteer = api.current_user()
     assert volunteer is not None  # the page needs a permission

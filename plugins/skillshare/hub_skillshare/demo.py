@@ -5,7 +5,8 @@ through the year, some asking to join now; a handful of exchanges each week, mor
 spring and autumn, fewer in August and at Christmas; the bank crediting volunteers for
 community work; a workshop most months, its host credited by the bank, and two coming
 up (one full, with a waitlist); a correction; the last fortnight's exchanges still
-waiting to be confirmed. Everything goes through the ledger, so the demo adds up like real use.
+waiting to be confirmed; members' offers and requests, one of them withdrawn. Everything
+goes through the ledger, so the demo adds up like real use.
 """
 
 from __future__ import annotations
@@ -19,7 +20,16 @@ from sqlalchemy.orm import Session
 
 from hub import plugin_api as api
 from hub_skillshare import ledger, settings
-from hub_skillshare.models import Confirmation, Exchange, Member, Signup, Transfer, Workshop
+from hub_skillshare.codes import SKILL_CATEGORY
+from hub_skillshare.models import (
+    Confirmation,
+    Exchange,
+    Listing,
+    Member,
+    Signup,
+    Transfer,
+    Workshop,
+)
 
 FIRST = ["Aled", "Bethan", "Carys", "Dafydd", "Eleri", "Ffion", "Gareth", "Hywel", "Iolo",
          "Jac", "Lowri", "Megan", "Nia", "Osian", "Rhian", "Sian", "Tomos", "Wyn", "Amir",
@@ -62,6 +72,53 @@ WORKSHOPS = [
     ("Mending clothes", "arts", 120),
 ]
 PLACES = ["Northside library, room 2", "Community centre hall", "Old Town chapel vestry"]
+# Offers and requests: kind, skill, title, description, when free, still listed.
+LISTINGS = [
+    (
+        "offer",
+        "lifts",
+        "Lifts to appointments in town",
+        "I have a car most weekdays and can wait while you are seen.",
+        ["weekday_mornings", "weekday_afternoons"],
+        True,
+    ),
+    (
+        "offer",
+        "phones",
+        "Help with your phone or tablet",
+        "Setting up email, video calls with family, making the text bigger: patiently, "
+        "at your kitchen table.",
+        ["weekday_evenings", "weekends"],
+        True,
+    ),
+    (
+        "offer",
+        "languages",
+        "Welsh conversation over a cuppa",
+        "Learners welcome at any level; I am a first-language speaker.",
+        ["weekday_afternoons"],
+        True,
+    ),
+    ("offer", "sewing", "Hems, zips and small repairs", "", ["weekends"], True),
+    (
+        "request",
+        "gardening",
+        "Someone to help tame an overgrown garden",
+        "My knees are not what they were; tools are in the shed.",
+        ["weekends"],
+        True,
+    ),
+    ("request", "forms", "Help filling in a blue badge form", "", ["weekday_mornings"], True),
+    (
+        "request",
+        "pets",
+        "Dog walking while I recover from an operation",
+        "A friendly old Labrador, twenty minutes twice a day.",
+        ["weekday_mornings"],
+        True,
+    ),
+    ("request", "diy", "Putting up a curtain pole", "", [], False),
+]
 
 
 def _seasonal(day: dt.date) -> float:
@@ -231,6 +288,29 @@ def load(session: Session, today: dt.date) -> None:
     when = day + dt.timedelta(days=2)
     _exchange(session, when, category, reversal, rng, brokered=True, reverses=mistake)
     _workshops(session, today, members, balance, bank, limits, rng)
+    _listings(session, members, rng)
+
+
+def _listings(session: Session, members: list[_Joined], rng: random.Random) -> None:
+    for (kind, skill, title, text, free, active), who in zip(
+        LISTINGS, rng.sample(members, len(LISTINGS)), strict=True
+    ):
+        member = session.get(Member, who.member)
+        assert member is not None
+        session.add(
+            Listing(
+                member=member,
+                kind=kind,
+                skill=skill,
+                category=SKILL_CATEGORY[skill],
+                title=title,
+                description=text,
+                area=member.area,
+                availability=free,
+                active=active,
+            )
+        )
+    session.flush()
 
 
 def _workshops(

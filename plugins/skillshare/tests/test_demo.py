@@ -32,3 +32,6 @@ def test_a_year_of_demo_data_adds_up_and_is_published(app, accounts, runner, clo
     assert "My balance" in mine
     coming = browser.get("/skillshare/workshops").get_data(as_text=True)
     assert coming.count('class="card"') == 2 and "full: waitlist" in coming
+    listed = browser.get("/skillshare/listings").get_data(as_text=True)
+    assert "Lifts to appointments in town" in listed and "tame an overgrown garden" in listed
+    assert "Putting up a curtain pole" not in listed  # withdrawn

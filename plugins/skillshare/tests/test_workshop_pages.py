@@ -42,7 +42,7 @@ def test_a_workshop_offered_signed_up_for_and_held(app, make_member, accounts):
     assert first.status_code == 302
     page = first.headers["Location"]
     again = host.post(address, data=sent, follow_redirects=True)  # a double tap
-    assert "Already logged: Sourdough for beginners." in again.get_data(as_text=True)
+    assert "Already saved: Sourdough for beginners." in again.get_data(as_text=True)
     listed = host.get("/skillshare/workshops").get_data(as_text=True)
     assert listed.count("Sourdough for beginners") == 1 and "1 of 1 places left" in listed
 

@@ -318,7 +318,8 @@ def get_loan(loan_id: int) -> Loan:
 def check_in(loan_id: int, body: dict[str, Any]) -> Loan:
     """Missing kit parts or ``needs_repair`` open a maintenance ticket; otherwise the next
     member in the holds queue gets the item put aside, and is emailed at once when they
-    have an address (if the mail server fails, the daily reminders send it)."""
+    have an address (if the mail server fails or takes more than a few seconds, the
+    daily reminders send it)."""
     loan = get_or_404(Loan, loan_id)
     back = service.Checkin(
         returned_on=body.get("returned_on", today()),
@@ -570,14 +571,20 @@ def list_reminders(query: dict[str, Any]) -> Select[Any]:
 
 @bp.operation(
     "/reminders/to-phone",
-    summary="Reminders owed to members without email (personal data)",
+    summary="Members to phone: reminders and ready holds (personal data)",
     permission=MEMBERS,
     response=schemas.ToPhoneOut,
     many=True,
 )
 def to_phone() -> list[dict[str, Any]]:
-    owed = reminders.to_phone(get_session(), today(), _policy())
-    return [reminders.phone_entry(loan, kind) for loan, kind in owed]
+    """The Reminders page's phone list: loans owed a due-soon or overdue reminder, then
+    holds ready to collect, for members who cannot be emailed (no address, or no mail
+    server on this hub). A loan's call is recorded with ``POST /reminders``; a hold
+    leaves the list once its member is told (the Reminders page's **Phoned**)."""
+    session = get_session()
+    owed = reminders.to_phone(session, today(), _policy())
+    loans = [reminders.phone_entry(loan, kind) for loan, kind in owed]
+    return loans + [reminders.hold_phone_entry(hold) for hold in reminders.holds_to_phone(session)]
 
 
 @bp.operation(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from hub.plugin_api import MailError, get_session, mail_connection, today
+from hub.plugin_api import MailError, get_session, mail_configured, mail_connection, today
 from hub_toollibrary import reminders, service, settings
 
 
@@ -18,12 +18,15 @@ def expire_holds() -> None:
 @click.command("reminders")
 def send_reminders() -> None:
     """Expire uncollected holds, then email due-soon and overdue reminders and hold-ready
-    notices (once each); members without email go on the Reminders page's phone list."""
+    notices (once each); members without email, or all of them on a hub with no mail
+    server, go on the Reminders page's phone list."""
     policy = service.Policy.of(settings.current())
     try:
         report = reminders.run(get_session(), mail_connection, today(), policy)
     except MailError as exc:
         raise click.ClickException(str(exc)) from None
+    if not mail_configured():
+        click.echo("No mail server is configured (MAIL_HOST in hub.toml): nobody is emailed.")
     click.echo(report.summary())
     if report.failures:
         raise SystemExit(1)

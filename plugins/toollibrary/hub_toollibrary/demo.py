@@ -4,7 +4,8 @@ About 300 items in the categories a UK library of things lends (power tools, lad
 carpet cleaners, gazebos, a sewing machine...), three membership tiers, about 200
 members who joined through the year, and a year of loans at the weekly sessions: busy in
 spring and before Christmas, some renewed, some late, a few returned with a part missing
-(a ticket opened), holds on the popular things and reservations for the summer's parties.
+(a ticket opened), holds on the popular things, reservations for the summer's parties,
+and a wanted list of what the library asks to be given (some of it given already).
 Rows are built directly (thousands of service calls, each committing, would be slow and
 would commit before the core does), keeping the service's rules: one open loan per item,
 due dates from the member's policy and the opening days, renewals within the limit.
@@ -30,6 +31,7 @@ from hub_toollibrary.models import (
     Renewal,
     Reservation,
     Ticket,
+    Wanted,
 )
 
 # name, category, replacement value (pounds), deposit (pounds), kit parts, how many copies
@@ -166,6 +168,17 @@ LAST = [
     "Nowak",
     "Okafor",
     "Clarke",
+]
+
+
+# The wanted list: category, note, asked for (days ago), given (days ago; None: still open).
+WANTED: list[tuple[str, str, int, int | None]] = [
+    ("sewing", "Working sewing machines: ours are booked weeks ahead", 75, None),
+    ("drills", "Spare 18V batteries: drills sit on the shelf waiting for a charge", 30, None),
+    ("children", "Travel cots and high chairs, clean and complete", 45, None),
+    ("lawn", "Push mowers and strimmers, before the spring rush", 12, None),
+    ("gazebos", "Pop-up gazebos for the summer fairs", 210, 150),
+    ("ladders", "A 6 or 8 tread stepladder", 130, 95),
 ]
 
 
@@ -386,6 +399,17 @@ class _Library:
                 )
             )
 
+    def wanted(self) -> None:
+        for category, note, asked, given in WANTED:
+            self.session.add(
+                Wanted(
+                    category=category,
+                    note=note,
+                    opened_on=self.today - dt.timedelta(days=asked),
+                    closed_on=None if given is None else self.today - dt.timedelta(days=given),
+                )
+            )
+
 
 def load(session: Session, today: dt.date, locations: list[Any]) -> None:
     library = _Library(session, today, locations)
@@ -393,3 +417,4 @@ def load(session: Session, today: dt.date, locations: list[Any]) -> None:
     members = library.members()
     library.year(items, members)
     library.waiting(items, members)
+    library.wanted()

@@ -1,5 +1,6 @@
 """Reminders: due soon and overdue, by email where the member has one and on the "to
-phone" list where they have not; and telling a member that their hold is ready.
+phone" list where they have not (or this hub has no mail server); and telling a member
+that their hold is ready.
 
 ``hub toollibrary reminders`` runs it daily (deploy/systemd/hub-toollibrary-reminders.*).
 Nobody is reminded twice for the same thing: a reminder is a row, unique per loan and
@@ -9,7 +10,8 @@ next day. A member on the "to phone" list stays there until a volunteer marks th
 made, which records the reminder the same way.
 
 A hold-ready notice goes when the item is checked in (:func:`tell_hold_ready`); the
-daily run sends only those that could not go then (no mail server, or it failed).
+daily run sends only those that could not go then (the mail server failed, or did not
+answer within :data:`CHECK_IN_TIMEOUT_SECONDS`).
 Either way a hold is marked told in the same transaction as its email is sent, so it
 is sent once.
 """
@@ -33,6 +35,10 @@ from hub_toollibrary.models import Hold, Loan, Member, Reminder
 
 log = logging.getLogger(__name__)
 
+# A volunteer at the counter waits for the hold-ready notice; a server slower than this
+# at any step leaves it to the daily run, which waits the core's full mail timeout.
+CHECK_IN_TIMEOUT_SECONDS = 3
+
 
 class Mailer(Protocol):
     def send(self, to: str, subject: str, text: str) -> None: ...
@@ -51,14 +57,18 @@ class Report:
         lines = [
             f"Sent {self.due_soon} due-soon and {self.overdue} overdue reminder(s), "
             f"{self.holds_ready} hold-ready notice(s); {self.holds_expired} hold(s) expired.",
-            f"{self.to_phone} member(s) without email to phone (the Reminders page).",
+            f"{self.to_phone} member(s) to phone (the Reminders page).",
         ]
         return "\n".join(lines + [f"Not sent: {failure}" for failure in self.failures])
 
 
 def _email(member: Member) -> str | None:
+    """Where to email the member: None if they have no address, or if this hub has no
+    mail server, so that they are phoned instead."""
     person = member.person
-    return person.email if person is not None and person.email else None
+    if person is None or not person.email or not mail_configured():
+        return None
+    return person.email
 
 
 def due(session: Session, today: dt.date, policy: service.Policy) -> list[tuple[Loan, str]]:
@@ -88,7 +98,7 @@ def due(session: Session, today: dt.date, policy: service.Policy) -> list[tuple[
 
 
 def to_phone(session: Session, today: dt.date, policy: service.Policy) -> list[tuple[Loan, str]]:
-    """The reminders owed to members with no email: for a volunteer to phone."""
+    """The reminders owed to members who cannot be emailed: for a volunteer to phone."""
     return [
         (loan, kind) for loan, kind in due(session, today, policy) if _email(loan.member) is None
     ]
@@ -238,16 +248,14 @@ def email_hold_ready(session: Session, mail: Mailer, hold: Hold, today: dt.date)
 
 def tell_hold_ready(session: Session, hold: Hold, today: dt.date) -> str:
     """Tell the member now that the item they held came back: ``"emailed"``, ``"phone"``
-    (no email: they are on the Reminders page's list) or ``"later"`` (no mail server
-    now, or it failed: the daily run sends it). Called once the check-in is committed,
-    so nothing here can undo it. The connection is opened before the hold is claimed,
-    so a slow server does not hold the row locked while it answers."""
+    (no email, or no mail server: they are on the Reminders page's list) or ``"later"``
+    (the server failed or was slow: the daily run sends it). Called once the check-in is
+    committed, so nothing here can undo it. The connection is opened before the hold is
+    claimed, so a slow server does not hold the row locked while it answers."""
     if _email(hold.member) is None:
         return "phone"
-    if not mail_configured():
-        return "later"
     try:
-        with mail_connection() as mail:
+        with mail_connection(timeout=CHECK_IN_TIMEOUT_SECONDS) as mail:
             email_hold_ready(session, mail, hold, today)
     except MailError as exc:
         log.warning("hold-ready notice for hold %s not sent at check-in: %s", hold.id, exc)
@@ -256,7 +264,7 @@ def tell_hold_ready(session: Session, hold: Hold, today: dt.date) -> str:
 
 
 def holds_to_phone(session: Session) -> list[Hold]:
-    """Ready holds whose member has no email and has not been told yet."""
+    """Ready holds whose member cannot be emailed and has not been told yet."""
     ready = session.scalars(
         select(Hold).where(Hold.status == "ready", Hold.notified_on.is_(None)).order_by(Hold.id)
     )
@@ -279,4 +287,22 @@ def phone_entry(loan: Loan, kind: str) -> dict[str, Any]:
         "member_code": loan.member.code,
         "name": loan.member.name,
         "phone": person.phone if person is not None else None,
+        "hold_id": None,
+        "ready_until": None,
+    }
+
+
+def hold_phone_entry(hold: Hold) -> dict[str, Any]:
+    person = hold.member.person
+    return {
+        "loan_id": None,
+        "kind": "hold_ready",
+        "item_number": hold.item.number,
+        "item": hold.item.name,
+        "due_on": None,
+        "member_code": hold.member.code,
+        "name": hold.member.name,
+        "phone": person.phone if person is not None else None,
+        "hold_id": hold.id,
+        "ready_until": hold.expires_on,
     }

@@ -288,11 +288,21 @@ class WantedQuery(Schema):
 
 
 class ToPhoneOut(Schema):
-    loan_id = fields.Integer()
-    kind = fields.String(metadata={"description": "due_soon or overdue"})
+    kind = fields.String(
+        metadata={"description": "due_soon or overdue (a loan), hold_ready (a hold)"}
+    )
+    loan_id = fields.Integer(
+        allow_none=True, metadata={"description": "The loan to remind about; null for a hold"}
+    )
+    hold_id = fields.Integer(
+        allow_none=True, metadata={"description": "The hold now ready; null for a loan"}
+    )
     item_number = fields.String()
     item = fields.String()
-    due_on = fields.Date()
+    due_on = fields.Date(allow_none=True, metadata={"description": "The loan's due date"})
+    ready_until = fields.Date(
+        allow_none=True, metadata={"description": "The hold's item is put aside until then"}
+    )
     member_code = fields.String()
     name = fields.String()
     phone = fields.String(allow_none=True)

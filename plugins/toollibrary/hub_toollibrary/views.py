@@ -27,6 +27,7 @@ from hub.plugin_api import (
     get_or_404,
     get_session,
     instance_info,
+    mail_configured,
     requested_page,
     require_permission,
     today,
@@ -190,7 +191,7 @@ def counter_checkout() -> Any:
 # What the volunteer is told about the member whose hold is now ready.
 HOLD_TOLD = {
     "emailed": N_("They have been emailed."),
-    "phone": N_("They have no email: phone them (the Reminders page)."),
+    "phone": N_("They cannot be emailed: phone them (they are on the Reminders page's list)."),
     "later": N_("They could not be emailed now: the morning's reminders will try again."),
 }
 
@@ -641,6 +642,7 @@ def reminders_page() -> str:
         "toollibrary/reminders.html",
         calls=[reminders.phone_entry(loan, kind) for loan, kind in owed],
         holds=reminders.holds_to_phone(session),
+        mail=mail_configured(),
     )
 
 

@@ -29,6 +29,7 @@ def test_demo_year(app, accounts, clock, published):
     assert total("/holds?status=waiting") > 5 and total("/holds?status=ready") >= 1
     assert total("/reservations?status=booked") > 0 and total("/tickets?open=true") > 0
     assert total("/renewals?status=approved") > 40
+    assert total("/wanted?open=true") >= 3 and total("/wanted?open=false") >= 1
 
     spring, winter = published("2025-05"), published("2025-01")
     loans = {
@@ -38,6 +39,8 @@ def test_demo_year(app, accounts, clock, published):
     assert loans["may"] > loans["january"] > 20  # busier in the DIY and gardening season
     assert spring["borrowers"] >= 50
     assert spring["days_on_loan.power_tools"] < spring["days_available.power_tools"]
+    # The wanted list is published as needs: the gazebos were asked for in the summer.
+    assert spring["needed.gazebos"] == 1 and published("2025-11")["needed.sewing"] == 1
 
     login(client, accounts["coordinator"])
     dashboard = client.get("/").get_data(as_text=True)
