@@ -67,7 +67,8 @@ IMPACTS: Mapping[str, Impact] = {
     ),
     "loans": Impact("Loans", "loans", "Things lent instead of bought"),
     "purchases_avoided": Impact("Purchases avoided", "purchases", "New things nobody had to buy"),
-    "hours_exchanged": Impact("Hours exchanged", "hours", "Hours of help given and received"),
+    # Time is published in minutes, as weights are in grams; pages show it in hours.
+    "hours_exchanged": Impact("Hours exchanged", "minutes", "Hours of help given and received"),
 }
 
 
@@ -77,8 +78,8 @@ class Metric:
 
     ``label`` is what a person reads on public pages and reports ("Food given
     out"); ``unit`` names what one of the integer counts ("parcels", "grams":
-    pages show grams as kg); ``description`` says exactly what is counted;
-    ``counts`` whether it counts events, different people or households, or a
+    pages show grams as kg, "minutes" as hours); ``description`` says exactly
+    what is counted; ``counts`` whether it counts events, different people or households, or a
     quantity; ``window`` over what (each ``period``, or each ``event`` added up);
     ``impact`` the measure of :data:`IMPACTS` it adds to in a place's impact
     summary across services (a codelist metric adds all its codes).

@@ -56,7 +56,7 @@ class Reading:
     Emergency", counted in parcels."""
 
     label: str
-    unit: str  # as shown: grams are shown as kg
+    unit: str  # as shown: grams are shown as kg, minutes as hours
     scale: int  # published integer / scale = shown figure
     counts: str
     window: str
@@ -109,10 +109,13 @@ class Reading:
 
 def display_unit(unit: str) -> tuple[str, int]:
     """The unit a person reads, and the scale from the published integer: the protocol
-    carries weights in grams (integers add up exactly); people read kilograms."""
+    carries weights in grams and time in minutes (integers add up exactly); people read
+    kilograms and hours."""
     words = unit.split(" ", 1)
     if words[0].lower() in ("g", "gram", "grams"):
         return " ".join(["kg", *words[1:]]), 1000
+    if words[0].lower() in ("min", "minute", "minutes"):
+        return " ".join(["hours", *words[1:]]), 60
     return unit, 1
 
 

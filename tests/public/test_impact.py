@@ -142,3 +142,17 @@ def test_a_tool_librarys_loans_and_purchases_avoided(places, clock):
     assert row[columns.index("Loans (loans)")] == "9"
     assert row[columns.index("Purchases avoided (purchases)")] == "7"
     assert added_up([town], "toollibrary", ["loans"]) == 9
+
+
+def test_a_time_banks_minutes_are_shown_as_hours(places):
+    """A time bank's demo year: its minutes exchanged, in every category, add up to the
+    hours its impact summary shows (minutes published, hours read)."""
+    town = places("aberdare", town="Aberdare", region="Wales", plugins=["skillshare"])
+    town.cli("federation", "publish", "--offline")
+    html = town.app.test_client().get("/public").text
+    columns = impact_columns(html)
+    assert "Hours exchanged (hours)" in columns
+    minutes = added_up([town], "skillshare", ["minutes_exchanged"])
+    assert minutes > 100 * 60  # a year of a real time bank: hundreds of hours
+    shown = impact_row(html, "Aberdare")[columns.index("Hours exchanged (hours)")]
+    assert shown == f"{round(minutes / 60):,}"

@@ -1,6 +1,6 @@
 """An aggregator's /public lists the network's needs: which towns' food banks are short
-of what and what their tool libraries ask to be given, from the ``needed`` figures the
-towns publish (1 = needed)."""
+of what, what their tool libraries ask to be given, and which time banks have requests
+nobody has answered, from the ``needed`` figures the towns publish (1 = needed)."""
 
 from __future__ import annotations
 
@@ -100,3 +100,36 @@ def test_the_needs_list_shows_what_tool_libraries_want(places):
         "Sewing machines and crafts: Cardiff (Wales), Swansea (Wales)",
         "Drills and drivers: Cardiff (Wales)",
     ]
+
+
+def ask_for_help(town, skill, on):
+    """A member of the town's time bank asks for help with ``skill`` on the day ``on``."""
+    coordinator, user = (
+        create_account(town.app, "coordinator"),
+        create_account(town.app, "volunteer"),
+    )
+    client = town.app.test_client()
+    member = {"name": "Ann Jones", "user": user.id}
+    made = client.post("/api/v1/skillshare/members", json=member, headers=coordinator.headers)
+    assert made.status_code == 201, made.json
+    request = {"kind": "request", "skill": skill, "title": "Help with my garden"}
+    asked = client.post("/api/v1/skillshare/listings", json=request, headers=user.headers)
+    assert asked.status_code == 201, asked.json
+
+
+def test_the_network_needs_list_shows_time_banks_requests_nobody_answered(places, clock):
+    network = places("network", plugins=[], demo=False, serve=True)
+    today = dt.date(2025, 12, 10)
+    for name, asked_on in (("aberdare", dt.date(2025, 11, 1)), ("bangor", dt.date(2025, 12, 1))):
+        town = places(name, town=name.title(), region="Wales", plugins=["skillshare"], demo=False)
+        clock.set(asked_on)
+        ask_for_help(town, "gardening", asked_on)
+        clock.set(today)
+        town.join(network)
+        town.publish_and_push()
+    page = network.app.test_client().get("/public").text
+    start = page.index('id="needs-heading"')
+    needs = page[start : page.index("</section>", start)]
+    items = [re.sub(r"<[^>]+>", "", item) for item in re.findall(r"<li>(.*?)</li>", needs)]
+    # Aberdare's request has waited 39 days; Bangor's only 9, under the 28 of the default.
+    assert items == ["Gardening and outdoors: Aberdare (Wales)"]

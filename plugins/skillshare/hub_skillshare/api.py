@@ -11,6 +11,7 @@ from sqlalchemy import Select
 
 from hub import plugin_api as api
 from hub_skillshare import (
+    cancelling,
     ledger,
     listings,
     members,
@@ -434,7 +435,7 @@ def cancel_signup(workshop_id: int, signup_id: int) -> Signup:
     "/workshops/<int:workshop_id>/attendance",
     method="POST",
     summary="Take attendance (the host or a coordinator, from the day on): the bank "
-    "credits the host the first time someone came",
+    "credits the host when someone came and no credit stands (once more after a reversal)",
     permission=EXCHANGE,
     body=schemas.AttendanceIn,
     response=schemas.WorkshopOut,
@@ -442,4 +443,24 @@ def cancel_signup(workshop_id: int, signup_id: int) -> Signup:
 def take_attendance(workshop_id: int, body: dict[str, Any]) -> Workshop:
     return workshops.take_attendance(
         api.get_session(), workshop_id, body["present"], _actor(), settings.current()
+    )
+
+
+@bp.operation(
+    "/workshops/<int:workshop_id>/cancel",
+    method="POST",
+    summary="Cancel a workshop (its host or a coordinator): places and the waitlist are "
+    "released, those signed up told by email or listed to phone, the host's credit reversed",
+    permission=EXCHANGE,
+    body=schemas.WorkshopCancelIn,
+    response=schemas.WorkshopCancellationOut,
+)
+def cancel_workshop(workshop_id: int, body: dict[str, Any]) -> cancelling.Cancellation:
+    return cancelling.cancel(
+        api.get_session(),
+        workshop_id,
+        _actor(),
+        settings.current(),
+        body["reason"],
+        api.mail_connection,
     )

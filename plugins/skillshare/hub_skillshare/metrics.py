@@ -6,6 +6,12 @@ is confirmed; an exchange that was reversed, and the reversal itself, count nowh
 a correction takes the mistaken figure back out. A workshop counts in the period of its
 date once attendance is taken, by the members marked present. Nothing here reads
 personal data, so erasing a member changes no figure.
+
+The needs (``needed.<category>`` = 1) are a state, as the food bank's low stock is:
+at the end of each period (for the period under way, today) a category is needed when
+an active member's request in it had been open at least ``request_unmet_days`` (28 by
+default) with no counted exchange for it in those days. Whether a request was open
+then is read from the listing: active, or withdrawn (its last change) after that day.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from hub_skillshare.models import (
     Account,
     Confirmation,
     Exchange,
+    Listing,
     Member,
     Movement,
     Signup,
@@ -40,6 +47,7 @@ DEFINITIONS = (
         counts="quantity",
         codelist=CATEGORIES,
         label="Time exchanged",
+        impact="hours_exchanged",
     ),
     api.Metric(
         "exchanges", "exchanges", "Confirmed exchanges done in the period", label="Exchanges"
@@ -87,6 +95,15 @@ DEFINITIONS = (
         "Different members present at one or more workshops held in the period",
         counts="people",
         label="Members at workshops",
+    ),
+    api.Metric(
+        "needed",
+        "time banks",
+        "Skill categories needing helpers: 1 if at the end of the period (or today) a "
+        "member's request in it had been open 28 days (request_unmet_days) with no "
+        "confirmed exchange for it in them, else 0; added up, how many time banks need it",
+        codelist=CATEGORIES,
+        label="Help needed",
     ),
 )
 
@@ -142,7 +159,40 @@ def compute(session: Session, periods: Sequence[api.Period]) -> api.PeriodFigure
         )
         figures.add("members_at_debit_limit", kind, _at_debit_limit(session, figures, kind))
         _add_workshops(session, figures, kind)
+    _needed(session, figures, settings.current().request_unmet_days)
     return figures
+
+
+def _needed(session: Session, figures: api.PeriodFigures, days: int) -> None:
+    """Each period's categories with an unmet request as they stood at its end (see the
+    module's docstring): the requests and the days their exchanges were done, read in
+    two queries and checked against every period's end here."""
+    requests = session.execute(
+        select(Listing.id, Listing.category, Listing.active, Listing.created_at, Listing.updated_at)
+        .join(Member, Member.id == Listing.member_id)
+        .where(Listing.kind == "request", Member.status == "active")
+    ).all()
+    if not requests:
+        return
+    helped: dict[int | None, list[dt.date]] = defaultdict(list)  # by listing
+    for listing_id, day in session.execute(
+        select(Exchange.listing_id, Exchange.occurred_on).where(
+            Exchange.listing_id.in_([r.id for r in requests]), counted()
+        )
+    ):
+        helped[listing_id].append(day)
+    tomorrow = api.today() + dt.timedelta(days=1)
+    wait = dt.timedelta(days=days)
+    for period in figures:
+        end = min(period.end, tomorrow)
+        for request in requests:
+            opened = request.created_at.astimezone().date()
+            withdrawn = None if request.active else request.updated_at.astimezone().date()
+            if opened + wait >= end or (withdrawn is not None and withdrawn < end):
+                continue
+            if any(end - wait <= day < end for day in helped[request.id]):
+                continue
+            figures[period][f"needed.{request.category}"] = 1
 
 
 def _add_workshops(session: Session, figures: api.PeriodFigures, kind: api.PeriodKind) -> None:

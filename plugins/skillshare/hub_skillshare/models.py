@@ -247,7 +247,8 @@ class Workshop(Model):
     attendance_taken_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user.id", ondelete="SET NULL")
     )
-    # The bank's credit to the host for the session, made once.
+    # The bank's credit to the host for the session: the standing one, or the last one
+    # made if a coordinator reversed it (attendance taken again then credits anew).
     exchange_id: Mapped[int | None] = mapped_column(
         ForeignKey("skillshare_exchange.id"), unique=True
     )
@@ -275,7 +276,8 @@ class Signup(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     workshop_id: Mapped[int] = mapped_column(ForeignKey("skillshare_workshop.id"))
     member_id: Mapped[int] = mapped_column(ForeignKey("skillshare_member.id"), index=True)
-    # booked (has a place), waiting (on the waitlist), cancelled.
+    # booked (has a place), waiting (on the waitlist), cancelled (by the member or for
+    # them), released (the whole workshop was cancelled).
     state: Mapped[str] = mapped_column(String(10))
     position: Mapped[int]
     # Taken after the session: None until then.

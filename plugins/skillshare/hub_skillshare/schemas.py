@@ -389,3 +389,36 @@ class AttendanceIn(Schema):
         validate=validate.Length(max=MAX_PLACES),
         metadata={"description": "Members who came, among those booked; the rest did not"},
     )
+
+
+class WorkshopCancelIn(Schema):
+    reason = fields.String(
+        required=True,
+        validate=validate.Length(min=3, max=500),
+        metadata={"description": "Why: told to everyone signed up"},
+    )
+
+
+class ToPhoneOut(Schema):
+    member = fields.Integer()
+    name = fields.String()
+    phone = fields.String(
+        allow_none=True, metadata={"description": "For brokers and coordinators only"}
+    )
+
+
+class WorkshopCancellationOut(Schema):
+    workshop = fields.Nested(WorkshopOut)
+    reversal = fields.Function(
+        lambda c: c.reversal.id if c.reversal else None,
+        metadata={"description": "The exchange reversing the host's credit, if one stood"},
+    )
+    emailed = fields.Function(
+        lambda c: [m.id for m in c.emailed],
+        metadata={"description": "Members told by email"},
+    )
+    to_phone = fields.List(
+        fields.Nested(ToPhoneOut),
+        metadata={"description": "Members with no email, or whose email was not sent"},
+    )
+    not_sent = fields.List(fields.String(), metadata={"description": "Why mail was not sent"})

@@ -280,31 +280,45 @@ def reverse(
             raise ExchangeError("This is a reversal; record the exchange again instead.")
         if session.scalar(select(Exchange.id).where(Exchange.reverses_id == original.id)):
             raise ExchangeError("This exchange has been reversed already.")
-        reversal = Exchange(
-            category=original.category,
-            occurred_on=api.today(),
-            description=reason,
-            recorded_by_id=actor.user_id,
-            brokered=True,
-            reverses_id=original.id,
-            transfers=[
-                Transfer(payer_id=t.payee_id, payee_id=t.payer_id, minutes=t.minutes)
-                for t in original.transfers
-            ],
-            confirmations=[
-                Confirmation(
-                    account_id=c.account_id,
-                    state="confirmed",
-                    decided_at=moment,
-                    decided_by_id=actor.user_id,
-                    on_behalf=True,
-                )
-                for c in original.confirmations
-            ],
-        )
-        session.add(reversal)
-        session.flush()
-        post(session, reversal, settings, moment)
+        reversal = reversing(session, original, actor, settings, reason, moment)
+    return reversal
+
+
+def reversing(
+    session: Session,
+    original: Exchange,
+    actor: Actor,
+    settings: Settings,
+    reason: str,
+    moment: dt.datetime,
+) -> Exchange:
+    """Post the reversal of ``original`` (confirmed, locked, not reversed yet) within the
+    caller's transaction: the same transfers the other way, every party confirmed."""
+    reversal = Exchange(
+        category=original.category,
+        occurred_on=api.today(),
+        description=reason,
+        recorded_by_id=actor.user_id,
+        brokered=True,
+        reverses_id=original.id,
+        transfers=[
+            Transfer(payer_id=t.payee_id, payee_id=t.payer_id, minutes=t.minutes)
+            for t in original.transfers
+        ],
+        confirmations=[
+            Confirmation(
+                account_id=c.account_id,
+                state="confirmed",
+                decided_at=moment,
+                decided_by_id=actor.user_id,
+                on_behalf=True,
+            )
+            for c in original.confirmations
+        ],
+    )
+    session.add(reversal)
+    session.flush()
+    post(session, reversal, settings, moment)
     return reversal
 
 

@@ -5,6 +5,7 @@
     debit_limit_minutes = 600      # a member may owe at most 10 hours
     credit_limit_minutes = 3000    # and hold at most 50
     confirm_within_days = 14       # an unconfirmed exchange expires after two weeks
+    request_unmet_days = 28        # a request this long open with no exchange is a need
 """
 
 from __future__ import annotations
@@ -34,6 +35,12 @@ class SettingsSchema(Schema):
     confirm_within_days = fields.Integer(
         strict=True, validate=validate.Range(min=1, max=365), load_default=14
     )
+    # A request open this many days with no confirmed exchange for it in those days is
+    # published as a need of its category (``needed.<category>``): four weeks, long
+    # enough for a member to have answered it in the ordinary way.
+    request_unmet_days = fields.Integer(
+        strict=True, validate=validate.Range(min=1, max=365), load_default=28
+    )
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,7 @@ class Settings:
     debit_limit_minutes: int
     credit_limit_minutes: int
     confirm_within_days: int
+    request_unmet_days: int
 
 
 def current() -> Settings:

@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from hub import plugin_api as api
 from hub_skillshare import (
+    cancelling,
     ledger,
     listings,
     members,
@@ -546,6 +547,41 @@ def workshop_cancel(workshop_id: int, signup_id: int) -> Any:
             flash(message, "error")
     else:
         flash("Cancelled: the place goes to the first on the waitlist.", "success")
+    return redirect(url_for("skillshare.workshop_page", workshop_id=workshop_id))
+
+
+@bp.post("/workshops/<int:workshop_id>/cancel")
+@api.require_permission(EXCHANGE)
+def workshop_cancel_all(workshop_id: int) -> Any:
+    form = api.Form(schemas.WorkshopCancelIn)
+    actor = _actor()
+    done = _deciding(
+        form,
+        lambda data: cancelling.cancel(
+            api.get_session(),
+            workshop_id,
+            actor,
+            settings.current(),
+            data["reason"],
+            api.mail_connection,
+        ),
+    )
+    if done is None:
+        for _name, message in form.error_list():
+            flash(message, "error")
+        return redirect(url_for("skillshare.workshop_page", workshop_id=workshop_id))
+    told = f"Cancelled. {len(done.emailed)} told by email."
+    if done.reversal is not None:
+        told += f" The host's credit of {ledger.hours(done.workshop.minutes)} is reversed."
+    flash(told, "success")
+    if done.to_phone and (actor.broker or actor.coordinator):
+        names = ", ".join(f"{m.name} ({m.phone or 'no phone number'})" for m in done.to_phone)
+        flash(f"To phone: {names}.", "info")
+    elif done.to_phone:
+        names = ", ".join(m.name for m in done.to_phone)
+        flash(f"To phone: {names}. A coordinator has their numbers.", "info")
+    for problem in done.not_sent:
+        flash(f"Not sent: {problem}", "error")
     return redirect(url_for("skillshare.workshop_page", workshop_id=workshop_id))
 
 

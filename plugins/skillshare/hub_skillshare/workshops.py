@@ -12,7 +12,9 @@ Attendance is taken by the host or a coordinator once the session's day has come
 first time anyone is marked present, the bank credits the host with the session's
 minutes: one exchange, posted at once through the ledger (two movements that sum to
 zero), which a coordinator corrects as any other, with a reversing exchange. Taking
-attendance again corrects who came; it never credits twice.
+attendance again corrects who came; it never credits twice while a credit stands, and
+after a reversal it credits the host once more (the workshop then names the new credit;
+the reversed one and its reversal stay in the ledger, both counted nowhere).
 """
 
 from __future__ import annotations
@@ -30,7 +32,12 @@ from hub_skillshare.models import Confirmation, Exchange, Member, Signup, Transf
 from hub_skillshare.service import Actor, ExchangeError, post, transaction
 from hub_skillshare.settings import Settings
 
-SIGNUP_STATES = {"booked": "Has a place", "waiting": "On the waitlist", "cancelled": "Cancelled"}
+SIGNUP_STATES = {
+    "booked": "Has a place",
+    "waiting": "On the waitlist",
+    "cancelled": "Cancelled",
+    "released": "Released: the workshop was cancelled",
+}
 WORKSHOP_STATES = {
     "scheduled": "Coming up",
     "held": "Held: attendance taken",
@@ -202,7 +209,7 @@ def take_attendance(
     settings: Settings,
 ) -> Workshop:
     """Record who came (``present``: member ids among those booked; everyone else booked
-    did not). The first time someone came, the bank credits the host; raises
+    did not). When someone came and no credit stands, the bank credits the host; raises
     ``ledger.LimitError`` (and records nothing) if that would pass the host's limit."""
     moment = api.now()
     with transaction(session):
@@ -225,9 +232,23 @@ def take_attendance(
         workshop.state = "held"
         workshop.attendance_taken_at = moment
         workshop.attendance_taken_by_id = actor.user_id
-        if came and workshop.exchange_id is None:
+        if came and not credit_stands(session, workshop):
             workshop.exchange = _credit_host(session, workshop, actor, settings, moment)
     return workshop
+
+
+def credit_stands(session: Session, workshop: Workshop) -> bool:
+    """Whether the host's credit for ``workshop`` is in the ledger and not reversed.
+
+    A coordinator's reversal is a correction, so it frees the session to be credited
+    once more when attendance is taken again; while a credit stands, taking attendance
+    again never credits a second time."""
+    if workshop.exchange_id is None:
+        return False
+    reversed_ = session.scalar(
+        select(Exchange.id).where(Exchange.reverses_id == workshop.exchange_id)
+    )
+    return reversed_ is None
 
 
 def _credit_host(
@@ -282,6 +303,9 @@ def workshops(filters: dict[str, Any]) -> Select[Workshop]:
     for key in ("category", "state"):
         if key in filters:
             statement = statement.where(getattr(Workshop, key) == filters[key])
+    if not filters.get("past") and "state" not in filters:
+        # A cancelled workshop is not coming up; asking for state=cancelled finds it.
+        statement = statement.where(Workshop.state != "cancelled")
     if "host" in filters:
         statement = statement.where(Workshop.host_id == filters["host"])
     return statement

@@ -77,6 +77,7 @@ def test_the_figures_are_the_hand_computed_ones(app, march):
     zero = {f"minutes_exchanged.{code}": 0 for code in metrics.CATEGORIES} | dict.fromkeys(
         ("workshops_held", "workshop_attendances", "workshop_attendees"), 0
     )
+    zero |= {f"needed.{code}": 0 for code in metrics.CATEGORIES}  # nobody asked for help
     assert figures[WEEK] == zero | {
         "minutes_exchanged.garden": 90,
         "minutes_exchanged.care": 60,
@@ -94,6 +95,69 @@ def test_the_figures_are_the_hand_computed_ones(app, march):
         "new_members": 4,
         "members_at_debit_limit": 1,
     }
+
+
+def test_unmet_requests_are_the_hand_computed_needs(app, client, make_member, accounts, clock):
+    """Spring 2025, with requests left unmet for 28 days (the default) published as
+    needs at the end of March, April, and on 10 May for May under way."""
+    coordinator = accounts["coordinator"].headers
+    clock.set(dt.date(2025, 3, 3))
+    ana, ben, cai, dee, eve, fay = (
+        make_member(n) for n in ("Ana", "Ben", "Cai", "Dee", "Eve", "Fay")
+    )
+
+    def listing(member, skill, kind="request"):
+        body = {"kind": kind, "title": f"Help with {skill}", "skill": skill}
+        made = client.post(f"{API}/listings", json=body, headers=member.headers)
+        assert made.status_code == 201, made.json
+        return made.json["id"]
+
+    def helped(helper, member, request, on):
+        transfer = {"from_account": member.account, "to_account": helper.account, "minutes": 60}
+        body = {"listing": request, "occurred_on": on, "transfers": [transfer]}
+        made = client.post(EXCHANGES, json=body, headers=helper.headers)
+        assert made.status_code == 201, made.json
+        confirmed = client.post(
+            f"{EXCHANGES}/{made.json['id']}/confirm", json={}, headers=member.headers
+        )
+        assert confirmed.status_code == 200, confirmed.json
+        return made.json["id"]
+
+    garden = listing(ana, "gardening")  # never met (its one exchange is reversed)
+    lifts = listing(ben, "lifts")  # met on 20 March, then waits again
+    tutoring = listing(dee, "tutoring")  # withdrawn on 15 April
+    listing(cai, "cooking", kind="offer")  # an offer is never a need
+    listing(cai, "pets")  # Cai leaves: a former member's request is no need
+    client.patch(f"{API}/members/{cai.id}", json={"status": "left"}, headers=coordinator)
+    clock.set(dt.date(2025, 3, 20))
+    helped(eve, ben, lifts, "2025-03-20")
+    computers = listing(fay, "computers")  # 28 days old on 17 April; met on 5 May
+    clock.set(dt.date(2025, 4, 3))
+    listing(ana, "music")  # 28 days old on 1 May: needed from May
+    clock.set(dt.date(2025, 4, 15))
+    client.patch(f"{API}/listings/{tutoring}", json={"active": False}, headers=dee.headers)
+    clock.set(dt.date(2025, 5, 10))
+    helped(eve, fay, computers, "2025-05-05")
+    mistake = helped(eve, ana, garden, "2025-05-08")
+    client.post(
+        f"{EXCHANGES}/{mistake}/reverse", json={"reason": "Never happened"}, headers=coordinator
+    )
+
+    months = [api.Period.parse(m) for m in ("2025-03", "2025-04", "2025-05")]
+    with app.app_context():
+        figures = metrics.compute(api.get_session(), months)
+    needs = {
+        str(period): {
+            k.partition(".")[2] for k, v in figures[period].items() if k.startswith("needed.") and v
+        }
+        for period in months
+    }
+    assert needs == {
+        "2025-03": {"garden", "learning"},
+        "2025-04": {"garden", "transport", "tech"},
+        "2025-05": {"garden", "transport", "arts"},
+    }
+    assert {v for k, v in figures[months[0]].items() if k.startswith("needed.")} == {0, 1}
 
 
 def test_the_workshop_figures_are_the_hand_computed_ones(app, client, make_member, clock, runner):

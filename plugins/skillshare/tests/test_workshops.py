@@ -129,6 +129,47 @@ def test_attendance_credits_the_host_once_through_the_ledger(
     assert closed.status_code == 409  # held: no more sign-ups
 
 
+def test_a_reversed_credit_is_made_once_more_and_never_twice(
+    app, client, make_member, accounts, runner
+):
+    """A reversal is a correction: attendance taken again credits the host once more,
+    and taking it again after that changes nothing while the new credit stands."""
+    coordinator = accounts["coordinator"].headers
+    host, ana = make_member("Hal"), make_member("Ana")
+    shown = offer(client, host, minutes=90)
+    sign_up(client, shown["id"], ana)
+    attendance = f"{WORKSHOPS}/{shown['id']}/attendance"
+    first = client.post(attendance, json={"present": [ana.id]}, headers=host.headers).json
+    reversed_ = client.post(
+        f"{API}/exchanges/{first['exchange']}/reverse",
+        json={"reason": "Credited to the wrong host's account by mistake"},
+        headers=coordinator,
+    )
+    assert reversed_.status_code == 201 and balance(client, host) == 0
+    again = client.post(attendance, json={"present": [ana.id]}, headers=host.headers)
+    assert again.status_code == 200, again.json
+    second = again.json["exchange"]
+    assert second not in (None, first["exchange"], reversed_.json["id"])
+    assert balance(client, host) == 90
+    for _ in range(2):  # a double tap, then a correction of who came: still one credit
+        retaken = client.post(attendance, json={"present": [ana.id]}, headers=coordinator)
+        assert retaken.json["exchange"] == second
+    assert balance(client, host) == 90
+    bank = client.get(f"{API}/accounts/bank", headers=host.headers).json
+    assert bank["balance"] == -90 and balance(client, ana) == 0  # the ledger sums to zero
+    twice = client.post(
+        f"{API}/exchanges/{first['exchange']}/reverse",
+        json={"reason": "again"},
+        headers=coordinator,
+    )
+    assert twice.status_code == 409
+    assert runner.invoke("skillshare", "check").exit_code == 0
+    with app.app_context():
+        figures = metrics.compute(api.get_session(), [api.Period.month_of(api.today())])
+    (month,) = figures.values()
+    assert (month["minutes_exchanged.learning"], month["exchanges"]) == (90, 1)
+
+
 def test_nobody_came_credits_nothing(client, make_member):
     host, ana = make_member("Hal"), make_member("Ana")
     shown = offer(client, host)
@@ -267,3 +308,22 @@ def test_a_hosts_export_and_erasure_keep_the_figures(app, client, make_member, r
     with app.app_context():
         assert metrics.compute(api.get_session(), [month]) == before
     assert runner.invoke("skillshare", "check").exit_code == 0
+
+
+def test_without_a_mail_server_a_cancellation_lists_everyone_to_phone(
+    client, make_member, accounts
+):
+    host, ana = make_member("Hal"), make_member("Ana")
+    coordinator = accounts["coordinator"].headers
+    client.patch(f"{API}/members/{ana.id}", json={"email": "ana@example.org"}, headers=coordinator)
+    shown = offer(client, host)
+    sign_up(client, shown["id"], ana)
+    done = client.post(
+        f"{WORKSHOPS}/{shown['id']}/cancel",
+        json={"reason": "The hall flooded"},
+        headers=coordinator,
+    )
+    assert done.status_code == 200, done.json
+    assert done.json["emailed"] == [] and [p["member"] for p in done.json["to_phone"]] == [ana.id]
+    assert "mail is not configured" in done.json["not_sent"][0]
+    assert done.json["workshop"]["state"] == "cancelled"  # made all the same
