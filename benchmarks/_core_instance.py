@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +15,15 @@ ADMIN_EMAIL = "admin@example.org"
 
 
 def build(
-    root: Path, database_url: str | None, people: int, audit: int, password: str
+    root: Path,
+    database_url: str | None,
+    people: int,
+    audit: int,
+    password: str,
+    plugins: Sequence[str] = (),
 ) -> tuple[Any, str]:
-    """The app and an admin API token; the admin signs in with ``password``.
+    """The app (with ``plugins`` enabled, their tables empty) and an admin API token;
+    the admin signs in with ``password``.
 
     Audit entries run back from now, twenty minutes apart, over people,
     locations and users, so filters by entity and by date both find rows.
@@ -33,7 +40,7 @@ def build(
             "INSTANCE_NAME": "Benchmark Hub",
             "SECRET_KEY": uuid.uuid4().hex * 2,
             "DATABASE_URL": database_url or f"sqlite:///{root / 'hub.sqlite3'}",
-            "PLUGINS": [],
+            "PLUGINS": list(plugins),
         },
     )
     identity.ensure_keypair(root)

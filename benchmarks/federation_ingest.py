@@ -193,7 +193,7 @@ def ingest_all(app: Flask, items: list[Any]) -> tuple[float, store.Outcome]:
         # Start the workers outside the timing, as a long sync has them running already.
         checker(items[: checker.threshold], {})
         start = time.perf_counter()
-        with app.app_context():
+        with app.app_context(), store.receiving_in_bulk():
             session = get_session()
             for first in range(0, len(items), BATCH):
                 # As a sync does: the next page is checked while this one is stored.

@@ -11,12 +11,14 @@ the same run, is the sign-in page: a template render with no records read.
 Each page's median and 95th percentile are printed with their ratio to the
 baseline. Target: every page under 150 ms at the median on SQLite.
 Sign-in itself is timed apart: argon2id makes it slow on purpose.
+The last line is the figures as one JSON object.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import re
 import statistics
 import tempfile
@@ -55,7 +57,8 @@ def timed(fetch: Callable[[], Any], rounds: int) -> list[float]:
     return times
 
 
-def report(label: str, times: list[float], baseline: float) -> bool:
+def report(label: str, times: list[float], baseline: float) -> dict[str, float]:
+    """Print one page's figures; return them (``ok``: within the target)."""
     median = statistics.median(times) * 1000
     p95 = statistics.quantiles(times, n=20)[-1] * 1000
     ok = median <= TARGET_MS
@@ -63,7 +66,12 @@ def report(label: str, times: list[float], baseline: float) -> bool:
         f"{label:<38} median {median:7.1f} ms   p95 {p95:7.1f} ms   "
         f"x{median / baseline:5.1f} baseline   {'ok' if ok else 'SLOW'}"
     )
-    return ok
+    return {
+        "median_ms": round(median, 2),
+        "p95_ms": round(p95, 2),
+        "ratio": round(median / baseline, 2),
+        "ok": ok,
+    }
 
 
 def main() -> None:
@@ -102,12 +110,14 @@ def main() -> None:
             ),
             "account": "/account/",
         }
-        results = [
-            report(label, timed(lambda url=url: client.get(url), args.rounds), baseline)
+        results = {
+            label: report(label, timed(lambda url=url: client.get(url), args.rounds), baseline)
             for label, url in pages.items()
-        ]
+        }
         app.extensions["hub.db"].engine.dispose()
-    print("all pages within target" if all(results) else "some pages over target")
+    every = all(result["ok"] for result in results.values())
+    print("all pages within target" if every else "some pages over target")
+    print(json.dumps({"baseline_ms": round(baseline, 2), "pages": results, "all_within": every}))
 
 
 if __name__ == "__main__":

@@ -10,11 +10,13 @@ revision never overwrites, and the same revision with other content is refused.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import logging
 import re
 import secrets
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -94,6 +96,26 @@ class Outcome:
 
     def as_json(self) -> dict[str, Any]:
         return {"accepted": self.accepted, "unchanged": self.unchanged, "refused": self.refused}
+
+
+# Receiving a feed page allocates tens of thousands of objects (parsed items, checked
+# results, rows, subtotals) that all live until the page is stored. At the collector's
+# default threshold (700 allocations) each page sets off dozens of collections that
+# walk every one of them again, which cost the storing process a third of its time.
+# Reference counting frees them when the page is done; only cycles wait for a collection.
+BULK_COLLECTION_THRESHOLD = 50_000
+
+
+@contextmanager
+def receiving_in_bulk() -> Iterator[None]:
+    """Collect garbage less often while a command receives many pages in a row (the
+    first generation's threshold raised); put back as it was afterwards."""
+    first, *older = gc.get_threshold()
+    gc.set_threshold(max(first, BULK_COLLECTION_THRESHOLD), *older)
+    try:
+        yield
+    finally:
+        gc.set_threshold(first, *older)
 
 
 # --- the feed counter ------------------------------------------------------------

@@ -305,7 +305,8 @@ def sync(
                 if not more:
                     return
 
-        return _run_each(session, "pull", force, pull)
+        with store.receiving_in_bulk():
+            return _run_each(session, "pull", force, pull)
     finally:
         checker.close()
 

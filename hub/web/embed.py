@@ -60,7 +60,8 @@ def impact() -> Response:
     session = get_session()
     catalogue = Catalogue.build(current_app, session)
     area = None if is_aggregator() else own_area()
-    summary = impact_summary(session, catalogue, clock.today(), area=area)
+    # The widget shows the first place only: the whole network, or this instance.
+    summary = impact_summary(session, catalogue, clock.today(), area=area, towns_shown=0)
     html = render_template(
         "hub/embed/impact.html",
         summary=summary,

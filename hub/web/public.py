@@ -17,7 +17,7 @@ from hub.federation.models import Origin, Summary
 from hub.periods import Period
 from hub.web.datapackage import data_package
 from hub.web.public_figures import Catalogue, Suppression, sections
-from hub.web.public_impact import Area, impact_summary
+from hub.web.public_impact import TOWNS_SHOWN, Area, impact_summary
 from hub.web.public_needs import network_needs
 
 bp = Blueprint("public", __name__)
@@ -62,7 +62,13 @@ def public() -> str:
     network: list[Any] = []
     needs: list[Any] = []
     aggregator = is_aggregator()
-    impact = impact_summary(session, catalogue, today, area=None if aggregator else own_area())
+    impact = impact_summary(
+        session,
+        catalogue,
+        today,
+        area=None if aggregator else own_area(),
+        towns_shown=TOWNS_SHOWN,
+    )
     if aggregator:
         network = sections(
             aggregates.all_totals(session),

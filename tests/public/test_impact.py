@@ -156,3 +156,25 @@ def test_a_time_banks_minutes_are_shown_as_hours(places):
     assert minutes > 100 * 60  # a year of a real time bank: hundreds of hours
     shown = impact_row(html, "Aberdare")[columns.index("Hours exchanged (hours)")]
     assert shown == f"{round(minutes / 60):,}"
+
+
+def test_a_big_network_lists_the_towns_with_most_groups_and_the_report_every_town(
+    three_towns, monkeypatch
+):
+    """/public lists a few towns (here two of three, the most groups first, then by
+    name) and says how many more the report has; the network and region rows still
+    count every town, and the report lists them all."""
+    monkeypatch.setattr("hub.web.public.TOWNS_SHOWN", 2)
+    client = three_towns.network.app.test_client()
+    html = client.get("/public").text
+    listed = re.findall(r'<tr class="place-town">\s*<th scope="row">(\w+)', html)
+    assert listed == ["Aberdare", "Bangor"]
+    assert "The 2 towns with the most groups are shown; 1 more is in the evidence report." in html
+    assert 'The whole network <span class="muted">(3 groups)' in html
+    every = list(three_towns.towns.values())
+    fixed = added_up(every, "repaircafe", ["items_fixed"])
+    repaired = impact_columns(html).index("Items repaired (items)")
+    assert impact_row(html, "The whole network")[repaired] == f"{fixed:,}"
+    report = client.get("/public/report").text
+    for town in three_towns.towns.values():
+        assert f"<th scope=\"row\">{town.app.config['LOCALITY']['town']} (town)" in report
