@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from hub import plugin_api as api
 from hub_skillshare import api as skillshare_api
 from hub_skillshare import cli, demo, metrics, panels, people, settings, views
-from hub_skillshare.i18n import TRANSLATIONS, _
+from hub_skillshare.i18n import N_, TRANSLATIONS, _
 from hub_skillshare.models import MODELS
 from hub_skillshare.service import BROKER, COORDINATE
 
@@ -92,7 +92,7 @@ def hub_dashboard_panels(user: api.User, session: Session, today: dt.date) -> li
 
 @api.hookimpl
 def hub_service_label() -> str:
-    return "Skill-share and time bank"
+    return N_("Skill-share and time bank")  # published in English, read in each language
 
 
 @api.hookimpl
