@@ -177,4 +177,4 @@ def test_a_big_network_lists_the_towns_with_most_groups_and_the_report_every_tow
     assert impact_row(html, "The whole network")[repaired] == f"{fixed:,}"
     report = client.get("/public/report").text
     for town in three_towns.towns.values():
-        assert f"<th scope=\"row\">{town.app.config['LOCALITY']['town']} (town)" in report
+        assert f'<th scope="row">{town.app.config["LOCALITY"]["town"]} (town)' in report
