@@ -24,7 +24,7 @@ from babel import Locale
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 from flask import Flask, current_app, g, has_request_context, request
-from flask_babel import Babel, Domain, format_date, format_number, get_locale
+from flask_babel import Babel, Domain, format_number, get_locale
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
@@ -46,7 +46,8 @@ class Translations:
     Its methods translate into the current request's language, for a plugin's
     Python code (flash messages, labels, panel titles); its templates need
     nothing but ``_()``, since the plugin's domain is found from the template's
-    folder.
+    folder. Outside a request (a scheduled command's emails) there is no reader
+    to ask, and the text is the English it was written in.
     """
 
     directory: Path
@@ -57,9 +58,13 @@ class Translations:
         return _domains.setdefault((str(self.directory), self.domain), _new_domain(self))
 
     def gettext(self, string: str, **variables: Any) -> str:
+        if not has_request_context():
+            return string % variables if variables else string
         return _translate(self._domain, string, variables)
 
     def ngettext(self, singular: str, plural: str, num: int, **variables: Any) -> str:
+        if not has_request_context():
+            return (singular if num == 1 else plural) % {"num": num, **variables}
         return str(self._domain.ngettext(singular, plural, num, **variables))
 
     def lazy_gettext(self, string: str, **variables: Any) -> Any:
@@ -162,6 +167,12 @@ def plugin_gettext(plugin: str, string: str, **variables: Any) -> str:
 def current_locale() -> Locale:
     """The current request's language, or the default one outside a request."""
     return (get_locale() if has_request_context() else None) or Locale.parse(DEFAULT_LANGUAGE)
+
+
+def format_date(day: Any, pattern: str = "medium") -> str:
+    """A date as the reader writes it ("Thu 03 Dec", "Iau 03 Rhag" for ``EEE dd MMM``);
+    outside a request, in the default language."""
+    return babel_dates.format_date(day, pattern, locale=current_locale())
 
 
 def month_year(day: Any, width: str = "MMM y") -> str:
