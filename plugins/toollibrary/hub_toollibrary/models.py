@@ -304,4 +304,5 @@ MODELS: tuple[type[Model], ...] = (
     Reservation,
     Ticket,
     Reminder,
+    Wanted,
 )

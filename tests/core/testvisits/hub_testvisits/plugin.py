@@ -82,6 +82,13 @@ def hub_service_label() -> str:
 
 
 @api.hookimpl
+def hub_service_locations(session: Any, today: dt.date) -> list[int]:
+    """Visits are taken at the first location by name (the directory lists it there)."""
+    first = session.scalars(select(api.Location.id).order_by(api.Location.name).limit(1))
+    return list(first)
+
+
+@api.hookimpl
 def hub_models() -> api.PluginModels:
     return api.PluginModels((Visit,), Path(__file__).parent / "migrations" / "versions")
 
