@@ -21,7 +21,7 @@ import re
 import threading
 import tomllib
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -540,3 +540,27 @@ def smtp_server() -> Iterator[SmtpServer]:
     server = SmtpServer()
     yield server
     server.stop()
+
+
+# The test accounts are named after their roles ("Volunteer"): names are not translated.
+_ACCOUNT_NAMES = frozenset({"Admin", "Coordinator", "Volunteer", "Viewer"})
+
+
+def english_messages(catalogues: Iterable[Path]) -> set[str]:
+    """Every whole English message (no placeholders, three letters or more) that these
+    ``.po`` catalogues give a different translation for: text a translated page must not
+    show. For tests that read a page in another language."""
+    from babel.messages.pofile import read_po
+
+    found: set[str] = set()
+    for path in catalogues:
+        with path.open("rb") as handle:
+            found |= {
+                message.id.strip()
+                for message in read_po(handle)
+                if isinstance(message.id, str)
+                and "%(" not in message.id
+                and message.string != message.id
+                and re.search(r"[A-Za-z]{3}", message.id)
+            }
+    return found - _ACCOUNT_NAMES

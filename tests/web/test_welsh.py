@@ -11,11 +11,10 @@ import re
 from pathlib import Path
 
 import pytest
-from babel.messages.pofile import read_po
 
 from hub.db import get_session
 from hub.models import Location
-from hub.testing import browser_login, hidden_inputs, login
+from hub.testing import browser_login, english_messages, hidden_inputs, login
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUES = [
@@ -27,24 +26,7 @@ WELSH = {"Accept-Language": "cy-GB,cy;q=0.9,en;q=0.5"}
 PHONE = {"width": 390, "height": 844}
 
 
-def english_texts() -> set[str]:
-    """Every whole English message the catalogues give a different Welsh for."""
-    found = set()
-    for path in CATALOGUES:
-        with path.open("rb") as handle:
-            found |= {
-                message.id.strip()
-                for message in read_po(handle)
-                if isinstance(message.id, str)
-                and "%(" not in message.id
-                and message.string != message.id
-                and re.search(r"[A-Za-z]{3}", message.id)
-            }
-    return found
-
-
-# The test accounts are named after their roles ("Admin"): names are not translated.
-ENGLISH = english_texts() - {"Admin", "Coordinator", "Volunteer", "Viewer"}
+ENGLISH = english_messages(CATALOGUES)
 
 
 def visible_texts(page: str) -> list[str]:

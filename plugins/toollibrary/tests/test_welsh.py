@@ -5,13 +5,11 @@ are Welsh, and nothing is wider than the 390 px screen (Welsh is often longer)."
 from __future__ import annotations
 
 import html
-import re
 from pathlib import Path
 
 import pytest
-from babel.messages.pofile import read_po
 
-from hub.testing import PHONE, browser_login
+from hub.testing import PHONE, browser_login, english_messages
 
 ROOT = Path(__file__).resolve().parents[3]
 CATALOGUES = [
@@ -20,24 +18,7 @@ CATALOGUES = [
 ]
 
 
-def english_texts() -> set[str]:
-    """Every whole English message the catalogues give a different Welsh for."""
-    found = set()
-    for path in CATALOGUES:
-        with path.open("rb") as handle:
-            found |= {
-                message.id.strip()
-                for message in read_po(handle)
-                if isinstance(message.id, str)
-                and "%(" not in message.id
-                and message.string != message.id
-                and re.search(r"[A-Za-z]{3}", message.id)
-            }
-    return found
-
-
-# The test accounts are named after their roles ("Volunteer"): names are not translated.
-ENGLISH = english_texts() - {"Admin", "Coordinator", "Volunteer", "Viewer"}
+ENGLISH = english_messages(CATALOGUES)
 
 # What a person reads on the page (as the browser renders it, attributes included).
 VISIBLE = """() => {
