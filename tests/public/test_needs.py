@@ -23,6 +23,13 @@ def donate(town, lines):
     assert response.status_code == 201, response.json
 
 
+def needs_listed(page: str) -> list[str]:
+    """The lines of /public's network needs list, as a person reads them."""
+    heading = page.index('id="needs-heading"')
+    needs = page[heading : page.index("</section>", heading)]
+    return [re.sub(r"<[^>]+>", "", item) for item in re.findall(r"<li>(.*?)</li>", needs)]
+
+
 def test_the_network_needs_list_says_which_towns_need_what(places, clock):
     network = places("network", plugins=[], demo=False, serve=True)
     stock = {
@@ -46,13 +53,7 @@ def test_the_network_needs_list_says_which_towns_need_what(places, clock):
         town.join(network)
         town.publish_and_push()
 
-    page = network.app.test_client().get("/public").text
-    needs = page[
-        page.index('id="needs-heading"') : page.index(
-            "</section>", page.index('id="needs-heading"')
-        )
-    ]
-    items = [re.sub(r"<[^>]+>", "", item) for item in re.findall(r"<li>(.*?)</li>", needs)]
+    items = needs_listed(network.app.test_client().get("/public").text)
     assert items == [
         "Baby food and nappies: Aberdare (Wales), Bangor (Wales)",
         "Tinned vegetables and beans: Bangor (Wales)",
@@ -89,13 +90,7 @@ def test_the_needs_list_shows_what_tool_libraries_want(places):
         town.join(network)
         town.publish_and_push()
 
-    page = network.app.test_client().get("/public").text
-    needs = page[
-        page.index('id="needs-heading"') : page.index(
-            "</section>", page.index('id="needs-heading"')
-        )
-    ]
-    items = [re.sub(r"<[^>]+>", "", item) for item in re.findall(r"<li>(.*?)</li>", needs)]
+    items = needs_listed(network.app.test_client().get("/public").text)
     assert items == [
         "Sewing machines and crafts: Cardiff (Wales), Swansea (Wales)",
         "Drills and drivers: Cardiff (Wales)",
@@ -127,9 +122,6 @@ def test_the_network_needs_list_shows_time_banks_requests_nobody_answered(places
         clock.set(today)
         town.join(network)
         town.publish_and_push()
-    page = network.app.test_client().get("/public").text
-    start = page.index('id="needs-heading"')
-    needs = page[start : page.index("</section>", start)]
-    items = [re.sub(r"<[^>]+>", "", item) for item in re.findall(r"<li>(.*?)</li>", needs)]
+    items = needs_listed(network.app.test_client().get("/public").text)
     # Aberdare's request has waited 39 days; Bangor's only 9, under the 28 of the default.
     assert items == ["Gardening and outdoors: Aberdare (Wales)"]
