@@ -133,8 +133,10 @@ def _network_summary(
     tallies = _region_tallies(session, catalogue, window)
     if not tallies:
         return None
+    # The services that add to a measure: whose groups count and whose towns are listed.
+    with_impact = [plugin for plugin in catalogue.definitions if catalogue.impacts(plugin)]
     groups = _groups_by_region(
-        session, catalogue, [m for m, half in window.items() if half == "now"]
+        session, with_impact, [m for m, half in window.items() if half == "now"]
     )
     codes = {code for by_code in tallies.values() for code in by_code}
     measures = [(code, _measure(code)) for code in IMPACTS if code in codes]
@@ -151,7 +153,7 @@ def _network_summary(
         for region in regions
         if region and (region, "now") in tallies
     ]
-    towns, not_shown = _towns(session, catalogue, towns_shown)
+    towns, not_shown = _towns(session, with_impact, towns_shown)
     known = {
         origin: info for origin, info in aggregates.origins(session).items() if origin in towns
     }
@@ -187,9 +189,8 @@ def _region_tallies(
     return dict(found)
 
 
-def _groups_by_region(session: Session, catalogue: Catalogue, months: list[str]) -> dict[str, int]:
+def _groups_by_region(session: Session, plugins: list[str], months: list[str]) -> dict[str, int]:
     """How many groups in each region published a service with an impact in ``months``."""
-    plugins = [plugin for plugin in catalogue.definitions if catalogue.impacts(plugin)]
     counted = (
         select(Origin.region, func.count(distinct(Summary.origin)))
         .join(Origin, Origin.origin == Summary.origin)
@@ -199,10 +200,9 @@ def _groups_by_region(session: Session, catalogue: Catalogue, months: list[str])
     return {region: count for region, count in session.execute(counted)}
 
 
-def _towns(session: Session, catalogue: Catalogue, shown: int | None) -> tuple[set[str], int]:
+def _towns(session: Session, plugins: list[str], shown: int | None) -> tuple[set[str], int]:
     """The origins of the towns listed (those with the most groups holding a service
     with an impact, ``shown`` of them; every one for ``None``), and how many are not."""
-    plugins = [plugin for plugin in catalogue.definitions if catalogue.impacts(plugin)]
     groups = func.count(distinct(Holding.origin))
     ranked = (
         select(Holding.label)
