@@ -71,6 +71,8 @@ def test_a_cancelled_workshop_releases_everyone_and_tells_them(
     assert not_host.status_code == 409 and not smtp_server.messages
     no_reason = client.post(cancel, json={"reason": ""}, headers=host.headers)
     assert no_reason.status_code == 422 and "reason" in no_reason.json["details"]
+    essay = client.post(cancel, json={"reason": "x" * 10_000}, headers=host.headers)
+    assert essay.status_code == 422 and "reason" in essay.json["details"]
 
     done = client.post(cancel, json=reason, headers=host.headers)
     assert done.status_code == 200, done.json

@@ -29,6 +29,8 @@ def test_a_coordinator_keeps_the_wanted_list(library):
     assert "on the wanted list already" in again.json["details"]["category"][0]
     unknown = library.call("POST", "/wanted", {"category": "spaceships"})
     assert unknown.status_code == 422 and "category" in unknown.json["details"]
+    essay = library.call("POST", "/wanted", {"category": "sanders", "note": "x" * 10_000})
+    assert essay.status_code == 422 and "note" in essay.json["details"]
     assert (
         library.call("POST", "/wanted", {"category": "sewing"}, role="volunteer").status_code == 403
     )
